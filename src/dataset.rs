@@ -1,0 +1,532 @@
+//! Typed dataset schemas and the streaming CSV reader.
+//!
+//! A dataset (`activity`, `returns`, …) is a set of named, typed columns. Its monthly files are
+//! read in one streaming pass: each record is parsed with the csv crate's `ByteRecord` (no
+//! per-row allocation), only the columns some rule reads are converted to typed [`Value`]s, and
+//! every cell that does not parse as its type becomes a [`Problem`] with file, line and column
+//! name. Memory is bounded by the row being read, whatever the file's size.
+
+use crate::diag::{Problem, Problems};
+use crate::money::parse_money;
+use crate::value::Value;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ColumnType {
+    Text,
+    Integer,
+    Decimal,
+    Money,
+    Date,
+    Boolean,
+    NhsNumber,
+}
+
+impl ColumnType {
+    pub const NAMES: &'static [&'static str] =
+        &["text", "integer", "decimal", "money", "date", "boolean", "nhs_number"];
+
+    pub fn parse(name: &str) -> Option<ColumnType> {
+        Some(match name {
+            "text" => ColumnType::Text,
+            "integer" => ColumnType::Integer,
+            "decimal" => ColumnType::Decimal,
+            "money" => ColumnType::Money,
+            "date" => ColumnType::Date,
+            "boolean" => ColumnType::Boolean,
+            "nhs_number" => ColumnType::NhsNumber,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ColumnType::Text => "text",
+            ColumnType::Integer => "integer",
+            ColumnType::Decimal => "decimal",
+            ColumnType::Money => "money",
+            ColumnType::Date => "date",
+            ColumnType::Boolean => "boolean",
+            ColumnType::NhsNumber => "nhs_number",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+}
+
+/// A validated dataset schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    pub name: String,
+    /// The column that identifies a row; challenges cite it.
+    pub key: Option<String>,
+    /// The money column: the value of a row.
+    pub value: Option<String>,
+    /// Source header → column name.
+    pub rename: BTreeMap<String, String>,
+    /// chrono format for `date` columns; ISO `YYYY-MM-DD` when absent.
+    pub date_format: Option<String>,
+    pub columns: Vec<Column>,
+}
+
+impl Schema {
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The built-in `activity` schema: the spec's example columns, keyed by `record_id` and
+    /// valued by `price`, used when a workspace declares no `[datasets.activity]`.
+    pub fn default_activity() -> Schema {
+        let columns = [
+            ("record_id", ColumnType::Text),
+            ("nhs_number", ColumnType::NhsNumber),
+            ("commissioner_code", ColumnType::Text),
+            ("pod", ColumnType::Text),
+            ("treatment_function", ColumnType::Text),
+            ("hrg", ColumnType::Text),
+            ("start_date", ColumnType::Date),
+            ("end_date", ColumnType::Date),
+            ("minutes_in_department", ColumnType::Integer),
+            ("price", ColumnType::Money),
+        ];
+        Schema {
+            name: "activity".into(),
+            key: Some("record_id".into()),
+            value: Some("price".into()),
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: columns
+                .iter()
+                .map(|(n, t)| Column { name: n.to_string(), ty: *t })
+                .collect(),
+        }
+    }
+
+    /// The fixed schema of provider-submitted returns (`data/returns/<YYYY-MM>.csv`).
+    pub fn returns() -> Schema {
+        let columns = [
+            ("kpi", ColumnType::Text),
+            ("numerator", ColumnType::Decimal),
+            ("denominator", ColumnType::Decimal),
+            ("value", ColumnType::Decimal),
+            ("note", ColumnType::Text),
+        ];
+        Schema {
+            name: RETURNS.into(),
+            key: Some("kpi".into()),
+            value: None,
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: columns
+                .iter()
+                .map(|(n, t)| Column { name: n.to_string(), ty: *t })
+                .collect(),
+        }
+    }
+}
+
+/// The dataset name of provider returns.
+pub const RETURNS: &str = "returns";
+
+/// The built-in rename map from Patient Level Contract Monitoring (DCB3003) headers to the
+/// column names the example contracts use. A dataset's own `rename` entries win over it.
+pub fn plcm_preset() -> BTreeMap<String, String> {
+    [
+        ("activity_identifier", "record_id"),
+        ("nhs_number", "nhs_number"),
+        ("organisation_identifier_code_of_commissioner", "commissioner_code"),
+        ("organisation_identifier_code_of_provider", "provider_code"),
+        ("point_of_delivery_code", "pod"),
+        ("activity_treatment_function_code", "treatment_function"),
+        ("healthcare_resource_group_code", "hrg"),
+        ("activity_start_date", "start_date"),
+        ("activity_end_date", "end_date"),
+        ("activity_count", "activity_count"),
+        ("total_cost", "price"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect()
+}
+
+/// NHS Modulus 11: weights 10..2 on the first nine digits, check = 11 − (sum mod 11), 11 → 0,
+/// 10 → no valid number. Spaces and dashes (`943 476 5919`, `943-476-5919`) are accepted.
+pub fn valid_nhs_number(text: &str) -> bool {
+    let mut digits = [0u32; 10];
+    let mut n = 0;
+    for b in text.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                if n == 10 {
+                    return false;
+                }
+                digits[n] = u32::from(b - b'0');
+                n += 1;
+            }
+            b' ' | b'-' => {}
+            _ => return false,
+        }
+    }
+    if n != 10 {
+        return false;
+    }
+    let sum: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        10 => return false,
+        c => c,
+    };
+    check == digits[9]
+}
+
+/// Parses one non-empty cell as `ty`. The error says what was expected.
+pub fn parse_cell<'a>(
+    text: &'a str,
+    ty: ColumnType,
+    date_format: Option<&str>,
+) -> Result<Value<'a>, String> {
+    match ty {
+        ColumnType::Text | ColumnType::NhsNumber => Ok(Value::Text(Cow::Borrowed(text))),
+        ColumnType::Integer => text
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| format!("expected a whole number, found `{text}`")),
+        ColumnType::Decimal => parse_plain_decimal(text)
+            .map(Value::Dec)
+            .ok_or_else(|| format!("expected a decimal number, found `{text}`")),
+        ColumnType::Money => parse_money(text).map(|m| Value::Dec(m.amount())),
+        ColumnType::Date => parse_date(text, date_format).map(Value::Date),
+        ColumnType::Boolean => match text.to_ascii_lowercase().as_str() {
+            "true" | "t" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
+            "false" | "f" | "no" | "n" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("expected true or false, found `{text}`")),
+        },
+    }
+}
+
+fn parse_plain_decimal(text: &str) -> Option<Decimal> {
+    let digits = text.trim_start_matches(['-', '+']);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    Decimal::from_str(text.trim_start_matches('+')).ok()
+}
+
+/// ISO dates are parsed by hand (the common case, and the hot path); other formats by chrono.
+pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
+    match format {
+        None | Some("%Y-%m-%d") => parse_iso_date(text)
+            .ok_or_else(|| format!("expected a date as YYYY-MM-DD, found `{text}`")),
+        Some(format) => NaiveDate::parse_from_str(text, format)
+            .map_err(|_| format!("expected a date in the form `{format}`, found `{text}`")),
+    }
+}
+
+fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// Checks a `date_format` before any file is read.
+pub fn valid_date_format(format: &str) -> bool {
+    use chrono::format::{Item, StrftimeItems};
+    !StrftimeItems::new(format).any(|item| matches!(item, Item::Error))
+}
+
+/// One row as the rules see it: the typed values of the columns in use, by slot.
+pub struct Row<'r> {
+    /// 1-based line in the file where the record starts.
+    pub line: u64,
+    pub values: &'r [Value<'r>],
+}
+
+/// The most cell problems one file reports; past it the reader says how many more it found.
+const MAX_CELL_PROBLEMS: usize = 100;
+
+/// What reading one file found, besides the rows.
+#[derive(Debug, Default)]
+pub struct ReadSummary {
+    pub rows: u64,
+    pub problems: Problems,
+}
+
+/// Streams `path` through `visit`, converting the columns `slots` names (schema column
+/// indices, in slot order). Header problems stop the read (no row can be trusted); cell
+/// problems are collected, the cell read as NULL, and reading goes on so every problem is found.
+pub fn read_rows(
+    path: &Path,
+    display: &Path,
+    schema: &Schema,
+    slots: &[usize],
+    mut visit: impl FnMut(&Row<'_>),
+) -> ReadSummary {
+    let mut summary = ReadSummary::default();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            summary.problems.push(Problem::at_line(display, 1, 1, format!("cannot read the file: {e}")));
+            return summary;
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .buffer_capacity(1 << 20)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let positions = match header_positions(&mut reader, display, schema) {
+        Ok(p) => p,
+        Err(problems) => {
+            summary.problems = problems;
+            return summary;
+        }
+    };
+    let slot_fields: Vec<(usize, ColumnType, &str)> = slots
+        .iter()
+        .map(|&c| (positions[c], schema.columns[c].ty, schema.columns[c].name.as_str()))
+        .collect();
+    let date_format = schema.date_format.as_deref();
+    let mut record = csv::ByteRecord::new();
+    let mut recycled: Vec<Value<'static>> = Vec::with_capacity(slots.len());
+    let mut cell_problems = 0usize;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                summary.problems.push(Problem::at_line(display, line as usize, 1, csv_error_message(&e)));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        summary.rows += 1;
+        // Reuse one allocation for every row's values: an emptied Vec collected into a Vec of
+        // the same layout keeps its buffer, so no per-row allocation and no unsafe lifetime cast.
+        let mut values: Vec<Value<'_>> = recycled.into_iter().map(|_| Value::Null).collect();
+        values.clear();
+        for &(field, ty, name) in &slot_fields {
+            let raw = record.get(field).unwrap_or(b"");
+            let value = match std::str::from_utf8(raw) {
+                Ok(text) => {
+                    let text = text.trim();
+                    if text.is_empty() {
+                        Ok(Value::Null)
+                    } else {
+                        parse_cell(text, ty, date_format)
+                    }
+                }
+                Err(_) => Err("the cell is not valid UTF-8 text".to_string()),
+            };
+            match value {
+                Ok(v) => values.push(v),
+                Err(message) => {
+                    cell_problems += 1;
+                    if cell_problems <= MAX_CELL_PROBLEMS {
+                        summary.problems.push(Problem::at_line(
+                            display,
+                            line as usize,
+                            field + 1,
+                            format!("column `{name}`: {message}"),
+                        ));
+                    }
+                    values.push(Value::Null);
+                }
+            }
+        }
+        visit(&Row { line, values: &values });
+        values.clear();
+        recycled = values.into_iter().map(|_| Value::Null).collect();
+    }
+    if cell_problems > MAX_CELL_PROBLEMS {
+        summary.problems.push(Problem::at_line(
+            display,
+            1,
+            1,
+            format!(
+                "{} more cells do not parse as their column's type (only the first {MAX_CELL_PROBLEMS} are listed)",
+                cell_problems - MAX_CELL_PROBLEMS
+            ),
+        ));
+    }
+    summary
+}
+
+fn csv_error_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("expected {expected_len} fields as in the header, found {len}")
+        }
+        _ => format!("cannot read the CSV record: {e}"),
+    }
+}
+
+/// Where each schema column sits in the file, after `rename`. Every declared column must be
+/// present; extra columns are ignored.
+fn header_positions<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    display: &Path,
+    schema: &Schema,
+) -> Result<Vec<usize>, Problems> {
+    let mut problems = Problems::new();
+    let headers = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            problems.push(Problem::at_line(display, 1, 1, csv_error_message(&e)));
+            return Err(problems);
+        }
+    };
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| {
+            let h = String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string();
+            schema.rename.get(&h).cloned().unwrap_or(h)
+        })
+        .collect();
+    let header_line: String = names.join(",");
+    let mut positions = Vec::with_capacity(schema.columns.len());
+    for column in &schema.columns {
+        let found = names
+            .iter()
+            .position(|n| *n == column.name)
+            .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(&column.name)));
+        match found {
+            Some(i) => positions.push(i),
+            None => {
+                problems.push(
+                    Problem::at_line(
+                        display,
+                        1,
+                        1,
+                        format!(
+                            "missing required column `{}` ({}) of dataset `{}`",
+                            column.name, column.ty, schema.name
+                        ),
+                    )
+                    .with_excerpt(header_line.clone()),
+                );
+                positions.push(usize::MAX);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(positions)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn nhs_numbers_by_modulus_11() {
+        for valid in ["9434765919", "9434765870", "4010232137", "943 476 5919", "943-476-5919"] {
+            assert!(valid_nhs_number(valid), "{valid} is valid");
+        }
+        // 1234567890: the check value is 10, so no valid number has these first nine digits.
+        for invalid in ["9434765871", "1234567890", "943476591", "94347659190", "943476591X", ""] {
+            assert!(!valid_nhs_number(invalid), "{invalid} is invalid");
+        }
+    }
+
+    #[test]
+    fn cells_parse_as_their_type() {
+        assert_eq!(parse_cell("42", ColumnType::Integer, None), Ok(Value::Int(42)));
+        assert_eq!(
+            parse_cell("(1,234.50)", ColumnType::Money, None),
+            Ok(Value::Dec(Decimal::from_str("-1234.50").unwrap()))
+        );
+        assert_eq!(
+            parse_cell("01/04/2026", ColumnType::Date, Some("%d/%m/%Y")),
+            Ok(Value::Date(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()))
+        );
+        assert!(parse_cell("2026-02-30", ColumnType::Date, None).unwrap_err().contains("YYYY-MM-DD"));
+        assert!(parse_cell("12.345", ColumnType::Money, None).is_err());
+        assert!(parse_cell("4.5", ColumnType::Integer, None).is_err());
+        assert_eq!(parse_cell("Yes", ColumnType::Boolean, None), Ok(Value::Bool(true)));
+        assert!(valid_date_format("%d/%m/%Y"));
+        assert!(!valid_date_format("%Q"));
+    }
+
+    fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("levers-dataset-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("data.csv");
+        std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+        path
+    }
+
+    #[test]
+    fn bad_cells_are_reported_with_line_and_column_and_reading_goes_on() {
+        let path = write_temp(
+            "bad",
+            "record_id,start_date,price,extra\nA,2026-04-01,10.00,x\nB,2026-02-30,1.999,y\nC,2026-04-03,\"£1,000\",z\n",
+        );
+        let schema = Schema {
+            name: "t".into(),
+            key: Some("record_id".into()),
+            value: Some("price".into()),
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: vec![
+                Column { name: "record_id".into(), ty: ColumnType::Text },
+                Column { name: "start_date".into(), ty: ColumnType::Date },
+                Column { name: "price".into(), ty: ColumnType::Money },
+            ],
+        };
+        let mut seen = Vec::new();
+        let summary = read_rows(&path, Path::new("d.csv"), &schema, &[0, 2], |row| {
+            seen.push((row.line, row.values[0].render(), row.values[1].render()));
+        });
+        assert_eq!(summary.rows, 3);
+        assert_eq!(seen, vec![(2, "A".into(), "10".into()), (3, "B".into(), "".into()), (4, "C".into(), "1000".into())]);
+        let problems = summary.problems.sorted();
+        assert_eq!(problems.len(), 1, "only the converted columns are checked: {problems:?}");
+        assert_eq!((problems[0].line, problems[0].column), (3, 3));
+        assert!(problems[0].message.contains("`price`"));
+
+        let all = read_rows(&path, Path::new("d.csv"), &schema, &[0, 1, 2], |_| {}).problems.sorted();
+        assert_eq!(all.iter().map(|p| (p.line, p.column)).collect::<Vec<_>>(), vec![(3, 2), (3, 3)]);
+    }
+
+    #[test]
+    fn a_missing_column_is_reported_on_line_one() {
+        let path = write_temp("missing", "record_id,price\nA,1\n");
+        let mut schema = Schema::default_activity();
+        schema.columns.truncate(3);
+        let summary = read_rows(&path, Path::new("d.csv"), &schema, &[0], |_| {});
+        let problems = summary.problems.sorted();
+        assert_eq!(problems.len(), 2);
+        assert!(problems.iter().all(|p| p.line == 1));
+        assert!(problems[0].message.contains("missing required column `commissioner_code`"));
+    }
+}

@@ -1,0 +1,203 @@
+//! Problems found in a workspace's files, and how they are shown.
+//!
+//! Loading never stops at the first problem: each stage collects every [`Problem`] it finds into
+//! a [`Problems`] list, and the command decides what to do with the list. A problem always names
+//! the file (relative to the workspace), the 1-based line and column, and what was expected; when
+//! the source text is known it keeps the offending line so that it can be shown with a caret.
+
+use serde::Serialize;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub severity: Severity,
+    pub message: String,
+    /// The source line the problem points into, shown under the message.
+    #[serde(skip)]
+    pub excerpt: Option<String>,
+}
+
+impl Problem {
+    /// A problem at a byte range of a source text (a TOML file, an expression inside one).
+    pub fn at_span(file: &Path, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+        let (line, column, excerpt) = locate(source, span.start);
+        Problem {
+            file: file.to_path_buf(),
+            line,
+            column,
+            severity: Severity::Error,
+            message: message.into(),
+            excerpt: Some(excerpt),
+        }
+    }
+
+    /// A problem at a known line and column (CSV cells, whole files).
+    pub fn at_line(file: &Path, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Problem {
+            file: file.to_path_buf(),
+            line,
+            column,
+            severity: Severity::Error,
+            message: message.into(),
+            excerpt: None,
+        }
+    }
+
+    pub fn with_excerpt(mut self, excerpt: impl Into<String>) -> Self {
+        self.excerpt = Some(excerpt.into());
+        self
+    }
+
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+}
+
+/// Line (1-based), column (1-based, in characters) and the text of the line holding `offset`.
+pub fn locate(source: &str, offset: usize) -> (usize, usize, String) {
+    let offset = offset.min(source.len());
+    let before = &source[..floor_char_boundary(source, offset)];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before[line_start..].chars().count() + 1;
+    let line_end = source[line_start..].find('\n').map_or(source.len(), |i| line_start + i);
+    let text = source[line_start..line_end].trim_end_matches('\r').to_string();
+    (line, column, text)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            severity,
+            self.message
+        )?;
+        if let Some(excerpt) = &self.excerpt {
+            let gutter = self.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            let caret_pad: String = excerpt
+                .chars()
+                .take(self.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n{pad} |\n{gutter} | {excerpt}\n{pad} | {caret_pad}^")?;
+        }
+        Ok(())
+    }
+}
+
+/// An ordered collection of problems.
+#[derive(Debug, Default, Clone)]
+pub struct Problems {
+    list: Vec<Problem>,
+}
+
+impl Problems {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, problem: Problem) {
+        self.list.push(problem);
+    }
+
+    pub fn extend(&mut self, other: Problems) {
+        self.list.extend(other.list);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
+        self.list.iter()
+    }
+
+    /// Sorted by file, then position, so that output is stable whatever order the checks ran in.
+    pub fn sorted(mut self) -> Vec<Problem> {
+        self.list.sort_by(|a, b| {
+            (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+        });
+        self.list.dedup();
+        self.list
+    }
+}
+
+/// The error a command returns when its inputs are invalid: every problem found, for the
+/// binary to print before exiting with status 2.
+#[derive(Debug)]
+pub struct InvalidInput(pub Vec<Problem>);
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{problem}")?;
+        }
+        let errors = self.0.iter().filter(|p| p.severity == Severity::Error).count();
+        write!(f, "\n{errors} error(s); nothing was written")
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_counts_lines_and_characters() {
+        let src = "a = 1\nb = \"£x\"\n";
+        assert_eq!(locate(src, 0), (1, 1, "a = 1".to_string()));
+        let x = src.find('x').unwrap();
+        assert_eq!(locate(src, x), (2, 7, "b = \"£x\"".to_string()));
+    }
+
+    #[test]
+    fn display_shows_caret_under_column() {
+        let p = Problem::at_span(Path::new("c.toml"), "where = \"pod = 1\"\n", 9..12, "bad");
+        let text = p.to_string();
+        assert_eq!(
+            text,
+            "c.toml:1:10: error: bad\n  |\n1 | where = \"pod = 1\"\n  |          ^"
+        );
+    }
+}

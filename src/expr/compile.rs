@@ -1,0 +1,676 @@
+//! Type checking and compilation of expressions against a dataset schema, and evaluation.
+//!
+//! NULL follows SQL three-valued logic: comparisons with NULL are NULL, `AND`/`OR` absorb as
+//! SQL does, and every function but `coalesce` returns NULL for a NULL argument. A condition
+//! matches a row only when it evaluates to TRUE. Division by zero gives NULL (as DuckDB does),
+//! never a crash.
+
+use super::{BinaryOp, Expr, ExprError, ExprKind, Literal};
+use crate::dataset::{valid_nhs_number, ColumnType, Schema};
+use crate::value::Value;
+use chrono::Datelike;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    Bool,
+    Int,
+    Dec,
+    Text,
+    Date,
+    /// The literal NULL, compatible with anything.
+    Null,
+}
+
+impl Type {
+    fn of_column(ty: ColumnType) -> Type {
+        match ty {
+            ColumnType::Text | ColumnType::NhsNumber => Type::Text,
+            ColumnType::Integer => Type::Int,
+            ColumnType::Decimal | ColumnType::Money => Type::Dec,
+            ColumnType::Date => Type::Date,
+            ColumnType::Boolean => Type::Bool,
+        }
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Type::Int | Type::Dec)
+    }
+
+    fn comparable_with(self, other: Type) -> bool {
+        self == other
+            || self == Type::Null
+            || other == Type::Null
+            || (self.is_numeric() && other.is_numeric())
+    }
+
+    fn unify(self, other: Type) -> Option<Type> {
+        match (self, other) {
+            (a, b) if a == b => Some(a),
+            (Type::Null, t) | (t, Type::Null) => Some(t),
+            (a, b) if a.is_numeric() && b.is_numeric() => Some(Type::Dec),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Type::Bool => "a condition (true/false)",
+            Type::Int => "a whole number",
+            Type::Dec => "a decimal number",
+            Type::Text => "text",
+            Type::Date => "a date",
+            Type::Null => "NULL",
+        })
+    }
+}
+
+/// The columns a dataset pass converts, in slot order. Every rule compiled against one pass
+/// shares one map, so a column read by ten rules is parsed once per row.
+#[derive(Debug, Default, Clone)]
+pub struct SlotMap {
+    columns: Vec<usize>,
+}
+
+impl SlotMap {
+    pub fn slot_for(&mut self, column: usize) -> usize {
+        match self.columns.iter().position(|&c| c == column) {
+            Some(slot) => slot,
+            None => {
+                self.columns.push(column);
+                self.columns.len() - 1
+            }
+        }
+    }
+
+    /// Schema column index of each slot.
+    pub fn columns(&self) -> &[usize] {
+        &self.columns
+    }
+}
+
+/// What an expression may refer to.
+pub struct CompileEnv<'a> {
+    pub schema: &'a Schema,
+    /// The contract's lists: `contract.commissioners`, `contract.services`.
+    pub lists: &'a BTreeMap<String, Vec<String>>,
+    pub slots: &'a mut SlotMap,
+}
+
+/// A compiled expression, ready to evaluate against rows.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    node: Node,
+    pub ty: Type,
+}
+
+impl Compiled {
+    pub fn eval<'r>(&self, row: &[Value<'r>]) -> Value<'r> {
+        self.node.eval(row)
+    }
+
+    /// True when the condition holds (NULL and FALSE do not match).
+    pub fn matches(&self, row: &[Value<'_>]) -> bool {
+        matches!(self.node.eval(row), Value::Bool(true))
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Slot(usize),
+    Const(Value<'static>),
+    Not(Box<Node>),
+    Negate(Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Compare(BinaryOp, Box<Node>, Box<Node>),
+    Arith(BinaryOp, Box<Node>, Box<Node>),
+    IsNull(Box<Node>, bool),
+    InText(Box<Node>, HashSet<String>, bool),
+    InValues(Box<Node>, Vec<Node>, bool),
+    Between(Box<Node>, Box<Node>, Box<Node>, bool),
+    Like(Box<Node>, LikePattern, bool),
+    Call(Function, Vec<Node>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Function {
+    ValidNhsNumber,
+    DaysBetween,
+    Upper,
+    Lower,
+    Trim,
+    Length,
+    Coalesce,
+    Month,
+    Year,
+}
+
+const FUNCTIONS: &str =
+    "valid_nhs_number, days_between, upper, lower, trim, length, coalesce, month, year";
+
+/// Compiles `expr`, which must be of type `want` (`None`: any type).
+pub fn compile(expr: &Expr, env: &mut CompileEnv<'_>, want: Option<Want>) -> Result<Compiled, ExprError> {
+    let (node, ty) = build(expr, env)?;
+    if let Some(want) = want {
+        let ok = match want {
+            Want::Condition => ty == Type::Bool,
+            Want::Number => ty.is_numeric(),
+        };
+        if !ok {
+            let expected = match want {
+                Want::Condition => "a condition such as `pod = 'AE'`",
+                Want::Number => "a numeric value such as a column of numbers",
+            };
+            return Err(ExprError::new(expr.span.clone(), format!("expected {expected}, but this is {ty}")));
+        }
+    }
+    Ok(Compiled { node, ty })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Condition,
+    Number,
+}
+
+fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprError> {
+    let span = expr.span.clone();
+    Ok(match &expr.kind {
+        ExprKind::Column(name) => {
+            let Some(index) = env.schema.column_index(name) else {
+                let mut names: Vec<&str> = env.schema.columns.iter().map(|c| c.name.as_str()).collect();
+                names.sort_unstable();
+                let hint = closest(name, &names)
+                    .map(|c| format!("did you mean `{c}`? "))
+                    .unwrap_or_default();
+                return Err(ExprError::new(
+                    span,
+                    format!(
+                        "unknown column `{name}` in dataset `{}`: {hint}expected one of {}",
+                        env.schema.name,
+                        names.join(", ")
+                    ),
+                ));
+            };
+            let ty = Type::of_column(env.schema.columns[index].ty);
+            (Node::Slot(env.slots.slot_for(index)), ty)
+        }
+        ExprKind::ContractList(name) => {
+            return Err(ExprError::new(
+                span,
+                format!("contract.{name} is a list: use it after IN, as in `x IN contract.{name}`"),
+            ))
+        }
+        ExprKind::Literal(literal) => match literal {
+            Literal::Null => (Node::Const(Value::Null), Type::Null),
+            Literal::Bool(b) => (Node::Const(Value::Bool(*b)), Type::Bool),
+            Literal::Integer(i) => (Node::Const(Value::Int(*i)), Type::Int),
+            Literal::Decimal(d) => (Node::Const(Value::Dec(*d)), Type::Dec),
+            Literal::Text(t) => (Node::Const(Value::Text(Cow::Owned(t.clone()))), Type::Text),
+            Literal::Date(d) => (Node::Const(Value::Date(*d)), Type::Date),
+        },
+        ExprKind::Not(inner) => {
+            let node = condition(inner, env, "NOT")?;
+            (Node::Not(Box::new(node)), Type::Bool)
+        }
+        ExprKind::Negate(inner) => {
+            let (node, ty) = build(inner, env)?;
+            if !ty.is_numeric() {
+                return Err(ExprError::new(inner.span.clone(), format!("expected a number after `-`, but this is {ty}")));
+            }
+            (Node::Negate(Box::new(node)), ty)
+        }
+        ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => {
+            let word = op.symbol();
+            let left = condition(a, env, word)?;
+            let right = condition(b, env, word)?;
+            let node = if *op == BinaryOp::And {
+                Node::And(Box::new(left), Box::new(right))
+            } else {
+                Node::Or(Box::new(left), Box::new(right))
+            };
+            (node, Type::Bool)
+        }
+        ExprKind::Binary(op @ (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div), a, b) => {
+            let (left, lt) = build(a, env)?;
+            let (right, rt) = build(b, env)?;
+            for (ty, side) in [(lt, a), (rt, b)] {
+                if !ty.is_numeric() && ty != Type::Null {
+                    let hint = if ty == Type::Date { " (use days_between(a, b) for the days between two dates)" } else { "" };
+                    return Err(ExprError::new(
+                        side.span.clone(),
+                        format!("`{}` needs numbers, but this is {ty}{hint}", op.symbol()),
+                    ));
+                }
+            }
+            let ty = if *op != BinaryOp::Div && lt == Type::Int && rt == Type::Int { Type::Int } else { Type::Dec };
+            (Node::Arith(*op, Box::new(left), Box::new(right)), ty)
+        }
+        ExprKind::Binary(op, a, b) => {
+            let (left, right) = comparable_pair(a, b, env, op.symbol())?;
+            (Node::Compare(*op, Box::new(left), Box::new(right)), Type::Bool)
+        }
+        ExprKind::IsNull { expr, negated } => {
+            let (node, _) = build(expr, env)?;
+            (Node::IsNull(Box::new(node), *negated), Type::Bool)
+        }
+        ExprKind::InList { expr: subject, list, negated } => {
+            let (node, ty) = build(subject, env)?;
+            if let [Expr { kind: ExprKind::ContractList(name), span: list_span }] = list.as_slice() {
+                let Some(values) = env.lists.get(name) else {
+                    let names: Vec<&str> = env.lists.keys().map(String::as_str).collect();
+                    return Err(ExprError::new(
+                        list_span.clone(),
+                        format!("unknown contract list `contract.{name}`: expected one of {}", names.iter().map(|n| format!("contract.{n}")).collect::<Vec<_>>().join(", ")),
+                    ));
+                };
+                if ty != Type::Text {
+                    return Err(ExprError::new(
+                        subject.span.clone(),
+                        format!("contract.{name} holds text codes, but this is {ty}"),
+                    ));
+                }
+                let set = values.iter().cloned().collect();
+                return Ok((Node::InText(Box::new(node), set, *negated), Type::Bool));
+            }
+            let mut items = Vec::with_capacity(list.len());
+            let mut all_text = ty == Type::Text;
+            for item in list {
+                let (item_node, item_ty) = build_as(item, ty, env)?;
+                if !ty.comparable_with(item_ty) {
+                    return Err(ExprError::new(
+                        item.span.clone(),
+                        format!("IN compares {ty} with {item_ty}: expected {ty}"),
+                    ));
+                }
+                all_text &= matches!(item_node, Node::Const(Value::Text(_)));
+                items.push(item_node);
+            }
+            if all_text {
+                let set = items
+                    .iter()
+                    .filter_map(|n| match n {
+                        Node::Const(Value::Text(t)) => Some(t.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                (Node::InText(Box::new(node), set, *negated), Type::Bool)
+            } else {
+                (Node::InValues(Box::new(node), items, *negated), Type::Bool)
+            }
+        }
+        ExprKind::Between { expr: subject, low, high, negated } => {
+            let (node, ty) = build(subject, env)?;
+            let (low_node, low_ty) = build_as(low, ty, env)?;
+            let (high_node, high_ty) = build_as(high, ty, env)?;
+            for (bound_ty, bound) in [(low_ty, low), (high_ty, high)] {
+                if !ty.comparable_with(bound_ty) {
+                    return Err(ExprError::new(
+                        bound.span.clone(),
+                        format!("BETWEEN compares {ty} with {bound_ty}: expected {ty}"),
+                    ));
+                }
+            }
+            (Node::Between(Box::new(node), Box::new(low_node), Box::new(high_node), *negated), Type::Bool)
+        }
+        ExprKind::Like { expr: subject, pattern, negated } => {
+            let (node, ty) = build(subject, env)?;
+            if ty != Type::Text {
+                return Err(ExprError::new(subject.span.clone(), format!("LIKE matches text, but this is {ty}")));
+            }
+            let ExprKind::Literal(Literal::Text(text)) = &pattern.kind else {
+                return Err(ExprError::new(
+                    pattern.span.clone(),
+                    "expected a pattern in quotes after LIKE, such as 'FD%'",
+                ));
+            };
+            (Node::Like(Box::new(node), LikePattern::new(text), *negated), Type::Bool)
+        }
+        ExprKind::Call { name, name_span, args } => call(name, name_span, args, &span, env)?,
+    })
+}
+
+/// Builds `expr`, reading a text literal as a date when the other side is a date, so that
+/// `start_date >= '2026-04-01'` works as it does in SQL Server.
+fn build_as(expr: &Expr, other: Type, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprError> {
+    if other == Type::Date {
+        if let ExprKind::Literal(Literal::Text(text)) = &expr.kind {
+            let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                ExprError::new(expr.span.clone(), format!("expected a date as 'YYYY-MM-DD', found '{text}'"))
+            })?;
+            return Ok((Node::Const(Value::Date(date)), Type::Date));
+        }
+    }
+    build(expr, env)
+}
+
+fn comparable_pair(a: &Expr, b: &Expr, env: &mut CompileEnv<'_>, symbol: &str) -> Result<(Node, Node), ExprError> {
+    let (left, lt) = build(a, env)?;
+    let (right, rt) = build_as(b, lt, env)?;
+    let (left, lt) = if rt == Type::Date && lt == Type::Text { build_as(a, rt, env)? } else { (left, lt) };
+    for (ty, side) in [(lt, a), (rt, b)] {
+        if ty == Type::Null {
+            return Err(ExprError::new(
+                side.span.clone(),
+                format!("`{symbol} NULL` is never true in SQL: write `IS NULL` or `IS NOT NULL`"),
+            ));
+        }
+    }
+    if !lt.comparable_with(rt) {
+        return Err(ExprError::new(
+            b.span.clone(),
+            format!("cannot compare {lt} with {rt}: expected {lt} on the right of `{symbol}`"),
+        ));
+    }
+    Ok((left, right))
+}
+
+fn condition(expr: &Expr, env: &mut CompileEnv<'_>, word: &str) -> Result<Node, ExprError> {
+    let (node, ty) = build(expr, env)?;
+    if ty != Type::Bool && ty != Type::Null {
+        return Err(ExprError::new(
+            expr.span.clone(),
+            format!("{word} needs a condition, but this is {ty}"),
+        ));
+    }
+    Ok(node)
+}
+
+fn call(
+    name: &str,
+    name_span: &std::ops::Range<usize>,
+    args: &[Expr],
+    span: &std::ops::Range<usize>,
+    env: &mut CompileEnv<'_>,
+) -> Result<(Node, Type), ExprError> {
+    let (function, params, result): (Function, &[Type], Type) = match name {
+        "valid_nhs_number" => (Function::ValidNhsNumber, &[Type::Text], Type::Bool),
+        "days_between" => (Function::DaysBetween, &[Type::Date, Type::Date], Type::Int),
+        "upper" => (Function::Upper, &[Type::Text], Type::Text),
+        "lower" => (Function::Lower, &[Type::Text], Type::Text),
+        "trim" => (Function::Trim, &[Type::Text], Type::Text),
+        "length" => (Function::Length, &[Type::Text], Type::Int),
+        "month" => (Function::Month, &[Type::Date], Type::Int),
+        "year" => (Function::Year, &[Type::Date], Type::Int),
+        "coalesce" => {
+            if args.is_empty() {
+                return Err(ExprError::new(span.clone(), "coalesce needs at least one argument"));
+            }
+            let mut nodes = Vec::new();
+            let mut ty = Type::Null;
+            for arg in args {
+                let (node, arg_ty) = build_as(arg, ty, env)?;
+                ty = ty.unify(arg_ty).ok_or_else(|| {
+                    ExprError::new(arg.span.clone(), format!("coalesce mixes {ty} with {arg_ty}: expected {ty}"))
+                })?;
+                nodes.push(node);
+            }
+            return Ok((Node::Call(Function::Coalesce, nodes), ty));
+        }
+        _ => {
+            return Err(ExprError::new(
+                name_span.clone(),
+                format!("unknown function `{name}`: expected one of {FUNCTIONS}"),
+            ))
+        }
+    };
+    if args.len() != params.len() {
+        return Err(ExprError::new(
+            span.clone(),
+            format!("{name} takes {} argument(s), found {}", params.len(), args.len()),
+        ));
+    }
+    let mut nodes = Vec::with_capacity(args.len());
+    for (arg, want) in args.iter().zip(params) {
+        let (node, ty) = build_as(arg, *want, env)?;
+        if ty != *want && ty != Type::Null {
+            return Err(ExprError::new(
+                arg.span.clone(),
+                format!("{name} expects {want}, but this is {ty}"),
+            ));
+        }
+        nodes.push(node);
+    }
+    Ok((Node::Call(function, nodes), result))
+}
+
+fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+fn truth(value: &Value<'_>) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+fn from_truth(t: Option<bool>) -> Value<'static> {
+    t.map_or(Value::Null, Value::Bool)
+}
+
+impl Node {
+    fn eval<'r>(&self, row: &[Value<'r>]) -> Value<'r> {
+        match self {
+            Node::Slot(i) => row[*i].clone(),
+            Node::Const(v) => v.clone(),
+            Node::Not(inner) => from_truth(truth(&inner.eval(row)).map(|b| !b)),
+            Node::Negate(inner) => match inner.eval(row) {
+                Value::Int(i) => i.checked_neg().map_or(Value::Null, Value::Int),
+                Value::Dec(d) => Value::Dec(-d),
+                _ => Value::Null,
+            },
+            Node::And(a, b) => match truth(&a.eval(row)) {
+                Some(false) => Value::Bool(false),
+                left => match (left, truth(&b.eval(row))) {
+                    (_, Some(false)) => Value::Bool(false),
+                    (Some(true), Some(true)) => Value::Bool(true),
+                    _ => Value::Null,
+                },
+            },
+            Node::Or(a, b) => match truth(&a.eval(row)) {
+                Some(true) => Value::Bool(true),
+                left => match (left, truth(&b.eval(row))) {
+                    (_, Some(true)) => Value::Bool(true),
+                    (Some(false), Some(false)) => Value::Bool(false),
+                    _ => Value::Null,
+                },
+            },
+            Node::Compare(op, a, b) => {
+                let ordering = a.eval(row).compare(&b.eval(row));
+                from_truth(ordering.map(|o| match op {
+                    BinaryOp::Eq => o == Ordering::Equal,
+                    BinaryOp::Ne => o != Ordering::Equal,
+                    BinaryOp::Lt => o == Ordering::Less,
+                    BinaryOp::Le => o != Ordering::Greater,
+                    BinaryOp::Gt => o == Ordering::Greater,
+                    _ => o != Ordering::Less,
+                }))
+            }
+            Node::Arith(op, a, b) => arith(*op, &a.eval(row), &b.eval(row)),
+            Node::IsNull(inner, negated) => Value::Bool(inner.eval(row).is_null() != *negated),
+            Node::InText(inner, set, negated) => match inner.eval(row) {
+                Value::Text(t) => Value::Bool(set.contains(t.as_ref()) != *negated),
+                _ => Value::Null,
+            },
+            Node::InValues(inner, items, negated) => {
+                let subject = inner.eval(row);
+                if subject.is_null() {
+                    return Value::Null;
+                }
+                let mut saw_null = false;
+                for item in items {
+                    match subject.compare(&item.eval(row)) {
+                        Some(Ordering::Equal) => return Value::Bool(!*negated),
+                        None => saw_null = true,
+                        _ => {}
+                    }
+                }
+                if saw_null {
+                    Value::Null
+                } else {
+                    Value::Bool(*negated)
+                }
+            }
+            Node::Between(inner, low, high, negated) => {
+                let subject = inner.eval(row);
+                let above = subject.compare(&low.eval(row)).map(|o| o != Ordering::Less);
+                let below = subject.compare(&high.eval(row)).map(|o| o != Ordering::Greater);
+                let within = match (above, below) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                };
+                from_truth(within.map(|w| w != *negated))
+            }
+            Node::Like(inner, pattern, negated) => match inner.eval(row) {
+                Value::Text(t) => Value::Bool(pattern.matches(&t) != *negated),
+                _ => Value::Null,
+            },
+            Node::Call(function, args) => call_function(*function, args, row),
+        }
+    }
+}
+
+fn arith(op: BinaryOp, a: &Value<'_>, b: &Value<'_>) -> Value<'static> {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        let result = match op {
+            BinaryOp::Add => x.checked_add(*y),
+            BinaryOp::Sub => x.checked_sub(*y),
+            BinaryOp::Mul => x.checked_mul(*y),
+            _ => None,
+        };
+        if let Some(r) = result {
+            return Value::Int(r);
+        }
+    }
+    let (Some(x), Some(y)) = (a.as_decimal(), b.as_decimal()) else {
+        return Value::Null;
+    };
+    let result = match op {
+        BinaryOp::Add => x.checked_add(y),
+        BinaryOp::Sub => x.checked_sub(y),
+        BinaryOp::Mul => x.checked_mul(y),
+        _ => x.checked_div(y),
+    };
+    result.map_or(Value::Null, Value::Dec)
+}
+
+fn call_function<'r>(function: Function, args: &[Node], row: &[Value<'r>]) -> Value<'r> {
+    if function == Function::Coalesce {
+        return args
+            .iter()
+            .map(|a| a.eval(row))
+            .find(|v| !v.is_null())
+            .unwrap_or(Value::Null);
+    }
+    let first = args[0].eval(row);
+    if first.is_null() {
+        return Value::Null;
+    }
+    match (function, first) {
+        (Function::ValidNhsNumber, Value::Text(t)) => Value::Bool(valid_nhs_number(&t)),
+        (Function::Upper, Value::Text(t)) => Value::Text(Cow::Owned(t.to_uppercase())),
+        (Function::Lower, Value::Text(t)) => Value::Text(Cow::Owned(t.to_lowercase())),
+        (Function::Trim, Value::Text(t)) => match t {
+            Cow::Borrowed(b) => Value::Text(Cow::Borrowed(b.trim())),
+            Cow::Owned(o) => Value::Text(Cow::Owned(o.trim().to_string())),
+        },
+        (Function::Length, Value::Text(t)) => Value::Int(t.chars().count() as i64),
+        (Function::Month, Value::Date(d)) => Value::Int(i64::from(d.month())),
+        (Function::Year, Value::Date(d)) => Value::Int(i64::from(d.year())),
+        (Function::DaysBetween, Value::Date(a)) => match args[1].eval(row) {
+            Value::Date(b) => Value::Int((b - a).num_days()),
+            _ => Value::Null,
+        },
+        _ => Value::Null,
+    }
+}
+
+/// A compiled LIKE pattern: `%` any run of characters, `_` exactly one. Case-sensitive, as in
+/// DuckDB and PostgreSQL.
+#[derive(Debug, Clone)]
+struct LikePattern {
+    parts: Vec<LikePart>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum LikePart {
+    Literal(String),
+    One,
+    Any,
+}
+
+impl LikePattern {
+    fn new(pattern: &str) -> LikePattern {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        for c in pattern.chars() {
+            let part = match c {
+                '%' => LikePart::Any,
+                '_' => LikePart::One,
+                _ => {
+                    literal.push(c);
+                    continue;
+                }
+            };
+            if !literal.is_empty() {
+                parts.push(LikePart::Literal(std::mem::take(&mut literal)));
+            }
+            if !(part == LikePart::Any && parts.last() == Some(&LikePart::Any)) {
+                parts.push(part);
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(LikePart::Literal(literal));
+        }
+        LikePattern { parts }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        like_from(&self.parts, text)
+    }
+}
+
+fn like_from(parts: &[LikePart], text: &str) -> bool {
+    match parts.split_first() {
+        None => text.is_empty(),
+        Some((LikePart::Literal(l), rest)) => text.strip_prefix(l.as_str()).is_some_and(|t| like_from(rest, t)),
+        Some((LikePart::One, rest)) => {
+            let mut chars = text.chars();
+            chars.next().is_some() && like_from(rest, chars.as_str())
+        }
+        Some((LikePart::Any, rest)) => {
+            if rest.is_empty() {
+                return true;
+            }
+            text.char_indices().map(|(i, _)| i).chain([text.len()]).any(|i| like_from(rest, &text[i..]))
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! levers: a commissioner's monthly contract-management cycle, from plain files.
+//!
+//! Data flows one way: files ([`workspace`], [`contract`], [`dataset`]) → a validated model →
+//! monthly results → rendered outputs. Each module holds one part of the domain and is testable
+//! without the command line; `src/cmd/` holds one file per subcommand.
+
+pub mod calendar;
+pub mod diag;
+pub mod dataset;
+pub mod expr;
+pub mod money;
+pub mod value;

@@ -1,0 +1,306 @@
+//! Exact pounds and pence, and exact percentages.
+//!
+//! Money is a [`Money`] newtype over `rust_decimal::Decimal`, so no figure ever passes through
+//! binary floating point. There is one rounding function, [`Money::round_to_penny`] (half away
+//! from zero, which is "half-up" for the positive sums a letter shows); every line item is
+//! rounded once and totals are plain sums of rounded items.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(Decimal);
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// An amount that may carry more than two decimal places (an intermediate product).
+    pub fn from_decimal(value: Decimal) -> Self {
+        Money(value)
+    }
+
+    pub fn from_pence(pence: i64) -> Self {
+        Money(Decimal::new(pence, 2))
+    }
+
+    pub fn amount(self) -> Decimal {
+        self.0
+    }
+
+    /// Half-up (away from zero) to the penny: the only rounding money ever gets.
+    pub fn round_to_penny(self) -> Self {
+        Money(
+            self.0
+                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+        )
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    pub fn times(self, factor: Decimal) -> Money {
+        Money(self.0 * factor)
+    }
+
+    pub fn min(self, other: Money) -> Money {
+        if self <= other {
+            self
+        } else {
+            other
+        }
+    }
+
+    /// Two decimals, no symbol, no separators: the form JSON and CSV carry ("1234.50").
+    pub fn plain(self) -> String {
+        format!("{:.2}", self.round_to_penny().0)
+    }
+
+    /// `£1,234.56`, or `−£1,234.56` for a negative amount: the form letters and tables show.
+    pub fn display(self) -> String {
+        let rounded = self.round_to_penny();
+        let text = format!("{:.2}", rounded.0.abs());
+        let (whole, pence) = text.split_once('.').unwrap_or((&text, "00"));
+        let mut grouped = String::new();
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        let sign = if rounded.is_negative() { "−" } else { "" };
+        format!("{sign}£{grouped}.{pence}")
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.plain())
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Sub for Money {
+    type Output = Money;
+    fn sub(self, rhs: Money) -> Money {
+        Money(self.0 - rhs.0)
+    }
+}
+
+impl SubAssign for Money {
+    fn sub_assign(&mut self, rhs: Money) {
+        self.0 -= rhs.0;
+    }
+}
+
+impl Neg for Money {
+    type Output = Money;
+    fn neg(self) -> Money {
+        Money(-self.0)
+    }
+}
+
+impl Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, Add::add)
+    }
+}
+
+/// Parses a money cell as finance extracts write it: `1234.5`, `£1,234.56`, `-12.00`,
+/// `(1,234.56)` (an accounting negative). At most two decimal places; thousands separators must
+/// sit every three digits.
+pub fn parse_money(text: &str) -> Result<Money, String> {
+    let mut s = text.trim();
+    let mut negative = false;
+    if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        negative = true;
+        s = inner.trim();
+    }
+    if let Some(rest) = s.strip_prefix('-') {
+        if negative {
+            return Err(format!("expected money such as 1234.56, found `{text}`"));
+        }
+        negative = true;
+        s = rest.trim_start();
+    }
+    s = s.strip_prefix('£').unwrap_or(s).trim_start();
+    if let Some(rest) = s.strip_prefix('-') {
+        if negative {
+            return Err(format!("expected money such as 1234.56, found `{text}`"));
+        }
+        negative = true;
+        s = rest;
+    }
+    let (whole, fraction) = match s.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (s, None),
+    };
+    let whole_digits = strip_thousands(whole)
+        .ok_or_else(|| format!("expected money such as £1,234.56, found `{text}`"))?;
+    if let Some(f) = fraction {
+        if f.len() > 2 {
+            return Err(format!(
+                "money has at most two decimal places (pounds and pence), found `{text}`"
+            ));
+        }
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("expected money such as 1234.56, found `{text}`"));
+        }
+    }
+    let canonical = match fraction {
+        Some(f) => format!("{whole_digits}.{f}"),
+        None => whole_digits,
+    };
+    let value = Decimal::from_str(&canonical)
+        .map_err(|_| format!("amount out of range: `{text}`"))?;
+    Ok(Money(if negative { -value } else { value }))
+}
+
+/// `1,234,567` → `1234567`; `None` when the commas are not every three digits or a character
+/// is not a digit.
+fn strip_thousands(whole: &str) -> Option<String> {
+    if whole.is_empty() || whole.len() > 24 {
+        return None;
+    }
+    let groups: Vec<&str> = whole.split(',').collect();
+    let ok = groups.iter().enumerate().all(|(i, g)| {
+        !g.is_empty()
+            && g.bytes().all(|b| b.is_ascii_digit())
+            && (groups.len() == 1 || if i == 0 { g.len() <= 3 } else { g.len() == 3 })
+    });
+    ok.then(|| groups.concat())
+}
+
+/// A decimal written in a contract: `"120.00"`, `"2.0"`. Rejects anything that is not a plain
+/// decimal number.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let valid = !t.is_empty()
+        && t
+            .trim_start_matches(['-', '+'])
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.')
+        && t.matches('.').count() <= 1;
+    if !valid {
+        return Err(format!("expected a decimal number such as 120.00, found `{text}`"));
+    }
+    Decimal::from_str(t.trim_start_matches('+')).map_err(|_| format!("number out of range: `{text}`"))
+}
+
+/// A percentage written as `"2.5%"`, returned as the exact fraction (0.025).
+pub fn parse_percent(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let Some(number) = t.strip_suffix('%') else {
+        return Err(format!("expected a percentage such as 2.5%, found `{text}`"));
+    };
+    let value = parse_decimal(number)
+        .map_err(|_| format!("expected a percentage such as 2.5%, found `{text}`"))?;
+    Ok(value / Decimal::ONE_HUNDRED)
+}
+
+/// A contract's money amount written as text: `"120.00"`, `"£1,000"`.
+pub fn parse_contract_money(text: &str) -> Result<Money, String> {
+    parse_money(text)
+}
+
+/// A fraction shown as a percentage with one decimal place: 0.9123 → `91.2%`.
+pub fn percent_1dp(fraction: Decimal) -> String {
+    let pct = (fraction * Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    format!("{pct:.1}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn m(s: &str) -> Money {
+        parse_money(s).unwrap()
+    }
+
+    #[test]
+    fn money_cells_as_finance_extracts_write_them() {
+        let cases = [
+            ("1234.56", 123456),
+            ("£1,234.56", 123456),
+            ("(1,234.56)", -123456),
+            ("-12.5", -1250),
+            ("£-3", -300),
+            ("0", 0),
+            ("1,000,000", 100_000_000),
+        ];
+        for (text, pence) in cases {
+            assert_eq!(m(text), Money::from_pence(pence), "{text}");
+        }
+    }
+
+    #[test]
+    fn money_rejects_what_it_cannot_read_exactly() {
+        for text in ["12.345", "1,23", "abc", "£", "(-1)", "1.2.3", "12,34.00", "1e5", ""] {
+            assert!(parse_money(text).is_err(), "{text} should be rejected");
+        }
+        assert!(parse_money("12.345").unwrap_err().contains("two decimal places"));
+    }
+
+    #[test]
+    fn rounding_is_half_up_once() {
+        let cases = [("0.005", "0.01"), ("0.004", "0.00"), ("2.675", "2.68"), ("-0.005", "-0.01")];
+        for (input, expected) in cases {
+            let v = Money::from_decimal(Decimal::from_str(input).unwrap());
+            assert_eq!(v.round_to_penny().plain(), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn display_groups_thousands() {
+        assert_eq!(m("124800000").display(), "£124,800,000.00");
+        assert_eq!(m("999.5").display(), "£999.50");
+        assert_eq!(m("-1234.5").display(), "−£1,234.50");
+        assert_eq!(m("0").display(), "£0.00");
+    }
+
+    #[test]
+    fn percentages_are_exact_fractions() {
+        assert_eq!(parse_percent("2.5%").unwrap(), Decimal::from_str("0.025").unwrap());
+        assert_eq!(parse_percent("95%").unwrap(), Decimal::from_str("0.95").unwrap());
+        assert!(parse_percent("95").is_err());
+        assert_eq!(percent_1dp(Decimal::from_str("0.91249").unwrap()), "91.2%");
+        assert_eq!(percent_1dp(Decimal::from_str("0.91250").unwrap()), "91.3%");
+    }
+
+    proptest! {
+        #[test]
+        fn display_then_parse_is_identity(pence in -10_000_000_000i64..10_000_000_000i64) {
+            let value = Money::from_pence(pence);
+            let shown = value.display().replace('−', "-");
+            prop_assert_eq!(parse_money(&shown).unwrap(), value);
+        }
+    }
+}
