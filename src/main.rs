@@ -1,1 +1,77 @@
-fn main() {}
+//! The `levers` binary: parses arguments and hands each subcommand to its `run`.
+
+use clap::{Args, Parser, Subcommand};
+use levers::cmd::{self, exit, Format, Globals};
+use levers::diag::InvalidInput;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "levers", version, about = "Runs a commissioner's monthly contract-management cycle from plain files")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// The workspace folder (default: the nearest folder upwards holding levers.toml)
+    #[arg(long, global = true, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// The date to act as of, YYYY-MM-DD (default: the system date)
+    #[arg(long, global = true, value_name = "YYYY-MM-DD")]
+    today: Option<chrono::NaiveDate>,
+    /// Output format of report commands
+    #[arg(long, global = true, value_enum, default_value = "table")]
+    format: Format,
+    /// Print less
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Print more (repeat for more still)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make a new workspace with one example contract and its data
+    Init(cmd::init::InitArgs),
+    /// Validate everything; report every problem with file:line:col
+    Check(cmd::check::CheckArgs),
+}
+
+fn main() -> ExitCode {
+    // A bug must never show a user a Rust panic message or backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("levers: internal error{location}; nothing further was written. Please report this with the command you ran.");
+    }));
+    let cli = Cli::parse();
+    let globals = Globals {
+        workspace: cli.global.workspace,
+        today: cli.global.today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+        format: cli.global.format,
+        quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
+        colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let result = std::panic::catch_unwind(|| match cli.command {
+        Command::Init(args) => cmd::init::run(&globals, args),
+        Command::Check(args) => cmd::check::run(&globals, args),
+    });
+    match result {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(error)) => {
+            if let Some(invalid) = error.downcast_ref::<InvalidInput>() {
+                eprintln!("{invalid}");
+            } else {
+                eprintln!("levers: error: {error:#}");
+            }
+            ExitCode::from(exit::BAD_INPUT)
+        }
+        Err(_) => ExitCode::from(exit::BAD_INPUT),
+    }
+}

@@ -186,7 +186,7 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
             let Some(index) = env.schema.column_index(name) else {
                 let mut names: Vec<&str> = env.schema.columns.iter().map(|c| c.name.as_str()).collect();
                 names.sort_unstable();
-                let hint = closest(name, &names)
+                let hint = crate::diag::closest(name, &names)
                     .map(|c| format!("did you mean `{c}`? "))
                     .unwrap_or_default();
                 return Err(ExprError::new(
@@ -438,30 +438,6 @@ fn call(
         nodes.push(node);
     }
     Ok((Node::Call(function, nodes), result))
-}
-
-fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
-        .min()
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 fn truth(value: &Value<'_>) -> Option<bool> {

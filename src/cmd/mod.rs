@@ -1,0 +1,62 @@
+//! One module per subcommand: its arguments, its help text, and a `run` that calls into the
+//! domain modules and renders their results. Nothing here computes a figure.
+
+pub mod check;
+pub mod init;
+
+use crate::workspace::{find_root, Workspace};
+use anyhow::{bail, Context as _, Result};
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+/// How report commands print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    pub workspace: Option<PathBuf>,
+    pub today: NaiveDate,
+    pub format: Format,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// Colour only on a terminal and never with NO_COLOR.
+    pub colour: bool,
+}
+
+impl Globals {
+    /// The workspace root: `--workspace`, or the nearest ancestor holding levers.toml.
+    pub fn root(&self) -> Result<PathBuf> {
+        match &self.workspace {
+            Some(dir) => {
+                if !dir.join(crate::workspace::SETTINGS_FILE).is_file() {
+                    bail!("{} is not a levers workspace: it has no levers.toml (run `levers init {}` to make one)", dir.display(), dir.display());
+                }
+                Ok(dir.clone())
+            }
+            None => {
+                let here = std::env::current_dir().context("cannot read the current directory")?;
+                find_root(&here).with_context(|| {
+                    format!("no levers.toml in {} or any folder above it: run levers inside a workspace, or pass --workspace DIR", here.display())
+                })
+            }
+        }
+    }
+
+    pub fn load(&self) -> Result<Workspace> {
+        Ok(Workspace::load(&self.root()?))
+    }
+}
+
+/// Exit codes (§6): 0 success; 1 the command ran and found something that needs a person;
+/// 2 bad usage or unreadable input.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const NEEDS_ATTENTION: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+}
