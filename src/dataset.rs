@@ -309,6 +309,14 @@ pub fn read_rows(
         .map(|&c| (positions[c], schema.columns[c].ty, schema.columns[c].name.as_str()))
         .collect();
     let date_format = schema.date_format.as_deref();
+    // NHS numbers are personal data: an excerpt of a bad record never shows one.
+    let masked: Vec<usize> = schema
+        .columns
+        .iter()
+        .zip(&positions)
+        .filter(|(c, _)| c.ty == ColumnType::NhsNumber)
+        .map(|(_, &p)| p)
+        .collect();
     let mut record = csv::ByteRecord::new();
     let mut recycled: Vec<Value<'static>> = Vec::with_capacity(slots.len());
     let mut cell_problems = 0usize;
@@ -349,12 +357,15 @@ pub fn read_rows(
                 Err(message) => {
                     cell_problems += 1;
                     if cell_problems <= MAX_CELL_PROBLEMS {
-                        summary.problems.push(Problem::at_line(
-                            display,
-                            line as usize,
-                            field + 1,
-                            format!("column `{name}`: {message}"),
-                        ));
+                        let fields: Vec<&[u8]> = record
+                            .iter()
+                            .enumerate()
+                            .map(|(i, f)| if masked.contains(&i) && !f.is_empty() { &b"<NHS number>"[..] } else { f })
+                            .collect();
+                        summary.problems.push(
+                            Problem::at_line(display, line as usize, field + 1, format!("column `{name}`: {message}"))
+                                .with_record(&fields, field),
+                        );
                     }
                     values.push(Value::Null);
                 }

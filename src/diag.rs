@@ -27,6 +27,10 @@ pub struct Problem {
     /// The source line the problem points into, shown under the message.
     #[serde(skip)]
     pub excerpt: Option<String>,
+    /// Where in the excerpt the caret goes (1-based characters), when it differs from `column`
+    /// (a CSV column is a field number, not a character position).
+    #[serde(skip)]
+    pub caret: Option<usize>,
 }
 
 impl Problem {
@@ -40,6 +44,7 @@ impl Problem {
             severity: Severity::Error,
             message: message.into(),
             excerpt: Some(excerpt),
+            caret: None,
         }
     }
 
@@ -52,11 +57,21 @@ impl Problem {
             severity: Severity::Error,
             message: message.into(),
             excerpt: None,
+            caret: None,
         }
     }
 
     pub fn with_excerpt(mut self, excerpt: impl Into<String>) -> Self {
         self.excerpt = Some(excerpt.into());
+        self
+    }
+
+    /// Shows a CSV record under the message, the caret under field `field` (0-based).
+    pub fn with_record(mut self, fields: &[&[u8]], field: usize) -> Self {
+        let texts: Vec<String> = fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+        let caret = texts.iter().take(field).map(|t| t.chars().count() + 1).sum::<usize>() + 1;
+        self.excerpt = Some(texts.join(","));
+        self.caret = Some(caret);
         self
     }
 
@@ -105,7 +120,7 @@ impl fmt::Display for Problem {
             let pad = " ".repeat(gutter.len());
             let caret_pad: String = excerpt
                 .chars()
-                .take(self.column.saturating_sub(1))
+                .take(self.caret.unwrap_or(self.column).saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             write!(f, "\n{pad} |\n{gutter} | {excerpt}\n{pad} | {caret_pad}^")?;

@@ -41,6 +41,8 @@ enum Command {
     Init(cmd::init::InitArgs),
     /// Validate everything; report every problem with file:line:col
     Check(cmd::check::CheckArgs),
+    /// Performance table for a month
+    Kpi(cmd::kpi::KpiArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Init(args) => cmd::init::run(&globals, args),
         Command::Check(args) => cmd::check::run(&globals, args),
+        Command::Kpi(args) => cmd::kpi::run(&globals, args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

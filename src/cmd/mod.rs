@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod init;
+pub mod kpi;
 
 use crate::workspace::{find_root, Workspace};
 use anyhow::{bail, Context as _, Result};

@@ -1,0 +1,214 @@
+//! Data challenges (§4.6): rules over a month's rows that raise challenges against the
+//! provider's activity, each with a stable id `<YYYY-MM>/<rule-id>/<record key or group key>`
+//! and a value (the sum of the dataset's value column over the rows it covers).
+//!
+//! Rules run inside the same single pass as the KPIs. Memory is bounded by distinct keys:
+//! `where` rules keep only the challenged rows, `duplicate_of` keeps one exact key per distinct
+//! combination (never a per-row string: the key parts are written into one reused buffer and
+//! the set stores the bytes once), and `ratio_cap` keeps one tally per group.
+
+use crate::calendar::Month;
+use crate::contract::{ChallengeForm, ChallengeRule};
+use crate::expr::{compile, CompileEnv, Compiled, Want};
+use crate::measure::{CompileFailure, SAMPLE_KEYS};
+use crate::money::Money;
+use crate::value::Value;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+/// One raised challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Raised {
+    pub id: String,
+    pub month: Month,
+    pub rule: String,
+    /// The record key, or the group key for a ratio cap.
+    pub record: String,
+    pub value: Money,
+    /// Rows the challenge covers.
+    pub rows: u64,
+    /// What the rule found, in words.
+    pub detail: String,
+    /// The first record keys behind it (a ratio cap covers several rows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+}
+
+pub fn challenge_id(month: Month, rule: &str, record: &str) -> String {
+    format!("{month}/{rule}/{record}")
+}
+
+/// A challenge rule compiled against the pass's slots, with its running state.
+pub struct CompiledRule {
+    rule_id: String,
+    filter: Option<Compiled>,
+    kind: RuleKind,
+}
+
+enum RuleKind {
+    Where { condition: Compiled, raised: Vec<(String, Decimal)> },
+    Duplicate { key_slots: Vec<usize>, seen: HashSet<Box<[u8]>>, buffer: Vec<u8>, raised: Vec<(String, Decimal)> },
+    RatioCap { numerator: Compiled, denominator: Compiled, by: Compiled, max: Decimal, groups: BTreeMap<String, GroupTally> },
+}
+
+#[derive(Default)]
+struct GroupTally {
+    numerator: u64,
+    denominator: u64,
+    numerator_value: Decimal,
+    keys: Vec<String>,
+}
+
+impl CompiledRule {
+    pub fn new(rule: &ChallengeRule, env: &mut CompileEnv<'_>) -> Result<CompiledRule, CompileFailure> {
+        let c = |text: &crate::contract::ExprText, env: &mut CompileEnv<'_>, want| compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e));
+        let filter = rule.filter.as_ref().map(|f| c(f, env, Some(Want::Condition))).transpose()?;
+        let kind = match &rule.form {
+            ChallengeForm::Where(condition) => RuleKind::Where { condition: c(condition, env, Some(Want::Condition))?, raised: Vec::new() },
+            ChallengeForm::DuplicateOf(columns) => {
+                let mut key_slots = Vec::new();
+                for column in columns {
+                    let index = env.schema.column_index(column).ok_or_else(|| {
+                        (column.clone(), crate::expr::ExprError::new(0..column.len(), format!("unknown column `{column}`")))
+                    })?;
+                    key_slots.push(env.slots.slot_for(index));
+                }
+                RuleKind::Duplicate { key_slots, seen: HashSet::new(), buffer: Vec::with_capacity(64), raised: Vec::new() }
+            }
+            ChallengeForm::RatioCap { numerator, denominator, by, max } => RuleKind::RatioCap {
+                numerator: c(numerator, env, Some(Want::Condition))?,
+                denominator: c(denominator, env, Some(Want::Condition))?,
+                by: c(by, env, None)?,
+                max: *max,
+                groups: BTreeMap::new(),
+            },
+        };
+        Ok(CompiledRule { rule_id: rule.id.clone(), filter, kind })
+    }
+
+    /// Feeds one row; `key` and `value` are the row's record key and money value.
+    pub fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String, value: Decimal) {
+        if self.filter.as_ref().is_some_and(|f| !f.matches(row)) {
+            return;
+        }
+        match &mut self.kind {
+            RuleKind::Where { condition, raised } => {
+                if condition.matches(row) {
+                    raised.push((key(), value));
+                }
+            }
+            RuleKind::Duplicate { key_slots, seen, buffer, raised } => {
+                buffer.clear();
+                for &slot in key_slots.iter() {
+                    if !write_key_part(buffer, &row[slot]) {
+                        return; // a NULL key part never matches
+                    }
+                }
+                if seen.contains(buffer.as_slice()) {
+                    raised.push((key(), value));
+                } else {
+                    seen.insert(buffer.as_slice().into());
+                }
+            }
+            RuleKind::RatioCap { numerator, denominator, by, groups, .. } => {
+                let in_numerator = numerator.matches(row);
+                let in_denominator = denominator.matches(row);
+                if !in_numerator && !in_denominator {
+                    return;
+                }
+                let group = by.eval(row);
+                if group.is_null() {
+                    return;
+                }
+                let tally = groups.entry(group.render()).or_default();
+                if in_numerator {
+                    tally.numerator += 1;
+                    tally.numerator_value += value;
+                    if tally.keys.len() < SAMPLE_KEYS {
+                        tally.keys.push(key());
+                    }
+                }
+                if in_denominator {
+                    tally.denominator += 1;
+                }
+            }
+        }
+    }
+
+    /// The challenges raised, sorted by id. Rows sharing a record key are one challenge.
+    pub fn finish(self, month: Month) -> Vec<Raised> {
+        let rule = self.rule_id;
+        let mut by_id: BTreeMap<String, Raised> = BTreeMap::new();
+        let mut add = |record: String, value: Money, rows: u64, detail: String, keys: Vec<String>| {
+            let id = challenge_id(month, &rule, &record);
+            by_id
+                .entry(id.clone())
+                .and_modify(|r| {
+                    r.value += value;
+                    r.rows += rows;
+                })
+                .or_insert(Raised { id, month, rule: rule.clone(), record, value, rows, detail, keys });
+        };
+        match self.kind {
+            RuleKind::Where { raised, .. } => {
+                for (record, value) in raised {
+                    add(record, Money::from_decimal(value), 1, "matches the rule".into(), Vec::new());
+                }
+            }
+            RuleKind::Duplicate { raised, .. } => {
+                for (record, value) in raised {
+                    add(record, Money::from_decimal(value), 1, "repeats an earlier row's key".into(), Vec::new());
+                }
+            }
+            RuleKind::RatioCap { max, groups, .. } => {
+                for (group, tally) in groups {
+                    let allowed = (max * Decimal::from(tally.denominator)).floor();
+                    let excess = Decimal::from(tally.numerator) - allowed;
+                    if excess <= Decimal::ZERO || tally.numerator == 0 {
+                        continue;
+                    }
+                    // Valued at the group's mean value per numerator row, rounded once.
+                    let mean = tally.numerator_value / Decimal::from(tally.numerator);
+                    let value = Money::from_decimal(mean * excess).round_to_penny();
+                    let detail = format!(
+                        "{} numerator rows against {} denominator rows: {} allowed at {}, {} above",
+                        tally.numerator, tally.denominator, allowed, max.normalize(), excess
+                    );
+                    add(group, value, excess.try_into().unwrap_or(0), detail, tally.keys);
+                }
+            }
+        }
+        by_id.into_values().collect()
+    }
+}
+
+/// Appends one key part to a duplicate key; false for NULL. Parts are typed and separated so
+/// that no two different keys write the same bytes.
+fn write_key_part(buffer: &mut Vec<u8>, value: &Value<'_>) -> bool {
+    match value {
+        Value::Null => return false,
+        Value::Text(t) => {
+            buffer.push(b'T');
+            buffer.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            buffer.extend_from_slice(t.as_bytes());
+        }
+        Value::Int(i) => {
+            buffer.push(b'I');
+            buffer.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Dec(d) => {
+            buffer.push(b'D');
+            buffer.extend_from_slice(&d.normalize().serialize());
+        }
+        Value::Date(d) => {
+            buffer.push(b'A');
+            buffer.extend_from_slice(&chrono::Datelike::num_days_from_ce(d).to_le_bytes());
+        }
+        Value::Bool(b) => {
+            buffer.push(b'B');
+            buffer.push(u8::from(*b));
+        }
+    }
+    true
+}

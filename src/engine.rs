@@ -1,0 +1,206 @@
+//! The monthly pass: each of a contract's monthly files is read once, and every KPI and
+//! challenge rule reading that dataset is evaluated on each row as it streams past.
+//!
+//! All expressions of one dataset are compiled against one [`SlotMap`], so each column some rule
+//! reads is parsed once per row, and columns no rule reads are never converted. A month's
+//! results ([`MonthData`]) are plain data: the KPI figures, the challenges raised, and the
+//! dataset totals; the history of earlier months comes from the cache when its inputs are
+//! unchanged (see [`crate::cache`]).
+
+use crate::calendar::Month;
+use crate::challenge::{CompiledRule, Raised};
+use crate::contract::{Contract, Measure};
+use crate::dataset::{read_rows, RETURNS};
+use crate::diag::{Problem, Problems};
+use crate::expr::{CompileEnv, SlotMap};
+use crate::measure::{CompiledMeasure, Figure, MonthFigures};
+use crate::money::Money;
+use crate::returns::Returned;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What one month's files give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthData {
+    pub month: Month,
+    /// KPI id → its figures. A KPI whose data file is absent has no entry.
+    pub kpis: BTreeMap<String, MonthFigures>,
+    pub challenges: Vec<Raised>,
+    /// Dataset → rows read.
+    pub rows: BTreeMap<String, u64>,
+    /// Dataset → the sum of its value column (the month's actual value for `monthly_value =
+    /// "actual"`).
+    pub value_totals: BTreeMap<String, Money>,
+    /// The input files read, relative to the workspace.
+    pub inputs: Vec<PathBuf>,
+}
+
+impl MonthData {
+    pub fn figure(&self, kpi: &str, group: Option<&str>) -> Option<&Figure> {
+        match (self.kpis.get(kpi)?, group) {
+            (MonthFigures::Single(f), None) => Some(f),
+            (MonthFigures::Grouped(g), Some(key)) => g.get(key),
+            _ => None,
+        }
+    }
+}
+
+/// Reads every file of `month` for `contract` and evaluates all its KPIs and challenge rules.
+/// Any cell that does not parse, or any bad return, fails the month with every problem found.
+pub fn measure_month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData, Problems> {
+    let mut data = MonthData {
+        month,
+        kpis: BTreeMap::new(),
+        challenges: Vec::new(),
+        rows: BTreeMap::new(),
+        value_totals: BTreeMap::new(),
+        inputs: Vec::new(),
+    };
+    let mut problems = Problems::new();
+    for dataset in contract.datasets_read() {
+        let file = contract.data_file(dataset, month);
+        if !root.join(&file).is_file() {
+            continue;
+        }
+        match run_pass(root, &file, contract, dataset, month) {
+            Ok(pass) => {
+                data.kpis.extend(pass.kpis);
+                data.challenges.extend(pass.challenges);
+                data.rows.insert(dataset.to_string(), pass.rows);
+                if let Some(total) = pass.value_total {
+                    data.value_totals.insert(dataset.to_string(), total);
+                }
+                data.inputs.push(file);
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    if contract.kpis.iter().any(|k| matches!(k.measure, Measure::Returned)) {
+        let file = contract.data_file(RETURNS, month);
+        let (returns, p) = crate::returns::read(root, &file, contract);
+        problems.extend(p);
+        if let Some(returns) = returns {
+            data.inputs.push(file);
+            for kpi in contract.kpis.iter().filter(|k| matches!(k.measure, Measure::Returned)) {
+                let Some(r) = returns.get(&kpi.id) else { continue };
+                let figure = match r.figure {
+                    Returned::Ratio { numerator, denominator } => Figure::ratio(numerator, denominator),
+                    // A returned value is in the target's units: 93.5 against ">= 90%" is 93.5%.
+                    Returned::Value(v) => {
+                        let percent = kpi.target.as_ref().is_some_and(|t| t.percent);
+                        let value = if percent { v / Decimal::ONE_HUNDRED } else { v };
+                        Figure { value: Some(value), ..Figure::default() }
+                    }
+                };
+                data.kpis.insert(kpi.id.clone(), MonthFigures::Single(figure));
+            }
+        }
+    }
+    data.challenges.sort_by(|a, b| a.id.cmp(&b.id));
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok(data)
+    }
+}
+
+struct PassResult {
+    kpis: BTreeMap<String, MonthFigures>,
+    challenges: Vec<Raised>,
+    rows: u64,
+    value_total: Option<Money>,
+}
+
+fn run_pass(root: &Path, file: &Path, contract: &Contract, dataset: &str, month: Month) -> Result<PassResult, Problems> {
+    let mut problems = Problems::new();
+    let schema = contract.schema(dataset).expect("validated: every dataset read has a schema");
+    let mut slots = SlotMap::default();
+    let key_slot = schema.key.as_deref().and_then(|k| schema.column_index(k)).map(|i| slots.slot_for(i));
+    let value_slot = schema.value.as_deref().and_then(|v| schema.column_index(v)).map(|i| slots.slot_for(i));
+    let mut env = CompileEnv { schema, lists: &contract.lists, slots: &mut slots };
+    let mut measures: Vec<(String, CompiledMeasure)> = Vec::new();
+    let mut rules: Vec<CompiledRule> = Vec::new();
+    let compile_problem = |what: &str, (text, error): crate::measure::CompileFailure| {
+        Problem::at_line(&contract.file, 1, 1, format!("{what}: `{text}`: {}", error.message))
+    };
+    for kpi in contract.kpis.iter().filter(|k| k.dataset == dataset) {
+        match CompiledMeasure::new(&kpi.measure, &mut env) {
+            Ok(Some(m)) => measures.push((kpi.id.clone(), m)),
+            Ok(None) => {}
+            Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
+        }
+    }
+    for rule in contract.challenges.iter().filter(|r| r.dataset == dataset) {
+        match CompiledRule::new(rule, &mut env) {
+            Ok(r) => rules.push(r),
+            Err(e) => problems.push(compile_problem(&format!("challenge rule `{}`", rule.id), e)),
+        }
+    }
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    let mut value_total = Decimal::ZERO;
+    let summary = read_rows(&root.join(file), file, schema, slots.columns(), |row| {
+        let values = row.values;
+        let line = row.line;
+        let key = || match key_slot.map(|s| &values[s]) {
+            Some(v) if !v.is_null() => v.render(),
+            _ => format!("line-{line}"),
+        };
+        let value = value_slot.and_then(|s| values[s].as_decimal()).unwrap_or_default();
+        value_total += value;
+        for (_, measure) in measures.iter_mut() {
+            measure.add(values, &key);
+        }
+        for rule in rules.iter_mut() {
+            rule.add(values, &key, value);
+        }
+    });
+    problems.extend(summary.problems);
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    Ok(PassResult {
+        kpis: measures.into_iter().map(|(id, m)| (id, m.finish())).collect(),
+        challenges: rules.into_iter().flat_map(|r| r.finish(month)).collect(),
+        rows: summary.rows,
+        value_total: value_slot.map(|_| Money::from_decimal(value_total)),
+    })
+}
+
+/// The data files a month reads, in the order [`measure_month`] reads them: the datasets the
+/// contract's KPIs and rules read, then provider returns when a KPI comes from them.
+pub fn month_files(root: &Path, contract: &Contract, month: Month) -> Vec<PathBuf> {
+    let returns = contract.kpis.iter().any(|k| matches!(k.measure, Measure::Returned)).then_some(RETURNS);
+    contract
+        .datasets_read()
+        .into_iter()
+        .chain(returns)
+        .map(|d| contract.data_file(d, month))
+        .filter(|f| root.join(f).is_file())
+        .collect()
+}
+
+/// Every month from the contract's start (or `first`) up to `last` that has any data file,
+/// measured (or answered from the cache).
+pub fn history(root: &Path, contract: &Contract, last: Month) -> Result<Vec<MonthData>, Problems> {
+    let (start, _) = contract.months();
+    let mut months = Vec::new();
+    let mut problems = Problems::new();
+    for month in start.through(last) {
+        if month_files(root, contract, month).is_empty() {
+            continue;
+        }
+        match crate::cache::month(root, contract, month) {
+            Ok(data) => months.push(data),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok(months)
+    }
+}

@@ -1,0 +1,399 @@
+//! KPI performance for a month (§4.4): actual, target, RAG, variance, excess, previous month,
+//! year to date, consecutive red months and SPC, computed from a contract's month history.
+//!
+//! [`KpiResult`] is the one results struct that feeds the terminal table, the JSON, the CSV and
+//! the letters, so they can never disagree.
+
+use crate::calendar::Month;
+use crate::contract::{Aggregate, Consequence, Contract, Kpi, Measure, Variation};
+use crate::engine::MonthData;
+use crate::measure::{aggregate_value, Figure, MonthFigures};
+use crate::money::Money;
+use crate::number;
+use crate::spc::{self, Assurance, Better, Signal};
+use crate::target::Target;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rag {
+    Green,
+    Amber,
+    Red,
+    None,
+}
+
+impl Rag {
+    pub fn label(self) -> &'static str {
+        match self {
+            Rag::Green => "Green",
+            Rag::Amber => "Amber",
+            Rag::Red => "Red",
+            Rag::None => "—",
+        }
+    }
+
+    /// Amber and red both fail the target (consequences apply to both).
+    pub fn failing(self) -> bool {
+        matches!(self, Rag::Amber | Rag::Red)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsequenceStatus {
+    None,
+    Charged,
+    Withheld,
+    Suspended,
+    Relieved,
+    Capped,
+    /// An incentive earned (CQUIN-like).
+    Earned,
+}
+
+/// The target, amber band and consequence in force for a month, and the variation that set them.
+#[derive(Debug, Clone)]
+pub struct Terms<'c> {
+    pub target: Option<&'c Target>,
+    pub amber: Option<&'c Target>,
+    pub consequence: Option<&'c Consequence>,
+    pub variation: Option<&'c Variation>,
+}
+
+/// The terms of `kpi` in force in `month`: variations apply from the month holding their
+/// effective date, later ones over earlier ones, field by field.
+pub fn terms<'c>(contract: &'c Contract, kpi: &'c Kpi, month: Month) -> Terms<'c> {
+    let mut terms = Terms { target: kpi.target.as_ref(), amber: kpi.amber.as_ref(), consequence: kpi.consequence.as_ref(), variation: None };
+    let mut variations: Vec<&Variation> = contract.variations.iter().filter(|v| v.kpi == kpi.id && Month::of(v.effective) <= month).collect();
+    variations.sort_by_key(|v| v.effective);
+    for v in variations {
+        if let Some(t) = &v.target {
+            terms.target = Some(t);
+        }
+        if let Some(a) = &v.amber {
+            terms.amber = Some(a);
+        }
+        if let Some(c) = &v.consequence {
+            terms.consequence = Some(c);
+        }
+        terms.variation = Some(v);
+    }
+    terms
+}
+
+pub fn rag(value: Option<Decimal>, target: Option<&Target>, amber: Option<&Target>) -> Rag {
+    let (Some(v), Some(t)) = (value, target) else { return Rag::None };
+    if t.holds(v) {
+        Rag::Green
+    } else if amber.is_some_and(|a| a.holds(v)) {
+        Rag::Amber
+    } else {
+        Rag::Red
+    }
+}
+
+/// Service users (or units) beyond the threshold, for a failing month.
+pub fn excess(kpi: &Kpi, figure: &Figure, target: &Target) -> Option<Decimal> {
+    let value = figure.value?;
+    match (&kpi.measure, figure.numerator, figure.denominator) {
+        (_, Some(n), Some(d)) => Some(target.ratio_excess(n, d)),
+        (Measure::Count { .. }, _, _) | (Measure::Aggregate { aggregate: Aggregate::Sum, .. }, _, _) => Some(target.count_excess(value)),
+        (Measure::Returned, _, _) if !target.percent => Some(target.count_excess(value)),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ytd {
+    #[serde(with = "number::option")]
+    pub numerator: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub denominator: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub actual: Option<Decimal>,
+    pub months: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpcResult {
+    #[serde(with = "number::option")]
+    pub mean: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub lower: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub upper: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub near_lower: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub near_upper: Option<Decimal>,
+    pub points: usize,
+    /// Fewer than 12 points: the limits are trial limits.
+    pub trial: bool,
+    pub screen_outliers: bool,
+    pub signal: Signal,
+    pub special_cause: Option<spc::Rule>,
+    pub assurance: Assurance,
+}
+
+/// One KPI (or one group of a KPI with `by`) in one month.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiResult {
+    pub contract: String,
+    pub month: Month,
+    pub kpi: String,
+    pub name: String,
+    /// The KPI's group (national, local, quality…), or for a KPI with `by`, the group key.
+    pub group: String,
+    /// The KPI's group as the contract states it, whatever `by` says.
+    pub category: String,
+    /// The `by` group key, or null.
+    pub by_group: Option<String>,
+    pub measure: String,
+    pub target: Option<String>,
+    pub amber: Option<String>,
+    /// Whether the actual reads as a percentage.
+    pub percent: bool,
+    pub rag: Rag,
+    pub no_activity: bool,
+    #[serde(with = "number::option")]
+    pub numerator: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub denominator: Option<Decimal>,
+    /// A fraction 0..1 for percentages.
+    #[serde(with = "number::option")]
+    pub actual: Option<Decimal>,
+    /// actual − target: percentage points for percentages.
+    #[serde(with = "number::option")]
+    pub variance: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub excess: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub previous: Option<Decimal>,
+    #[serde(with = "number::option")]
+    pub change: Option<Decimal>,
+    pub ytd: Ytd,
+    pub consecutive_red: u32,
+    /// Consecutive months failing the target (amber or red), for `after = N`.
+    pub consecutive_failing: u32,
+    pub consequence: Money,
+    pub consequence_status: ConsequenceStatus,
+    /// How the consequence was worked out, in words (for explain and letters).
+    pub consequence_basis: String,
+    pub spc: SpcResult,
+    /// The variation in force, named by its effective date and reason.
+    pub variation: Option<String>,
+    /// The relief in force this month.
+    pub relief: Option<String>,
+    pub escalate: bool,
+    #[serde(skip)]
+    pub figure: Figure,
+}
+
+impl KpiResult {
+    /// "91.2%" for percentages, the number otherwise; "no activity" without a value.
+    pub fn actual_display(&self) -> String {
+        display_value(self.actual, self.percent)
+    }
+
+    pub fn variance_display(&self) -> String {
+        match self.variance {
+            None => "—".into(),
+            Some(v) if self.percent => format!("{} pp", signed(v.round_dp(1), 1)),
+            Some(v) => signed(v.normalize(), v.normalize().scale()),
+        }
+    }
+}
+
+fn signed(v: Decimal, dp: u32) -> String {
+    let sign = if v.is_sign_negative() && !v.is_zero() { "−" } else if v.is_zero() { "" } else { "+" };
+    format!("{sign}{:.*}", dp as usize, v.abs())
+}
+
+pub fn display_value(value: Option<Decimal>, percent: bool) -> String {
+    match value {
+        None => "no activity".into(),
+        Some(v) if percent => crate::money::percent_1dp(v),
+        Some(v) => {
+            let r = v.round_dp(2).normalize();
+            r.to_string()
+        }
+    }
+}
+
+fn measure_name(kpi: &Kpi) -> String {
+    match &kpi.measure {
+        Measure::Ratio { .. } => "ratio".into(),
+        Measure::Count { .. } => "count".into(),
+        Measure::Aggregate { aggregate, .. } => aggregate.name(),
+        Measure::Returned => "returned".into(),
+    }
+}
+
+fn groups_in(figures: Option<&MonthFigures>) -> Vec<Option<String>> {
+    match figures {
+        Some(MonthFigures::Grouped(g)) => g.keys().cloned().map(Some).collect(),
+        _ => vec![None],
+    }
+}
+
+/// Every KPI's results for `month`, from `history` (months ascending, ending at or before
+/// `month`). Consequences are filled in afterwards by [`crate::consequence`].
+pub fn evaluate(contract: &Contract, history: &[MonthData], month: Month) -> Vec<KpiResult> {
+    let upto: Vec<&MonthData> = history.iter().filter(|m| m.month <= month).collect();
+    let current = upto.last().filter(|m| m.month == month);
+    let mut results = Vec::new();
+    for kpi in &contract.kpis {
+        let figures = current.and_then(|m| m.kpis.get(&kpi.id));
+        let grouped = matches!(kpi.measure, Measure::Ratio { by: Some(_), .. });
+        let groups = if grouped { groups_in(figures) } else { vec![None] };
+        for group in groups {
+            results.push(evaluate_one(contract, kpi, &upto, month, group));
+        }
+    }
+    results
+}
+
+fn evaluate_one(contract: &Contract, kpi: &Kpi, upto: &[&MonthData], month: Month, group: Option<String>) -> KpiResult {
+    let terms = terms(contract, kpi, month);
+    let series: Vec<(Month, Figure)> = upto
+        .iter()
+        .filter_map(|m| m.figure(&kpi.id, group.as_deref()).map(|f| (m.month, f.clone())))
+        .collect();
+    let figure = series.last().filter(|(m, _)| *m == month).map(|(_, f)| f.clone()).unwrap_or_default();
+    let percent = terms.target.map_or(kpi.measure.is_ratio() || figure.denominator.is_some(), |t| t.percent);
+    let rag_now = rag(figure.value, terms.target, terms.amber);
+    let variance = figure.value.zip(terms.target).map(|(v, t)| t.variance(v));
+    let excess_now = match (figure.value, terms.target) {
+        (Some(_), Some(t)) if rag_now.failing() => excess(kpi, &figure, t),
+        (Some(_), Some(_)) => Some(Decimal::ZERO),
+        _ => None,
+    };
+    // Consecutive months (calendar months, none missing) ending at `month`.
+    let run = |pred: &dyn Fn(Rag) -> bool| -> u32 {
+        let mut count = 0;
+        let mut expected = month;
+        for (m, f) in series.iter().rev() {
+            if *m != expected {
+                break;
+            }
+            let t = self::terms(contract, kpi, *m);
+            if !pred(rag(f.value, t.target, t.amber)) {
+                break;
+            }
+            count += 1;
+            expected = expected.previous();
+        }
+        count
+    };
+    let consecutive_red = run(&|r| r == Rag::Red);
+    let consecutive_failing = run(&|r| r.failing());
+    let previous = series.iter().find(|(m, _)| *m == month.previous()).and_then(|(_, f)| f.value);
+    let change = figure.value.zip(previous).map(|(a, b)| a - b);
+    let fy_start = month.financial_year_start();
+    let year: Vec<&Figure> = series.iter().filter(|(m, _)| *m >= fy_start && *m <= month).map(|(_, f)| f).collect();
+    let ytd = year_to_date(kpi, &year);
+    let spc = spc_for(kpi, &series, month, terms.target);
+    let relief = contract.reliefs.iter().find(|r| r.kpi == kpi.id && r.months.contains(&month)).map(|r| r.reason.clone());
+    KpiResult {
+        contract: contract.id.clone(),
+        month,
+        kpi: kpi.id.clone(),
+        name: kpi.name.clone(),
+        group: group.clone().unwrap_or_else(|| kpi.group.clone()),
+        category: kpi.group.clone(),
+        by_group: group,
+        measure: measure_name(kpi),
+        target: terms.target.map(|t| t.text.clone()),
+        amber: terms.amber.map(|t| t.text.clone()),
+        percent,
+        rag: rag_now,
+        no_activity: figure.value.is_none(),
+        numerator: figure.numerator,
+        denominator: figure.denominator,
+        actual: figure.value,
+        variance,
+        excess: excess_now,
+        previous,
+        change,
+        ytd,
+        consecutive_red,
+        consecutive_failing,
+        consequence: Money::ZERO,
+        consequence_status: ConsequenceStatus::None,
+        consequence_basis: String::new(),
+        spc,
+        variation: terms.variation.map(|v| {
+            if v.reason.is_empty() {
+                format!("variation effective {}", v.effective)
+            } else {
+                format!("variation effective {}: {}", v.effective, v.reason)
+            }
+        }),
+        relief,
+        escalate: kpi.escalate,
+        figure,
+    }
+}
+
+fn year_to_date(kpi: &Kpi, year: &[&Figure]) -> Ytd {
+    let months = year.iter().filter(|f| f.value.is_some()).count();
+    let sum = |get: &dyn Fn(&Figure) -> Option<Decimal>| -> Option<Decimal> {
+        let parts: Vec<Decimal> = year.iter().filter_map(|f| get(f)).collect();
+        (!parts.is_empty()).then(|| parts.iter().copied().sum())
+    };
+    let numerator = sum(&|f| f.numerator);
+    let denominator = sum(&|f| f.denominator);
+    let actual = match &kpi.measure {
+        _ if denominator.is_some() => numerator.zip(denominator).and_then(|(n, d)| (!d.is_zero()).then(|| n / d)),
+        Measure::Count { .. } | Measure::Aggregate { aggregate: Aggregate::Sum, .. } => numerator,
+        Measure::Aggregate { aggregate, .. } => {
+            let mut pooled: Vec<Decimal> = year.iter().flat_map(|f| f.values.iter().copied()).collect();
+            aggregate_value(*aggregate, &mut pooled)
+        }
+        // Returned values (not ratios) average over the months returned.
+        _ => {
+            let values: Vec<Decimal> = year.iter().filter_map(|f| f.value).collect();
+            (!values.is_empty()).then(|| values.iter().copied().sum::<Decimal>() / Decimal::from(values.len()))
+        }
+    };
+    Ytd { numerator, denominator, actual, months }
+}
+
+fn spc_for(kpi: &Kpi, series: &[(Month, Figure)], month: Month, target: Option<&Target>) -> SpcResult {
+    let values: Vec<Decimal> = series.iter().filter_map(|(_, f)| f.value).collect();
+    let has_current = series.last().is_some_and(|(m, f)| *m == month && f.value.is_some());
+    let better = match target {
+        Some(t) if t.op.higher_is_better() => Better::Higher,
+        Some(_) => Better::Lower,
+        None => Better::Unknown,
+    };
+    let empty = SpcResult {
+        mean: None,
+        lower: None,
+        upper: None,
+        near_lower: None,
+        near_upper: None,
+        points: values.len(),
+        trial: values.len() < spc::TRIAL_BELOW,
+        screen_outliers: kpi.screen_outliers,
+        signal: Signal::None,
+        special_cause: None,
+        assurance: Assurance::None,
+    };
+    let Some(limits) = spc::limits(&values, kpi.screen_outliers) else { return empty };
+    let causes = spc::special_causes(&values, &limits);
+    let last = if has_current { causes.last().copied().flatten() } else { None };
+    SpcResult {
+        mean: Some(limits.mean),
+        lower: Some(limits.lower),
+        upper: Some(limits.upper),
+        near_lower: Some(limits.near_lower),
+        near_upper: Some(limits.near_upper),
+        signal: if has_current { spc::reading(last, better) } else { Signal::None },
+        special_cause: last.map(|c| c.rule),
+        assurance: spc::assurance(&limits, target.map(|t| t.threshold), better),
+        ..empty
+    }
+}
