@@ -39,7 +39,9 @@ pub fn cache_dir(root: &Path) -> PathBuf {
 }
 
 fn entry_path(root: &Path, contract: &Contract, month: Month) -> PathBuf {
-    cache_dir(root).join(&contract.id).join(format!("{month}.json"))
+    cache_dir(root)
+        .join(&contract.id)
+        .join(format!("{month}.json"))
 }
 
 /// What the month's results depend on besides its data files.
@@ -53,7 +55,12 @@ fn definition_key(root: &Path, contract: &Contract) -> String {
 
 fn stamp(root: &Path, file: &Path, known: Option<&InputStamp>) -> Option<InputStamp> {
     let meta = std::fs::metadata(root.join(file)).ok()?;
-    let modified_ns = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    let modified_ns = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
     let size = meta.len();
     if let Some(k) = known {
         if k.size == size && k.modified_ns == modified_ns {
@@ -61,7 +68,12 @@ fn stamp(root: &Path, file: &Path, known: Option<&InputStamp>) -> Option<InputSt
         }
     }
     let sha256 = sha256_file(&root.join(file)).ok()?;
-    Some(InputStamp { path: file.to_path_buf(), size, modified_ns, sha256 })
+    Some(InputStamp {
+        path: file.to_path_buf(),
+        size,
+        modified_ns,
+        sha256,
+    })
 }
 
 /// The month's data, from the cache when valid, else measured and cached.
@@ -69,16 +81,28 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
     let path = entry_path(root, contract, month);
     let key = definition_key(root, contract);
     let files = crate::engine::month_files(root, contract, month);
-    let cached: Option<Entry> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let cached: Option<Entry> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
     if let Some(entry) = &cached {
         if entry.key == key && entry.inputs.len() == files.len() {
             let current: Option<Vec<InputStamp>> = files
                 .iter()
                 .zip(&entry.inputs)
-                .map(|(f, known)| if known.path == *f { stamp(root, f, Some(known)) } else { None })
+                .map(|(f, known)| {
+                    if known.path == *f {
+                        stamp(root, f, Some(known))
+                    } else {
+                        None
+                    }
+                })
                 .collect();
             if let Some(current) = current {
-                if current.iter().zip(&entry.inputs).all(|(a, b)| a.sha256 == b.sha256) {
+                if current
+                    .iter()
+                    .zip(&entry.inputs)
+                    .all(|(a, b)| a.sha256 == b.sha256)
+                {
                     if current != entry.inputs {
                         // Same content, new times (a checkout): refresh the stamps.
                         store(&path, &key, current, &entry.data);
@@ -89,7 +113,8 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
         }
     }
     let data = measure_month(root, contract, month)?;
-    let stamps: Option<Vec<InputStamp>> = data.inputs.iter().map(|f| stamp(root, f, None)).collect();
+    let stamps: Option<Vec<InputStamp>> =
+        data.inputs.iter().map(|f| stamp(root, f, None)).collect();
     if let Some(stamps) = stamps {
         store(&path, &key, stamps, &data);
     }
@@ -97,7 +122,11 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
 }
 
 fn store(path: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {
-    let entry = Entry { key: key.to_string(), inputs, data: data.clone() };
+    let entry = Entry {
+        key: key.to_string(),
+        inputs,
+        data: data.clone(),
+    };
     if let Ok(bytes) = serde_json::to_vec(&entry) {
         // The cache is an optimisation: failing to write it changes no result.
         let _ = write_atomic(path, &bytes);

@@ -22,7 +22,8 @@ pub struct Month {
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        ((1..=12).contains(&month) && (1900..=2200).contains(&year)).then_some(Month { year, month })
+        ((1..=12).contains(&month) && (1900..=2200).contains(&year))
+            .then_some(Month { year, month })
     }
 
     pub fn of(date: NaiveDate) -> Month {
@@ -50,26 +51,44 @@ impl Month {
 
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 
     pub fn previous(self) -> Month {
         if self.month == 1 {
-            Month { year: self.year - 1, month: 12 }
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            Month { year: self.year, month: self.month - 1 }
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 
     /// April of the financial year holding this month (the NHS year runs April to March).
     pub fn financial_year_start(self) -> Month {
         if self.month >= 4 {
-            Month { year: self.year, month: 4 }
+            Month {
+                year: self.year,
+                month: 4,
+            }
         } else {
-            Month { year: self.year - 1, month: 4 }
+            Month {
+                year: self.year - 1,
+                month: 4,
+            }
         }
     }
 
@@ -173,7 +192,11 @@ impl Calendar {
     }
 
     pub fn holidays_in(&self, year: i32) -> Vec<NaiveDate> {
-        self.holidays.iter().copied().filter(|d| d.year() == year).collect()
+        self.holidays
+            .iter()
+            .copied()
+            .filter(|d| d.year() == year)
+            .collect()
     }
 }
 
@@ -257,12 +280,84 @@ mod tests {
     #[test]
     fn published_england_and_wales_bank_holidays() {
         let published: [(i32, Vec<NaiveDate>); 6] = [
-            (2025, ds(&["2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05", "2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26"])),
-            (2026, ds(&["2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28"])),
-            (2027, ds(&["2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30", "2027-12-27", "2027-12-28"])),
-            (2028, ds(&["2028-01-03", "2028-04-14", "2028-04-17", "2028-05-01", "2028-05-29", "2028-08-28", "2028-12-25", "2028-12-26"])),
-            (2029, ds(&["2029-01-01", "2029-03-30", "2029-04-02", "2029-05-07", "2029-05-28", "2029-08-27", "2029-12-25", "2029-12-26"])),
-            (2030, ds(&["2030-01-01", "2030-04-19", "2030-04-22", "2030-05-06", "2030-05-27", "2030-08-26", "2030-12-25", "2030-12-26"])),
+            (
+                2025,
+                ds(&[
+                    "2025-01-01",
+                    "2025-04-18",
+                    "2025-04-21",
+                    "2025-05-05",
+                    "2025-05-26",
+                    "2025-08-25",
+                    "2025-12-25",
+                    "2025-12-26",
+                ]),
+            ),
+            (
+                2026,
+                ds(&[
+                    "2026-01-01",
+                    "2026-04-03",
+                    "2026-04-06",
+                    "2026-05-04",
+                    "2026-05-25",
+                    "2026-08-31",
+                    "2026-12-25",
+                    "2026-12-28",
+                ]),
+            ),
+            (
+                2027,
+                ds(&[
+                    "2027-01-01",
+                    "2027-03-26",
+                    "2027-03-29",
+                    "2027-05-03",
+                    "2027-05-31",
+                    "2027-08-30",
+                    "2027-12-27",
+                    "2027-12-28",
+                ]),
+            ),
+            (
+                2028,
+                ds(&[
+                    "2028-01-03",
+                    "2028-04-14",
+                    "2028-04-17",
+                    "2028-05-01",
+                    "2028-05-29",
+                    "2028-08-28",
+                    "2028-12-25",
+                    "2028-12-26",
+                ]),
+            ),
+            (
+                2029,
+                ds(&[
+                    "2029-01-01",
+                    "2029-03-30",
+                    "2029-04-02",
+                    "2029-05-07",
+                    "2029-05-28",
+                    "2029-08-27",
+                    "2029-12-25",
+                    "2029-12-26",
+                ]),
+            ),
+            (
+                2030,
+                ds(&[
+                    "2030-01-01",
+                    "2030-04-19",
+                    "2030-04-22",
+                    "2030-05-06",
+                    "2030-05-27",
+                    "2030-08-26",
+                    "2030-12-25",
+                    "2030-12-26",
+                ]),
+            ),
         ];
         for (year, expected) in published {
             assert_eq!(bank_holidays(year), expected, "{year}");
@@ -275,12 +370,21 @@ mod tests {
         // Thu 24 Dec 2026 + 1 working day: 25 (hol), 26-27 (weekend), 28 (substitute), 29 (extra).
         assert_eq!(cal.add_working_days(d("2026-12-24"), 1), d("2026-12-30"));
         // November 2026 ends on a Monday; wd 1 is Tue 1 December.
-        assert_eq!(cal.working_day_after("2026-11".parse().unwrap(), 1), d("2026-12-01"));
+        assert_eq!(
+            cal.working_day_after("2026-11".parse().unwrap(), 1),
+            d("2026-12-01")
+        );
         // wd 14 after December 2026: January 2027 has New Year's Day on Friday the 1st.
-        assert_eq!(cal.working_day_after("2026-12".parse().unwrap(), 14), d("2027-01-21"));
+        assert_eq!(
+            cal.working_day_after("2026-12".parse().unwrap(), 14),
+            d("2027-01-21")
+        );
         // wd 14 after April 2026: 1 May is a Friday, 4 May a bank holiday; the published SUS flex
         // date for April 2026 is 21 May.
-        assert_eq!(cal.working_day_after("2026-04".parse().unwrap(), 14), d("2026-05-21"));
+        assert_eq!(
+            cal.working_day_after("2026-04".parse().unwrap(), 14),
+            d("2026-05-21")
+        );
     }
 
     #[test]
@@ -289,9 +393,17 @@ mod tests {
         assert_eq!(m.financial_year_start().to_string(), "2026-04");
         assert_eq!(m.financial_year_label(), "2026/27");
         assert_eq!(m.next().to_string(), "2027-03");
-        assert_eq!("2027-01".parse::<Month>().unwrap().previous().to_string(), "2026-12");
+        assert_eq!(
+            "2027-01".parse::<Month>().unwrap().previous().to_string(),
+            "2026-12"
+        );
         assert_eq!(m.long_name(), "February 2027");
-        let months: Vec<String> = "2026-11".parse::<Month>().unwrap().through(m).map(|m| m.to_string()).collect();
+        let months: Vec<String> = "2026-11"
+            .parse::<Month>()
+            .unwrap()
+            .through(m)
+            .map(|m| m.to_string())
+            .collect();
         assert_eq!(months, ["2026-11", "2026-12", "2027-01", "2027-02"]);
         for bad in ["2026-13", "2026-1", "26-01", "2026/01", ""] {
             assert!(bad.parse::<Month>().is_err(), "{bad}");

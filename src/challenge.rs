@@ -47,9 +47,23 @@ pub struct CompiledRule {
 }
 
 enum RuleKind {
-    Where { condition: Compiled, raised: Vec<(String, Decimal)> },
-    Duplicate { key_slots: Vec<usize>, seen: HashSet<Box<[u8]>>, buffer: Vec<u8>, raised: Vec<(String, Decimal)> },
-    RatioCap { numerator: Compiled, denominator: Compiled, by: Compiled, max: Decimal, groups: BTreeMap<String, GroupTally> },
+    Where {
+        condition: Compiled,
+        raised: Vec<(String, Decimal)>,
+    },
+    Duplicate {
+        key_slots: Vec<usize>,
+        seen: HashSet<Box<[u8]>>,
+        buffer: Vec<u8>,
+        raised: Vec<(String, Decimal)>,
+    },
+    RatioCap {
+        numerator: Compiled,
+        denominator: Compiled,
+        by: Compiled,
+        max: Decimal,
+        groups: BTreeMap<String, GroupTally>,
+    },
 }
 
 #[derive(Default)]
@@ -61,22 +75,50 @@ struct GroupTally {
 }
 
 impl CompiledRule {
-    pub fn new(rule: &ChallengeRule, env: &mut CompileEnv<'_>) -> Result<CompiledRule, CompileFailure> {
-        let c = |text: &crate::contract::ExprText, env: &mut CompileEnv<'_>, want| compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e));
-        let filter = rule.filter.as_ref().map(|f| c(f, env, Some(Want::Condition))).transpose()?;
+    pub fn new(
+        rule: &ChallengeRule,
+        env: &mut CompileEnv<'_>,
+    ) -> Result<CompiledRule, CompileFailure> {
+        let c = |text: &crate::contract::ExprText, env: &mut CompileEnv<'_>, want| {
+            compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e))
+        };
+        let filter = rule
+            .filter
+            .as_ref()
+            .map(|f| c(f, env, Some(Want::Condition)))
+            .transpose()?;
         let kind = match &rule.form {
-            ChallengeForm::Where(condition) => RuleKind::Where { condition: c(condition, env, Some(Want::Condition))?, raised: Vec::new() },
+            ChallengeForm::Where(condition) => RuleKind::Where {
+                condition: c(condition, env, Some(Want::Condition))?,
+                raised: Vec::new(),
+            },
             ChallengeForm::DuplicateOf(columns) => {
                 let mut key_slots = Vec::new();
                 for column in columns {
                     let index = env.schema.column_index(column).ok_or_else(|| {
-                        (column.clone(), crate::expr::ExprError::new(0..column.len(), format!("unknown column `{column}`")))
+                        (
+                            column.clone(),
+                            crate::expr::ExprError::new(
+                                0..column.len(),
+                                format!("unknown column `{column}`"),
+                            ),
+                        )
                     })?;
                     key_slots.push(env.slots.slot_for(index));
                 }
-                RuleKind::Duplicate { key_slots, seen: HashSet::new(), buffer: Vec::with_capacity(64), raised: Vec::new() }
+                RuleKind::Duplicate {
+                    key_slots,
+                    seen: HashSet::new(),
+                    buffer: Vec::with_capacity(64),
+                    raised: Vec::new(),
+                }
             }
-            ChallengeForm::RatioCap { numerator, denominator, by, max } => RuleKind::RatioCap {
+            ChallengeForm::RatioCap {
+                numerator,
+                denominator,
+                by,
+                max,
+            } => RuleKind::RatioCap {
                 numerator: c(numerator, env, Some(Want::Condition))?,
                 denominator: c(denominator, env, Some(Want::Condition))?,
                 by: c(by, env, None)?,
@@ -84,7 +126,11 @@ impl CompiledRule {
                 groups: BTreeMap::new(),
             },
         };
-        Ok(CompiledRule { rule_id: rule.id.clone(), filter, kind })
+        Ok(CompiledRule {
+            rule_id: rule.id.clone(),
+            filter,
+            kind,
+        })
     }
 
     /// Feeds one row; `key` and `value` are the row's record key and money value.
@@ -98,7 +144,12 @@ impl CompiledRule {
                     raised.push((key(), value));
                 }
             }
-            RuleKind::Duplicate { key_slots, seen, buffer, raised } => {
+            RuleKind::Duplicate {
+                key_slots,
+                seen,
+                buffer,
+                raised,
+            } => {
                 buffer.clear();
                 for &slot in key_slots.iter() {
                     if !write_key_part(buffer, &row[slot]) {
@@ -111,7 +162,13 @@ impl CompiledRule {
                     seen.insert(buffer.as_slice().into());
                 }
             }
-            RuleKind::RatioCap { numerator, denominator, by, groups, .. } => {
+            RuleKind::RatioCap {
+                numerator,
+                denominator,
+                by,
+                groups,
+                ..
+            } => {
                 let in_numerator = numerator.matches(row);
                 let in_denominator = denominator.matches(row);
                 if !in_numerator && !in_denominator {
@@ -140,25 +197,47 @@ impl CompiledRule {
     pub fn finish(self, month: Month) -> Vec<Raised> {
         let rule = self.rule_id;
         let mut by_id: BTreeMap<String, Raised> = BTreeMap::new();
-        let mut add = |record: String, value: Money, rows: u64, detail: String, keys: Vec<String>| {
-            let id = challenge_id(month, &rule, &record);
-            by_id
-                .entry(id.clone())
-                .and_modify(|r| {
-                    r.value += value;
-                    r.rows += rows;
-                })
-                .or_insert(Raised { id, month, rule: rule.clone(), record, value, rows, detail, keys });
-        };
+        let mut add =
+            |record: String, value: Money, rows: u64, detail: String, keys: Vec<String>| {
+                let id = challenge_id(month, &rule, &record);
+                by_id
+                    .entry(id.clone())
+                    .and_modify(|r| {
+                        r.value += value;
+                        r.rows += rows;
+                    })
+                    .or_insert(Raised {
+                        id,
+                        month,
+                        rule: rule.clone(),
+                        record,
+                        value,
+                        rows,
+                        detail,
+                        keys,
+                    });
+            };
         match self.kind {
             RuleKind::Where { raised, .. } => {
                 for (record, value) in raised {
-                    add(record, Money::from_decimal(value), 1, "matches the rule".into(), Vec::new());
+                    add(
+                        record,
+                        Money::from_decimal(value),
+                        1,
+                        "matches the rule".into(),
+                        Vec::new(),
+                    );
                 }
             }
             RuleKind::Duplicate { raised, .. } => {
                 for (record, value) in raised {
-                    add(record, Money::from_decimal(value), 1, "repeats an earlier row's key".into(), Vec::new());
+                    add(
+                        record,
+                        Money::from_decimal(value),
+                        1,
+                        "repeats an earlier row's key".into(),
+                        Vec::new(),
+                    );
                 }
             }
             RuleKind::RatioCap { max, groups, .. } => {
@@ -171,11 +250,18 @@ impl CompiledRule {
                     // Valued at the group's mean value per numerator row, rounded once.
                     let mean = tally.numerator_value / Decimal::from(tally.numerator);
                     let value = Money::from_decimal(mean * excess).round_to_penny();
-                    let detail = format!(
+                    let detail =
+                        format!(
                         "{} numerator rows against {} denominator rows: {} allowed at {}, {} above",
                         tally.numerator, tally.denominator, allowed, max.normalize(), excess
                     );
-                    add(group, value, excess.try_into().unwrap_or(0), detail, tally.keys);
+                    add(
+                        group,
+                        value,
+                        excess.try_into().unwrap_or(0),
+                        detail,
+                        tally.keys,
+                    );
                 }
             }
         }

@@ -51,12 +51,17 @@ impl State {
     }
 
     pub fn parse_event(text: &str) -> Option<State> {
-        State::ALL.into_iter().find(|s| *s != State::Raised && s.name() == text)
+        State::ALL
+            .into_iter()
+            .find(|s| *s != State::Raised && s.name() == text)
     }
 
     /// Closed: nothing more can happen.
     pub fn is_final(self) -> bool {
-        matches!(self, State::Accepted | State::Withdrawn | State::Upheld | State::Overturned)
+        matches!(
+            self,
+            State::Accepted | State::Withdrawn | State::Upheld | State::Overturned
+        )
     }
 
     /// Agreed: the provider accepted, or a dispute upheld the challenge; its value comes off
@@ -84,10 +89,19 @@ impl State {
         if self.next().contains(&event) {
             Ok(event)
         } else if self.is_final() {
-            Err(format!("the challenge is already {} (closed), so it cannot be {}", self.name(), event.name()))
+            Err(format!(
+                "the challenge is already {} (closed), so it cannot be {}",
+                self.name(),
+                event.name()
+            ))
         } else {
             let allowed: Vec<&str> = self.next().iter().map(|s| s.name()).collect();
-            Err(format!("a {} challenge cannot be {}: expected {}", self.name(), event.name(), allowed.join(" or ")))
+            Err(format!(
+                "a {} challenge cannot be {}: expected {}",
+                self.name(),
+                event.name(),
+                allowed.join(" or ")
+            ))
         }
     }
 }
@@ -119,7 +133,7 @@ impl Log {
     pub fn state(&self, challenge: &str, as_of: NaiveDate) -> State {
         self.events
             .get(challenge)
-            .and_then(|events| events.iter().filter(|e| e.date <= as_of).last())
+            .and_then(|events| events.iter().rev().find(|e| e.date <= as_of))
             .map_or(State::Raised, |e| e.event)
     }
 
@@ -146,22 +160,39 @@ pub fn read(path: &Path, display: &Path) -> (Log, Problems) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (log, problems),
         Err(e) => {
-            problems.push(Problem::at_line(display, 1, 1, format!("cannot read the challenge log: {e}")));
+            problems.push(Problem::at_line(
+                display,
+                1,
+                1,
+                format!("cannot read the challenge log: {e}"),
+            ));
             return (log, problems);
         }
     };
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     match reader.headers() {
         Ok(h) if h.iter().map(str::trim).eq(HEADER) => {}
         Ok(h) => {
             problems.push(
-                Problem::at_line(display, 1, 1, format!("expected the header `{}`", HEADER.join(",")))
-                    .with_excerpt(h.iter().collect::<Vec<_>>().join(",")),
+                Problem::at_line(
+                    display,
+                    1,
+                    1,
+                    format!("expected the header `{}`", HEADER.join(",")),
+                )
+                .with_excerpt(h.iter().collect::<Vec<_>>().join(",")),
             );
             return (log, problems);
         }
         Err(e) => {
-            problems.push(Problem::at_line(display, 1, 1, format!("cannot read the header: {e}")));
+            problems.push(Problem::at_line(
+                display,
+                1,
+                1,
+                format!("cannot read the header: {e}"),
+            ));
             return (log, problems);
         }
     }
@@ -172,7 +203,12 @@ pub fn read(path: &Path, display: &Path) -> (Log, Problems) {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(Problem::at_line(display, line, 1, format!("cannot read the row: {e}")));
+                problems.push(Problem::at_line(
+                    display,
+                    line,
+                    1,
+                    format!("cannot read the row: {e}"),
+                ));
                 continue;
             }
         };
@@ -180,19 +216,51 @@ pub fn read(path: &Path, display: &Path) -> (Log, Problems) {
         let excerpt = record.iter().collect::<Vec<_>>().join(",");
         let field = |i: usize| record.get(i).unwrap_or("").trim().to_string();
         if record.len() < 4 {
-            problems.push(Problem::at_line(display, line, 1, format!("expected {} fields ({}), found {}", HEADER.len(), HEADER.join(","), record.len())).with_excerpt(excerpt));
+            problems.push(
+                Problem::at_line(
+                    display,
+                    line,
+                    1,
+                    format!(
+                        "expected {} fields ({}), found {}",
+                        HEADER.len(),
+                        HEADER.join(","),
+                        record.len()
+                    ),
+                )
+                .with_excerpt(excerpt),
+            );
             continue;
         }
         let date = match NaiveDate::parse_from_str(&field(0), "%Y-%m-%d") {
             Ok(d) => d,
             Err(_) => {
-                problems.push(Problem::at_line(display, line, 1, format!("column `date`: expected a date as YYYY-MM-DD, found `{}`", field(0))).with_excerpt(excerpt));
+                problems.push(
+                    Problem::at_line(
+                        display,
+                        line,
+                        1,
+                        format!(
+                            "column `date`: expected a date as YYYY-MM-DD, found `{}`",
+                            field(0)
+                        ),
+                    )
+                    .with_excerpt(excerpt),
+                );
                 continue;
             }
         };
         let challenge = field(1);
         if challenge.is_empty() {
-            problems.push(Problem::at_line(display, line, 2, "column `challenge`: expected a challenge id such as 2026-04/duplicate/R000123").with_excerpt(excerpt));
+            problems.push(
+                Problem::at_line(
+                    display,
+                    line,
+                    2,
+                    "column `challenge`: expected a challenge id such as 2026-04/duplicate/R000123",
+                )
+                .with_excerpt(excerpt),
+            );
             continue;
         }
         let Some(event) = State::parse_event(&field(2)) else {
@@ -207,16 +275,22 @@ pub fn read(path: &Path, display: &Path) -> (Log, Problems) {
             Ok(next) => {
                 states.insert(challenge.clone(), next);
                 last_date.insert(challenge.clone(), date);
-                log.events.entry(challenge.clone()).or_default().push(Event {
-                    line,
-                    date,
-                    challenge,
-                    event,
-                    by: field(3),
-                    note: field(4),
-                });
+                log.events
+                    .entry(challenge.clone())
+                    .or_default()
+                    .push(Event {
+                        line,
+                        date,
+                        challenge,
+                        event,
+                        by: field(3),
+                        note: field(4),
+                    });
             }
-            Err(message) => problems.push(Problem::at_line(display, line, 3, format!("{challenge}: {message}")).with_excerpt(excerpt)),
+            Err(message) => problems.push(
+                Problem::at_line(display, line, 3, format!("{challenge}: {message}"))
+                    .with_excerpt(excerpt),
+            ),
         }
     }
     (log, problems)
@@ -284,7 +358,13 @@ mod tests {
         let as_of = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
         assert_eq!(log.state("2026-04/dup/R1", as_of), Disputed);
         assert_eq!(log.state("2026-04/dup/R2", as_of), Accepted);
-        assert_eq!(log.state("2026-04/dup/R1", NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()), Rejected);
+        assert_eq!(
+            log.state(
+                "2026-04/dup/R1",
+                NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
+            ),
+            Rejected
+        );
         assert_eq!(log.state("unknown", as_of), Raised);
     }
 

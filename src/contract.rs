@@ -84,6 +84,8 @@ impl Aggregate {
 }
 
 /// The one measure form a KPI has (§4.1).
+// Built once per contract load, so the variants' difference in size costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Measure {
     /// Rows matching `numerator` (and `filter`) over rows matching `denominator` (or `filter`).
@@ -93,8 +95,14 @@ pub enum Measure {
         denominator: Option<ExprText>,
         by: Option<ExprText>,
     },
-    Count { condition: ExprText },
-    Aggregate { aggregate: Aggregate, value: ExprText, filter: Option<ExprText> },
+    Count {
+        condition: ExprText,
+    },
+    Aggregate {
+        aggregate: Aggregate,
+        value: ExprText,
+        filter: Option<ExprText>,
+    },
     /// The value the provider submitted in `data/returns/<YYYY-MM>.csv`.
     Returned,
 }
@@ -114,12 +122,19 @@ pub enum Mode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsequenceForm {
     /// amount × excess; with `floor`, excess stops growing below the floor.
-    PerExcess { rate: Money, floor: Option<Decimal> },
+    PerExcess {
+        rate: Money,
+        floor: Option<Decimal>,
+    },
     Fixed(Money),
     PercentOfMonthlyValue(Decimal),
     /// CQUIN-like: `earn` × annual value / 12 a month, paid linearly between `floor` (0%) and
     /// `ceiling` (100%) of achievement.
-    Incentive { earn: Decimal, floor: Decimal, ceiling: Decimal },
+    Incentive {
+        earn: Decimal,
+        floor: Decimal,
+        ceiling: Decimal,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,11 +191,17 @@ pub struct Information {
     pub consequence: Option<Consequence>,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ChallengeForm {
     Where(ExprText),
     DuplicateOf(Vec<String>),
-    RatioCap { numerator: ExprText, denominator: ExprText, by: ExprText, max: Decimal },
+    RatioCap {
+        numerator: ExprText,
+        denominator: ExprText,
+        by: ExprText,
+        max: Decimal,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -281,7 +302,10 @@ impl Contract {
 
     /// `contracts/<id>/data/<dataset>/<YYYY-MM>.csv`, relative to the workspace.
     pub fn data_file(&self, dataset: &str, month: Month) -> PathBuf {
-        self.dir.join("data").join(dataset).join(format!("{month}.csv"))
+        self.dir
+            .join("data")
+            .join(dataset)
+            .join(format!("{month}.csv"))
     }
 
     /// The first and last activity months the contract covers.
@@ -323,7 +347,12 @@ pub fn load(root: &Path, id: &str, settings: &Settings) -> (Option<Contract>, Pr
         Ok(s) => s,
         Err(e) => {
             let mut problems = Problems::new();
-            problems.push(Problem::at_line(&file, 1, 1, format!("cannot read the contract: {e}")));
+            problems.push(Problem::at_line(
+                &file,
+                1,
+                1,
+                format!("cannot read the contract: {e}"),
+            ));
             return (None, problems);
         }
     };
@@ -332,10 +361,7 @@ pub fn load(root: &Path, id: &str, settings: &Settings) -> (Option<Contract>, Pr
     let mut top = Fields::new(&table, 0..0, "contract.toml");
     let contract = read_contract(&mut doc, &mut top, id, &dir, &file, &source, settings);
     top.finish(&mut doc);
-    let contract = contract.map(|c| {
-        validate(&mut doc, &c);
-        c
-    });
+    let contract = contract.inspect(|c| validate(&mut doc, c));
     (contract, doc.problems)
 }
 
@@ -348,14 +374,26 @@ fn read_contract(
     source: &str,
     settings: &Settings,
 ) -> Option<Contract> {
-    let title = top.required_string(doc, "title").map(|s| s.value).unwrap_or_default();
-    let reference = top.string(doc, "reference").map(|s| s.value).unwrap_or_default();
+    let title = top
+        .required_string(doc, "title")
+        .map(|s| s.value)
+        .unwrap_or_default();
+    let reference = top
+        .string(doc, "reference")
+        .map(|s| s.value)
+        .unwrap_or_default();
     let provider = match top.table(doc, "provider") {
         Some(mut p) => {
             let party = Party {
-                name: p.required_string(doc, "name").map(|s| s.value).unwrap_or_default(),
+                name: p
+                    .required_string(doc, "name")
+                    .map(|s| s.value)
+                    .unwrap_or_default(),
                 code: p.string(doc, "code").map(|s| s.value).unwrap_or_default(),
-                address: p.string_list(doc, "address").map(|l| l.value.into_iter().map(|s| s.value).collect()).unwrap_or_default(),
+                address: p
+                    .string_list(doc, "address")
+                    .map(|l| l.value.into_iter().map(|s| s.value).collect())
+                    .unwrap_or_default(),
             };
             p.finish(doc);
             party
@@ -368,10 +406,16 @@ fn read_contract(
     let start = top.date(doc, "start");
     let end = top.date(doc, "end");
     if start.is_none() && top.get("start").is_none() {
-        doc.error(0..0, "contract.toml needs `start`, the date the contract starts (e.g. start = 2026-04-01)");
+        doc.error(
+            0..0,
+            "contract.toml needs `start`, the date the contract starts (e.g. start = 2026-04-01)",
+        );
     }
     if end.is_none() && top.get("end").is_none() {
-        doc.error(0..0, "contract.toml needs `end`, the date the contract ends (e.g. end = 2029-03-31)");
+        doc.error(
+            0..0,
+            "contract.toml needs `end`, the date the contract ends (e.g. end = 2029-03-31)",
+        );
     }
     if let (Some(s), Some(e)) = (&start, &end) {
         if e.value < s.value {
@@ -388,13 +432,17 @@ fn read_contract(
             "planned" => MonthlyValue::Planned,
             "actual" => MonthlyValue::Actual,
             other => {
-                doc.error(v.span, format!("unknown monthly_value `{other}`: expected \"planned\" or \"actual\""));
+                doc.error(
+                    v.span,
+                    format!("unknown monthly_value `{other}`: expected \"planned\" or \"actual\""),
+                );
                 MonthlyValue::Planned
             }
         },
     };
     let list = |doc: &mut Doc, top: &mut Fields<'_, '_>, key| {
-        top.string_list(doc, key).map(|l| l.value.into_iter().map(|s| s.value).collect::<Vec<_>>())
+        top.string_list(doc, key)
+            .map(|l| l.value.into_iter().map(|s| s.value).collect::<Vec<_>>())
     };
     let commissioners = list(doc, top, "commissioners").unwrap_or_else(|| {
         if settings.organisation.code.is_empty() {
@@ -412,7 +460,11 @@ fn read_contract(
         for (name, value) in extra.entries() {
             let what = format!("the list `{}`", name.value);
             if let toml::de::DeValue::Array(items) = value.get_ref() {
-                let items = items.iter().filter_map(|i| crate::toml_fields::as_string(doc, i, &what)).map(|s| s.value).collect();
+                let items = items
+                    .iter()
+                    .filter_map(|i| crate::toml_fields::as_string(doc, i, &what))
+                    .map(|s| s.value)
+                    .collect();
                 lists.insert(name.value, items);
             } else {
                 doc.error(value.span(), format!("{what} must be a list of strings"));
@@ -423,11 +475,16 @@ fn read_contract(
     let mut contacts = BTreeMap::new();
     if let Some(table) = top.table(doc, "contacts") {
         for (role, value) in table.entries() {
-            let Some(mut c) = crate::toml_fields::as_table(doc, value, format!("contact `{}`", role.value)) else {
+            let Some(mut c) =
+                crate::toml_fields::as_table(doc, value, format!("contact `{}`", role.value))
+            else {
                 continue;
             };
             let contact = Contact {
-                name: c.required_string(doc, "name").map(|s| s.value).unwrap_or_default(),
+                name: c
+                    .required_string(doc, "name")
+                    .map(|s| s.value)
+                    .unwrap_or_default(),
                 title: c.string(doc, "title").map(|s| s.value).unwrap_or_default(),
                 email: c.string(doc, "email").map(|s| s.value).unwrap_or_default(),
             };
@@ -452,7 +509,11 @@ fn read_contract(
     }
 
     let ctx = ExprContext { source };
-    let kpis: Vec<Kpi> = top.tables(doc, "kpi").into_iter().filter_map(|t| read_kpi(doc, t, &ctx)).collect();
+    let kpis: Vec<Kpi> = top
+        .tables(doc, "kpi")
+        .into_iter()
+        .filter_map(|t| read_kpi(doc, t, &ctx))
+        .collect();
     let information = top
         .tables(doc, "information")
         .into_iter()
@@ -471,8 +532,16 @@ fn read_contract(
             Some(Information { dataset: dataset?.value, due: due?, consequence, span })
         })
         .collect();
-    let challenges = top.tables(doc, "challenge").into_iter().filter_map(|t| read_challenge(doc, t, &ctx)).collect();
-    let escalation = top.tables(doc, "escalation").into_iter().filter_map(|t| read_escalation(doc, t)).collect();
+    let challenges = top
+        .tables(doc, "challenge")
+        .into_iter()
+        .filter_map(|t| read_challenge(doc, t, &ctx))
+        .collect();
+    let escalation = top
+        .tables(doc, "escalation")
+        .into_iter()
+        .filter_map(|t| read_escalation(doc, t))
+        .collect();
     let variations = top
         .tables(doc, "variation")
         .into_iter()
@@ -480,15 +549,28 @@ fn read_contract(
             let span = t.span();
             let effective = t.date(doc, "effective");
             if effective.is_none() && t.get("effective").is_none() {
-                doc.error(t.span(), "[[variation]] needs `effective`, the date it applies from");
+                doc.error(
+                    t.span(),
+                    "[[variation]] needs `effective`, the date it applies from",
+                );
             }
             let kpi = t.required_string(doc, "kpi");
             let target = read_target(doc, &mut t, "target");
             let amber = read_target(doc, &mut t, "amber");
-            let consequence = t.table(doc, "consequence").and_then(|c| read_consequence(doc, c));
+            let consequence = t
+                .table(doc, "consequence")
+                .and_then(|c| read_consequence(doc, c));
             let reason = t.string(doc, "reason").map(|s| s.value).unwrap_or_default();
             t.finish(doc);
-            Some(Variation { effective: effective?.value, kpi: kpi?.value, target, amber, consequence, reason, span })
+            Some(Variation {
+                effective: effective?.value,
+                kpi: kpi?.value,
+                target,
+                amber,
+                consequence,
+                reason,
+                span,
+            })
         })
         .collect();
     let reliefs = top
@@ -514,7 +596,12 @@ fn read_contract(
             }
             let reason = t.string(doc, "reason").map(|s| s.value).unwrap_or_default();
             t.finish(doc);
-            Some(Relief { kpi: kpi?.value, months: months?, reason, span })
+            Some(Relief {
+                kpi: kpi?.value,
+                months: months?,
+                reason,
+                span,
+            })
         })
         .collect();
 
@@ -550,11 +637,21 @@ struct ExprContext<'s> {
     source: &'s str,
 }
 
-fn read_expr(doc: &mut Doc, fields: &mut Fields<'_, '_>, key: &'static str, ctx: &ExprContext<'_>) -> Option<ExprText> {
+fn read_expr(
+    doc: &mut Doc,
+    fields: &mut Fields<'_, '_>,
+    key: &'static str,
+    ctx: &ExprContext<'_>,
+) -> Option<ExprText> {
     let text = fields.string(doc, key)?;
     let offset = content_offset(ctx.source, &text.span, &text.value);
     match expr::parse(&text.value) {
-        Ok(parsed) => Some(ExprText { text: text.value, expr: parsed, span: text.span, offset }),
+        Ok(parsed) => Some(ExprText {
+            text: text.value,
+            expr: parsed,
+            span: text.span,
+            offset,
+        }),
         Err(error) => {
             let span = match offset {
                 Some(o) => o + error.span.start..o + error.span.end,
@@ -604,33 +701,54 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
     let id = t.required_string(doc, "id");
     if let Some(id) = &id {
         if !crate::workspace::valid_contract_id(&id.value) {
-            doc.error(id.span.clone(), format!("`{}` is not a valid KPI id: expected lower-case letters, digits and hyphens", id.value));
+            doc.error(
+                id.span.clone(),
+                format!(
+                    "`{}` is not a valid KPI id: expected lower-case letters, digits and hyphens",
+                    id.value
+                ),
+            );
         }
     }
     let name = t.string(doc, "name").map(|s| s.value);
-    let group = t.string(doc, "group").map_or_else(|| "local".to_string(), |s| s.value);
-    let dataset = t.string(doc, "from").map_or_else(|| "activity".to_string(), |s| s.value);
+    let group = t
+        .string(doc, "group")
+        .map_or_else(|| "local".to_string(), |s| s.value);
+    let dataset = t
+        .string(doc, "from")
+        .map_or_else(|| "activity".to_string(), |s| s.value);
     let filter = read_expr(doc, &mut t, "where", ctx);
     let numerator = read_expr(doc, &mut t, "numerator", ctx);
     let denominator = read_expr(doc, &mut t, "denominator", ctx);
     let by = read_expr(doc, &mut t, "by", ctx);
     let count = read_expr(doc, &mut t, "count", ctx);
     let mut aggregates: Vec<(Aggregate, ExprText)> = Vec::new();
-    for (aggregate, key) in [(Aggregate::Sum, "sum"), (Aggregate::Mean, "mean"), (Aggregate::Median, "median")] {
+    for (aggregate, key) in [
+        (Aggregate::Sum, "sum"),
+        (Aggregate::Mean, "mean"),
+        (Aggregate::Median, "median"),
+    ] {
         if let Some(e) = read_expr(doc, &mut t, key, ctx) {
             aggregates.push((aggregate, e));
         }
     }
     let percentile_keys: Vec<(String, Range<usize>)> = t
         .entries()
-        .filter(|(k, _)| k.value.len() >= 2 && k.value.starts_with('p') && k.value[1..].bytes().all(|b| b.is_ascii_digit()))
+        .filter(|(k, _)| {
+            k.value.len() >= 2
+                && k.value.starts_with('p')
+                && k.value[1..].bytes().all(|b| b.is_ascii_digit())
+        })
         .map(|(k, _)| (k.value, k.span))
         .collect();
     for (key, key_span) in percentile_keys {
         t.mark_used(&key);
         let p: u32 = key[1..].parse().unwrap_or(0);
         if !(1..=99).contains(&p) {
-            doc.error(key_span, format!("`{key}` is not a percentile: expected {PERCENTILE_HINT}"));
+            doc.error(
+                key_span,
+                format!("`{key}` is not a percentile: expected {PERCENTILE_HINT}"),
+            );
             continue;
         }
         // `Fields` reads keys by static name; percentiles are few, so they are named in a table.
@@ -640,7 +758,9 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
     }
     let target = read_target(doc, &mut t, "target");
     let amber = read_target(doc, &mut t, "amber");
-    let consequence = t.table(doc, "consequence").and_then(|c| read_consequence(doc, c));
+    let consequence = t
+        .table(doc, "consequence")
+        .and_then(|c| read_consequence(doc, c));
     let escalate = t.bool(doc, "escalate").unwrap_or(true);
     let screen_outliers = t.bool(doc, "screen_outliers").unwrap_or(true);
     t.string(doc, "description");
@@ -667,9 +787,18 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
         }
         Some(Measure::Returned)
     } else if let Some(numerator) = numerator {
-        Some(Measure::Ratio { filter, numerator, denominator, by })
+        Some(Measure::Ratio {
+            filter,
+            numerator,
+            denominator,
+            by,
+        })
     } else if let Some(condition) = count {
-        for (present, key) in [(filter.is_some(), "where"), (denominator.is_some(), "denominator"), (by.is_some(), "by")] {
+        for (present, key) in [
+            (filter.is_some(), "where"),
+            (denominator.is_some(), "denominator"),
+            (by.is_some(), "by"),
+        ] {
             if present {
                 doc.error(id.span.clone(), format!("KPI `{}` is a count: write its whole condition in `count` rather than `{key}`", id.value));
             }
@@ -678,9 +807,20 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
     } else {
         let (aggregate, value) = aggregates.pop()?;
         if denominator.is_some() || by.is_some() {
-            doc.error(id.span.clone(), format!("KPI `{}` is a {}: `denominator` and `by` belong to ratios", id.value, aggregate.name()));
+            doc.error(
+                id.span.clone(),
+                format!(
+                    "KPI `{}` is a {}: `denominator` and `by` belong to ratios",
+                    id.value,
+                    aggregate.name()
+                ),
+            );
         }
-        Some(Measure::Aggregate { aggregate, value, filter })
+        Some(Measure::Aggregate {
+            aggregate,
+            value,
+            filter,
+        })
     };
     Some(Kpi {
         name: name.unwrap_or_else(|| id.value.clone()),
@@ -699,13 +839,14 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
 
 /// Static key names p0..p99, so percentile keys can be read like any other key.
 const PERCENTILE_KEYS: [&str; 100] = [
-    "p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12", "p13", "p14", "p15", "p16", "p17",
-    "p18", "p19", "p20", "p21", "p22", "p23", "p24", "p25", "p26", "p27", "p28", "p29", "p30", "p31", "p32", "p33",
-    "p34", "p35", "p36", "p37", "p38", "p39", "p40", "p41", "p42", "p43", "p44", "p45", "p46", "p47", "p48", "p49",
-    "p50", "p51", "p52", "p53", "p54", "p55", "p56", "p57", "p58", "p59", "p60", "p61", "p62", "p63", "p64", "p65",
-    "p66", "p67", "p68", "p69", "p70", "p71", "p72", "p73", "p74", "p75", "p76", "p77", "p78", "p79", "p80", "p81",
-    "p82", "p83", "p84", "p85", "p86", "p87", "p88", "p89", "p90", "p91", "p92", "p93", "p94", "p95", "p96", "p97",
-    "p98", "p99",
+    "p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12", "p13", "p14",
+    "p15", "p16", "p17", "p18", "p19", "p20", "p21", "p22", "p23", "p24", "p25", "p26", "p27",
+    "p28", "p29", "p30", "p31", "p32", "p33", "p34", "p35", "p36", "p37", "p38", "p39", "p40",
+    "p41", "p42", "p43", "p44", "p45", "p46", "p47", "p48", "p49", "p50", "p51", "p52", "p53",
+    "p54", "p55", "p56", "p57", "p58", "p59", "p60", "p61", "p62", "p63", "p64", "p65", "p66",
+    "p67", "p68", "p69", "p70", "p71", "p72", "p73", "p74", "p75", "p76", "p77", "p78", "p79",
+    "p80", "p81", "p82", "p83", "p84", "p85", "p86", "p87", "p88", "p89", "p90", "p91", "p92",
+    "p93", "p94", "p95", "p96", "p97", "p98", "p99",
 ];
 
 fn read_consequence(doc: &mut Doc, mut c: Fields<'_, '_>) -> Option<Consequence> {
@@ -722,7 +863,10 @@ fn read_consequence(doc: &mut Doc, mut c: Fields<'_, '_>) -> Option<Consequence>
             "deduct" => Mode::Deduct,
             "withhold" => Mode::Withhold,
             other => {
-                doc.error(m.span, format!("unknown mode `{other}`: expected \"deduct\" or \"withhold\""));
+                doc.error(
+                    m.span,
+                    format!("unknown mode `{other}`: expected \"deduct\" or \"withhold\""),
+                );
                 Mode::Deduct
             }
         },
@@ -730,16 +874,27 @@ fn read_consequence(doc: &mut Doc, mut c: Fields<'_, '_>) -> Option<Consequence>
     let after = c.whole_number(doc, "after").map_or(1, |a| a.value.max(1));
     let suspended = c.bool(doc, "suspended").unwrap_or(false);
     c.finish(doc);
-    let forms = [per_excess.is_some(), fixed.is_some(), percent.is_some(), earn.is_some()];
+    let forms = [
+        per_excess.is_some(),
+        fixed.is_some(),
+        percent.is_some(),
+        earn.is_some(),
+    ];
     if forms.iter().filter(|f| **f).count() != 1 {
         doc.error(span, "a consequence needs exactly one of `per_excess`, `fixed`, `percent_of_monthly_value` or `earn`");
         return None;
     }
     let form = if let Some(rate) = per_excess {
         if ceiling.is_some() {
-            doc.error(rate.span.clone(), "`ceiling` belongs to incentives (`earn`)");
+            doc.error(
+                rate.span.clone(),
+                "`ceiling` belongs to incentives (`earn`)",
+            );
         }
-        ConsequenceForm::PerExcess { rate: rate.value, floor: floor.map(|f| f.value) }
+        ConsequenceForm::PerExcess {
+            rate: rate.value,
+            floor: floor.map(|f| f.value),
+        }
     } else if let Some(amount) = fixed {
         ConsequenceForm::Fixed(amount.value)
     } else if let Some(p) = percent {
@@ -749,18 +904,36 @@ fn read_consequence(doc: &mut Doc, mut c: Fields<'_, '_>) -> Option<Consequence>
         let floor = floor.map_or(Decimal::ZERO, |f| f.value);
         let ceiling = ceiling.map_or(Decimal::ONE, |c| c.value);
         if ceiling <= floor {
-            doc.error(earn.span.clone(), "an incentive's `ceiling` must be above its `floor`");
+            doc.error(
+                earn.span.clone(),
+                "an incentive's `ceiling` must be above its `floor`",
+            );
         }
-        ConsequenceForm::Incentive { earn: earn.value, floor, ceiling }
+        ConsequenceForm::Incentive {
+            earn: earn.value,
+            floor,
+            ceiling,
+        }
     };
-    Some(Consequence { form, mode, after, suspended })
+    Some(Consequence {
+        form,
+        mode,
+        after,
+        suspended,
+    })
 }
 
-fn read_challenge(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Option<ChallengeRule> {
+fn read_challenge(
+    doc: &mut Doc,
+    mut t: Fields<'_, '_>,
+    ctx: &ExprContext<'_>,
+) -> Option<ChallengeRule> {
     let span = t.span();
     let id = t.required_string(doc, "id");
     let name = t.string(doc, "name").map(|s| s.value);
-    let dataset = t.string(doc, "from").map_or_else(|| "activity".to_string(), |s| s.value);
+    let dataset = t
+        .string(doc, "from")
+        .map_or_else(|| "activity".to_string(), |s| s.value);
     let filter = read_expr(doc, &mut t, "where", ctx);
     let duplicate_of = t.string_list(doc, "duplicate_of");
     let ratio_cap = t.table(doc, "ratio_cap").and_then(|mut r| {
@@ -768,13 +941,23 @@ fn read_challenge(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -
         let denominator = read_expr(doc, &mut r, "denominator", ctx);
         let by = read_expr(doc, &mut r, "by", ctx);
         let max = r.decimal(doc, "max");
-        for (present, key) in [(numerator.is_some(), "numerator"), (denominator.is_some(), "denominator"), (by.is_some(), "by"), (max.is_some(), "max")] {
+        for (present, key) in [
+            (numerator.is_some(), "numerator"),
+            (denominator.is_some(), "denominator"),
+            (by.is_some(), "by"),
+            (max.is_some(), "max"),
+        ] {
             if !present && r.get(key).is_none() {
                 doc.error(r.span(), format!("ratio_cap needs `{key}`"));
             }
         }
         r.finish(doc);
-        Some(ChallengeForm::RatioCap { numerator: numerator?, denominator: denominator?, by: by?, max: max?.value })
+        Some(ChallengeForm::RatioCap {
+            numerator: numerator?,
+            denominator: denominator?,
+            by: by?,
+            max: max?.value,
+        })
     });
     t.finish(doc);
     let id = id?;
@@ -783,14 +966,20 @@ fn read_challenge(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -
     }
     let (form, filter) = match (duplicate_of, ratio_cap) {
         (Some(_), Some(_)) => {
-            doc.error(id.span, "a challenge rule has one form: `where`, `duplicate_of` or `ratio_cap`");
+            doc.error(
+                id.span,
+                "a challenge rule has one form: `where`, `duplicate_of` or `ratio_cap`",
+            );
             return None;
         }
         (Some(keys), None) => {
             if keys.value.is_empty() {
                 doc.error(keys.span, "`duplicate_of` needs at least one column");
             }
-            (ChallengeForm::DuplicateOf(keys.value.into_iter().map(|k| k.value).collect()), filter)
+            (
+                ChallengeForm::DuplicateOf(keys.value.into_iter().map(|k| k.value).collect()),
+                filter,
+            )
         }
         (None, Some(form)) => (form, filter),
         (None, None) => match filter {
@@ -801,7 +990,14 @@ fn read_challenge(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -
             }
         },
     };
-    Some(ChallengeRule { name: name.unwrap_or_else(|| id.value.clone()), id: id.value, dataset, filter, form, span })
+    Some(ChallengeRule {
+        name: name.unwrap_or_else(|| id.value.clone()),
+        id: id.value,
+        dataset,
+        filter,
+        form,
+        span,
+    })
 }
 
 fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationStep> {
@@ -811,19 +1007,38 @@ fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationSte
     let owner = t.required_string(doc, "owner");
     let meeting = t.string(doc, "meeting").map(|s| s.value);
     let due = t.string(doc, "due");
-    let consequence = t.table(doc, "consequence").and_then(|c| read_consequence(doc, c));
+    let consequence = t
+        .table(doc, "consequence")
+        .and_then(|c| read_consequence(doc, c));
     t.finish(doc);
     let red_months = when.as_ref().and_then(|w| {
-        let n = w.value.trim().strip_prefix("red").and_then(|n| n.trim().parse::<u32>().ok()).filter(|n| *n >= 1);
+        let n = w
+            .value
+            .trim()
+            .strip_prefix("red")
+            .and_then(|n| n.trim().parse::<u32>().ok())
+            .filter(|n| *n >= 1);
         if n.is_none() {
-            doc.error(w.span.clone(), format!("unknown trigger `{}`: expected \"red N\", red in N consecutive months", w.value));
+            doc.error(
+                w.span.clone(),
+                format!(
+                    "unknown trigger `{}`: expected \"red N\", red in N consecutive months",
+                    w.value
+                ),
+            );
         }
         n
     });
     let owner_role = owner.as_ref().and_then(|o| {
         let role = o.value.strip_prefix("contacts.").map(str::to_string);
         if role.is_none() {
-            doc.error(o.span.clone(), format!("`{}`: expected a contact such as \"contacts.commissioner_lead\"", o.value));
+            doc.error(
+                o.span.clone(),
+                format!(
+                    "`{}`: expected a contact such as \"contacts.commissioner_lead\"",
+                    o.value
+                ),
+            );
         }
         role
     });
@@ -832,7 +1047,13 @@ fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationSte
         Some(d) => match Due::parse(&d.value) {
             Some(Due::WorkingDay(n)) => n,
             _ => {
-                doc.error(d.span, format!("`{}`: expected \"wd N\", N working days after the provisional letter", d.value));
+                doc.error(
+                    d.span,
+                    format!(
+                        "`{}`: expected \"wd N\", N working days after the provisional letter",
+                        d.value
+                    ),
+                );
                 10
             }
         },
@@ -853,22 +1074,36 @@ fn validate(doc: &mut Doc, contract: &Contract) {
     let mut seen = Vec::new();
     for kpi in &contract.kpis {
         if seen.contains(&kpi.id.as_str()) {
-            doc.error(kpi.span.clone(), format!("KPI id `{}` is used twice", kpi.id));
+            doc.error(
+                kpi.span.clone(),
+                format!("KPI id `{}` is used twice", kpi.id),
+            );
         }
         seen.push(kpi.id.as_str());
         let Some(schema) = dataset_or_error(doc, contract, &kpi.dataset, kpi.span.clone()) else {
             continue;
         };
         let mut slots = SlotMap::default();
-        let mut env = CompileEnv { schema, lists: &contract.lists, slots: &mut slots };
+        let mut env = CompileEnv {
+            schema,
+            lists: &contract.lists,
+            slots: &mut slots,
+        };
         match &kpi.measure {
-            Measure::Ratio { filter, numerator, denominator, by } => {
+            Measure::Ratio {
+                filter,
+                numerator,
+                denominator,
+                by,
+            } => {
                 check_expr(doc, &mut env, filter.as_ref(), Some(Want::Condition));
                 check_expr(doc, &mut env, Some(numerator), Some(Want::Condition));
                 check_expr(doc, &mut env, denominator.as_ref(), Some(Want::Condition));
                 check_expr(doc, &mut env, by.as_ref(), None);
             }
-            Measure::Count { condition } => check_expr(doc, &mut env, Some(condition), Some(Want::Condition)),
+            Measure::Count { condition } => {
+                check_expr(doc, &mut env, Some(condition), Some(Want::Condition))
+            }
             Measure::Aggregate { value, filter, .. } => {
                 check_expr(doc, &mut env, filter.as_ref(), Some(Want::Condition));
                 check_expr(doc, &mut env, Some(value), Some(Want::Number));
@@ -877,18 +1112,42 @@ fn validate(doc: &mut Doc, contract: &Contract) {
         }
         for target in [&kpi.target, &kpi.amber].into_iter().flatten() {
             if target.percent && matches!(kpi.measure, Measure::Count { .. }) {
-                doc.error(kpi.span.clone(), format!("KPI `{}` is a count, so its target cannot be a percentage (`{}`)", kpi.id, target.text));
+                doc.error(
+                    kpi.span.clone(),
+                    format!(
+                        "KPI `{}` is a count, so its target cannot be a percentage (`{}`)",
+                        kpi.id, target.text
+                    ),
+                );
             }
         }
         if kpi.amber.is_some() && kpi.target.is_none() {
-            doc.error(kpi.span.clone(), format!("KPI `{}` has an `amber` band but no `target`", kpi.id));
+            doc.error(
+                kpi.span.clone(),
+                format!("KPI `{}` has an `amber` band but no `target`", kpi.id),
+            );
         }
-        check_consequence(doc, contract, kpi, kpi.target.as_ref(), kpi.consequence.as_ref());
+        check_consequence(
+            doc,
+            contract,
+            kpi,
+            kpi.target.as_ref(),
+            kpi.consequence.as_ref(),
+        );
     }
     for v in &contract.variations {
         match contract.kpi(&v.kpi) {
-            None => doc.error(v.span.clone(), unknown_kpi(contract, &v.kpi, "[[variation]]")),
-            Some(kpi) => check_consequence(doc, contract, kpi, v.target.as_ref().or(kpi.target.as_ref()), v.consequence.as_ref()),
+            None => doc.error(
+                v.span.clone(),
+                unknown_kpi(contract, &v.kpi, "[[variation]]"),
+            ),
+            Some(kpi) => check_consequence(
+                doc,
+                contract,
+                kpi,
+                v.target.as_ref().or(kpi.target.as_ref()),
+                v.consequence.as_ref(),
+            ),
         }
     }
     for r in &contract.reliefs {
@@ -898,13 +1157,23 @@ fn validate(doc: &mut Doc, contract: &Contract) {
     }
     for info in &contract.information {
         if !contract.datasets.contains_key(&info.dataset) {
-            doc.error(info.span.clone(), format!("[[information]] names unknown dataset `{}`: expected one of {}", info.dataset, dataset_names(contract)));
+            doc.error(
+                info.span.clone(),
+                format!(
+                    "[[information]] names unknown dataset `{}`: expected one of {}",
+                    info.dataset,
+                    dataset_names(contract)
+                ),
+            );
         }
     }
     let mut rule_ids = Vec::new();
     for rule in &contract.challenges {
         if rule_ids.contains(&rule.id.as_str()) {
-            doc.error(rule.span.clone(), format!("challenge rule id `{}` is used twice", rule.id));
+            doc.error(
+                rule.span.clone(),
+                format!("challenge rule id `{}` is used twice", rule.id),
+            );
         }
         rule_ids.push(rule.id.as_str());
         let Some(schema) = dataset_or_error(doc, contract, &rule.dataset, rule.span.clone()) else {
@@ -917,10 +1186,16 @@ fn validate(doc: &mut Doc, contract: &Contract) {
             doc.error(rule.span.clone(), format!("challenge rule `{}` reads dataset `{}`, which has no `value` (money) column to value challenges", rule.id, schema.name));
         }
         let mut slots = SlotMap::default();
-        let mut env = CompileEnv { schema, lists: &contract.lists, slots: &mut slots };
+        let mut env = CompileEnv {
+            schema,
+            lists: &contract.lists,
+            slots: &mut slots,
+        };
         check_expr(doc, &mut env, rule.filter.as_ref(), Some(Want::Condition));
         match &rule.form {
-            ChallengeForm::Where(condition) => check_expr(doc, &mut env, Some(condition), Some(Want::Condition)),
+            ChallengeForm::Where(condition) => {
+                check_expr(doc, &mut env, Some(condition), Some(Want::Condition))
+            }
             ChallengeForm::DuplicateOf(columns) => {
                 for column in columns {
                     if schema.column(column).is_none() {
@@ -928,12 +1203,23 @@ fn validate(doc: &mut Doc, contract: &Contract) {
                     }
                 }
             }
-            ChallengeForm::RatioCap { numerator, denominator, by, max } => {
+            ChallengeForm::RatioCap {
+                numerator,
+                denominator,
+                by,
+                max,
+            } => {
                 check_expr(doc, &mut env, Some(numerator), Some(Want::Condition));
                 check_expr(doc, &mut env, Some(denominator), Some(Want::Condition));
                 check_expr(doc, &mut env, Some(by), None);
                 if max.is_sign_negative() {
-                    doc.error(rule.span.clone(), format!("challenge rule `{}`: ratio_cap max must not be negative", rule.id));
+                    doc.error(
+                        rule.span.clone(),
+                        format!(
+                            "challenge rule `{}`: ratio_cap max must not be negative",
+                            rule.id
+                        ),
+                    );
                 }
             }
         }
@@ -958,7 +1244,12 @@ fn validate(doc: &mut Doc, contract: &Contract) {
     }
 }
 
-fn dataset_or_error<'c>(doc: &mut Doc, contract: &'c Contract, name: &str, span: Range<usize>) -> Option<&'c Schema> {
+fn dataset_or_error<'c>(
+    doc: &mut Doc,
+    contract: &'c Contract,
+    name: &str,
+    span: Range<usize>,
+) -> Option<&'c Schema> {
     let schema = contract.datasets.get(name);
     if schema.is_none() {
         doc.error(span, format!("unknown dataset `{name}`: expected one of {} (define others under [datasets.<name>] in levers.toml)", dataset_names(contract)));
@@ -967,35 +1258,71 @@ fn dataset_or_error<'c>(doc: &mut Doc, contract: &'c Contract, name: &str, span:
 }
 
 fn dataset_names(contract: &Contract) -> String {
-    contract.datasets.keys().cloned().collect::<Vec<_>>().join(", ")
+    contract
+        .datasets
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn unknown_kpi(contract: &Contract, id: &str, what: &str) -> String {
     let ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
-    let hint = crate::diag::closest(id, &ids).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
-    format!("{what} names unknown KPI `{id}`: {hint}expected one of {}", ids.join(", "))
+    let hint = crate::diag::closest(id, &ids)
+        .map(|c| format!("did you mean `{c}`? "))
+        .unwrap_or_default();
+    format!(
+        "{what} names unknown KPI `{id}`: {hint}expected one of {}",
+        ids.join(", ")
+    )
 }
 
-fn check_expr(doc: &mut Doc, env: &mut CompileEnv<'_>, text: Option<&ExprText>, want: Option<Want>) {
+fn check_expr(
+    doc: &mut Doc,
+    env: &mut CompileEnv<'_>,
+    text: Option<&ExprText>,
+    want: Option<Want>,
+) {
     let Some(text) = text else { return };
     if let Err(error) = expr::compile(&text.expr, env, want) {
         doc.error(text.file_span(&error), error.message);
     }
 }
 
-fn check_consequence(doc: &mut Doc, _contract: &Contract, kpi: &Kpi, target: Option<&Target>, consequence: Option<&Consequence>) {
-    let Some(consequence) = consequence else { return };
+fn check_consequence(
+    doc: &mut Doc,
+    _contract: &Contract,
+    kpi: &Kpi,
+    target: Option<&Target>,
+    consequence: Option<&Consequence>,
+) {
+    let Some(consequence) = consequence else {
+        return;
+    };
     if target.is_none() {
-        doc.error(kpi.span.clone(), format!("KPI `{}` has a consequence but no target to fail", kpi.id));
+        doc.error(
+            kpi.span.clone(),
+            format!("KPI `{}` has a consequence but no target to fail", kpi.id),
+        );
         return;
     }
     let target = target.expect("checked");
     match &consequence.form {
         ConsequenceForm::PerExcess { floor, .. } => {
-            if matches!(kpi.measure, Measure::Aggregate { aggregate: Aggregate::Mean | Aggregate::Median | Aggregate::Percentile(_), .. }) {
+            if matches!(
+                kpi.measure,
+                Measure::Aggregate {
+                    aggregate: Aggregate::Mean | Aggregate::Median | Aggregate::Percentile(_),
+                    ..
+                }
+            ) {
                 doc.error(kpi.span.clone(), format!("KPI `{}`: per_excess needs a count of service users, which a mean, median or percentile does not give", kpi.id));
             }
-            if floor.is_some() && !(kpi.measure.is_ratio() && target.percent && matches!(target.op, Op::Ge | Op::Gt)) {
+            if floor.is_some()
+                && !(kpi.measure.is_ratio()
+                    && target.percent
+                    && matches!(target.op, Op::Ge | Op::Gt))
+            {
                 doc.error(kpi.span.clone(), format!("KPI `{}`: a per_excess `floor` applies to `>=` percentage targets on ratios", kpi.id));
             }
         }

@@ -29,8 +29,15 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
-    pub const NAMES: &'static [&'static str] =
-        &["text", "integer", "decimal", "money", "date", "boolean", "nhs_number"];
+    pub const NAMES: &'static [&'static str] = &[
+        "text",
+        "integer",
+        "decimal",
+        "money",
+        "date",
+        "boolean",
+        "nhs_number",
+    ];
 
     pub fn parse(name: &str) -> Option<ColumnType> {
         Some(match name {
@@ -113,7 +120,10 @@ impl Schema {
             date_format: None,
             columns: columns
                 .iter()
-                .map(|(n, t)| Column { name: n.to_string(), ty: *t })
+                .map(|(n, t)| Column {
+                    name: n.to_string(),
+                    ty: *t,
+                })
                 .collect(),
         }
     }
@@ -135,7 +145,10 @@ impl Schema {
             date_format: None,
             columns: columns
                 .iter()
-                .map(|(n, t)| Column { name: n.to_string(), ty: *t })
+                .map(|(n, t)| Column {
+                    name: n.to_string(),
+                    ty: *t,
+                })
                 .collect(),
         }
     }
@@ -150,7 +163,10 @@ pub fn plcm_preset() -> BTreeMap<String, String> {
     [
         ("activity_identifier", "record_id"),
         ("nhs_number", "nhs_number"),
-        ("organisation_identifier_code_of_commissioner", "commissioner_code"),
+        (
+            "organisation_identifier_code_of_commissioner",
+            "commissioner_code",
+        ),
         ("organisation_identifier_code_of_provider", "provider_code"),
         ("point_of_delivery_code", "pod"),
         ("activity_treatment_function_code", "treatment_function"),
@@ -186,7 +202,11 @@ pub fn valid_nhs_number(text: &str) -> bool {
     if n != 10 {
         return false;
     }
-    let sum: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
+    let sum: u32 = digits[..9]
+        .iter()
+        .zip((2..=10).rev())
+        .map(|(d, w)| d * w)
+        .sum();
     let check = match 11 - sum % 11 {
         11 => 0,
         10 => return false,
@@ -288,7 +308,12 @@ pub fn read_rows(
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            summary.problems.push(Problem::at_line(display, 1, 1, format!("cannot read the file: {e}")));
+            summary.problems.push(Problem::at_line(
+                display,
+                1,
+                1,
+                format!("cannot read the file: {e}"),
+            ));
             return summary;
         }
     };
@@ -306,7 +331,13 @@ pub fn read_rows(
     };
     let slot_fields: Vec<(usize, ColumnType, &str)> = slots
         .iter()
-        .map(|&c| (positions[c], schema.columns[c].ty, schema.columns[c].name.as_str()))
+        .map(|&c| {
+            (
+                positions[c],
+                schema.columns[c].ty,
+                schema.columns[c].name.as_str(),
+            )
+        })
         .collect();
     let date_format = schema.date_format.as_deref();
     // NHS numbers are personal data: an excerpt of a bad record never shows one.
@@ -326,7 +357,12 @@ pub fn read_rows(
             Ok(false) => break,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                summary.problems.push(Problem::at_line(display, line as usize, 1, csv_error_message(&e)));
+                summary.problems.push(Problem::at_line(
+                    display,
+                    line as usize,
+                    1,
+                    csv_error_message(&e),
+                ));
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     break;
                 }
@@ -360,18 +396,32 @@ pub fn read_rows(
                         let fields: Vec<&[u8]> = record
                             .iter()
                             .enumerate()
-                            .map(|(i, f)| if masked.contains(&i) && !f.is_empty() { &b"<NHS number>"[..] } else { f })
+                            .map(|(i, f)| {
+                                if masked.contains(&i) && !f.is_empty() {
+                                    &b"<NHS number>"[..]
+                                } else {
+                                    f
+                                }
+                            })
                             .collect();
                         summary.problems.push(
-                            Problem::at_line(display, line as usize, field + 1, format!("column `{name}`: {message}"))
-                                .with_record(&fields, field),
+                            Problem::at_line(
+                                display,
+                                line as usize,
+                                field + 1,
+                                format!("column `{name}`: {message}"),
+                            )
+                            .with_record(&fields, field),
                         );
                     }
                     values.push(Value::Null);
                 }
             }
         }
-        visit(&Row { line, values: &values });
+        visit(&Row {
+            line,
+            values: &values,
+        });
         values.clear();
         recycled = values.into_iter().map(|_| Value::Null).collect();
     }
@@ -391,7 +441,9 @@ pub fn read_rows(
 
 fn csv_error_message(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("expected {expected_len} fields as in the header, found {len}")
         }
         _ => format!("cannot read the CSV record: {e}"),
@@ -416,17 +468,21 @@ fn header_positions<R: std::io::Read>(
     let names: Vec<String> = headers
         .iter()
         .map(|h| {
-            let h = String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string();
+            let h = String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string();
             schema.rename.get(&h).cloned().unwrap_or(h)
         })
         .collect();
     let header_line: String = names.join(",");
     let mut positions = Vec::with_capacity(schema.columns.len());
     for column in &schema.columns {
-        let found = names
-            .iter()
-            .position(|n| *n == column.name)
-            .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(&column.name)));
+        let found = names.iter().position(|n| *n == column.name).or_else(|| {
+            names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(&column.name))
+        });
         match found {
             Some(i) => positions.push(i),
             None => {
@@ -460,18 +516,34 @@ mod tests {
 
     #[test]
     fn nhs_numbers_by_modulus_11() {
-        for valid in ["9434765919", "9434765870", "4010232137", "943 476 5919", "943-476-5919"] {
+        for valid in [
+            "9434765919",
+            "9434765870",
+            "4010232137",
+            "943 476 5919",
+            "943-476-5919",
+        ] {
             assert!(valid_nhs_number(valid), "{valid} is valid");
         }
         // 1234567890: the check value is 10, so no valid number has these first nine digits.
-        for invalid in ["9434765871", "1234567890", "943476591", "94347659190", "943476591X", ""] {
+        for invalid in [
+            "9434765871",
+            "1234567890",
+            "943476591",
+            "94347659190",
+            "943476591X",
+            "",
+        ] {
             assert!(!valid_nhs_number(invalid), "{invalid} is invalid");
         }
     }
 
     #[test]
     fn cells_parse_as_their_type() {
-        assert_eq!(parse_cell("42", ColumnType::Integer, None), Ok(Value::Int(42)));
+        assert_eq!(
+            parse_cell("42", ColumnType::Integer, None),
+            Ok(Value::Int(42))
+        );
         assert_eq!(
             parse_cell("(1,234.50)", ColumnType::Money, None),
             Ok(Value::Dec(Decimal::from_str("-1234.50").unwrap()))
@@ -480,19 +552,28 @@ mod tests {
             parse_cell("01/04/2026", ColumnType::Date, Some("%d/%m/%Y")),
             Ok(Value::Date(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()))
         );
-        assert!(parse_cell("2026-02-30", ColumnType::Date, None).unwrap_err().contains("YYYY-MM-DD"));
+        assert!(parse_cell("2026-02-30", ColumnType::Date, None)
+            .unwrap_err()
+            .contains("YYYY-MM-DD"));
         assert!(parse_cell("12.345", ColumnType::Money, None).is_err());
         assert!(parse_cell("4.5", ColumnType::Integer, None).is_err());
-        assert_eq!(parse_cell("Yes", ColumnType::Boolean, None), Ok(Value::Bool(true)));
+        assert_eq!(
+            parse_cell("Yes", ColumnType::Boolean, None),
+            Ok(Value::Bool(true))
+        );
         assert!(valid_date_format("%d/%m/%Y"));
         assert!(!valid_date_format("%Q"));
     }
 
     fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("levers-dataset-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("levers-dataset-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("data.csv");
-        std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
         path
     }
 
@@ -509,9 +590,18 @@ mod tests {
             rename: BTreeMap::new(),
             date_format: None,
             columns: vec![
-                Column { name: "record_id".into(), ty: ColumnType::Text },
-                Column { name: "start_date".into(), ty: ColumnType::Date },
-                Column { name: "price".into(), ty: ColumnType::Money },
+                Column {
+                    name: "record_id".into(),
+                    ty: ColumnType::Text,
+                },
+                Column {
+                    name: "start_date".into(),
+                    ty: ColumnType::Date,
+                },
+                Column {
+                    name: "price".into(),
+                    ty: ColumnType::Money,
+                },
             ],
         };
         let mut seen = Vec::new();
@@ -519,14 +609,30 @@ mod tests {
             seen.push((row.line, row.values[0].render(), row.values[1].render()));
         });
         assert_eq!(summary.rows, 3);
-        assert_eq!(seen, vec![(2, "A".into(), "10".into()), (3, "B".into(), "".into()), (4, "C".into(), "1000".into())]);
+        assert_eq!(
+            seen,
+            vec![
+                (2, "A".into(), "10".into()),
+                (3, "B".into(), "".into()),
+                (4, "C".into(), "1000".into())
+            ]
+        );
         let problems = summary.problems.sorted();
-        assert_eq!(problems.len(), 1, "only the converted columns are checked: {problems:?}");
+        assert_eq!(
+            problems.len(),
+            1,
+            "only the converted columns are checked: {problems:?}"
+        );
         assert_eq!((problems[0].line, problems[0].column), (3, 3));
         assert!(problems[0].message.contains("`price`"));
 
-        let all = read_rows(&path, Path::new("d.csv"), &schema, &[0, 1, 2], |_| {}).problems.sorted();
-        assert_eq!(all.iter().map(|p| (p.line, p.column)).collect::<Vec<_>>(), vec![(3, 2), (3, 3)]);
+        let all = read_rows(&path, Path::new("d.csv"), &schema, &[0, 1, 2], |_| {})
+            .problems
+            .sorted();
+        assert_eq!(
+            all.iter().map(|p| (p.line, p.column)).collect::<Vec<_>>(),
+            vec![(3, 2), (3, 3)]
+        );
     }
 
     #[test]
@@ -538,6 +644,8 @@ mod tests {
         let problems = summary.problems.sorted();
         assert_eq!(problems.len(), 2);
         assert!(problems.iter().all(|p| p.line == 1));
-        assert!(problems[0].message.contains("missing required column `commissioner_code`"));
+        assert!(problems[0]
+            .message
+            .contains("missing required column `commissioner_code`"));
     }
 }

@@ -35,7 +35,12 @@ pub struct Problem {
 
 impl Problem {
     /// A problem at a byte range of a source text (a TOML file, an expression inside one).
-    pub fn at_span(file: &Path, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn at_span(
+        file: &Path,
+        source: &str,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column, excerpt) = locate(source, span.start);
         Problem {
             file: file.to_path_buf(),
@@ -68,8 +73,16 @@ impl Problem {
 
     /// Shows a CSV record under the message, the caret under field `field` (0-based).
     pub fn with_record(mut self, fields: &[&[u8]], field: usize) -> Self {
-        let texts: Vec<String> = fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
-        let caret = texts.iter().take(field).map(|t| t.chars().count() + 1).sum::<usize>() + 1;
+        let texts: Vec<String> = fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        let caret = texts
+            .iter()
+            .take(field)
+            .map(|t| t.chars().count() + 1)
+            .sum::<usize>()
+            + 1;
         self.excerpt = Some(texts.join(","));
         self.caret = Some(caret);
         self
@@ -88,8 +101,12 @@ pub fn locate(source: &str, offset: usize) -> (usize, usize, String) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = before.matches('\n').count() + 1;
     let column = before[line_start..].chars().count() + 1;
-    let line_end = source[line_start..].find('\n').map_or(source.len(), |i| line_start + i);
-    let text = source[line_start..line_end].trim_end_matches('\r').to_string();
+    let line_end = source[line_start..]
+        .find('\n')
+        .map_or(source.len(), |i| line_start + i);
+    let text = source[line_start..line_end]
+        .trim_end_matches('\r')
+        .to_string();
     (line, column, text)
 }
 
@@ -187,7 +204,11 @@ impl fmt::Display for InvalidInput {
             }
             write!(f, "{problem}")?;
         }
-        let errors = self.0.iter().filter(|p| p.severity == Severity::Error).count();
+        let errors = self
+            .0
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count();
         write!(f, "\n{errors} error(s); nothing was written")
     }
 }

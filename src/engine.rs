@@ -49,7 +49,11 @@ impl MonthData {
 
 /// Reads every file of `month` for `contract` and evaluates all its KPIs and challenge rules.
 /// Any cell that does not parse, or any bad return, fails the month with every problem found.
-pub fn measure_month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData, Problems> {
+pub fn measure_month(
+    root: &Path,
+    contract: &Contract,
+    month: Month,
+) -> Result<MonthData, Problems> {
     let mut data = MonthData {
         month,
         kpis: BTreeMap::new(),
@@ -77,24 +81,41 @@ pub fn measure_month(root: &Path, contract: &Contract, month: Month) -> Result<M
             Err(p) => problems.extend(p),
         }
     }
-    if contract.kpis.iter().any(|k| matches!(k.measure, Measure::Returned)) {
+    if contract
+        .kpis
+        .iter()
+        .any(|k| matches!(k.measure, Measure::Returned))
+    {
         let file = contract.data_file(RETURNS, month);
         let (returns, p) = crate::returns::read(root, &file, contract);
         problems.extend(p);
         if let Some(returns) = returns {
             data.inputs.push(file);
-            for kpi in contract.kpis.iter().filter(|k| matches!(k.measure, Measure::Returned)) {
-                let Some(r) = returns.get(&kpi.id) else { continue };
+            for kpi in contract
+                .kpis
+                .iter()
+                .filter(|k| matches!(k.measure, Measure::Returned))
+            {
+                let Some(r) = returns.get(&kpi.id) else {
+                    continue;
+                };
                 let figure = match r.figure {
-                    Returned::Ratio { numerator, denominator } => Figure::ratio(numerator, denominator),
+                    Returned::Ratio {
+                        numerator,
+                        denominator,
+                    } => Figure::ratio(numerator, denominator),
                     // A returned value is in the target's units: 93.5 against ">= 90%" is 93.5%.
                     Returned::Value(v) => {
                         let percent = kpi.target.as_ref().is_some_and(|t| t.percent);
                         let value = if percent { v / Decimal::ONE_HUNDRED } else { v };
-                        Figure { value: Some(value), ..Figure::default() }
+                        Figure {
+                            value: Some(value),
+                            ..Figure::default()
+                        }
                     }
                 };
-                data.kpis.insert(kpi.id.clone(), MonthFigures::Single(figure));
+                data.kpis
+                    .insert(kpi.id.clone(), MonthFigures::Single(figure));
             }
         }
     }
@@ -113,17 +134,42 @@ struct PassResult {
     value_total: Option<Money>,
 }
 
-fn run_pass(root: &Path, file: &Path, contract: &Contract, dataset: &str, month: Month) -> Result<PassResult, Problems> {
+fn run_pass(
+    root: &Path,
+    file: &Path,
+    contract: &Contract,
+    dataset: &str,
+    month: Month,
+) -> Result<PassResult, Problems> {
     let mut problems = Problems::new();
-    let schema = contract.schema(dataset).expect("validated: every dataset read has a schema");
+    let schema = contract
+        .schema(dataset)
+        .expect("validated: every dataset read has a schema");
     let mut slots = SlotMap::default();
-    let key_slot = schema.key.as_deref().and_then(|k| schema.column_index(k)).map(|i| slots.slot_for(i));
-    let value_slot = schema.value.as_deref().and_then(|v| schema.column_index(v)).map(|i| slots.slot_for(i));
-    let mut env = CompileEnv { schema, lists: &contract.lists, slots: &mut slots };
+    let key_slot = schema
+        .key
+        .as_deref()
+        .and_then(|k| schema.column_index(k))
+        .map(|i| slots.slot_for(i));
+    let value_slot = schema
+        .value
+        .as_deref()
+        .and_then(|v| schema.column_index(v))
+        .map(|i| slots.slot_for(i));
+    let mut env = CompileEnv {
+        schema,
+        lists: &contract.lists,
+        slots: &mut slots,
+    };
     let mut measures: Vec<(String, CompiledMeasure)> = Vec::new();
     let mut rules: Vec<CompiledRule> = Vec::new();
     let compile_problem = |what: &str, (text, error): crate::measure::CompileFailure| {
-        Problem::at_line(&contract.file, 1, 1, format!("{what}: `{text}`: {}", error.message))
+        Problem::at_line(
+            &contract.file,
+            1,
+            1,
+            format!("{what}: `{text}`: {}", error.message),
+        )
     };
     for kpi in contract.kpis.iter().filter(|k| k.dataset == dataset) {
         match CompiledMeasure::new(&kpi.measure, &mut env) {
@@ -149,7 +195,9 @@ fn run_pass(root: &Path, file: &Path, contract: &Contract, dataset: &str, month:
             Some(v) if !v.is_null() => v.render(),
             _ => format!("line-{line}"),
         };
-        let value = value_slot.and_then(|s| values[s].as_decimal()).unwrap_or_default();
+        let value = value_slot
+            .and_then(|s| values[s].as_decimal())
+            .unwrap_or_default();
         value_total += value;
         for (_, measure) in measures.iter_mut() {
             measure.add(values, &key);
@@ -163,7 +211,10 @@ fn run_pass(root: &Path, file: &Path, contract: &Contract, dataset: &str, month:
         return Err(problems);
     }
     Ok(PassResult {
-        kpis: measures.into_iter().map(|(id, m)| (id, m.finish())).collect(),
+        kpis: measures
+            .into_iter()
+            .map(|(id, m)| (id, m.finish()))
+            .collect(),
         challenges: rules.into_iter().flat_map(|r| r.finish(month)).collect(),
         rows: summary.rows,
         value_total: value_slot.map(|_| Money::from_decimal(value_total)),
@@ -173,7 +224,11 @@ fn run_pass(root: &Path, file: &Path, contract: &Contract, dataset: &str, month:
 /// The data files a month reads, in the order [`measure_month`] reads them: the datasets the
 /// contract's KPIs and rules read, then provider returns when a KPI comes from them.
 pub fn month_files(root: &Path, contract: &Contract, month: Month) -> Vec<PathBuf> {
-    let returns = contract.kpis.iter().any(|k| matches!(k.measure, Measure::Returned)).then_some(RETURNS);
+    let returns = contract
+        .kpis
+        .iter()
+        .any(|k| matches!(k.measure, Measure::Returned))
+        .then_some(RETURNS);
     contract
         .datasets_read()
         .into_iter()

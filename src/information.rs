@@ -32,19 +32,39 @@ pub fn read(path: &Path, display: &Path, contract: &Contract) -> (Submissions, P
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (submissions, problems),
         Err(e) => {
-            problems.push(Problem::at_line(display, 1, 1, format!("cannot read submissions: {e}")));
+            problems.push(Problem::at_line(
+                display,
+                1,
+                1,
+                format!("cannot read submissions: {e}"),
+            ));
             return (submissions, problems);
         }
     };
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     match reader.headers() {
         Ok(h) if h.iter().map(str::trim).eq(HEADER) => {}
         Ok(h) => {
-            problems.push(Problem::at_line(display, 1, 1, format!("expected the header `{}`", HEADER.join(","))).with_excerpt(h.iter().collect::<Vec<_>>().join(",")));
+            problems.push(
+                Problem::at_line(
+                    display,
+                    1,
+                    1,
+                    format!("expected the header `{}`", HEADER.join(",")),
+                )
+                .with_excerpt(h.iter().collect::<Vec<_>>().join(",")),
+            );
             return (submissions, problems);
         }
         Err(e) => {
-            problems.push(Problem::at_line(display, 1, 1, format!("cannot read the header: {e}")));
+            problems.push(Problem::at_line(
+                display,
+                1,
+                1,
+                format!("cannot read the header: {e}"),
+            ));
             return (submissions, problems);
         }
     }
@@ -53,7 +73,12 @@ pub fn read(path: &Path, display: &Path, contract: &Contract) -> (Submissions, P
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(Problem::at_line(display, line, 1, format!("cannot read the row: {e}")));
+                problems.push(Problem::at_line(
+                    display,
+                    line,
+                    1,
+                    format!("cannot read the row: {e}"),
+                ));
                 continue;
             }
         };
@@ -64,24 +89,58 @@ pub fn read(path: &Path, display: &Path, contract: &Contract) -> (Submissions, P
         let dataset = field(1);
         let received = NaiveDate::parse_from_str(field(2), "%Y-%m-%d");
         if let Err(e) = &month {
-            problems.push(Problem::at_line(display, line, 1, format!("column `month`: {e}")).with_excerpt(excerpt.clone()));
+            problems.push(
+                Problem::at_line(display, line, 1, format!("column `month`: {e}"))
+                    .with_excerpt(excerpt.clone()),
+            );
         }
         if !contract.datasets.contains_key(dataset) {
             let names: Vec<&str> = contract.datasets.keys().map(String::as_str).collect();
-            problems.push(Problem::at_line(display, line, 2, format!("column `dataset`: unknown dataset `{dataset}`: expected one of {}", names.join(", "))).with_excerpt(excerpt.clone()));
+            problems.push(
+                Problem::at_line(
+                    display,
+                    line,
+                    2,
+                    format!(
+                        "column `dataset`: unknown dataset `{dataset}`: expected one of {}",
+                        names.join(", ")
+                    ),
+                )
+                .with_excerpt(excerpt.clone()),
+            );
         }
         if received.is_err() {
-            problems.push(Problem::at_line(display, line, 3, format!("column `received`: expected a date as YYYY-MM-DD, found `{}`", field(2))).with_excerpt(excerpt.clone()));
+            problems.push(
+                Problem::at_line(
+                    display,
+                    line,
+                    3,
+                    format!(
+                        "column `received`: expected a date as YYYY-MM-DD, found `{}`",
+                        field(2)
+                    ),
+                )
+                .with_excerpt(excerpt.clone()),
+            );
         }
         if let (Ok(m), Ok(r)) = (month, received) {
-            submissions.received.entry((m, dataset.to_string())).and_modify(|d| *d = (*d).min(r)).or_insert(r);
+            submissions
+                .received
+                .entry((m, dataset.to_string()))
+                .and_modify(|d| *d = (*d).min(r))
+                .or_insert(r);
         }
     }
     (submissions, problems)
 }
 
 /// The due date of a requirement for a month.
-pub fn due_date(requirement: &Information, month: Month, timetable: &Timetable, calendar: &Calendar) -> NaiveDate {
+pub fn due_date(
+    requirement: &Information,
+    month: Month,
+    timetable: &Timetable,
+    calendar: &Calendar,
+) -> NaiveDate {
     let dates = timetable.dates_for(month, calendar);
     match requirement.due {
         Due::Flex => dates.flex,
@@ -135,7 +194,12 @@ pub fn assess(
                 _ if today <= due => Provision::NotDue,
                 _ => Provision::Missing,
             };
-            InformationResult { dataset: req.dataset.clone(), due, received, status }
+            InformationResult {
+                dataset: req.dataset.clone(),
+                due,
+                received,
+                status,
+            }
         })
         .collect()
 }

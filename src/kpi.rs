@@ -65,8 +65,17 @@ pub struct Terms<'c> {
 /// The terms of `kpi` in force in `month`: variations apply from the month holding their
 /// effective date, later ones over earlier ones, field by field.
 pub fn terms<'c>(contract: &'c Contract, kpi: &'c Kpi, month: Month) -> Terms<'c> {
-    let mut terms = Terms { target: kpi.target.as_ref(), amber: kpi.amber.as_ref(), consequence: kpi.consequence.as_ref(), variation: None };
-    let mut variations: Vec<&Variation> = contract.variations.iter().filter(|v| v.kpi == kpi.id && Month::of(v.effective) <= month).collect();
+    let mut terms = Terms {
+        target: kpi.target.as_ref(),
+        amber: kpi.amber.as_ref(),
+        consequence: kpi.consequence.as_ref(),
+        variation: None,
+    };
+    let mut variations: Vec<&Variation> = contract
+        .variations
+        .iter()
+        .filter(|v| v.kpi == kpi.id && Month::of(v.effective) <= month)
+        .collect();
     variations.sort_by_key(|v| v.effective);
     for v in variations {
         if let Some(t) = &v.target {
@@ -84,7 +93,9 @@ pub fn terms<'c>(contract: &'c Contract, kpi: &'c Kpi, month: Month) -> Terms<'c
 }
 
 pub fn rag(value: Option<Decimal>, target: Option<&Target>, amber: Option<&Target>) -> Rag {
-    let (Some(v), Some(t)) = (value, target) else { return Rag::None };
+    let (Some(v), Some(t)) = (value, target) else {
+        return Rag::None;
+    };
     if t.holds(v) {
         Rag::Green
     } else if amber.is_some_and(|a| a.holds(v)) {
@@ -99,7 +110,15 @@ pub fn excess(kpi: &Kpi, figure: &Figure, target: &Target) -> Option<Decimal> {
     let value = figure.value?;
     match (&kpi.measure, figure.numerator, figure.denominator) {
         (_, Some(n), Some(d)) => Some(target.ratio_excess(n, d)),
-        (Measure::Count { .. }, _, _) | (Measure::Aggregate { aggregate: Aggregate::Sum, .. }, _, _) => Some(target.count_excess(value)),
+        (Measure::Count { .. }, _, _)
+        | (
+            Measure::Aggregate {
+                aggregate: Aggregate::Sum,
+                ..
+            },
+            _,
+            _,
+        ) => Some(target.count_excess(value)),
         (Measure::Returned, _, _) if !target.percent => Some(target.count_excess(value)),
         _ => None,
     }
@@ -201,13 +220,22 @@ impl KpiResult {
         match self.variance {
             None => "—".into(),
             Some(v) if self.percent => format!("{} pp", signed(v.round_dp(1), 1)),
-            Some(v) => signed(v.normalize(), v.normalize().scale()),
+            Some(v) => {
+                let shown = v.round_dp(2).normalize();
+                signed(shown, shown.scale())
+            }
         }
     }
 }
 
 fn signed(v: Decimal, dp: u32) -> String {
-    let sign = if v.is_sign_negative() && !v.is_zero() { "−" } else if v.is_zero() { "" } else { "+" };
+    let sign = if v.is_sign_negative() && !v.is_zero() {
+        "−"
+    } else if v.is_zero() {
+        ""
+    } else {
+        "+"
+    };
     format!("{sign}{:.*}", dp as usize, v.abs())
 }
 
@@ -247,7 +275,11 @@ pub fn evaluate(contract: &Contract, history: &[MonthData], month: Month) -> Vec
     for kpi in &contract.kpis {
         let figures = current.and_then(|m| m.kpis.get(&kpi.id));
         let grouped = matches!(kpi.measure, Measure::Ratio { by: Some(_), .. });
-        let groups = if grouped { groups_in(figures) } else { vec![None] };
+        let groups = if grouped {
+            groups_in(figures)
+        } else {
+            vec![None]
+        };
         for group in groups {
             results.push(evaluate_one(contract, kpi, &upto, month, group));
         }
@@ -255,14 +287,30 @@ pub fn evaluate(contract: &Contract, history: &[MonthData], month: Month) -> Vec
     results
 }
 
-fn evaluate_one(contract: &Contract, kpi: &Kpi, upto: &[&MonthData], month: Month, group: Option<String>) -> KpiResult {
+fn evaluate_one(
+    contract: &Contract,
+    kpi: &Kpi,
+    upto: &[&MonthData],
+    month: Month,
+    group: Option<String>,
+) -> KpiResult {
     let terms = terms(contract, kpi, month);
     let series: Vec<(Month, Figure)> = upto
         .iter()
-        .filter_map(|m| m.figure(&kpi.id, group.as_deref()).map(|f| (m.month, f.clone())))
+        .filter_map(|m| {
+            m.figure(&kpi.id, group.as_deref())
+                .map(|f| (m.month, f.clone()))
+        })
         .collect();
-    let figure = series.last().filter(|(m, _)| *m == month).map(|(_, f)| f.clone()).unwrap_or_default();
-    let percent = terms.target.map_or(kpi.measure.is_ratio() || figure.denominator.is_some(), |t| t.percent);
+    let figure = series
+        .last()
+        .filter(|(m, _)| *m == month)
+        .map(|(_, f)| f.clone())
+        .unwrap_or_default();
+    let percent = terms.target.map_or(
+        kpi.measure.is_ratio() || figure.denominator.is_some(),
+        |t| t.percent,
+    );
     let rag_now = rag(figure.value, terms.target, terms.amber);
     let variance = figure.value.zip(terms.target).map(|(v, t)| t.variance(v));
     let excess_now = match (figure.value, terms.target) {
@@ -289,13 +337,24 @@ fn evaluate_one(contract: &Contract, kpi: &Kpi, upto: &[&MonthData], month: Mont
     };
     let consecutive_red = run(&|r| r == Rag::Red);
     let consecutive_failing = run(&|r| r.failing());
-    let previous = series.iter().find(|(m, _)| *m == month.previous()).and_then(|(_, f)| f.value);
+    let previous = series
+        .iter()
+        .find(|(m, _)| *m == month.previous())
+        .and_then(|(_, f)| f.value);
     let change = figure.value.zip(previous).map(|(a, b)| a - b);
     let fy_start = month.financial_year_start();
-    let year: Vec<&Figure> = series.iter().filter(|(m, _)| *m >= fy_start && *m <= month).map(|(_, f)| f).collect();
+    let year: Vec<&Figure> = series
+        .iter()
+        .filter(|(m, _)| *m >= fy_start && *m <= month)
+        .map(|(_, f)| f)
+        .collect();
     let ytd = year_to_date(kpi, &year);
     let spc = spc_for(kpi, &series, month, terms.target);
-    let relief = contract.reliefs.iter().find(|r| r.kpi == kpi.id && r.months.contains(&month)).map(|r| r.reason.clone());
+    let relief = contract
+        .reliefs
+        .iter()
+        .find(|r| r.kpi == kpi.id && r.months.contains(&month))
+        .map(|r| r.reason.clone());
     KpiResult {
         contract: contract.id.clone(),
         month,
@@ -346,24 +405,44 @@ fn year_to_date(kpi: &Kpi, year: &[&Figure]) -> Ytd {
     let numerator = sum(&|f| f.numerator);
     let denominator = sum(&|f| f.denominator);
     let actual = match &kpi.measure {
-        _ if denominator.is_some() => numerator.zip(denominator).and_then(|(n, d)| (!d.is_zero()).then(|| n / d)),
-        Measure::Count { .. } | Measure::Aggregate { aggregate: Aggregate::Sum, .. } => numerator,
+        _ if denominator.is_some() => numerator
+            .zip(denominator)
+            .and_then(|(n, d)| (!d.is_zero()).then(|| n / d)),
+        Measure::Count { .. }
+        | Measure::Aggregate {
+            aggregate: Aggregate::Sum,
+            ..
+        } => numerator,
         Measure::Aggregate { aggregate, .. } => {
-            let mut pooled: Vec<Decimal> = year.iter().flat_map(|f| f.values.iter().copied()).collect();
+            let mut pooled: Vec<Decimal> =
+                year.iter().flat_map(|f| f.values.iter().copied()).collect();
             aggregate_value(*aggregate, &mut pooled)
         }
         // Returned values (not ratios) average over the months returned.
         _ => {
             let values: Vec<Decimal> = year.iter().filter_map(|f| f.value).collect();
-            (!values.is_empty()).then(|| values.iter().copied().sum::<Decimal>() / Decimal::from(values.len()))
+            (!values.is_empty())
+                .then(|| values.iter().copied().sum::<Decimal>() / Decimal::from(values.len()))
         }
     };
-    Ytd { numerator, denominator, actual, months }
+    Ytd {
+        numerator,
+        denominator,
+        actual,
+        months,
+    }
 }
 
-fn spc_for(kpi: &Kpi, series: &[(Month, Figure)], month: Month, target: Option<&Target>) -> SpcResult {
+fn spc_for(
+    kpi: &Kpi,
+    series: &[(Month, Figure)],
+    month: Month,
+    target: Option<&Target>,
+) -> SpcResult {
     let values: Vec<Decimal> = series.iter().filter_map(|(_, f)| f.value).collect();
-    let has_current = series.last().is_some_and(|(m, f)| *m == month && f.value.is_some());
+    let has_current = series
+        .last()
+        .is_some_and(|(m, f)| *m == month && f.value.is_some());
     let better = match target {
         Some(t) if t.op.higher_is_better() => Better::Higher,
         Some(_) => Better::Lower,
@@ -382,16 +461,26 @@ fn spc_for(kpi: &Kpi, series: &[(Month, Figure)], month: Month, target: Option<&
         special_cause: None,
         assurance: Assurance::None,
     };
-    let Some(limits) = spc::limits(&values, kpi.screen_outliers) else { return empty };
+    let Some(limits) = spc::limits(&values, kpi.screen_outliers) else {
+        return empty;
+    };
     let causes = spc::special_causes(&values, &limits);
-    let last = if has_current { causes.last().copied().flatten() } else { None };
+    let last = if has_current {
+        causes.last().copied().flatten()
+    } else {
+        None
+    };
     SpcResult {
         mean: Some(limits.mean),
         lower: Some(limits.lower),
         upper: Some(limits.upper),
         near_lower: Some(limits.near_lower),
         near_upper: Some(limits.near_upper),
-        signal: if has_current { spc::reading(last, better) } else { Signal::None },
+        signal: if has_current {
+            spc::reading(last, better)
+        } else {
+            Signal::None
+        },
         special_cause: last.map(|c| c.rule),
         assurance: spc::assurance(&limits, target.map(|t| t.threshold), better),
         ..empty

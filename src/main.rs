@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "levers", version, about = "Runs a commissioner's monthly contract-management cycle from plain files")]
+#[command(
+    name = "levers",
+    version,
+    about = "Runs a commissioner's monthly contract-management cycle from plain files"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -48,17 +52,24 @@ enum Command {
 fn main() -> ExitCode {
     // A bug must never show a user a Rust panic message or backtrace.
     std::panic::set_hook(Box::new(|info| {
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         eprintln!("levers: internal error{location}; nothing further was written. Please report this with the command you ran.");
     }));
     let cli = Cli::parse();
     let globals = Globals {
         workspace: cli.global.workspace,
-        today: cli.global.today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+        today: cli
+            .global
+            .today
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
         format: cli.global.format,
         quiet: cli.global.quiet,
         verbose: cli.global.verbose,
-        colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        colour: std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Init(args) => cmd::init::run(&globals, args),

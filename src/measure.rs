@@ -62,9 +62,18 @@ pub struct CompiledMeasure {
 }
 
 enum Kind {
-    Ratio { filter: Option<Compiled>, numerator: Compiled, denominator: Option<Compiled>, by: Option<Compiled> },
+    Ratio {
+        filter: Option<Compiled>,
+        numerator: Compiled,
+        denominator: Option<Compiled>,
+        by: Option<Compiled>,
+    },
     Count(Compiled),
-    Aggregate { aggregate: Aggregate, value: Compiled, filter: Option<Compiled> },
+    Aggregate {
+        aggregate: Aggregate,
+        value: Compiled,
+        filter: Option<Compiled>,
+    },
 }
 
 #[derive(Default)]
@@ -88,17 +97,32 @@ pub type CompileFailure = (String, ExprError);
 
 impl CompiledMeasure {
     /// `None` for provider returns, which are not measured from rows.
-    pub fn new(measure: &Measure, env: &mut CompileEnv<'_>) -> Result<Option<CompiledMeasure>, CompileFailure> {
+    pub fn new(
+        measure: &Measure,
+        env: &mut CompileEnv<'_>,
+    ) -> Result<Option<CompiledMeasure>, CompileFailure> {
         let c = |text: &crate::contract::ExprText, env: &mut CompileEnv<'_>, want| {
             compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e))
         };
-        let opt = |text: &Option<crate::contract::ExprText>, env: &mut CompileEnv<'_>, want| -> Result<Option<Compiled>, CompileFailure> {
+        let opt = |text: &Option<crate::contract::ExprText>,
+                   env: &mut CompileEnv<'_>,
+                   want|
+         -> Result<Option<Compiled>, CompileFailure> {
             text.as_ref().map(|t| c(t, env, want)).transpose()
         };
         let (kind, state) = match measure {
-            Measure::Ratio { filter, numerator, denominator, by } => {
+            Measure::Ratio {
+                filter,
+                numerator,
+                denominator,
+                by,
+            } => {
                 let by_compiled = opt(by, env, None)?;
-                let state = if by_compiled.is_some() { State::Grouped(BTreeMap::new()) } else { State::Ratio(Tally::default()) };
+                let state = if by_compiled.is_some() {
+                    State::Grouped(BTreeMap::new())
+                } else {
+                    State::Ratio(Tally::default())
+                };
                 (
                     Kind::Ratio {
                         filter: opt(filter, env, Some(Want::Condition))?,
@@ -109,9 +133,20 @@ impl CompiledMeasure {
                     state,
                 )
             }
-            Measure::Count { condition } => (Kind::Count(c(condition, env, Some(Want::Condition))?), State::Count(0, Vec::new())),
-            Measure::Aggregate { aggregate, value, filter } => (
-                Kind::Aggregate { aggregate: *aggregate, value: c(value, env, Some(Want::Number))?, filter: opt(filter, env, Some(Want::Condition))? },
+            Measure::Count { condition } => (
+                Kind::Count(c(condition, env, Some(Want::Condition))?),
+                State::Count(0, Vec::new()),
+            ),
+            Measure::Aggregate {
+                aggregate,
+                value,
+                filter,
+            } => (
+                Kind::Aggregate {
+                    aggregate: *aggregate,
+                    value: c(value, env, Some(Want::Number))?,
+                    filter: opt(filter, env, Some(Want::Condition))?,
+                },
                 State::Values(Vec::new(), Vec::new()),
             ),
             Measure::Returned => return Ok(None),
@@ -122,7 +157,15 @@ impl CompiledMeasure {
     /// Feeds one row. `key` gives the row's record key, computed only when a sample needs it.
     pub fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String) {
         match (&self.kind, &mut self.state) {
-            (Kind::Ratio { filter, numerator, denominator, by }, state) => {
+            (
+                Kind::Ratio {
+                    filter,
+                    numerator,
+                    denominator,
+                    by,
+                },
+                state,
+            ) => {
                 if let Some(f) = filter {
                     if !f.matches(row) {
                         return;
@@ -156,12 +199,10 @@ impl CompiledMeasure {
                     }
                 }
             }
-            (Kind::Count(condition), State::Count(n, keys)) => {
-                if condition.matches(row) {
-                    *n += 1;
-                    if keys.len() < SAMPLE_KEYS {
-                        keys.push(key());
-                    }
+            (Kind::Count(condition), State::Count(n, keys)) if condition.matches(row) => {
+                *n += 1;
+                if keys.len() < SAMPLE_KEYS {
+                    keys.push(key());
                 }
             }
             (Kind::Aggregate { value, filter, .. }, State::Values(values, keys)) => {
@@ -183,7 +224,12 @@ impl CompiledMeasure {
     pub fn finish(self) -> MonthFigures {
         match (self.kind, self.state) {
             (_, State::Ratio(t)) => MonthFigures::Single(tally_figure(t)),
-            (_, State::Grouped(groups)) => MonthFigures::Grouped(groups.into_iter().map(|(k, t)| (k, tally_figure(t))).collect()),
+            (_, State::Grouped(groups)) => MonthFigures::Grouped(
+                groups
+                    .into_iter()
+                    .map(|(k, t)| (k, tally_figure(t)))
+                    .collect(),
+            ),
             (_, State::Count(n, keys)) => MonthFigures::Single(Figure {
                 numerator: Some(Decimal::from(n)),
                 value: Some(Decimal::from(n)),
@@ -261,22 +307,53 @@ mod tests {
     #[test]
     fn aggregates_over_known_values() {
         let values = ds(&[15, 20, 35, 40, 50]);
-        assert_eq!(aggregate_value(Aggregate::Percentile(30), &mut values.clone()), Some(Decimal::from(20)));
-        assert_eq!(aggregate_value(Aggregate::Percentile(40), &mut values.clone()), Some(Decimal::from(20)));
-        assert_eq!(aggregate_value(Aggregate::Percentile(50), &mut values.clone()), Some(Decimal::from(35)));
-        assert_eq!(aggregate_value(Aggregate::Percentile(99), &mut values.clone()), Some(Decimal::from(50)));
-        assert_eq!(aggregate_value(Aggregate::Percentile(1), &mut values.clone()), Some(Decimal::from(15)));
-        assert_eq!(aggregate_value(Aggregate::Median, &mut ds(&[4, 1, 3, 2])), Some(Decimal::new(25, 1)));
-        assert_eq!(aggregate_value(Aggregate::Median, &mut ds(&[5, 1, 3])), Some(Decimal::from(3)));
-        assert_eq!(aggregate_value(Aggregate::Mean, &mut ds(&[1, 2])), Some(Decimal::new(15, 1)));
+        assert_eq!(
+            aggregate_value(Aggregate::Percentile(30), &mut values.clone()),
+            Some(Decimal::from(20))
+        );
+        assert_eq!(
+            aggregate_value(Aggregate::Percentile(40), &mut values.clone()),
+            Some(Decimal::from(20))
+        );
+        assert_eq!(
+            aggregate_value(Aggregate::Percentile(50), &mut values.clone()),
+            Some(Decimal::from(35))
+        );
+        assert_eq!(
+            aggregate_value(Aggregate::Percentile(99), &mut values.clone()),
+            Some(Decimal::from(50))
+        );
+        assert_eq!(
+            aggregate_value(Aggregate::Percentile(1), &mut values.clone()),
+            Some(Decimal::from(15))
+        );
+        assert_eq!(
+            aggregate_value(Aggregate::Median, &mut ds(&[4, 1, 3, 2])),
+            Some(Decimal::new(25, 1))
+        );
+        assert_eq!(
+            aggregate_value(Aggregate::Median, &mut ds(&[5, 1, 3])),
+            Some(Decimal::from(3))
+        );
+        assert_eq!(
+            aggregate_value(Aggregate::Mean, &mut ds(&[1, 2])),
+            Some(Decimal::new(15, 1))
+        );
         assert_eq!(aggregate_value(Aggregate::Mean, &mut []), None);
-        assert_eq!(aggregate_figure(Aggregate::Sum, Vec::new()).value, Some(Decimal::ZERO), "a sum over no rows is zero");
+        assert_eq!(
+            aggregate_figure(Aggregate::Sum, Vec::new()).value,
+            Some(Decimal::ZERO),
+            "a sum over no rows is zero"
+        );
     }
 
     #[test]
     fn an_empty_denominator_is_no_activity() {
         let f = Figure::ratio(Decimal::ZERO, Decimal::ZERO);
         assert!(!f.has_activity());
-        assert_eq!(Figure::ratio(Decimal::from(3), Decimal::from(4)).value, Some(Decimal::new(75, 2)));
+        assert_eq!(
+            Figure::ratio(Decimal::from(3), Decimal::from(4)).value,
+            Some(Decimal::new(75, 2))
+        );
     }
 }

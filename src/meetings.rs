@@ -77,28 +77,54 @@ fn read_one(root: &Path, file: &Path, name: &str, kpi_ids: &[&str]) -> (Option<M
         Ok(s) => s,
         Err(e) => {
             let mut p = Problems::new();
-            p.push(Problem::at_line(file, 1, 1, format!("cannot read the meeting: {e}")));
+            p.push(Problem::at_line(
+                file,
+                1,
+                1,
+                format!("cannot read the meeting: {e}"),
+            ));
             return (None, p);
         }
     };
     let mut doc = Doc::new(file, source.clone());
     let stem = name.trim_end_matches(".toml");
-    let date = stem.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let date = stem
+        .get(..10)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     let type_in_name = stem.get(11..).unwrap_or("");
     if date.is_none() || stem.as_bytes().get(10) != Some(&b'-') {
-        doc.error(0..0, format!("meeting file `{name}` should be named <YYYY-MM-DD>-<type>.toml"));
+        doc.error(
+            0..0,
+            format!("meeting file `{name}` should be named <YYYY-MM-DD>-<type>.toml"),
+        );
     }
     let table = doc.parse(&source);
     let mut top = Fields::new(&table, 0..0, "the meeting");
     let kind = top.required_string(&mut doc, "type");
     if let Some(k) = &kind {
         if !MEETING_TYPES.contains(&k.value.as_str()) {
-            doc.error(k.span.clone(), format!("unknown meeting type `{}`: expected one of {}", k.value, MEETING_TYPES.join(", ")));
+            doc.error(
+                k.span.clone(),
+                format!(
+                    "unknown meeting type `{}`: expected one of {}",
+                    k.value,
+                    MEETING_TYPES.join(", ")
+                ),
+            );
         } else if !type_in_name.is_empty() && !type_in_name.eq_ignore_ascii_case(&k.value) {
-            doc.error(k.span.clone(), format!("the file name says `{type_in_name}` but type is `{}`", k.value));
+            doc.error(
+                k.span.clone(),
+                format!(
+                    "the file name says `{type_in_name}` but type is `{}`",
+                    k.value
+                ),
+            );
         }
     }
-    let attendees = top.string_list(&mut doc, "attendees").map(|l| l.value.into_iter().map(|s| s.value).collect()).unwrap_or_default();
+    let attendees = top
+        .string_list(&mut doc, "attendees")
+        .map(|l| l.value.into_iter().map(|s| s.value).collect())
+        .unwrap_or_default();
     let kind_text = kind.map(|k| k.value).unwrap_or_else(|| "other".into());
     let mut actions = Vec::new();
     for (position, mut a) in top.tables(&mut doc, "action").into_iter().enumerate() {
@@ -113,40 +139,74 @@ fn read_one(root: &Path, file: &Path, name: &str, kpi_ids: &[&str]) -> (Option<M
         let kpi = a.string(&mut doc, "kpi");
         if let Some(k) = &kpi {
             if !kpi_ids.contains(&k.value.as_str()) {
-                doc.error(k.span.clone(), format!("unknown KPI `{}`: expected one of {}", k.value, kpi_ids.join(", ")));
+                doc.error(
+                    k.span.clone(),
+                    format!(
+                        "unknown KPI `{}`: expected one of {}",
+                        k.value,
+                        kpi_ids.join(", ")
+                    ),
+                );
             }
         }
         a.finish(&mut doc);
         // Generated ids are stable as long as the file and the action's position in it are.
         let id = id.unwrap_or_else(|| {
-            let d = date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+            let d = date
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
             format!("{kind_text}-{d}-{}", position + 1)
         });
         if let (Some(text), Some(owner), Some(due)) = (text, owner, due) {
-            actions.push(MeetingAction { id, text: text.value, owner: owner.value, due: due.value, kpi: kpi.map(|k| k.value) });
+            actions.push(MeetingAction {
+                id,
+                text: text.value,
+                owner: owner.value,
+                due: due.value,
+                kpi: kpi.map(|k| k.value),
+            });
         }
     }
     let mut updates = Vec::new();
     for mut u in top.tables(&mut doc, "update") {
         let action = u.required_string(&mut doc, "action");
-        let status = u.required_string(&mut doc, "status").and_then(|s| match s.value.as_str() {
-            "open" => Some(ActionStatus::Open),
-            "done" => Some(ActionStatus::Done),
-            "dropped" => Some(ActionStatus::Dropped),
-            other => {
-                doc.error(s.span, format!("unknown status `{other}`: expected open, done or dropped"));
-                None
-            }
-        });
-        let note = u.string(&mut doc, "note").map(|s| s.value).unwrap_or_default();
+        let status = u
+            .required_string(&mut doc, "status")
+            .and_then(|s| match s.value.as_str() {
+                "open" => Some(ActionStatus::Open),
+                "done" => Some(ActionStatus::Done),
+                "dropped" => Some(ActionStatus::Dropped),
+                other => {
+                    doc.error(
+                        s.span,
+                        format!("unknown status `{other}`: expected open, done or dropped"),
+                    );
+                    None
+                }
+            });
+        let note = u
+            .string(&mut doc, "note")
+            .map(|s| s.value)
+            .unwrap_or_default();
         u.finish(&mut doc);
         if let (Some(action), Some(status)) = (action, status) {
-            updates.push(Update { action: action.value, status, note });
+            updates.push(Update {
+                action: action.value,
+                status,
+                note,
+            });
         }
     }
     top.string(&mut doc, "chair");
     top.string(&mut doc, "notes");
     top.finish(&mut doc);
-    let meeting = date.map(|date| Meeting { file: file.to_path_buf(), date, kind: kind_text, attendees, actions, updates });
+    let meeting = date.map(|date| Meeting {
+        file: file.to_path_buf(),
+        date,
+        kind: kind_text,
+        attendees,
+        actions,
+        updates,
+    });
     (meeting, doc.problems)
 }

@@ -96,7 +96,9 @@ impl Serialize for Money {
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Decimal::from_str(&text).map(Money).map_err(serde::de::Error::custom)
+        Decimal::from_str(&text)
+            .map(Money)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -184,8 +186,8 @@ pub fn parse_money(text: &str) -> Result<Money, String> {
         Some(f) => format!("{whole_digits}.{f}"),
         None => whole_digits,
     };
-    let value = Decimal::from_str(&canonical)
-        .map_err(|_| format!("amount out of range: `{text}`"))?;
+    let value =
+        Decimal::from_str(&canonical).map_err(|_| format!("amount out of range: `{text}`"))?;
     Ok(Money(if negative { -value } else { value }))
 }
 
@@ -209,22 +211,26 @@ fn strip_thousands(whole: &str) -> Option<String> {
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     let valid = !t.is_empty()
-        && t
-            .trim_start_matches(['-', '+'])
+        && t.trim_start_matches(['-', '+'])
             .bytes()
             .all(|b| b.is_ascii_digit() || b == b'.')
         && t.matches('.').count() <= 1;
     if !valid {
-        return Err(format!("expected a decimal number such as 120.00, found `{text}`"));
+        return Err(format!(
+            "expected a decimal number such as 120.00, found `{text}`"
+        ));
     }
-    Decimal::from_str(t.trim_start_matches('+')).map_err(|_| format!("number out of range: `{text}`"))
+    Decimal::from_str(t.trim_start_matches('+'))
+        .map_err(|_| format!("number out of range: `{text}`"))
 }
 
 /// A percentage written as `"2.5%"`, returned as the exact fraction (0.025).
 pub fn parse_percent(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     let Some(number) = t.strip_suffix('%') else {
-        return Err(format!("expected a percentage such as 2.5%, found `{text}`"));
+        return Err(format!(
+            "expected a percentage such as 2.5%, found `{text}`"
+        ));
     };
     let value = parse_decimal(number)
         .map_err(|_| format!("expected a percentage such as 2.5%, found `{text}`"))?;
@@ -270,15 +276,24 @@ mod tests {
 
     #[test]
     fn money_rejects_what_it_cannot_read_exactly() {
-        for text in ["12.345", "1,23", "abc", "£", "(-1)", "1.2.3", "12,34.00", "1e5", ""] {
+        for text in [
+            "12.345", "1,23", "abc", "£", "(-1)", "1.2.3", "12,34.00", "1e5", "",
+        ] {
             assert!(parse_money(text).is_err(), "{text} should be rejected");
         }
-        assert!(parse_money("12.345").unwrap_err().contains("two decimal places"));
+        assert!(parse_money("12.345")
+            .unwrap_err()
+            .contains("two decimal places"));
     }
 
     #[test]
     fn rounding_is_half_up_once() {
-        let cases = [("0.005", "0.01"), ("0.004", "0.00"), ("2.675", "2.68"), ("-0.005", "-0.01")];
+        let cases = [
+            ("0.005", "0.01"),
+            ("0.004", "0.00"),
+            ("2.675", "2.68"),
+            ("-0.005", "-0.01"),
+        ];
         for (input, expected) in cases {
             let v = Money::from_decimal(Decimal::from_str(input).unwrap());
             assert_eq!(v.round_to_penny().plain(), expected, "{input}");
@@ -295,8 +310,14 @@ mod tests {
 
     #[test]
     fn percentages_are_exact_fractions() {
-        assert_eq!(parse_percent("2.5%").unwrap(), Decimal::from_str("0.025").unwrap());
-        assert_eq!(parse_percent("95%").unwrap(), Decimal::from_str("0.95").unwrap());
+        assert_eq!(
+            parse_percent("2.5%").unwrap(),
+            Decimal::from_str("0.025").unwrap()
+        );
+        assert_eq!(
+            parse_percent("95%").unwrap(),
+            Decimal::from_str("0.95").unwrap()
+        );
         assert!(parse_percent("95").is_err());
         assert_eq!(percent_1dp(Decimal::from_str("0.91249").unwrap()), "91.2%");
         assert_eq!(percent_1dp(Decimal::from_str("0.91250").unwrap()), "91.3%");

@@ -15,13 +15,19 @@ pub fn to_json_number(value: Decimal) -> serde_json::Value {
             return serde_json::Value::from(i);
         }
     }
-    rounded.to_f64().and_then(serde_json::Number::from_f64).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    rounded
+        .to_f64()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 pub mod option {
     use super::*;
 
-    pub fn serialize<S: Serializer>(value: &Option<Decimal>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        value: &Option<Decimal>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match value {
             Some(v) => serde::Serialize::serialize(&to_json_number(*v), serializer),
             None => serializer.serialize_none(),
@@ -36,9 +42,18 @@ mod tests {
 
     #[test]
     fn decimals_become_plain_json_numbers() {
-        assert_eq!(to_json_number(Decimal::from_str("0.912").unwrap()).to_string(), "0.912");
+        assert_eq!(
+            to_json_number(Decimal::from_str("0.912").unwrap()).to_string(),
+            "0.912"
+        );
         assert_eq!(to_json_number(Decimal::from(42)).to_string(), "42");
-        assert_eq!(to_json_number(Decimal::from_str("-3.80").unwrap()).to_string(), "-3.8");
-        assert_eq!(to_json_number(Decimal::ONE / Decimal::from(3)).to_string(), "0.333333333333");
+        assert_eq!(
+            to_json_number(Decimal::from_str("-3.80").unwrap()).to_string(),
+            "-3.8"
+        );
+        assert_eq!(
+            to_json_number(Decimal::ONE / Decimal::from(3)).to_string(),
+            "0.333333333333"
+        );
     }
 }

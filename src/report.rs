@@ -21,7 +21,9 @@ pub struct ContractMonth<'w> {
 /// The contract `id`, or an error naming the problems that keep it from loading.
 pub fn contract<'w>(workspace: &'w Workspace, id: &str) -> anyhow::Result<&'w Contract> {
     if !crate::workspace::valid_contract_id(id) {
-        anyhow::bail!("`{id}` is not a valid contract id: expected lower-case letters, digits and hyphens");
+        anyhow::bail!(
+            "`{id}` is not a valid contract id: expected lower-case letters, digits and hyphens"
+        );
     }
     if let Some(c) = workspace.contract(id) {
         return Ok(c);
@@ -30,15 +32,26 @@ pub fn contract<'w>(workspace: &'w Workspace, id: &str) -> anyhow::Result<&'w Co
         return Err(InvalidInput(workspace.problems_for(id)).into());
     }
     let known: Vec<&str> = workspace.contracts.iter().map(|c| c.id.as_str()).collect();
-    anyhow::bail!("no contract `{id}` in this workspace: expected one of {}", known.join(", "))
+    anyhow::bail!(
+        "no contract `{id}` in this workspace: expected one of {}",
+        known.join(", ")
+    )
 }
 
 /// The contracts a command acts on: the one named, or every valid one.
-pub fn selected<'w>(workspace: &'w Workspace, id: Option<&str>) -> anyhow::Result<Vec<&'w Contract>> {
+pub fn selected<'w>(
+    workspace: &'w Workspace,
+    id: Option<&str>,
+) -> anyhow::Result<Vec<&'w Contract>> {
     match id {
         Some(id) => Ok(vec![contract(workspace, id)?]),
         None => {
-            let settings_errors: Vec<Problem> = workspace.problems.iter().filter(|p| p.file == std::path::Path::new(crate::workspace::SETTINGS_FILE)).cloned().collect();
+            let settings_errors: Vec<Problem> = workspace
+                .problems
+                .iter()
+                .filter(|p| p.file == std::path::Path::new(crate::workspace::SETTINGS_FILE))
+                .cloned()
+                .collect();
             if !settings_errors.is_empty() {
                 return Err(InvalidInput(settings_errors).into());
             }
@@ -47,14 +60,23 @@ pub fn selected<'w>(workspace: &'w Workspace, id: Option<&str>) -> anyhow::Resul
     }
 }
 
-pub fn contract_month<'w>(workspace: &'w Workspace, contract: &'w Contract, month: Month, today: NaiveDate) -> Result<ContractMonth<'w>, InvalidInput> {
-    let history = history(&workspace.root, contract, month).map_err(|p| InvalidInput(p.sorted()))?;
+pub fn contract_month<'w>(
+    workspace: &'w Workspace,
+    contract: &'w Contract,
+    month: Month,
+    today: NaiveDate,
+) -> Result<ContractMonth<'w>, InvalidInput> {
+    let history =
+        history(&workspace.root, contract, month).map_err(|p| InvalidInput(p.sorted()))?;
     let kpis = evaluate(contract, &history, month);
     Ok(ContractMonth {
         contract,
         month,
         today,
-        dates: workspace.settings.timetable.dates_for(month, &workspace.calendar),
+        dates: workspace
+            .settings
+            .timetable
+            .dates_for(month, &workspace.calendar),
         history,
         kpis,
     })

@@ -12,7 +12,10 @@ use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Returned {
-    Ratio { numerator: Decimal, denominator: Decimal },
+    Ratio {
+        numerator: Decimal,
+        denominator: Decimal,
+    },
     Value(Decimal),
 }
 
@@ -23,8 +26,22 @@ pub struct Return {
     pub note: String,
 }
 
+/// One row as read: line, kpi, numerator, denominator, value, note.
+type ReturnRow = (
+    u64,
+    String,
+    Option<Decimal>,
+    Option<Decimal>,
+    Option<Decimal>,
+    String,
+);
+
 /// Reads one month's returns; `None` for the map when the file does not exist.
-pub fn read(root: &Path, display: &Path, contract: &Contract) -> (Option<BTreeMap<String, Return>>, Problems) {
+pub fn read(
+    root: &Path,
+    display: &Path,
+    contract: &Contract,
+) -> (Option<BTreeMap<String, Return>>, Problems) {
     let path = root.join(display);
     if !path.is_file() {
         return (None, Problems::new());
@@ -32,29 +49,55 @@ pub fn read(root: &Path, display: &Path, contract: &Contract) -> (Option<BTreeMa
     let schema = Schema::returns();
     let mut problems = Problems::new();
     let mut returns = BTreeMap::new();
-    let mut rows: Vec<(u64, String, Option<Decimal>, Option<Decimal>, Option<Decimal>, String)> = Vec::new();
+    let mut rows: Vec<ReturnRow> = Vec::new();
     let summary = read_rows(&path, display, &schema, &[0, 1, 2, 3, 4], |row| {
         let text = |v: &Value<'_>| v.as_str().unwrap_or("").to_string();
-        rows.push((row.line, text(&row.values[0]), row.values[1].as_decimal(), row.values[2].as_decimal(), row.values[3].as_decimal(), text(&row.values[4])));
+        rows.push((
+            row.line,
+            text(&row.values[0]),
+            row.values[1].as_decimal(),
+            row.values[2].as_decimal(),
+            row.values[3].as_decimal(),
+            text(&row.values[4]),
+        ));
     });
     problems.extend(summary.problems);
     for (line, kpi, numerator, denominator, value, note) in rows {
-        let at = |column: usize, message: String| Problem::at_line(display, line as usize, column, message);
+        let at = |column: usize, message: String| {
+            Problem::at_line(display, line as usize, column, message)
+        };
         if contract.kpi(&kpi).is_none() {
             let ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
-            problems.push(at(1, format!("column `kpi`: the contract has no KPI `{kpi}`: expected one of {}", ids.join(", "))));
+            problems.push(at(
+                1,
+                format!(
+                    "column `kpi`: the contract has no KPI `{kpi}`: expected one of {}",
+                    ids.join(", ")
+                ),
+            ));
             continue;
         }
         let figure = match (numerator, denominator, value) {
-            (Some(n), Some(d), None) if d >= Decimal::ZERO && n >= Decimal::ZERO => Returned::Ratio { numerator: n, denominator: d },
+            (Some(n), Some(d), None) if d >= Decimal::ZERO && n >= Decimal::ZERO => {
+                Returned::Ratio {
+                    numerator: n,
+                    denominator: d,
+                }
+            }
             (None, None, Some(v)) => Returned::Value(v),
             _ => {
                 problems.push(at(2, "expected either `numerator` and `denominator` (not negative) or `value`, not both and not neither".to_string()));
                 continue;
             }
         };
-        if returns.insert(kpi.clone(), Return { line, figure, note }).is_some() {
-            problems.push(at(1, format!("a second return for KPI `{kpi}` in the same month")));
+        if returns
+            .insert(kpi.clone(), Return { line, figure, note })
+            .is_some()
+        {
+            problems.push(at(
+                1,
+                format!("a second return for KPI `{kpi}` in the same month"),
+            ));
         }
     }
     (Some(returns), problems)

@@ -48,7 +48,11 @@ impl Rng {
 pub fn nhs_number(rng: &mut Rng) -> String {
     loop {
         let stem = rng.between(400_000_000, 799_999_999).to_string();
-        let sum: u32 = stem.bytes().zip((2..=10).rev()).map(|(d, w)| u32::from(d - b'0') * w).sum();
+        let sum: u32 = stem
+            .bytes()
+            .zip((2..=10).rev())
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
         match 11 - sum % 11 {
             10 => continue,
             11 => return format!("{stem}0"),
@@ -60,7 +64,8 @@ pub fn nhs_number(rng: &mut Rng) -> String {
 pub const ACTIVITY_HEADER: &str = "record_id,nhs_number,commissioner_code,provider_code,pod,treatment_function,hrg,start_date,end_date,minutes_in_department,price\n";
 
 pub const SERVICES: [&str; 20] = [
-    "100", "101", "110", "120", "130", "140", "150", "160", "300", "301", "320", "330", "340", "400", "410", "420", "430", "500", "501", "502",
+    "100", "101", "110", "120", "130", "140", "150", "160", "300", "301", "320", "330", "340",
+    "400", "410", "420", "430", "500", "501", "502",
 ];
 
 /// The shape of one month of patient-level activity.
@@ -80,11 +85,21 @@ pub struct ActivityMonth {
 /// Writes one month of activity as CSV. Memory stays small whatever `rows` is.
 pub fn write_activity(out: &mut impl Write, spec: &ActivityMonth) -> io::Result<()> {
     let mut rng = Rng::new(spec.seed);
-    let pool: Vec<String> = (0..(spec.rows / 3).clamp(50, 2_000_000)).map(|_| nhs_number(&mut rng)).collect();
-    let days = spec.month.last_day().format("%d").to_string().parse::<u64>().unwrap_or(28);
+    let pool: Vec<String> = (0..(spec.rows / 3).clamp(50, 2_000_000))
+        .map(|_| nhs_number(&mut rng))
+        .collect();
+    let days = spec
+        .month
+        .last_day()
+        .format("%d")
+        .to_string()
+        .parse::<u64>()
+        .unwrap_or(28);
     let hrgs: Vec<String> = ["AA", "FD", "LB", "VB", "WH"]
         .iter()
-        .flat_map(|c| (1..=10).flat_map(move |n| ['A', 'B', 'C', 'D'].map(|l| format!("{c}{n:02}{l}"))))
+        .flat_map(|c| {
+            (1..=10).flat_map(move |n| ['A', 'B', 'C', 'D'].map(|l| format!("{c}{n:02}{l}")))
+        })
         .collect();
     // Points of delivery by share per thousand; follow-ups take the share the ratio implies.
     let first_share = 200u64;
@@ -103,7 +118,12 @@ pub fn write_activity(out: &mut impl Write, spec: &ActivityMonth) -> io::Result<
     out.write_all(ACTIVITY_HEADER.as_bytes())?;
     for k in 1..=spec.rows {
         line.clear();
-        let _ = write!(line, "R{}{:02}-{k:07},", spec.month.year() % 100, spec.month.month());
+        let _ = write!(
+            line,
+            "R{}{:02}-{k:07},",
+            spec.month.year() % 100,
+            spec.month.month()
+        );
         if !ring.is_empty() && rng.chance(5_000) {
             let body = &ring[rng.below(ring.len() as u64) as usize];
             line.push_str(body);
@@ -119,13 +139,35 @@ pub fn write_activity(out: &mut impl Write, spec: &ActivityMonth) -> io::Result<
             let last = nhs.pop().map_or(0, |c| c as u8 - b'0');
             nhs.push(char::from(b'0' + (last + 1 + rng.below(9) as u8) % 10));
         }
-        let commissioner = if rng.chance(20_000) { ["99A", "11J", "QSL"][rng.below(3) as usize] } else { "15N" };
+        let commissioner = if rng.chance(20_000) {
+            ["99A", "11J", "QSL"][rng.below(3) as usize]
+        } else {
+            "15N"
+        };
         let mut pick = rng.below(total_share);
-        let pod = pods.iter().find(|p| if pick < p.1 { true } else { pick -= p.1; false }).unwrap_or(&pods[0]);
-        let tfc = if rng.chance(10_000) { "999" } else { SERVICES[rng.below(20) as usize] };
+        let pod = pods
+            .iter()
+            .find(|p| {
+                if pick < p.1 {
+                    true
+                } else {
+                    pick -= p.1;
+                    false
+                }
+            })
+            .unwrap_or(&pods[0]);
+        let tfc = if rng.chance(10_000) {
+            "999"
+        } else {
+            SERVICES[rng.below(20) as usize]
+        };
         let hrg = &hrgs[rng.below(hrgs.len() as u64) as usize];
         let day = rng.between(1, days);
-        let end_day = if matches!(pod.0, "EL" | "NEL") { (day + rng.below(11)).min(days) } else { day };
+        let end_day = if matches!(pod.0, "EL" | "NEL") {
+            (day + rng.below(11)).min(days)
+        } else {
+            day
+        };
         let minutes = if pod.0 == "AE" {
             let roll = rng.below(1_000_000);
             let m = if roll < spec.ae_within_4h {
@@ -164,13 +206,19 @@ pub fn write_activity(out: &mut impl Write, spec: &ActivityMonth) -> io::Result<
 pub fn starter_workspace() -> Vec<(PathBuf, String)> {
     let mut files = vec![
         (PathBuf::from("levers.toml"), STARTER_SETTINGS.to_string()),
-        (PathBuf::from("contracts/example/contract.toml"), STARTER_CONTRACT.to_string()),
+        (
+            PathBuf::from("contracts/example/contract.toml"),
+            STARTER_CONTRACT.to_string(),
+        ),
         (PathBuf::from(".gitignore"), ".levers/\n".to_string()),
     ];
     let calendar = Calendar::england_and_wales(&[]);
     let mut submissions = String::from("month,dataset,received\n");
     let first: Month = "2026-04".parse().expect("valid month");
-    for (i, month) in first.through("2026-06".parse().expect("valid month")).enumerate() {
+    for (i, month) in first
+        .through("2026-06".parse().expect("valid month"))
+        .enumerate()
+    {
         let spec = ActivityMonth {
             month,
             rows: 400,
@@ -181,11 +229,21 @@ pub fn starter_workspace() -> Vec<(PathBuf, String)> {
         };
         let mut bytes = Vec::new();
         write_activity(&mut bytes, &spec).expect("writing to memory cannot fail");
-        files.push((PathBuf::from(format!("contracts/example/data/activity/{month}.csv")), String::from_utf8(bytes).expect("generated text is UTF-8")));
+        files.push((
+            PathBuf::from(format!("contracts/example/data/activity/{month}.csv")),
+            String::from_utf8(bytes).expect("generated text is UTF-8"),
+        ));
         let received = calendar.working_day_after(month, 12);
-        let _ = writeln!(submissions, "{month},activity,{}", received.format("%Y-%m-%d"));
+        let _ = writeln!(
+            submissions,
+            "{month},activity,{}",
+            received.format("%Y-%m-%d")
+        );
     }
-    files.push((PathBuf::from("contracts/example/submissions.csv"), submissions));
+    files.push((
+        PathBuf::from("contracts/example/submissions.csv"),
+        submissions,
+    ));
     files
 }
 
@@ -288,7 +346,14 @@ mod tests {
 
     #[test]
     fn generation_is_deterministic_and_valid() {
-        let spec = ActivityMonth { month: "2026-04".parse().unwrap(), rows: 500, seed: 7, ae_within_4h: 900_000, ae_over_12h: 10_000, follow_up_ratio: 200 };
+        let spec = ActivityMonth {
+            month: "2026-04".parse().unwrap(),
+            rows: 500,
+            seed: 7,
+            ae_within_4h: 900_000,
+            ae_over_12h: 10_000,
+            follow_up_ratio: 200,
+        };
         let mut a = Vec::new();
         let mut b = Vec::new();
         write_activity(&mut a, &spec).unwrap();

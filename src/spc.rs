@@ -185,14 +185,28 @@ pub fn reading(cause: Option<SpecialCause>, better: Better) -> Signal {
     match (cause, better) {
         (None, _) => Signal::CommonCause,
         (Some(_), Better::Unknown) => Signal::Neutral,
-        (Some(c), Better::Higher) => if c.side == Side::High { Signal::Improvement } else { Signal::Concern },
-        (Some(c), Better::Lower) => if c.side == Side::Low { Signal::Improvement } else { Signal::Concern },
+        (Some(c), Better::Higher) => {
+            if c.side == Side::High {
+                Signal::Improvement
+            } else {
+                Signal::Concern
+            }
+        }
+        (Some(c), Better::Lower) => {
+            if c.side == Side::Low {
+                Signal::Improvement
+            } else {
+                Signal::Concern
+            }
+        }
     }
 }
 
 /// Whether the process can be relied on to meet `target` (in the same units as the points).
 pub fn assurance(limits: &Limits, target: Option<Decimal>, better: Better) -> Assurance {
-    let Some(target) = target else { return Assurance::None };
+    let Some(target) = target else {
+        return Assurance::None;
+    };
     match better {
         Better::Higher if target < limits.lower => Assurance::ConsistentPass,
         Better::Higher if target > limits.upper => Assurance::ConsistentFail,
@@ -212,7 +226,10 @@ mod tests {
     use std::str::FromStr;
 
     fn ds(values: &[&str]) -> Vec<Decimal> {
-        values.iter().map(|v| Decimal::from_str(v).unwrap()).collect()
+        values
+            .iter()
+            .map(|v| Decimal::from_str(v).unwrap())
+            .collect()
     }
 
     fn ints(values: &[i64]) -> Vec<Decimal> {
@@ -228,15 +245,29 @@ mod tests {
     fn vignette_limits_with_and_without_screening() {
         let values = ints(&[1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]);
         let screened = limits(&values, true).unwrap();
-        assert_eq!(round6(screened.mean), Decimal::from_str("1.944444").unwrap());
-        assert_eq!(round6(screened.lower), Decimal::from_str("-0.715556").unwrap());
-        assert_eq!(round6(screened.upper), Decimal::from_str("4.604444").unwrap());
+        assert_eq!(
+            round6(screened.mean),
+            Decimal::from_str("1.944444").unwrap()
+        );
+        assert_eq!(
+            round6(screened.lower),
+            Decimal::from_str("-0.715556").unwrap()
+        );
+        assert_eq!(
+            round6(screened.upper),
+            Decimal::from_str("4.604444").unwrap()
+        );
         let plain = limits(&values, false).unwrap();
         assert_eq!(round6(plain.lower), Decimal::from_str("-3.062614").unwrap());
         assert_eq!(round6(plain.upper), Decimal::from_str("6.951503").unwrap());
         for l in [&screened, &plain] {
             let causes = special_causes(&values, l);
-            let flagged: Vec<usize> = causes.iter().enumerate().filter(|(_, c)| c.is_some()).map(|(i, _)| i).collect();
+            let flagged: Vec<usize> = causes
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.is_some())
+                .map(|(i, _)| i)
+                .collect();
             assert_eq!(flagged, vec![4], "the 10 is the only special cause");
             assert_eq!(causes[4].unwrap().rule, Rule::OutsideLimits);
         }
@@ -255,7 +286,10 @@ mod tests {
     }
 
     fn rules(values: &[Decimal]) -> Vec<Option<Rule>> {
-        special_causes(values, &fixed_limits()).iter().map(|c| c.map(|c| c.rule)).collect()
+        special_causes(values, &fixed_limits())
+            .iter()
+            .map(|c| c.map(|c| c.rule))
+            .collect()
     }
 
     #[test]
@@ -271,7 +305,10 @@ mod tests {
     #[test]
     fn two_of_three_needs_all_three_on_one_side() {
         let hit = ints(&[15, 11, 15]);
-        assert_eq!(rules(&hit), vec![Some(Rule::TwoOfThree), None, Some(Rule::TwoOfThree)]);
+        assert_eq!(
+            rules(&hit),
+            vec![Some(Rule::TwoOfThree), None, Some(Rule::TwoOfThree)]
+        );
         let split = ints(&[15, 9, 15]);
         assert_eq!(rules(&split), vec![None, None, None]);
         let one = ints(&[15, 11, 12]);
@@ -300,16 +337,31 @@ mod tests {
 
     #[test]
     fn readings_and_assurance_follow_the_target_direction() {
-        let high = Some(SpecialCause { rule: Rule::Shift, side: Side::High });
+        let high = Some(SpecialCause {
+            rule: Rule::Shift,
+            side: Side::High,
+        });
         assert_eq!(reading(high, Better::Higher), Signal::Improvement);
         assert_eq!(reading(high, Better::Lower), Signal::Concern);
         assert_eq!(reading(high, Better::Unknown), Signal::Neutral);
         assert_eq!(reading(None, Better::Higher), Signal::CommonCause);
         let l = fixed_limits();
-        assert_eq!(assurance(&l, Some(Decimal::from(3)), Better::Higher), Assurance::ConsistentPass);
-        assert_eq!(assurance(&l, Some(Decimal::from(17)), Better::Higher), Assurance::ConsistentFail);
-        assert_eq!(assurance(&l, Some(Decimal::from(17)), Better::Lower), Assurance::ConsistentPass);
-        assert_eq!(assurance(&l, Some(Decimal::from(10)), Better::Lower), Assurance::HitAndMiss);
+        assert_eq!(
+            assurance(&l, Some(Decimal::from(3)), Better::Higher),
+            Assurance::ConsistentPass
+        );
+        assert_eq!(
+            assurance(&l, Some(Decimal::from(17)), Better::Higher),
+            Assurance::ConsistentFail
+        );
+        assert_eq!(
+            assurance(&l, Some(Decimal::from(17)), Better::Lower),
+            Assurance::ConsistentPass
+        );
+        assert_eq!(
+            assurance(&l, Some(Decimal::from(10)), Better::Lower),
+            Assurance::HitAndMiss
+        );
         assert_eq!(assurance(&l, None, Better::Higher), Assurance::None);
     }
 }

@@ -69,12 +69,21 @@ impl Target {
             Some(n) => (n.trim(), true),
             None => (rest, false),
         };
-        let mut threshold = crate::money::parse_decimal(number)
-            .map_err(|_| format!("expected a number after `{}` in the target, found `{rest}`", op.symbol()))?;
+        let mut threshold = crate::money::parse_decimal(number).map_err(|_| {
+            format!(
+                "expected a number after `{}` in the target, found `{rest}`",
+                op.symbol()
+            )
+        })?;
         if percent {
             threshold /= Decimal::ONE_HUNDRED;
         }
-        Ok(Target { op, threshold, percent, text: t.to_string() })
+        Ok(Target {
+            op,
+            threshold,
+            percent,
+            text: t.to_string(),
+        })
     }
 
     pub fn holds(&self, value: Decimal) -> bool {
@@ -122,7 +131,11 @@ impl Target {
     /// "≥ 95.0%" or "= 0", as a letter shows the target.
     pub fn display(&self) -> String {
         if self.percent {
-            format!("{} {}", self.op.pretty(), crate::money::percent_1dp(self.threshold))
+            format!(
+                "{} {}",
+                self.op.pretty(),
+                crate::money::percent_1dp(self.threshold)
+            )
         } else {
             format!("{} {}", self.op.pretty(), self.threshold.normalize())
         }
@@ -151,7 +164,10 @@ mod tests {
     #[test]
     fn targets_parse_as_written() {
         let target = t(">= 95%");
-        assert_eq!((target.op, target.threshold, target.percent), (Op::Ge, d("0.95"), true));
+        assert_eq!(
+            (target.op, target.threshold, target.percent),
+            (Op::Ge, d("0.95"), true)
+        );
         assert_eq!(t("= 0").threshold, d("0"));
         assert_eq!(t("<=2.0").op, Op::Le);
         assert_eq!(t(">= 92.5%").display(), "≥ 92.5%");
@@ -164,7 +180,13 @@ mod tests {
     fn excess_at_and_around_a_95_percent_threshold_over_1001_rows() {
         // 95% of 1,001 is 950.95: 951 within the threshold are needed.
         let target = t(">= 95%");
-        let cases = [(951, "0", true), (950, "1", false), (900, "51", false), (1001, "0", true), (0, "951", false)];
+        let cases = [
+            (951, "0", true),
+            (950, "1", false),
+            (900, "51", false),
+            (1001, "0", true),
+            (0, "951", false),
+        ];
         for (numerator, excess, holds) in cases {
             let n = Decimal::from(numerator);
             assert_eq!(target.ratio_excess(n, d("1001")), d(excess), "{numerator}");
@@ -178,12 +200,16 @@ mod tests {
         let ratio_cases = [
             (">= 78%", "70", "100", "8"),
             ("> 78%", "70", "100", "8"),
-            ("<= 2%", "5", "101", "3"),   // floor(2.02) = 2
+            ("<= 2%", "5", "101", "3"), // floor(2.02) = 2
             ("< 2%", "5", "101", "3"),
             (">= 90%", "95", "100", "0"),
         ];
         for (target, num, den, excess) in ratio_cases {
-            assert_eq!(t(target).ratio_excess(d(num), d(den)), d(excess), "{target} {num}/{den}");
+            assert_eq!(
+                t(target).ratio_excess(d(num), d(den)),
+                d(excess),
+                "{target} {num}/{den}"
+            );
         }
         // (target, count or sum, excess)
         let count_cases = [
@@ -196,7 +222,11 @@ mod tests {
             ("<= 1.5", "2.25", "0.75"),
         ];
         for (target, value, excess) in count_cases {
-            assert_eq!(t(target).count_excess(d(value)), d(excess), "{target} {value}");
+            assert_eq!(
+                t(target).count_excess(d(value)),
+                d(excess),
+                "{target} {value}"
+            );
         }
     }
 

@@ -31,7 +31,11 @@ pub struct Doc {
 
 impl Doc {
     pub fn new(file: &Path, source: String) -> Doc {
-        Doc { file: file.to_path_buf(), source, problems: Problems::new() }
+        Doc {
+            file: file.to_path_buf(),
+            source,
+            problems: Problems::new(),
+        }
     }
 
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
@@ -62,7 +66,12 @@ pub struct Fields<'t, 'i> {
 
 impl<'t, 'i> Fields<'t, 'i> {
     pub fn new(table: &'t DeTable<'i>, span: Range<usize>, what: impl Into<String>) -> Self {
-        Fields { table, span, what: what.into(), used: Vec::new() }
+        Fields {
+            table,
+            span,
+            what: what.into(),
+            used: Vec::new(),
+        }
     }
 
     pub fn span(&self) -> Range<usize> {
@@ -76,7 +85,10 @@ impl<'t, 'i> Fields<'t, 'i> {
     /// The raw value of `key`, marking the key as known.
     pub fn get(&mut self, key: &'static str) -> Option<&'t Spanned<DeValue<'i>>> {
         self.used.push(key.to_string());
-        self.table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(_, v)| v)
     }
 
     /// Marks a key read through [`Fields::entries`] as known.
@@ -86,9 +98,15 @@ impl<'t, 'i> Fields<'t, 'i> {
 
     /// Every key and value, for tables whose keys are data (column names, dates).
     pub fn entries(&self) -> impl Iterator<Item = (At<String>, &'t Spanned<DeValue<'i>>)> {
-        self.table
-            .iter()
-            .map(|(k, v)| (At { value: k.get_ref().to_string(), span: k.span() }, v))
+        self.table.iter().map(|(k, v)| {
+            (
+                At {
+                    value: k.get_ref().to_string(),
+                    span: k.span(),
+                },
+                v,
+            )
+        })
     }
 
     /// Reports every key no read asked for, with the closest known key as a hint.
@@ -133,7 +151,10 @@ impl<'t, 'i> Fields<'t, 'i> {
         match value.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             other => {
-                doc.error(value.span(), format!("`{key}` must be true or false, found {}", other.type_str()));
+                doc.error(
+                    value.span(),
+                    format!("`{key}` must be true or false, found {}", other.type_str()),
+                );
                 None
             }
         }
@@ -153,7 +174,10 @@ impl<'t, 'i> Fields<'t, 'i> {
         let value = self.get(key)?;
         let text = number_text(doc, value, key, "money such as \"120.00\"")?;
         match parse_money(&text.value) {
-            Ok(m) => Some(At { value: m, span: text.span }),
+            Ok(m) => Some(At {
+                value: m,
+                span: text.span,
+            }),
             Err(message) => {
                 doc.error(text.span, format!("`{key}`: {message}"));
                 None
@@ -165,7 +189,10 @@ impl<'t, 'i> Fields<'t, 'i> {
         let value = self.get(key)?;
         let text = as_string(doc, value, &format!("`{key}`"))?;
         match parse_percent(&text.value) {
-            Ok(p) => Some(At { value: p, span: text.span }),
+            Ok(p) => Some(At {
+                value: p,
+                span: text.span,
+            }),
             Err(message) => {
                 doc.error(text.span, format!("`{key}`: {message}"));
                 None
@@ -177,7 +204,10 @@ impl<'t, 'i> Fields<'t, 'i> {
         let value = self.get(key)?;
         let text = number_text(doc, value, key, "a number such as \"2.0\"")?;
         match parse_decimal(&text.value) {
-            Ok(d) => Some(At { value: d, span: text.span }),
+            Ok(d) => Some(At {
+                value: d,
+                span: text.span,
+            }),
             Err(message) => {
                 doc.error(text.span, format!("`{key}`: {message}"));
                 None
@@ -188,14 +218,20 @@ impl<'t, 'i> Fields<'t, 'i> {
     pub fn string_list(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<Vec<At<String>>>> {
         let value = self.get(key)?;
         let DeValue::Array(items) = value.get_ref() else {
-            doc.error(value.span(), format!("`{key}` must be a list of strings, such as [\"a\", \"b\"]"));
+            doc.error(
+                value.span(),
+                format!("`{key}` must be a list of strings, such as [\"a\", \"b\"]"),
+            );
             return None;
         };
         let list = items
             .iter()
             .filter_map(|item| as_string(doc, item, &format!("an item of `{key}`")))
             .collect();
-        Some(At { value: list, span: value.span() })
+        Some(At {
+            value: list,
+            span: value.span(),
+        })
     }
 
     pub fn table(&mut self, doc: &mut Doc, key: &'static str) -> Option<Fields<'t, 'i>> {
@@ -215,18 +251,28 @@ impl<'t, 'i> Fields<'t, 'i> {
                 .filter_map(|item| as_table(doc, item, format!("[[{key}]]")))
                 .collect(),
             _ => {
-                doc.error(value.span(), format!("`{key}` must be written as [[{key}]] tables"));
+                doc.error(
+                    value.span(),
+                    format!("`{key}` must be written as [[{key}]] tables"),
+                );
                 Vec::new()
             }
         }
     }
 }
 
-pub fn as_table<'t, 'i>(doc: &mut Doc, value: &'t Spanned<DeValue<'i>>, what: String) -> Option<Fields<'t, 'i>> {
+pub fn as_table<'t, 'i>(
+    doc: &mut Doc,
+    value: &'t Spanned<DeValue<'i>>,
+    what: String,
+) -> Option<Fields<'t, 'i>> {
     match value.get_ref() {
         DeValue::Table(table) => Some(Fields::new(table, value.span(), what)),
         other => {
-            doc.error(value.span(), format!("{what} must be a table, found {}", other.type_str()));
+            doc.error(
+                value.span(),
+                format!("{what} must be a table, found {}", other.type_str()),
+            );
             None
         }
     }
@@ -234,9 +280,18 @@ pub fn as_table<'t, 'i>(doc: &mut Doc, value: &'t Spanned<DeValue<'i>>, what: St
 
 pub fn as_string(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) -> Option<At<String>> {
     match value.get_ref() {
-        DeValue::String(s) => Some(At { value: s.to_string(), span: value.span() }),
+        DeValue::String(s) => Some(At {
+            value: s.to_string(),
+            span: value.span(),
+        }),
         other => {
-            doc.error(value.span(), format!("{what} must be a string in quotes, found {}", other.type_str()));
+            doc.error(
+                value.span(),
+                format!(
+                    "{what} must be a string in quotes, found {}",
+                    other.type_str()
+                ),
+            );
             None
         }
     }
@@ -244,15 +299,26 @@ pub fn as_string(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) -> Opt
 
 pub fn as_whole_number(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) -> Option<At<u32>> {
     match value.get_ref() {
-        DeValue::Integer(i) if i.radix() == 10 => match i.as_str().replace('_', "").parse::<u32>() {
-            Ok(n) => Some(At { value: n, span: value.span() }),
-            Err(_) => {
-                doc.error(value.span(), format!("{what} must be a whole number from 0 upwards"));
-                None
+        DeValue::Integer(i) if i.radix() == 10 => {
+            match i.as_str().replace('_', "").parse::<u32>() {
+                Ok(n) => Some(At {
+                    value: n,
+                    span: value.span(),
+                }),
+                Err(_) => {
+                    doc.error(
+                        value.span(),
+                        format!("{what} must be a whole number from 0 upwards"),
+                    );
+                    None
+                }
             }
-        },
+        }
         other => {
-            doc.error(value.span(), format!("{what} must be a whole number, found {}", other.type_str()));
+            doc.error(
+                value.span(),
+                format!("{what} must be a whole number, found {}", other.type_str()),
+            );
             None
         }
     }
@@ -262,16 +328,24 @@ pub fn as_whole_number(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) 
 pub fn as_date(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) -> Option<At<NaiveDate>> {
     let parsed = match value.get_ref() {
         DeValue::Datetime(dt) => match (dt.date, dt.time) {
-            (Some(d), None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)),
+            (Some(d), None) => {
+                NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+            }
             _ => None,
         },
         DeValue::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").ok(),
         _ => None,
     };
     match parsed {
-        Some(date) => Some(At { value: date, span: value.span() }),
+        Some(date) => Some(At {
+            value: date,
+            span: value.span(),
+        }),
         None => {
-            doc.error(value.span(), format!("{what} must be a date such as 2026-04-01"));
+            doc.error(
+                value.span(),
+                format!("{what} must be a date such as 2026-04-01"),
+            );
             None
         }
     }
@@ -279,19 +353,36 @@ pub fn as_date(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) -> Optio
 
 /// A number written as a string (`"120.00"`) or a TOML integer. A TOML float is refused: its
 /// binary value is not the decimal the contract states.
-fn number_text(doc: &mut Doc, value: &Spanned<DeValue<'_>>, key: &str, expected: &str) -> Option<At<String>> {
+fn number_text(
+    doc: &mut Doc,
+    value: &Spanned<DeValue<'_>>,
+    key: &str,
+    expected: &str,
+) -> Option<At<String>> {
     match value.get_ref() {
-        DeValue::String(s) => Some(At { value: s.to_string(), span: value.span() }),
-        DeValue::Integer(i) if i.radix() == 10 => Some(At { value: i.as_str().replace('_', ""), span: value.span() }),
+        DeValue::String(s) => Some(At {
+            value: s.to_string(),
+            span: value.span(),
+        }),
+        DeValue::Integer(i) if i.radix() == 10 => Some(At {
+            value: i.as_str().replace('_', ""),
+            span: value.span(),
+        }),
         DeValue::Float(f) => {
             doc.error(
                 value.span(),
-                format!("`{key}` must be written in quotes, as \"{}\", so that it stays exact", f.as_str()),
+                format!(
+                    "`{key}` must be written in quotes, as \"{}\", so that it stays exact",
+                    f.as_str()
+                ),
             );
             None
         }
         other => {
-            doc.error(value.span(), format!("`{key}` must be {expected}, found {}", other.type_str()));
+            doc.error(
+                value.span(),
+                format!("`{key}` must be {expected}, found {}", other.type_str()),
+            );
             None
         }
     }
@@ -303,7 +394,11 @@ fn number_text(doc: &mut Doc, value: &Spanned<DeValue<'_>>, key: &str, expected:
 pub fn content_offset(source: &str, span: &Range<usize>, value: &str) -> Option<usize> {
     let raw = source.get(span.clone())?;
     for quote in ["'", "\""] {
-        if raw.len() == value.len() + 2 && raw.starts_with(quote) && raw.ends_with(quote) && &raw[1..raw.len() - 1] == value {
+        if raw.len() == value.len() + 2
+            && raw.starts_with(quote)
+            && raw.ends_with(quote)
+            && &raw[1..raw.len() - 1] == value
+        {
             return Some(span.start + 1);
         }
     }

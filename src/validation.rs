@@ -25,9 +25,12 @@ pub fn check_contract_files(root: &Path, contract: &Contract) -> Problems {
             problems.extend(crate::returns::read(root, &file, contract).1);
             continue;
         }
-        let Some(schema) = contract.schema(&dataset) else { continue };
+        let Some(schema) = contract.schema(&dataset) else {
+            continue;
+        };
         let every_column: Vec<usize> = (0..schema.columns.len()).collect();
-        problems.extend(read_rows(&root.join(&file), &file, schema, &every_column, |_| {}).problems);
+        problems
+            .extend(read_rows(&root.join(&file), &file, schema, &every_column, |_| {}).problems);
     }
     let submissions = contract.dir.join("submissions.csv");
     problems.extend(crate::information::read(&root.join(&submissions), &submissions, contract).1);
@@ -40,29 +43,55 @@ pub fn check_contract_files(root: &Path, contract: &Contract) -> Problems {
 
 /// Every `data/<dataset>/<YYYY-MM>.csv` of a contract, sorted; misnamed files and unknown
 /// datasets are problems.
-pub fn data_files(root: &Path, contract: &Contract, problems: &mut Problems) -> Vec<(String, Month, std::path::PathBuf)> {
+pub fn data_files(
+    root: &Path,
+    contract: &Contract,
+    problems: &mut Problems,
+) -> Vec<(String, Month, std::path::PathBuf)> {
     let mut files = Vec::new();
     let data = contract.dir.join("data");
     let Ok(datasets) = std::fs::read_dir(root.join(&data)) else {
         return files;
     };
-    let mut names: Vec<String> = datasets.flatten().filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().to_string()).collect();
+    let mut names: Vec<String> = datasets
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
     names.sort();
     for dataset in names {
         let dir = data.join(&dataset);
         if !contract.datasets.contains_key(&dataset) {
             let known: Vec<&str> = contract.datasets.keys().map(String::as_str).collect();
-            problems.push(Problem::at_line(&dir, 1, 1, format!("data for unknown dataset `{dataset}`: expected one of {}", known.join(", "))));
+            problems.push(Problem::at_line(
+                &dir,
+                1,
+                1,
+                format!(
+                    "data for unknown dataset `{dataset}`: expected one of {}",
+                    known.join(", ")
+                ),
+            ));
             continue;
         }
-        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else { continue };
-        let mut months: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect();
+        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        let mut months: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
         months.sort();
         for name in months {
             let file = dir.join(&name);
             match name.strip_suffix(".csv").map(str::parse::<Month>) {
                 Some(Ok(month)) => files.push((dataset.clone(), month, file)),
-                _ => problems.push(Problem::at_line(&file, 1, 1, format!("`{name}` is not a monthly data file: expected <YYYY-MM>.csv"))),
+                _ => problems.push(Problem::at_line(
+                    &file,
+                    1,
+                    1,
+                    format!("`{name}` is not a monthly data file: expected <YYYY-MM>.csv"),
+                )),
             }
         }
     }

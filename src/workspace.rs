@@ -73,8 +73,12 @@ impl Timetable {
         MonthDates {
             flex: published.flex.unwrap_or_else(|| rule(self.flex)),
             freeze: published.freeze.unwrap_or_else(|| rule(self.freeze)),
-            provisional_letter: published.provisional_letter.unwrap_or_else(|| rule(self.provisional_letter)),
-            final_letter: published.final_letter.unwrap_or_else(|| rule(self.final_letter)),
+            provisional_letter: published
+                .provisional_letter
+                .unwrap_or_else(|| rule(self.provisional_letter)),
+            final_letter: published
+                .final_letter
+                .unwrap_or_else(|| rule(self.final_letter)),
         }
     }
 }
@@ -115,7 +119,10 @@ pub struct Workspace {
 
 /// The nearest ancestor of `start` (itself included) that holds `levers.toml`.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
-    start.ancestors().find(|dir| dir.join(SETTINGS_FILE).is_file()).map(Path::to_path_buf)
+    start
+        .ancestors()
+        .find(|dir| dir.join(SETTINGS_FILE).is_file())
+        .map(Path::to_path_buf)
 }
 
 /// A contract id is `[a-z0-9][a-z0-9-]*`; checked before any path is built from it.
@@ -142,7 +149,14 @@ impl Workspace {
             }
             problems.extend(contract_problems);
         }
-        Workspace { root: root.to_path_buf(), settings, calendar, contracts, problems, broken }
+        Workspace {
+            root: root.to_path_buf(),
+            settings,
+            calendar,
+            contracts,
+            problems,
+            broken,
+        }
     }
 
     pub fn contract(&self, id: &str) -> Option<&Contract> {
@@ -206,7 +220,12 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
     let source = match std::fs::read_to_string(root.join(file)) {
         Ok(s) => s,
         Err(e) => {
-            problems.push(Problem::at_line(file, 1, 1, format!("cannot read {SETTINGS_FILE}: {e}")));
+            problems.push(Problem::at_line(
+                file,
+                1,
+                1,
+                format!("cannot read {SETTINGS_FILE}: {e}"),
+            ));
             return settings;
         }
     };
@@ -216,15 +235,24 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
 
     match top.table(&mut doc, "organisation") {
         Some(mut org) => {
-            settings.organisation.name = org.required_string(&mut doc, "name").map(|s| s.value).unwrap_or_default();
-            settings.organisation.code = org.string(&mut doc, "code").map(|s| s.value).unwrap_or_default();
+            settings.organisation.name = org
+                .required_string(&mut doc, "name")
+                .map(|s| s.value)
+                .unwrap_or_default();
+            settings.organisation.code = org
+                .string(&mut doc, "code")
+                .map(|s| s.value)
+                .unwrap_or_default();
             settings.organisation.address = org
                 .string_list(&mut doc, "address")
                 .map(|l| l.value.into_iter().map(|s| s.value).collect())
                 .unwrap_or_default();
             org.finish(&mut doc);
         }
-        None => doc.error(0..0, "levers.toml needs an [organisation] table with at least `name`"),
+        None => doc.error(
+            0..0,
+            "levers.toml needs an [organisation] table with at least `name`",
+        ),
     }
 
     if let Some(mut cal) = top.table(&mut doc, "calendar") {
@@ -244,7 +272,10 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
                         }
                     }
                 }
-                _ => doc.error(value.span(), "`extra_holidays` must be a list of dates, such as [2026-12-29]"),
+                _ => doc.error(
+                    value.span(),
+                    "`extra_holidays` must be a list of dates, such as [2026-12-29]",
+                ),
             }
         }
         cal.finish(&mut doc);
@@ -266,16 +297,23 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
         if let Some(dates) = tt.table(&mut doc, "dates") {
             for (month, value) in dates.entries() {
                 let Ok(m) = month.value.parse::<Month>() else {
-                    doc.error(month.span, format!("`{}` is not a month: expected \"YYYY-MM\"", month.value));
+                    doc.error(
+                        month.span,
+                        format!("`{}` is not a month: expected \"YYYY-MM\"", month.value),
+                    );
                     continue;
                 };
-                let Some(mut fields) = as_table(&mut doc, value, format!("[timetable.dates.\"{m}\"]")) else {
+                let Some(mut fields) =
+                    as_table(&mut doc, value, format!("[timetable.dates.\"{m}\"]"))
+                else {
                     continue;
                 };
                 let published = PublishedDates {
                     flex: fields.date(&mut doc, "flex").map(|d| d.value),
                     freeze: fields.date(&mut doc, "freeze").map(|d| d.value),
-                    provisional_letter: fields.date(&mut doc, "provisional_letter").map(|d| d.value),
+                    provisional_letter: fields
+                        .date(&mut doc, "provisional_letter")
+                        .map(|d| d.value),
                     final_letter: fields.date(&mut doc, "final_letter").map(|d| d.value),
                 };
                 fields.finish(&mut doc);
@@ -325,7 +363,10 @@ fn read_schema(doc: &mut Doc, fields: &mut Fields<'_, '_>, name: &At<String>) ->
     if let Some(preset) = fields.string(doc, "preset") {
         match preset.value.as_str() {
             "plcm" => rename = plcm_preset(),
-            other => doc.error(preset.span, format!("unknown preset `{other}`: expected \"plcm\"")),
+            other => doc.error(
+                preset.span,
+                format!("unknown preset `{other}`: expected \"plcm\""),
+            ),
         }
     }
     if let Some(map) = fields.table(doc, "rename") {
@@ -345,19 +386,33 @@ fn read_schema(doc: &mut Doc, fields: &mut Fields<'_, '_>, name: &At<String>) ->
     match fields.table(doc, "columns") {
         Some(cols) => {
             for (column, ty) in cols.entries() {
-                let Some(ty_text) = as_string(doc, ty, &format!("the type of `{}`", column.value)) else {
+                let Some(ty_text) = as_string(doc, ty, &format!("the type of `{}`", column.value))
+                else {
                     continue;
                 };
                 match ColumnType::parse(&ty_text.value) {
-                    Some(t) => columns.push(Column { name: column.value, ty: t }),
+                    Some(t) => columns.push(Column {
+                        name: column.value,
+                        ty: t,
+                    }),
                     None => doc.error(
                         ty_text.span,
-                        format!("unknown column type `{}`: expected one of {}", ty_text.value, ColumnType::NAMES.join(", ")),
+                        format!(
+                            "unknown column type `{}`: expected one of {}",
+                            ty_text.value,
+                            ColumnType::NAMES.join(", ")
+                        ),
                     ),
                 }
             }
         }
-        None => doc.error(fields.span(), format!("[datasets.{}] needs a [datasets.{}.columns] table", name.value, name.value)),
+        None => doc.error(
+            fields.span(),
+            format!(
+                "[datasets.{}] needs a [datasets.{}.columns] table",
+                name.value, name.value
+            ),
+        ),
     }
     let schema = Schema {
         name: name.value.clone(),
@@ -369,13 +424,31 @@ fn read_schema(doc: &mut Doc, fields: &mut Fields<'_, '_>, name: &At<String>) ->
     };
     if let Some(k) = &key {
         if schema.column(&k.value).is_none() {
-            doc.error(k.span.clone(), format!("the key column `{}` is not among the dataset's columns", k.value));
+            doc.error(
+                k.span.clone(),
+                format!(
+                    "the key column `{}` is not among the dataset's columns",
+                    k.value
+                ),
+            );
         }
     }
     if let Some(v) = &value {
         match schema.column(&v.value) {
-            None => doc.error(v.span.clone(), format!("the value column `{}` is not among the dataset's columns", v.value)),
-            Some(c) if c.ty != ColumnType::Money => doc.error(v.span.clone(), format!("the value column `{}` must have type money, not {}", v.value, c.ty)),
+            None => doc.error(
+                v.span.clone(),
+                format!(
+                    "the value column `{}` is not among the dataset's columns",
+                    v.value
+                ),
+            ),
+            Some(c) if c.ty != ColumnType::Money => doc.error(
+                v.span.clone(),
+                format!(
+                    "the value column `{}` must have type money, not {}",
+                    v.value, c.ty
+                ),
+            ),
             Some(_) => {}
         }
     }
@@ -391,7 +464,9 @@ mod tests {
         for ok in ["acute", "nws-acute-2026", "0day"] {
             assert!(valid_contract_id(ok), "{ok}");
         }
-        for bad in ["", "-acute", "Acute", "../etc", "a/b", "a.b", "a b", "acute_1"] {
+        for bad in [
+            "", "-acute", "Acute", "../etc", "a/b", "a.b", "a b", "acute_1",
+        ] {
             assert!(!valid_contract_id(bad), "{bad}");
         }
     }

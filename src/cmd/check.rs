@@ -15,8 +15,15 @@ pub fn run(globals: &Globals, _args: CheckArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let problems = check_workspace(&workspace).sorted();
     print(globals, &problems)?;
-    let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
-    Ok(if errors > 0 { exit::NEEDS_ATTENTION } else { exit::OK })
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    Ok(if errors > 0 {
+        exit::NEEDS_ATTENTION
+    } else {
+        exit::OK
+    })
 }
 
 fn print(globals: &Globals, problems: &[Problem]) -> Result<()> {
@@ -44,7 +51,10 @@ fn print(globals: &Globals, problems: &[Problem]) -> Result<()> {
             for p in problems {
                 println!("{p}\n");
             }
-            let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+            let errors = problems
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .count();
             let warnings = problems.len() - errors;
             if !globals.quiet {
                 if problems.is_empty() {

@@ -16,20 +16,32 @@ pub struct InitArgs {
 pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
     if dir.join(crate::workspace::SETTINGS_FILE).exists() {
-        bail!("{} already holds a workspace (levers.toml exists); nothing was written", dir.display());
+        bail!(
+            "{} already holds a workspace (levers.toml exists); nothing was written",
+            dir.display()
+        );
     }
     let files = crate::sample::starter_workspace();
     for (path, text) in &files {
         if dir.join(path).exists() {
-            bail!("{} already exists; nothing was written", dir.join(path).display());
+            bail!(
+                "{} already exists; nothing was written",
+                dir.join(path).display()
+            );
         }
         let _ = text;
     }
     for (path, text) in &files {
-        crate::audit::write_atomic(&dir.join(path), text.as_bytes()).with_context(|| format!("cannot write {}", dir.join(path).display()))?;
+        crate::audit::write_atomic(&dir.join(path), text.as_bytes())
+            .with_context(|| format!("cannot write {}", dir.join(path).display()))?;
     }
     if !globals.quiet {
-        println!("Created a levers workspace in {} with {} files. Try: levers --workspace {} check", dir.display(), files.len(), dir.display());
+        println!(
+            "Created a levers workspace in {} with {} files. Try: levers --workspace {} check",
+            dir.display(),
+            files.len(),
+            dir.display()
+        );
     }
     Ok(exit::OK)
 }

@@ -35,7 +35,12 @@ pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
         Format::Csv => write_csv(all.iter().flat_map(|(_, r)| r))?,
         Format::Table => {
             for (contract, results) in &all {
-                println!("{} — {} ({})", contract.title, args.month.long_name(), contract.id);
+                println!(
+                    "{} — {} ({})",
+                    contract.title,
+                    args.month.long_name(),
+                    contract.id
+                );
                 println!("{}", table(results, globals.colour));
             }
         }
@@ -66,7 +71,18 @@ fn name(r: &KpiResult) -> String {
 pub fn table(results: &[KpiResult], colour: bool) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(["KPI", "Target", "Actual", "Variance", "RAG", "Previous", "YTD", "SPC", "Red run", "Consequence"]);
+    table.set_header([
+        "KPI",
+        "Target",
+        "Actual",
+        "Variance",
+        "RAG",
+        "Previous",
+        "YTD",
+        "SPC",
+        "Red run",
+        "Consequence",
+    ]);
     for r in results {
         let rag = match r.rag {
             Rag::Red if r.consecutive_red > 1 => format!("Red ({})", r.consecutive_red),
@@ -74,7 +90,14 @@ pub fn table(results: &[KpiResult], colour: bool) -> Table {
         };
         let consequence = match r.consequence_status {
             crate::kpi::ConsequenceStatus::None => "—".to_string(),
-            status => format!("{} {}", r.consequence, serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+            status => format!(
+                "{} {}",
+                r.consequence,
+                serde_json::to_value(status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
         };
         table.add_row(vec![
             Cell::new(name(r)),
@@ -83,8 +106,15 @@ pub fn table(results: &[KpiResult], colour: bool) -> Table {
             Cell::new(r.variance_display()),
             rag_cell(r.rag, rag, colour),
             Cell::new(crate::kpi::display_value(r.previous, r.percent).replace("no activity", "—")),
-            Cell::new(crate::kpi::display_value(r.ytd.actual, r.percent).replace("no activity", "—")),
-            Cell::new(serde_json::to_value(r.spc.signal).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()),
+            Cell::new(
+                crate::kpi::display_value(r.ytd.actual, r.percent).replace("no activity", "—"),
+            ),
+            Cell::new(
+                serde_json::to_value(r.spc.signal)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                    .unwrap_or_default(),
+            ),
             Cell::new(r.consecutive_red),
             Cell::new(consequence),
         ]);
@@ -95,10 +125,32 @@ pub fn table(results: &[KpiResult], colour: bool) -> Table {
 fn write_csv<'a>(rows: impl Iterator<Item = &'a KpiResult>) -> Result<()> {
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record([
-        "contract", "month", "kpi", "name", "group", "category", "by_group", "target", "rag", "numerator", "denominator", "actual", "variance", "excess",
-        "previous", "ytd", "consecutive_red", "consequence", "consequence_status", "spc_signal", "spc_assurance",
+        "contract",
+        "month",
+        "kpi",
+        "name",
+        "group",
+        "category",
+        "by_group",
+        "target",
+        "rag",
+        "numerator",
+        "denominator",
+        "actual",
+        "variance",
+        "excess",
+        "previous",
+        "ytd",
+        "consecutive_red",
+        "consequence",
+        "consequence_status",
+        "spc_signal",
+        "spc_assurance",
     ])?;
-    let n = |v: Option<rust_decimal::Decimal>| v.map(|d| d.round_dp(12).normalize().to_string()).unwrap_or_default();
+    let n = |v: Option<rust_decimal::Decimal>| {
+        v.map(|d| d.round_dp(12).normalize().to_string())
+            .unwrap_or_default()
+    };
     let word = |v: serde_json::Value| v.as_str().unwrap_or("").to_string();
     for r in rows {
         out.write_record([

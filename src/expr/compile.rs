@@ -155,7 +155,11 @@ const FUNCTIONS: &str =
     "valid_nhs_number, days_between, upper, lower, trim, length, coalesce, month, year";
 
 /// Compiles `expr`, which must be of type `want` (`None`: any type).
-pub fn compile(expr: &Expr, env: &mut CompileEnv<'_>, want: Option<Want>) -> Result<Compiled, ExprError> {
+pub fn compile(
+    expr: &Expr,
+    env: &mut CompileEnv<'_>,
+    want: Option<Want>,
+) -> Result<Compiled, ExprError> {
     let (node, ty) = build(expr, env)?;
     if let Some(want) = want {
         let ok = match want {
@@ -167,7 +171,10 @@ pub fn compile(expr: &Expr, env: &mut CompileEnv<'_>, want: Option<Want>) -> Res
                 Want::Condition => "a condition such as `pod = 'AE'`",
                 Want::Number => "a numeric value such as a column of numbers",
             };
-            return Err(ExprError::new(expr.span.clone(), format!("expected {expected}, but this is {ty}")));
+            return Err(ExprError::new(
+                expr.span.clone(),
+                format!("expected {expected}, but this is {ty}"),
+            ));
         }
     }
     Ok(Compiled { node, ty })
@@ -184,7 +191,8 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
     Ok(match &expr.kind {
         ExprKind::Column(name) => {
             let Some(index) = env.schema.column_index(name) else {
-                let mut names: Vec<&str> = env.schema.columns.iter().map(|c| c.name.as_str()).collect();
+                let mut names: Vec<&str> =
+                    env.schema.columns.iter().map(|c| c.name.as_str()).collect();
                 names.sort_unstable();
                 let hint = crate::diag::closest(name, &names)
                     .map(|c| format!("did you mean `{c}`? "))
@@ -222,7 +230,10 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
         ExprKind::Negate(inner) => {
             let (node, ty) = build(inner, env)?;
             if !ty.is_numeric() {
-                return Err(ExprError::new(inner.span.clone(), format!("expected a number after `-`, but this is {ty}")));
+                return Err(ExprError::new(
+                    inner.span.clone(),
+                    format!("expected a number after `-`, but this is {ty}"),
+                ));
             }
             (Node::Negate(Box::new(node)), ty)
         }
@@ -237,37 +248,67 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
             };
             (node, Type::Bool)
         }
-        ExprKind::Binary(op @ (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div), a, b) => {
+        ExprKind::Binary(
+            op @ (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div),
+            a,
+            b,
+        ) => {
             let (left, lt) = build(a, env)?;
             let (right, rt) = build(b, env)?;
             for (ty, side) in [(lt, a), (rt, b)] {
                 if !ty.is_numeric() && ty != Type::Null {
-                    let hint = if ty == Type::Date { " (use days_between(a, b) for the days between two dates)" } else { "" };
+                    let hint = if ty == Type::Date {
+                        " (use days_between(a, b) for the days between two dates)"
+                    } else {
+                        ""
+                    };
                     return Err(ExprError::new(
                         side.span.clone(),
                         format!("`{}` needs numbers, but this is {ty}{hint}", op.symbol()),
                     ));
                 }
             }
-            let ty = if *op != BinaryOp::Div && lt == Type::Int && rt == Type::Int { Type::Int } else { Type::Dec };
+            let ty = if *op != BinaryOp::Div && lt == Type::Int && rt == Type::Int {
+                Type::Int
+            } else {
+                Type::Dec
+            };
             (Node::Arith(*op, Box::new(left), Box::new(right)), ty)
         }
         ExprKind::Binary(op, a, b) => {
             let (left, right) = comparable_pair(a, b, env, op.symbol())?;
-            (Node::Compare(*op, Box::new(left), Box::new(right)), Type::Bool)
+            (
+                Node::Compare(*op, Box::new(left), Box::new(right)),
+                Type::Bool,
+            )
         }
         ExprKind::IsNull { expr, negated } => {
             let (node, _) = build(expr, env)?;
             (Node::IsNull(Box::new(node), *negated), Type::Bool)
         }
-        ExprKind::InList { expr: subject, list, negated } => {
+        ExprKind::InList {
+            expr: subject,
+            list,
+            negated,
+        } => {
             let (node, ty) = build(subject, env)?;
-            if let [Expr { kind: ExprKind::ContractList(name), span: list_span }] = list.as_slice() {
+            if let [Expr {
+                kind: ExprKind::ContractList(name),
+                span: list_span,
+            }] = list.as_slice()
+            {
                 let Some(values) = env.lists.get(name) else {
                     let names: Vec<&str> = env.lists.keys().map(String::as_str).collect();
                     return Err(ExprError::new(
                         list_span.clone(),
-                        format!("unknown contract list `contract.{name}`: expected one of {}", names.iter().map(|n| format!("contract.{n}")).collect::<Vec<_>>().join(", ")),
+                        format!(
+                            "unknown contract list `contract.{name}`: expected one of {}",
+                            names
+                                .iter()
+                                .map(|n| format!("contract.{n}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     ));
                 };
                 if ty != Type::Text {
@@ -305,7 +346,12 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
                 (Node::InValues(Box::new(node), items, *negated), Type::Bool)
             }
         }
-        ExprKind::Between { expr: subject, low, high, negated } => {
+        ExprKind::Between {
+            expr: subject,
+            low,
+            high,
+            negated,
+        } => {
             let (node, ty) = build(subject, env)?;
             let (low_node, low_ty) = build_as(low, ty, env)?;
             let (high_node, high_ty) = build_as(high, ty, env)?;
@@ -317,12 +363,27 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
                     ));
                 }
             }
-            (Node::Between(Box::new(node), Box::new(low_node), Box::new(high_node), *negated), Type::Bool)
+            (
+                Node::Between(
+                    Box::new(node),
+                    Box::new(low_node),
+                    Box::new(high_node),
+                    *negated,
+                ),
+                Type::Bool,
+            )
         }
-        ExprKind::Like { expr: subject, pattern, negated } => {
+        ExprKind::Like {
+            expr: subject,
+            pattern,
+            negated,
+        } => {
             let (node, ty) = build(subject, env)?;
             if ty != Type::Text {
-                return Err(ExprError::new(subject.span.clone(), format!("LIKE matches text, but this is {ty}")));
+                return Err(ExprError::new(
+                    subject.span.clone(),
+                    format!("LIKE matches text, but this is {ty}"),
+                ));
             }
             let ExprKind::Literal(Literal::Text(text)) = &pattern.kind else {
                 return Err(ExprError::new(
@@ -330,9 +391,16 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
                     "expected a pattern in quotes after LIKE, such as 'FD%'",
                 ));
             };
-            (Node::Like(Box::new(node), LikePattern::new(text), *negated), Type::Bool)
+            (
+                Node::Like(Box::new(node), LikePattern::new(text), *negated),
+                Type::Bool,
+            )
         }
-        ExprKind::Call { name, name_span, args } => call(name, name_span, args, &span, env)?,
+        ExprKind::Call {
+            name,
+            name_span,
+            args,
+        } => call(name, name_span, args, &span, env)?,
     })
 }
 
@@ -342,7 +410,10 @@ fn build_as(expr: &Expr, other: Type, env: &mut CompileEnv<'_>) -> Result<(Node,
     if other == Type::Date {
         if let ExprKind::Literal(Literal::Text(text)) = &expr.kind {
             let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                ExprError::new(expr.span.clone(), format!("expected a date as 'YYYY-MM-DD', found '{text}'"))
+                ExprError::new(
+                    expr.span.clone(),
+                    format!("expected a date as 'YYYY-MM-DD', found '{text}'"),
+                )
             })?;
             return Ok((Node::Const(Value::Date(date)), Type::Date));
         }
@@ -350,10 +421,19 @@ fn build_as(expr: &Expr, other: Type, env: &mut CompileEnv<'_>) -> Result<(Node,
     build(expr, env)
 }
 
-fn comparable_pair(a: &Expr, b: &Expr, env: &mut CompileEnv<'_>, symbol: &str) -> Result<(Node, Node), ExprError> {
+fn comparable_pair(
+    a: &Expr,
+    b: &Expr,
+    env: &mut CompileEnv<'_>,
+    symbol: &str,
+) -> Result<(Node, Node), ExprError> {
     let (left, lt) = build(a, env)?;
     let (right, rt) = build_as(b, lt, env)?;
-    let (left, lt) = if rt == Type::Date && lt == Type::Text { build_as(a, rt, env)? } else { (left, lt) };
+    let (left, lt) = if rt == Type::Date && lt == Type::Text {
+        build_as(a, rt, env)?
+    } else {
+        (left, lt)
+    };
     for (ty, side) in [(lt, a), (rt, b)] {
         if ty == Type::Null {
             return Err(ExprError::new(
@@ -400,14 +480,20 @@ fn call(
         "year" => (Function::Year, &[Type::Date], Type::Int),
         "coalesce" => {
             if args.is_empty() {
-                return Err(ExprError::new(span.clone(), "coalesce needs at least one argument"));
+                return Err(ExprError::new(
+                    span.clone(),
+                    "coalesce needs at least one argument",
+                ));
             }
             let mut nodes = Vec::new();
             let mut ty = Type::Null;
             for arg in args {
                 let (node, arg_ty) = build_as(arg, ty, env)?;
                 ty = ty.unify(arg_ty).ok_or_else(|| {
-                    ExprError::new(arg.span.clone(), format!("coalesce mixes {ty} with {arg_ty}: expected {ty}"))
+                    ExprError::new(
+                        arg.span.clone(),
+                        format!("coalesce mixes {ty} with {arg_ty}: expected {ty}"),
+                    )
                 })?;
                 nodes.push(node);
             }
@@ -423,7 +509,11 @@ fn call(
     if args.len() != params.len() {
         return Err(ExprError::new(
             span.clone(),
-            format!("{name} takes {} argument(s), found {}", params.len(), args.len()),
+            format!(
+                "{name} takes {} argument(s), found {}",
+                params.len(),
+                args.len()
+            ),
         ));
     }
     let mut nodes = Vec::with_capacity(args.len());
@@ -517,7 +607,9 @@ impl Node {
             Node::Between(inner, low, high, negated) => {
                 let subject = inner.eval(row);
                 let above = subject.compare(&low.eval(row)).map(|o| o != Ordering::Less);
-                let below = subject.compare(&high.eval(row)).map(|o| o != Ordering::Greater);
+                let below = subject
+                    .compare(&high.eval(row))
+                    .map(|o| o != Ordering::Greater);
                 let within = match (above, below) {
                     (Some(false), _) | (_, Some(false)) => Some(false),
                     (Some(true), Some(true)) => Some(true),
@@ -637,7 +729,9 @@ impl LikePattern {
 fn like_from(parts: &[LikePart], text: &str) -> bool {
     match parts.split_first() {
         None => text.is_empty(),
-        Some((LikePart::Literal(l), rest)) => text.strip_prefix(l.as_str()).is_some_and(|t| like_from(rest, t)),
+        Some((LikePart::Literal(l), rest)) => text
+            .strip_prefix(l.as_str())
+            .is_some_and(|t| like_from(rest, t)),
         Some((LikePart::One, rest)) => {
             let mut chars = text.chars();
             chars.next().is_some() && like_from(rest, chars.as_str())
@@ -646,7 +740,10 @@ fn like_from(parts: &[LikePart], text: &str) -> bool {
             if rest.is_empty() {
                 return true;
             }
-            text.char_indices().map(|(i, _)| i).chain([text.len()]).any(|i| like_from(rest, &text[i..]))
+            text.char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .any(|i| like_from(rest, &text[i..]))
         }
     }
 }

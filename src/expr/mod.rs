@@ -25,7 +25,10 @@ pub struct ExprError {
 
 impl ExprError {
     pub fn new(span: Range<usize>, message: impl Into<String>) -> Self {
-        ExprError { span, message: message.into() }
+        ExprError {
+            span,
+            message: message.into(),
+        }
     }
 }
 
@@ -44,11 +47,31 @@ pub enum ExprKind {
     Not(Box<Expr>),
     Negate(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    IsNull { expr: Box<Expr>, negated: bool },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
-    Like { expr: Box<Expr>, pattern: Box<Expr>, negated: bool },
-    Call { name: String, name_span: Range<usize>, args: Vec<Expr> },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+    },
+    Call {
+        name: String,
+        name_span: Range<usize>,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +138,12 @@ impl Expr {
         match &self.kind {
             ExprKind::Column(_) | ExprKind::ContractList(_) | ExprKind::Literal(_) => {}
             ExprKind::Not(e) | ExprKind::Negate(e) | ExprKind::IsNull { expr: e, .. } => e.visit(f),
-            ExprKind::Binary(_, a, b) | ExprKind::Like { expr: a, pattern: b, .. } => {
+            ExprKind::Binary(_, a, b)
+            | ExprKind::Like {
+                expr: a,
+                pattern: b,
+                ..
+            } => {
                 a.visit(f);
                 b.visit(f);
             }
@@ -123,7 +151,9 @@ impl Expr {
                 expr.visit(f);
                 list.iter().for_each(|e| e.visit(f));
             }
-            ExprKind::Between { expr, low, high, .. } => {
+            ExprKind::Between {
+                expr, low, high, ..
+            } => {
                 expr.visit(f);
                 low.visit(f);
                 high.visit(f);
@@ -159,8 +189,16 @@ impl fmt::Display for Expr {
             ExprKind::Negate(e) => write!(f, "-({e})"),
             ExprKind::Binary(op, a, b) => write!(f, "({a}) {} ({b})", op.symbol()),
             ExprKind::IsNull { expr, negated } => write!(f, "({expr}) IS {}NULL", not(*negated)),
-            ExprKind::InList { expr, list, negated } => {
-                if let [single @ Expr { kind: ExprKind::ContractList(_), .. }] = list.as_slice() {
+            ExprKind::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                if let [single @ Expr {
+                    kind: ExprKind::ContractList(_),
+                    ..
+                }] = list.as_slice()
+                {
                     return write!(f, "({expr}) {}IN {single}", not(*negated));
                 }
                 write!(f, "({expr}) {}IN (", not(*negated))?;
@@ -172,10 +210,19 @@ impl fmt::Display for Expr {
                 }
                 write!(f, ")")
             }
-            ExprKind::Between { expr, low, high, negated } => {
+            ExprKind::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
                 write!(f, "({expr}) {}BETWEEN ({low}) AND ({high})", not(*negated))
             }
-            ExprKind::Like { expr, pattern, negated } => {
+            ExprKind::Like {
+                expr,
+                pattern,
+                negated,
+            } => {
                 write!(f, "({expr}) {}LIKE ({pattern})", not(*negated))
             }
             ExprKind::Call { name, args, .. } => {

@@ -46,11 +46,16 @@ fn lex(source: &str) -> Result<Vec<Spanned>, ExprError> {
                 i += 1;
             }
             if i == bytes.len() {
-                return Err(ExprError::new(start..i, "unterminated quoted name: expected a closing `\"`"));
+                return Err(ExprError::new(
+                    start..i,
+                    "unterminated quoted name: expected a closing `\"`",
+                ));
             }
             i += 1;
             Token::Ident(source[start + 1..i - 1].to_string())
-        } else if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
             while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
                 i += 1;
             }
@@ -116,9 +121,15 @@ fn lex(source: &str) -> Result<Vec<Spanned>, ExprError> {
                 })
             }
         };
-        tokens.push(Spanned { token, span: start..i });
+        tokens.push(Spanned {
+            token,
+            span: start..i,
+        });
     }
-    tokens.push(Spanned { token: Token::Eof, span: source.len()..source.len() });
+    tokens.push(Spanned {
+        token: Token::Eof,
+        span: source.len()..source.len(),
+    });
     Ok(tokens)
 }
 
@@ -144,7 +155,11 @@ struct Parser<'s> {
 /// Parses one expression; the whole text must be consumed.
 pub fn parse(source: &str) -> Result<Expr, ExprError> {
     let tokens = lex(source)?;
-    let mut parser = Parser { tokens, pos: 0, source };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        source,
+    };
     if matches!(parser.peek(), Token::Eof) {
         return Err(ExprError::new(0..source.len(), "the expression is empty"));
     }
@@ -236,7 +251,11 @@ impl Parser<'_> {
                 if BP_ADD <= min_bp {
                     break;
                 }
-                let op = if *s == "+" { BinaryOp::Add } else { BinaryOp::Sub };
+                let op = if *s == "+" {
+                    BinaryOp::Add
+                } else {
+                    BinaryOp::Sub
+                };
                 self.advance();
                 let rhs = self.expr(BP_ADD)?;
                 lhs = binary(op, lhs, rhs);
@@ -244,7 +263,11 @@ impl Parser<'_> {
                 if BP_MUL <= min_bp {
                     break;
                 }
-                let op = if *s == "*" { BinaryOp::Mul } else { BinaryOp::Div };
+                let op = if *s == "*" {
+                    BinaryOp::Mul
+                } else {
+                    BinaryOp::Div
+                };
                 self.advance();
                 let rhs = self.expr(BP_MUL)?;
                 lhs = binary(op, lhs, rhs);
@@ -256,8 +279,10 @@ impl Parser<'_> {
     }
 
     fn at_comparison(&self) -> bool {
-        matches!(self.peek(), Token::Symbol("=" | "<>" | "!=" | "<" | "<=" | ">" | ">="))
-            || self.is_keyword("IS")
+        matches!(
+            self.peek(),
+            Token::Symbol("=" | "<>" | "!=" | "<" | "<=" | ">" | ">=")
+        ) || self.is_keyword("IS")
             || self.is_keyword("IN")
             || self.is_keyword("BETWEEN")
             || self.is_keyword("LIKE")
@@ -287,10 +312,15 @@ impl Parser<'_> {
             if negated {
                 self.advance();
             }
-            let end = self.expect_keyword("NULL").map_err(|_| self.unexpected("NULL or NOT NULL after IS"))?;
+            let end = self
+                .expect_keyword("NULL")
+                .map_err(|_| self.unexpected("NULL or NOT NULL after IS"))?;
             return Ok(Expr {
                 span: start..end.end,
-                kind: ExprKind::IsNull { expr: Box::new(lhs), negated },
+                kind: ExprKind::IsNull {
+                    expr: Box::new(lhs),
+                    negated,
+                },
             });
         }
         let negated = self.is_keyword("NOT");
@@ -303,10 +333,17 @@ impl Parser<'_> {
                 let list = self.contract_list()?;
                 return Ok(Expr {
                     span: start..list.span.end,
-                    kind: ExprKind::InList { expr: Box::new(lhs), list: vec![list], negated },
+                    kind: ExprKind::InList {
+                        expr: Box::new(lhs),
+                        list: vec![list],
+                        negated,
+                    },
                 });
             }
-            self.expect_symbol("(", "`(` and a list of values, or contract.<list>, after IN")?;
+            self.expect_symbol(
+                "(",
+                "`(` and a list of values, or contract.<list>, after IN",
+            )?;
             let mut list = Vec::new();
             loop {
                 list.push(self.expr(0)?);
@@ -317,14 +354,19 @@ impl Parser<'_> {
                 let end = self.expect_symbol(")", "`,` or `)` in the IN list")?;
                 return Ok(Expr {
                     span: start..end.end,
-                    kind: ExprKind::InList { expr: Box::new(lhs), list, negated },
+                    kind: ExprKind::InList {
+                        expr: Box::new(lhs),
+                        list,
+                        negated,
+                    },
                 });
             }
         }
         if self.is_keyword("BETWEEN") {
             self.advance();
             let low = self.expr(BP_COMPARE)?;
-            self.expect_keyword("AND").map_err(|_| self.unexpected("AND between the two bounds of BETWEEN"))?;
+            self.expect_keyword("AND")
+                .map_err(|_| self.unexpected("AND between the two bounds of BETWEEN"))?;
             let high = self.expr(BP_COMPARE)?;
             return Ok(Expr {
                 span: start..high.span.end,
@@ -340,7 +382,11 @@ impl Parser<'_> {
         let pattern = self.expr(BP_COMPARE)?;
         Ok(Expr {
             span: start..pattern.span.end,
-            kind: ExprKind::Like { expr: Box::new(lhs), pattern: Box::new(pattern), negated },
+            kind: ExprKind::Like {
+                expr: Box::new(lhs),
+                pattern: Box::new(pattern),
+                negated,
+            },
         })
     }
 
@@ -350,7 +396,10 @@ impl Parser<'_> {
         match self.peek().clone() {
             Token::Ident(name) => {
                 let end = self.advance().span.end;
-                Ok(Expr { span: start..end, kind: ExprKind::ContractList(name) })
+                Ok(Expr {
+                    span: start..end,
+                    kind: ExprKind::ContractList(name),
+                })
             }
             _ => Err(self.unexpected("a list name after `contract.`, such as contract.services")),
         }
@@ -379,21 +428,34 @@ impl Parser<'_> {
                 self.advance();
                 let inner = self.expr(0)?;
                 let end = self.expect_symbol(")", "`)` to close the parenthesis")?;
-                Ok(Expr { span: span.start..end.end, kind: inner.kind })
+                Ok(Expr {
+                    span: span.start..end.end,
+                    kind: inner.kind,
+                })
             }
             Token::Number(text) => {
                 self.advance();
                 let literal = if text.contains('.') {
                     Decimal::from_str(&text).map(Literal::Decimal)
                 } else {
-                    text.parse::<i64>().map(Literal::Integer).or_else(|_| Decimal::from_str(&text).map(Literal::Decimal))
+                    text.parse::<i64>()
+                        .map(Literal::Integer)
+                        .or_else(|_| Decimal::from_str(&text).map(Literal::Decimal))
                 };
-                let literal = literal.map_err(|_| ExprError::new(span.clone(), format!("`{text}` is not a number")))?;
-                Ok(Expr { span, kind: ExprKind::Literal(literal) })
+                let literal = literal.map_err(|_| {
+                    ExprError::new(span.clone(), format!("`{text}` is not a number"))
+                })?;
+                Ok(Expr {
+                    span,
+                    kind: ExprKind::Literal(literal),
+                })
             }
             Token::Str(text) => {
                 self.advance();
-                Ok(Expr { span, kind: ExprKind::Literal(Literal::Text(text)) })
+                Ok(Expr {
+                    span,
+                    kind: ExprKind::Literal(Literal::Text(text)),
+                })
             }
             Token::Ident(word) => self.word(word, span),
             Token::Eof => Err(self.unexpected("a value, a column name or `(`")),
@@ -406,21 +468,37 @@ impl Parser<'_> {
         match upper.as_str() {
             "NULL" => {
                 self.advance();
-                return Ok(Expr { span, kind: ExprKind::Literal(Literal::Null) });
+                return Ok(Expr {
+                    span,
+                    kind: ExprKind::Literal(Literal::Null),
+                });
             }
             "TRUE" | "FALSE" => {
                 self.advance();
-                return Ok(Expr { span, kind: ExprKind::Literal(Literal::Bool(upper == "TRUE")) });
+                return Ok(Expr {
+                    span,
+                    kind: ExprKind::Literal(Literal::Bool(upper == "TRUE")),
+                });
             }
             "DATE" if matches!(self.peek_at(1), Token::Str(_)) => {
                 self.advance();
-                let Spanned { token: Token::Str(text), span: text_span } = self.advance() else {
+                let Spanned {
+                    token: Token::Str(text),
+                    span: text_span,
+                } = self.advance()
+                else {
                     unreachable!("checked above")
                 };
                 let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-                    ExprError::new(text_span.clone(), format!("expected a date as 'YYYY-MM-DD', found '{text}'"))
+                    ExprError::new(
+                        text_span.clone(),
+                        format!("expected a date as 'YYYY-MM-DD', found '{text}'"),
+                    )
                 })?;
-                return Ok(Expr { span: span.start..text_span.end, kind: ExprKind::Literal(Literal::Date(date)) });
+                return Ok(Expr {
+                    span: span.start..text_span.end,
+                    kind: ExprKind::Literal(Literal::Date(date)),
+                });
             }
             _ => {}
         }
@@ -450,10 +528,17 @@ impl Parser<'_> {
             let end = self.expect_symbol(")", "`,` or `)` after a function argument")?;
             return Ok(Expr {
                 span: span.start..end.end,
-                kind: ExprKind::Call { name: word.to_ascii_lowercase(), name_span: span, args },
+                kind: ExprKind::Call {
+                    name: word.to_ascii_lowercase(),
+                    name_span: span,
+                    args,
+                },
             });
         }
-        Ok(Expr { span, kind: ExprKind::Column(word) })
+        Ok(Expr {
+            span,
+            kind: ExprKind::Column(word),
+        })
     }
 }
 

@@ -21,7 +21,13 @@ fn schema() -> Schema {
         value: None,
         rename: BTreeMap::new(),
         date_format: None,
-        columns: columns.iter().map(|(n, t)| Column { name: n.to_string(), ty: *t }).collect(),
+        columns: columns
+            .iter()
+            .map(|(n, t)| Column {
+                name: n.to_string(),
+                ty: *t,
+            })
+            .collect(),
     }
 }
 
@@ -35,14 +41,25 @@ fn eval(text: &str, cells: &[(&str, Value<'static>)]) -> Value<'static> {
     let lists = lists();
     let mut slots = SlotMap::default();
     let expr = parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
-    let compiled = compile(&expr, &mut CompileEnv { schema: &schema, lists: &lists, slots: &mut slots }, None)
-        .unwrap_or_else(|e| panic!("{text}: {e:?}"));
+    let compiled = compile(
+        &expr,
+        &mut CompileEnv {
+            schema: &schema,
+            lists: &lists,
+            slots: &mut slots,
+        },
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{text}: {e:?}"));
     let row: Vec<Value<'static>> = slots
         .columns()
         .iter()
         .map(|&c| {
             let name = &schema.columns[c].name;
-            cells.iter().find(|(n, _)| n == name).map_or(Value::Null, |(_, v)| v.clone())
+            cells
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(Value::Null, |(_, v)| v.clone())
         })
         .collect();
     compiled.eval(&row).into_owned()
@@ -54,8 +71,16 @@ fn error(text: &str) -> ExprError {
     let mut slots = SlotMap::default();
     match parse(text) {
         Err(e) => e,
-        Ok(expr) => compile(&expr, &mut CompileEnv { schema: &schema, lists: &lists, slots: &mut slots }, Some(Want::Condition))
-            .expect_err(text),
+        Ok(expr) => compile(
+            &expr,
+            &mut CompileEnv {
+                schema: &schema,
+                lists: &lists,
+                slots: &mut slots,
+            },
+            Some(Want::Condition),
+        )
+        .expect_err(text),
     }
 }
 
@@ -73,12 +98,23 @@ fn precedence_follows_sql() {
     let f = Value::Bool(false);
     assert_eq!(eval("1 + 2 * 3 = 7", &[]), t);
     assert_eq!(eval("(1 + 2) * 3 = 9", &[]), t);
-    assert_eq!(eval("TRUE OR TRUE AND FALSE", &[]), t, "AND binds tighter than OR");
-    assert_eq!(eval("NOT 1 = 2 AND 2 = 2", &[]), t, "NOT binds tighter than AND");
+    assert_eq!(
+        eval("TRUE OR TRUE AND FALSE", &[]),
+        t,
+        "AND binds tighter than OR"
+    );
+    assert_eq!(
+        eval("NOT 1 = 2 AND 2 = 2", &[]),
+        t,
+        "NOT binds tighter than AND"
+    );
     assert_eq!(eval("NOT (1 = 1 OR 2 = 2)", &[]), f);
     assert_eq!(eval("10 - 2 - 3", &[]), Value::Int(5), "left associative");
     assert_eq!(eval("-2 * 3", &[]), Value::Int(-6));
-    assert_eq!(eval("7 / 2", &[]), Value::Dec(rust_decimal::Decimal::new(35, 1)));
+    assert_eq!(
+        eval("7 / 2", &[]),
+        Value::Dec(rust_decimal::Decimal::new(35, 1))
+    );
     assert_eq!(eval("1 / 0", &[]), Value::Null, "division by zero is NULL");
 }
 
@@ -93,8 +129,18 @@ fn null_uses_three_valued_logic() {
     assert_eq!(eval("NOT pod = 'AE'", &[]), Value::Null);
     assert_eq!(eval("pod IS NULL", &[]), t);
     assert_eq!(eval("pod IS NOT NULL", &[("pod", text("AE"))]), t);
-    assert_eq!(eval("NOT valid_nhs_number(nhs_number)", &[]), Value::Null, "a blank is not matched");
-    assert_eq!(eval("nhs_number IS NULL OR NOT valid_nhs_number(nhs_number)", &[]), t);
+    assert_eq!(
+        eval("NOT valid_nhs_number(nhs_number)", &[]),
+        Value::Null,
+        "a blank is not matched"
+    );
+    assert_eq!(
+        eval(
+            "nhs_number IS NULL OR NOT valid_nhs_number(nhs_number)",
+            &[]
+        ),
+        t
+    );
     assert_eq!(eval("coalesce(pod, 'none')", &[]), text("none"));
     assert_eq!(eval("upper(pod)", &[]), Value::Null);
 }
@@ -107,47 +153,133 @@ fn in_between_like_and_lists() {
     assert_eq!(eval("pod IN ('AE', 'NEL')", &ae), t);
     assert_eq!(eval("pod NOT IN ('AE', 'NEL')", &ae), f);
     assert_eq!(eval("pod NOT IN ('AE')", &[]), Value::Null);
-    assert_eq!(eval("minutes IN (1, NULL)", &[("minutes", Value::Int(2))]), Value::Null, "no match with a NULL in the list is NULL");
-    assert_eq!(eval("minutes IN (1, 2.0)", &[("minutes", Value::Int(2))]), t);
-    assert_eq!(eval("minutes BETWEEN 240 AND 720", &[("minutes", Value::Int(240))]), t);
-    assert_eq!(eval("minutes NOT BETWEEN 240 AND 720", &[("minutes", Value::Int(721))]), t);
+    assert_eq!(
+        eval("minutes IN (1, NULL)", &[("minutes", Value::Int(2))]),
+        Value::Null,
+        "no match with a NULL in the list is NULL"
+    );
+    assert_eq!(
+        eval("minutes IN (1, 2.0)", &[("minutes", Value::Int(2))]),
+        t
+    );
+    assert_eq!(
+        eval(
+            "minutes BETWEEN 240 AND 720",
+            &[("minutes", Value::Int(240))]
+        ),
+        t
+    );
+    assert_eq!(
+        eval(
+            "minutes NOT BETWEEN 240 AND 720",
+            &[("minutes", Value::Int(721))]
+        ),
+        t
+    );
     assert_eq!(eval("pod LIKE 'A_'", &ae), t);
     assert_eq!(eval("pod LIKE 'a%'", &ae), f, "LIKE is case-sensitive");
     assert_eq!(eval("'FD01A' LIKE 'FD%A'", &[]), t);
     assert_eq!(eval("'FD01A' LIKE '%0_A'", &[]), t);
     assert_eq!(eval("'FD01A' NOT LIKE 'FD%B'", &[]), t);
-    assert_eq!(eval("commissioner_code NOT IN contract.commissioners", &[("commissioner_code", text("99A"))]), t);
-    assert_eq!(eval("commissioner_code IN contract.commissioners", &[("commissioner_code", text("15N"))]), t);
+    assert_eq!(
+        eval(
+            "commissioner_code NOT IN contract.commissioners",
+            &[("commissioner_code", text("99A"))]
+        ),
+        t
+    );
+    assert_eq!(
+        eval(
+            "commissioner_code IN contract.commissioners",
+            &[("commissioner_code", text("15N"))]
+        ),
+        t
+    );
 }
 
 #[test]
 fn dates_and_functions() {
-    let row = [("start_date", date("2026-04-01")), ("end_date", date("2026-04-11"))];
-    assert_eq!(eval("days_between(start_date, end_date)", &row), Value::Int(10));
-    assert_eq!(eval("start_date >= DATE '2026-04-01'", &row), Value::Bool(true));
-    assert_eq!(eval("start_date < '2026-04-01'", &row), Value::Bool(false), "a text literal reads as a date");
+    let row = [
+        ("start_date", date("2026-04-01")),
+        ("end_date", date("2026-04-11")),
+    ];
+    assert_eq!(
+        eval("days_between(start_date, end_date)", &row),
+        Value::Int(10)
+    );
+    assert_eq!(
+        eval("start_date >= DATE '2026-04-01'", &row),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        eval("start_date < '2026-04-01'", &row),
+        Value::Bool(false),
+        "a text literal reads as a date"
+    );
     assert_eq!(eval("month(end_date)", &row), Value::Int(4));
     assert_eq!(eval("length(trim('  ab '))", &[]), Value::Int(2));
     assert_eq!(eval("lower('AB') = 'ab'", &[]), Value::Bool(true));
-    assert_eq!(eval("price * 2", &[("price", Value::Dec(rust_decimal::Decimal::new(1050, 2)))]), Value::Dec(rust_decimal::Decimal::new(2100, 2)));
+    assert_eq!(
+        eval(
+            "price * 2",
+            &[("price", Value::Dec(rust_decimal::Decimal::new(1050, 2)))]
+        ),
+        Value::Dec(rust_decimal::Decimal::new(2100, 2))
+    );
 }
 
 #[test]
 fn errors_point_at_the_fault_and_say_what_was_expected() {
     let cases: &[(&str, std::ops::Range<usize>, &str)] = &[
-        ("pdo = 'AE'", 0..3, "unknown column `pdo` in dataset `activity`: did you mean `pod`?"),
+        (
+            "pdo = 'AE'",
+            0..3,
+            "unknown column `pdo` in dataset `activity`: did you mean `pod`?",
+        ),
         ("pod = 1", 6..7, "cannot compare text with a whole number"),
-        ("pod = 'AE' AND", 14..14, "expected a value, a column name or `(`, found the end of the expression"),
-        ("minutes + 'x' > 1", 10..13, "`+` needs numbers, but this is text"),
-        ("pod", 0..3, "expected a condition such as `pod = 'AE'`, but this is text"),
+        (
+            "pod = 'AE' AND",
+            14..14,
+            "expected a value, a column name or `(`, found the end of the expression",
+        ),
+        (
+            "minutes + 'x' > 1",
+            10..13,
+            "`+` needs numbers, but this is text",
+        ),
+        (
+            "pod",
+            0..3,
+            "expected a condition such as `pod = 'AE'`, but this is text",
+        ),
         ("pod = NULL", 6..10, "write `IS NULL`"),
-        ("pod IN contract.services", 7..24, "unknown contract list `contract.services`"),
+        (
+            "pod IN contract.services",
+            7..24,
+            "unknown contract list `contract.services`",
+        ),
         ("foo(pod)", 0..3, "unknown function `foo`"),
         ("pod = 'AE", 6..9, "unterminated string"),
-        ("start_date > DATE '2026-02-30'", 18..30, "expected a date as 'YYYY-MM-DD'"),
-        ("pod = 'AE' pod", 11..14, "unexpected `pod` after a complete expression"),
-        ("minutes BETWEEN 1", 17..17, "expected AND between the two bounds of BETWEEN"),
-        ("valid_nhs_number(minutes)", 17..24, "valid_nhs_number expects text, but this is a whole number"),
+        (
+            "start_date > DATE '2026-02-30'",
+            18..30,
+            "expected a date as 'YYYY-MM-DD'",
+        ),
+        (
+            "pod = 'AE' pod",
+            11..14,
+            "unexpected `pod` after a complete expression",
+        ),
+        (
+            "minutes BETWEEN 1",
+            17..17,
+            "expected AND between the two bounds of BETWEEN",
+        ),
+        (
+            "valid_nhs_number(minutes)",
+            17..24,
+            "valid_nhs_number expects text, but this is a whole number",
+        ),
         ("start_date - end_date > 3", 0..10, "days_between"),
         ("pod LIKE pod", 9..12, "expected a pattern in quotes"),
     ];
@@ -160,7 +292,10 @@ fn errors_point_at_the_fault_and_say_what_was_expected() {
 
 #[test]
 fn keywords_are_case_insensitive() {
-    assert_eq!(eval("pod in ('AE') and not pod is null", &[("pod", text("AE"))]), Value::Bool(true));
+    assert_eq!(
+        eval("pod in ('AE') and not pod is null", &[("pod", text("AE"))]),
+        Value::Bool(true)
+    );
 }
 
 fn arb_expr() -> impl Strategy<Value = String> {
@@ -175,12 +310,17 @@ fn arb_expr() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
-            (inner.clone(), inner.clone(), prop::sample::select(vec!["AND", "OR", "=", "<>", "<", ">=", "+", "-", "*", "/"]))
+            (
+                inner.clone(),
+                inner.clone(),
+                prop::sample::select(vec!["AND", "OR", "=", "<>", "<", ">=", "+", "-", "*", "/"])
+            )
                 .prop_map(|(a, b, op)| format!("({a}) {op} ({b})")),
             inner.clone().prop_map(|a| format!("NOT ({a})")),
             inner.clone().prop_map(|a| format!("({a}) IS NOT NULL")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) IN ({b}, 'x')")),
-            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(a, b, c)| format!("({a}) NOT BETWEEN ({b}) AND ({c})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("({a}) NOT BETWEEN ({b}) AND ({c})")),
             inner.clone().prop_map(|a| format!("coalesce({a}, 1)")),
             inner.prop_map(|a| format!("({a}) LIKE ('A%')")),
         ]
@@ -192,7 +332,12 @@ fn strip_spans(e: &mut Expr) {
     match &mut e.kind {
         ExprKind::Column(_) | ExprKind::ContractList(_) | ExprKind::Literal(_) => {}
         ExprKind::Not(a) | ExprKind::Negate(a) | ExprKind::IsNull { expr: a, .. } => strip_spans(a),
-        ExprKind::Binary(_, a, b) | ExprKind::Like { expr: a, pattern: b, .. } => {
+        ExprKind::Binary(_, a, b)
+        | ExprKind::Like {
+            expr: a,
+            pattern: b,
+            ..
+        } => {
             strip_spans(a);
             strip_spans(b);
         }
@@ -200,12 +345,16 @@ fn strip_spans(e: &mut Expr) {
             strip_spans(expr);
             list.iter_mut().for_each(strip_spans);
         }
-        ExprKind::Between { expr, low, high, .. } => {
+        ExprKind::Between {
+            expr, low, high, ..
+        } => {
             strip_spans(expr);
             strip_spans(low);
             strip_spans(high);
         }
-        ExprKind::Call { args, name_span, .. } => {
+        ExprKind::Call {
+            args, name_span, ..
+        } => {
             *name_span = 0..0;
             args.iter_mut().for_each(strip_spans);
         }

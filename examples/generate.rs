@@ -1,0 +1,358 @@
+//! Writes the example workspace's monthly data, or one large activity month for benchmarks.
+//!
+//!     cargo run --release --example generate                  # the example workspace, in place
+//!     cargo run --release --example generate -- --workspace DIR
+//!     cargo run --release --example generate -- --activity-rows 10000000 --out big.csv
+//!
+//! Deterministic: the same arguments always write byte-identical files. The month-by-month
+//! figures below tell a story a contracts team would recognise: A&E performance slipping into a
+//! run of red months over winter and recovering, a critical incident in January 2026, waiting
+//! lists growing, late data submissions, and an IT supplier missing service levels.
+
+use levers::calendar::{Calendar, Month};
+use levers::sample::{write_activity, ActivityMonth, Rng};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+const FIRST: &str = "2025-04";
+const LAST: &str = "2026-10";
+
+// One entry per month from April 2025 to October 2026.
+const AE_WITHIN_4H_PER_MILLE: [u64; 19] = [
+    962, 958, 954, 957, 951, 944, 931, 918, 906, 921, 947, 956, 952, 943, 936, 931, 945, 953, 958,
+];
+const AE_OVER_12H_PER_100K: [u64; 19] = [
+    0, 0, 30, 0, 0, 60, 120, 180, 150, 90, 30, 0, 0, 30, 0, 60, 0, 0, 30,
+];
+const FOLLOW_UP_RATIO: [u64; 19] = [
+    195, 198, 205, 210, 215, 220, 218, 212, 205, 200, 198, 196, 199, 203, 208, 214, 219, 223, 226,
+];
+const RTT_UNDER_18_PER_MILLE: [u64; 19] = [
+    935, 930, 926, 921, 914, 908, 902, 895, 891, 896, 904, 912, 919, 923, 926, 922, 917, 911, 906,
+];
+const RTT_52_WEEKS: [u64; 19] = [0, 0, 1, 0, 0, 2, 1, 3, 2, 1, 0, 0, 0, 1, 0, 0, 0, 2, 1];
+const HANDOVERS_30_60: [u64; 19] = [
+    40, 38, 45, 52, 60, 69, 90, 95, 88, 70, 60, 55, 50, 48, 44, 52, 58, 66, 69,
+];
+const HANDOVERS_OVER_60: [u64; 19] = [0, 1, 0, 1, 2, 2, 5, 6, 4, 2, 1, 0, 0, 1, 0, 1, 2, 2, 2];
+const MSA_PATIENT_DAYS: [u64; 19] = [0, 0, 3, 0, 0, 5, 8, 12, 7, 3, 0, 0, 0, 2, 0, 0, 4, 6, 9];
+const FFT_POSITIVE_TENTHS: [u64; 19] = [
+    931, 924, 918, 926, 912, 904, 896, 889, 894, 908, 916, 922, 928, 930, 925, 919, 914, 907, 912,
+];
+const SEPSIS_ON_TIME_OF_120: [u64; 19] = [
+    104, 106, 103, 108, 110, 107, 101, 99, 102, 105, 109, 111, 112, 110, 108, 106, 109, 111, 113,
+];
+const IT_P1_ON_TIME_PER_MILLE: [u64; 19] = [
+    1000, 1000, 900, 1000, 1000, 950, 800, 1000, 1000, 900, 1000, 1000, 1000, 1000, 850, 1000,
+    1000, 900, 1000,
+];
+const IT_P2_ON_TIME_PER_MILLE: [u64; 19] = [
+    950, 940, 920, 910, 890, 860, 830, 870, 910, 930, 940, 950, 945, 920, 880, 860, 840, 870, 900,
+];
+const IT_AVAILABILITY_HUNDREDTHS: [u64; 19] = [
+    9982, 9975, 9961, 9920, 9944, 9971, 9990, 9935, 9912, 9960, 9978, 9981, 9969, 9948, 9941, 9975,
+    9986, 9930, 9921,
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    if let Some(rows) = value("--activity-rows") {
+        let rows: usize = rows.parse().expect("--activity-rows takes a number");
+        let out = PathBuf::from(value("--out").unwrap_or_else(|| "activity.csv".into()));
+        let month: Month = value("--month")
+            .unwrap_or_else(|| "2026-04".into())
+            .parse()
+            .expect("--month takes YYYY-MM");
+        let seed: u64 = value("--seed").map_or(42, |s| s.parse().expect("--seed takes a number"));
+        let file = std::fs::File::create(&out).expect("cannot create the output file");
+        let mut writer = std::io::BufWriter::with_capacity(1 << 22, file);
+        let spec = ActivityMonth {
+            month,
+            rows,
+            seed,
+            ae_within_4h: 750_000,
+            ae_over_12h: 20_000,
+            follow_up_ratio: 175,
+        };
+        write_activity(&mut writer, &spec).expect("cannot write activity");
+        writer.flush().expect("cannot write activity");
+        eprintln!("wrote {rows} rows to {}", out.display());
+        return;
+    }
+    let root = PathBuf::from(value("--workspace").unwrap_or_else(|| ".".into()));
+    generate_workspace(&root);
+}
+
+fn months() -> Vec<Month> {
+    FIRST
+        .parse::<Month>()
+        .unwrap()
+        .through(LAST.parse().unwrap())
+        .collect()
+}
+
+fn write(root: &Path, relative: &str, text: &str) {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).expect("cannot create folders");
+    std::fs::write(&path, text).expect("cannot write a file");
+}
+
+fn generate_workspace(root: &Path) {
+    let calendar = Calendar::england_and_wales(&[]);
+    let acute = "contracts/northshore-acute";
+    let it = "contracts/northgate-it-sla";
+    let mut acute_receipts = String::from("month,dataset,received\n");
+    let mut it_receipts = String::from("month,dataset,received\n");
+    for (i, month) in months().into_iter().enumerate() {
+        let seed = 2025_0000 + i as u64 * 17;
+        // Acute: patient-level activity.
+        let spec = ActivityMonth {
+            month,
+            rows: 3_000,
+            seed,
+            ae_within_4h: AE_WITHIN_4H_PER_MILLE[i] * 1_000,
+            ae_over_12h: AE_OVER_12H_PER_100K[i] * 10,
+            follow_up_ratio: FOLLOW_UP_RATIO[i],
+        };
+        let mut bytes = Vec::new();
+        write_activity(&mut bytes, &spec).unwrap();
+        write(
+            root,
+            &format!("{acute}/data/activity/{month}.csv"),
+            &String::from_utf8(bytes).unwrap(),
+        );
+        write(
+            root,
+            &format!("{acute}/data/rtt/{month}.csv"),
+            &rtt(month, i, seed),
+        );
+        write(
+            root,
+            &format!("{acute}/data/handovers/{month}.csv"),
+            &handovers(month, i, seed),
+        );
+        write(
+            root,
+            &format!("{acute}/data/msa/{month}.csv"),
+            &msa(month, i),
+        );
+        write(
+            root,
+            &format!("{acute}/data/returns/{month}.csv"),
+            &format!(
+                "kpi,numerator,denominator,value,note\nfft-positive,,,{}.{},\ncquin-sepsis,{},120,,audit of 120 patients\n",
+                FFT_POSITIVE_TENTHS[i] / 10,
+                FFT_POSITIVE_TENTHS[i] % 10,
+                SEPSIS_ON_TIME_OF_120[i]
+            ),
+        );
+        // Receipts: activity is late for August 2026, RTT for May 2026.
+        let wd = |n| {
+            calendar
+                .working_day_after(month, n)
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let activity_day = if month.to_string() == "2026-08" {
+            17
+        } else {
+            12
+        };
+        let rtt_day = if month.to_string() == "2026-05" {
+            13
+        } else {
+            8
+        };
+        let _ = writeln!(acute_receipts, "{month},activity,{}", wd(activity_day));
+        let _ = writeln!(acute_receipts, "{month},rtt,{}", wd(rtt_day));
+        let _ = writeln!(acute_receipts, "{month},returns,{}", wd(14));
+
+        // IT service: incidents and returns.
+        write(
+            root,
+            &format!("{it}/data/incidents/{month}.csv"),
+            &incidents(month, i, seed),
+        );
+        write(
+            root,
+            &format!("{it}/data/returns/{month}.csv"),
+            &format!(
+                "kpi,numerator,denominator,value,note\navailability,,,{}.{:02},\nuser-satisfaction,{},300,,quarterly survey rolled monthly\n",
+                IT_AVAILABILITY_HUNDREDTHS[i] / 100,
+                IT_AVAILABILITY_HUNDREDTHS[i] % 100,
+                248 + (i as u64 * 7) % 25
+            ),
+        );
+        let incidents_day = if month.to_string() == "2026-07" { 7 } else { 3 };
+        let _ = writeln!(it_receipts, "{month},incidents,{}", wd(incidents_day));
+    }
+    write(root, &format!("{acute}/submissions.csv"), &acute_receipts);
+    write(root, &format!("{it}/submissions.csv"), &it_receipts);
+    eprintln!(
+        "wrote the example workspace's data for {FIRST} to {LAST} under {}",
+        root.display()
+    );
+}
+
+fn rtt(month: Month, i: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed + 1);
+    let mut out = String::from("pathway_id,treatment_function,weeks_waiting\n");
+    let rows = 800;
+    let long = RTT_52_WEEKS[i];
+    for k in 1..=rows {
+        let tfc = levers::sample::SERVICES[rng.below(20) as usize];
+        let weeks = if (k as u64) <= long {
+            rng.between(52, 60)
+        } else if rng.chance(RTT_UNDER_18_PER_MILLE[i] * 1_000) {
+            rng.below(18)
+        } else {
+            rng.between(18, 51)
+        };
+        let _ = writeln!(
+            out,
+            "P{}{:02}-{k:05},{tfc},{weeks}",
+            month.year() % 100,
+            month.month()
+        );
+    }
+    out
+}
+
+fn handovers(month: Month, i: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed + 2);
+    let mut out = String::from("handover_id,arrival_date,handover_minutes\n");
+    let days = month
+        .last_day()
+        .format("%d")
+        .to_string()
+        .parse::<u64>()
+        .unwrap();
+    for k in 1..=400u64 {
+        let minutes = if k <= HANDOVERS_30_60[i] {
+            rng.between(31, 60)
+        } else if k <= HANDOVERS_30_60[i] + HANDOVERS_OVER_60[i] {
+            rng.between(61, 180)
+        } else {
+            rng.between(5, 30)
+        };
+        let day = rng.between(1, days);
+        let _ = writeln!(
+            out,
+            "H{}{:02}-{k:04},{}-{:02}-{day:02},{minutes}",
+            month.year() % 100,
+            month.month(),
+            month.year(),
+            month.month()
+        );
+    }
+    out
+}
+
+fn msa(month: Month, i: usize) -> String {
+    let mut out = String::from("breach_id,ward,patient_days\n");
+    let mut left = MSA_PATIENT_DAYS[i];
+    let wards = ["Ward 7", "Ward 12", "Acute Medical Unit"];
+    let mut k = 0;
+    while left > 0 {
+        let days = left.min(3);
+        k += 1;
+        let _ = writeln!(
+            out,
+            "M{}{:02}-{k:02},{},{days}",
+            month.year() % 100,
+            month.month(),
+            wards[k % 3]
+        );
+        left -= days;
+    }
+    out
+}
+
+fn incidents(month: Month, i: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed + 3);
+    let mut out =
+        String::from("ticket_ref,priority,category,opened,resolution_minutes,reopened,charge\n");
+    let days = month
+        .last_day()
+        .format("%d")
+        .to_string()
+        .parse::<u64>()
+        .unwrap();
+    let categories = [
+        "service-desk",
+        "end-user-devices",
+        "network",
+        "hosting",
+        "applications",
+    ];
+    let mut charged: Vec<String> = Vec::new();
+    let mut k = 0;
+    // Exactly 20 P1s a month, so the P1 figure moves in 5% steps.
+    let mut p1_on_time = (IT_P1_ON_TIME_PER_MILLE[i] * 20 / 1000) as usize;
+    for n in 0..160 {
+        k += 1;
+        let reference = format!("INC{}{:02}{k:04}", month.year() % 100, month.month());
+        if !charged.is_empty() && rng.chance(15_000) {
+            let body = &charged[rng.below(charged.len() as u64) as usize];
+            let _ = writeln!(out, "{reference},{body}");
+            continue;
+        }
+        let (priority, within) = if n < 20 {
+            let on_time = p1_on_time > 0;
+            p1_on_time = p1_on_time.saturating_sub(1);
+            ("P1", on_time)
+        } else if n < 60 {
+            ("P2", rng.chance(IT_P2_ON_TIME_PER_MILLE[i] * 1_000))
+        } else if n < 120 {
+            ("P3", true)
+        } else {
+            ("P4", true)
+        };
+        let limit = match priority {
+            "P1" => 240,
+            "P2" => 480,
+            "P3" => 2_400,
+            _ => 7_200,
+        };
+        let minutes = if within {
+            rng.between(15, limit)
+        } else {
+            rng.between(limit + 1, limit * 3)
+        };
+        let roll = rng.below(1000);
+        let category = if roll < 25 {
+            "training"
+        } else if roll < 40 {
+            "printing"
+        } else {
+            categories[rng.below(5) as usize]
+        };
+        let reopened = rng.chance(45_000);
+        let charge = if category == "training" || category == "printing" || rng.chance(60_000) {
+            rng.between(15_000, 250_000)
+        } else {
+            0
+        };
+        let day = rng.between(1, days);
+        let body = format!(
+            "{priority},{category},{day:02}/{:02}/{},{minutes},{},{}.{:02}",
+            month.month(),
+            month.year(),
+            if reopened { "yes" } else { "no" },
+            charge / 100,
+            charge % 100
+        );
+        if charge > 0 {
+            charged.push(body.clone());
+        }
+        let _ = writeln!(out, "{reference},{body}");
+    }
+    out
+}
