@@ -113,7 +113,8 @@ impl Measure {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     Deduct,
     Withhold,
@@ -613,9 +614,11 @@ fn read_contract(
         title,
         reference,
         provider,
-        start: start?.value,
-        end: end?.value,
-        annual_value: annual_value?,
+        // A missing required field is already an error (so the contract is never used for
+        // figures); the placeholder lets the remaining checks run and report everything at once.
+        start: start.map_or(NaiveDate::MIN, |s| s.value),
+        end: end.map_or(NaiveDate::MAX, |e| e.value),
+        annual_value: annual_value.unwrap_or(Money::ZERO),
         monthly_value,
         commissioners,
         services,
@@ -764,13 +767,22 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
     let escalate = t.bool(doc, "escalate").unwrap_or(true);
     let screen_outliers = t.bool(doc, "screen_outliers").unwrap_or(true);
     t.string(doc, "description");
-    t.finish(doc);
 
-    let id = id?;
-    let forms = usize::from(numerator.is_some())
-        + usize::from(count.is_some())
-        + aggregates.len()
+    // Count the forms written, not the ones that parsed: an expression that failed to parse is
+    // already an error, and must not also read as "no measure".
+    let written = |t: &mut Fields<'_, '_>, key| t.get(key).is_some();
+    let written_percentiles = t.entries().filter(|(k, _)| k.value.len() >= 2 && k.value.starts_with('p') && k.value[1..].bytes().all(|b| b.is_ascii_digit())).count();
+    let forms = usize::from(written(&mut t, "numerator"))
+        + usize::from(written(&mut t, "count"))
+        + ["sum", "mean", "median"].iter().filter(|k| written(&mut t, k)).count()
+        + written_percentiles
         + usize::from(dataset == RETURNS);
+    let parsed = usize::from(numerator.is_some()) + usize::from(count.is_some()) + aggregates.len() + usize::from(dataset == RETURNS);
+    t.finish(doc);
+    let id = id?;
+    if forms == 1 && parsed == 0 {
+        return None;
+    }
     let measure = if forms != 1 {
         doc.error(
             id.span.clone(),
