@@ -195,10 +195,122 @@ fn generate_workspace(root: &Path) {
     }
     write(root, &format!("{acute}/submissions.csv"), &acute_receipts);
     write(root, &format!("{it}/submissions.csv"), &it_receipts);
+    for (contract, provider, commissioner) in [
+        (
+            "northshore-acute",
+            "Tom Reed (Northshore)",
+            "Priya Shah (ICB)",
+        ),
+        (
+            "northgate-it-sla",
+            "Claire Benson (Harbourline)",
+            "Daniel Price (ICB)",
+        ),
+    ] {
+        write(
+            root,
+            &format!("contracts/{contract}/challenge-log.csv"),
+            &challenge_log(root, contract, provider, commissioner),
+        );
+    }
     eprintln!(
         "wrote the example workspace's data for {FIRST} to {LAST} under {}",
         root.display()
     );
+}
+
+/// The provider's responses and the commissioner's decisions, as a contracts team would have
+/// recorded them by 23 November 2026: earlier months resolved (some through dispute), September
+/// partly answered, October not yet answered.
+fn challenge_log(root: &Path, id: &str, provider: &str, commissioner: &str) -> String {
+    let workspace = levers::workspace::Workspace::load(root);
+    let contract = workspace.contract(id).expect("the example contract loads");
+    let last: Month = "2026-09".parse().unwrap();
+    let history = levers::engine::history(root, contract, last).expect("the example data is valid");
+    let calendar = &workspace.calendar;
+    let timetable = &workspace.settings.timetable;
+    let mut rng = Rng::new(99);
+    let mut events: Vec<(chrono::NaiveDate, String, u8, String)> = Vec::new();
+    for month in &history {
+        let letter = timetable
+            .dates_for(month.month, calendar)
+            .provisional_letter;
+        let resolved = month.month.to_string().as_str() <= "2026-05";
+        for c in &month.challenges {
+            if month.month == last && rng.chance(300_000) {
+                continue; // no response yet: overdue
+            }
+            let mut day = calendar.add_working_days(letter, 1 + rng.below(8) as u32);
+            let mut push = |day: chrono::NaiveDate, seq: u8, event: &str, by: &str, note: &str| {
+                events.push((
+                    day,
+                    c.id.clone(),
+                    seq,
+                    format!("{},{},{event},{by},{note}", day, c.id),
+                ));
+            };
+            if !rng.chance(200_000) {
+                push(day, 0, "accepted", provider, "");
+                continue;
+            }
+            push(
+                day,
+                0,
+                "rejected",
+                provider,
+                "\"The Trust's records show this activity is valid\"",
+            );
+            day = calendar.add_working_days(day, 5);
+            let roll = rng.below(10);
+            if roll < 4 {
+                push(day, 1, "withdrawn", commissioner, "Trust evidence accepted");
+            } else if roll < 7 {
+                push(
+                    day,
+                    1,
+                    "rechallenged",
+                    commissioner,
+                    "\"Discharge summary shows a single attendance; extract attached\"",
+                );
+                push(
+                    calendar.add_working_days(day, 7),
+                    2,
+                    "accepted",
+                    provider,
+                    "",
+                );
+            } else {
+                push(
+                    day,
+                    1,
+                    "disputed",
+                    commissioner,
+                    "Referred under the dispute resolution procedure",
+                );
+                if resolved {
+                    let outcome = if rng.chance(600_000) {
+                        "upheld"
+                    } else {
+                        "overturned"
+                    };
+                    push(
+                        calendar.add_working_days(day, 20),
+                        2,
+                        outcome,
+                        "Dispute panel",
+                        "",
+                    );
+                }
+            }
+        }
+    }
+    events.sort();
+    let mut out = String::from("date,challenge,event,by,note\n");
+    for (_, _, _, line) in events {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 fn rtt(month: Month, i: usize, seed: u64) -> String {

@@ -298,3 +298,81 @@ fn write_key_part(buffer: &mut Vec<u8>, value: &Value<'_>) -> bool {
     }
     true
 }
+
+/// A challenge as a letter or report shows it: what was raised, and what has happened since.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChallengeView {
+    pub id: String,
+    pub contract: String,
+    pub month: Month,
+    pub rule: String,
+    pub rule_name: String,
+    pub record: String,
+    pub value: Money,
+    pub rows: u64,
+    pub detail: String,
+    pub state: crate::challenge_log::State,
+    /// The provider's response was due by this date (the month's provisional letter date plus
+    /// the response window), or by the re-challenge date plus the window.
+    pub respond_by: chrono::NaiveDate,
+    /// No provider response by the respond-by date.
+    pub overdue: bool,
+    /// Closed: accepted, withdrawn, upheld or overturned.
+    pub closed: bool,
+    /// Accepted, or upheld in dispute: the value comes off the payment.
+    pub agreed: bool,
+    /// The date of the event that agreed it.
+    pub agreed_on: Option<chrono::NaiveDate>,
+    /// Months since the month it was raised for.
+    pub age_months: i32,
+    pub last_event: Option<chrono::NaiveDate>,
+}
+
+/// Views of `raised` challenges as of `today`, using the log.
+pub fn views(
+    contract: &crate::contract::Contract,
+    raised: &[Raised],
+    log: &crate::challenge_log::Log,
+    as_of_month: Month,
+    today: chrono::NaiveDate,
+    respond_by: &dyn Fn(Month) -> chrono::NaiveDate,
+    add_working_days: &dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate,
+) -> Vec<ChallengeView> {
+    use crate::challenge_log::State;
+    raised
+        .iter()
+        .map(|r| {
+            let state = log.state(&r.id, today);
+            let history = log.history(&r.id);
+            let known: Vec<_> = history.iter().filter(|e| e.date <= today).collect();
+            let due = match known.iter().rev().find(|e| e.event == State::Rechallenged) {
+                Some(e) if state == State::Rechallenged => add_working_days(e.date),
+                _ => respond_by(r.month),
+            };
+            let agreed_on = known.iter().find(|e| e.event.is_agreed()).map(|e| e.date);
+            ChallengeView {
+                id: r.id.clone(),
+                contract: contract.id.clone(),
+                month: r.month,
+                rule: r.rule.clone(),
+                rule_name: contract
+                    .challenges
+                    .iter()
+                    .find(|c| c.id == r.rule)
+                    .map_or_else(|| r.rule.clone(), |c| c.name.clone()),
+                record: r.record.clone(),
+                value: r.value,
+                rows: r.rows,
+                detail: r.detail.clone(),
+                state,
+                respond_by: due,
+                overdue: state.awaits_provider() && today > due,
+                closed: state.is_final(),
+                agreed: state.is_agreed(),
+                agreed_on,
+                age_months: r.month.months_until(as_of_month),
+                last_event: known.last().map(|e| e.date),
+            }
+        })
+        .collect()
+}

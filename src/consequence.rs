@@ -46,8 +46,13 @@ pub struct LineItem {
 impl LineItem {
     /// Counts towards the month's deductions and withholdings (and so the caps).
     pub fn counts_towards_cap(&self) -> bool {
-        matches!(self.kind, ItemKind::Kpi | ItemKind::Escalation | ItemKind::Information)
-            && matches!(self.status, ConsequenceStatus::Charged | ConsequenceStatus::Withheld | ConsequenceStatus::Capped)
+        matches!(
+            self.kind,
+            ItemKind::Kpi | ItemKind::Escalation | ItemKind::Information
+        ) && matches!(
+            self.status,
+            ConsequenceStatus::Charged | ConsequenceStatus::Withheld | ConsequenceStatus::Capped
+        )
     }
 }
 
@@ -100,7 +105,9 @@ impl Position {
 /// The month's value: planned (annual / 12) or actual (the activity value column's sum).
 pub fn monthly_value(contract: &Contract, value_total: Option<Money>) -> Money {
     match contract.monthly_value {
-        MonthlyValue::Planned => Money::from_decimal(contract.annual_value.amount() / Decimal::from(12)),
+        MonthlyValue::Planned => {
+            Money::from_decimal(contract.annual_value.amount() / Decimal::from(12))
+        }
         MonthlyValue::Actual => value_total.unwrap_or(Money::ZERO),
     }
 }
@@ -113,15 +120,27 @@ fn cap_amount(cap: Cap, base: Money) -> Money {
 }
 
 /// The amount a consequence form gives before status (rounded once) and its basis in words.
-pub fn amount(contract: &Contract, result: &KpiResult, consequence: &Consequence, value: Money) -> (Money, String) {
+pub fn amount(
+    contract: &Contract,
+    result: &KpiResult,
+    consequence: &Consequence,
+    value: Money,
+) -> (Money, String) {
     match &consequence.form {
         ConsequenceForm::PerExcess { rate, floor } => {
             let excess = result.excess.unwrap_or_default();
             let mut charged = excess;
             let mut basis = String::new();
-            if let (Some(floor), Some(den), Some(target)) = (floor, result.denominator, contract.kpi(&result.kpi).and_then(|k| terms(contract, k, result.month).target)) {
+            if let (Some(floor), Some(den), Some(target)) = (
+                floor,
+                result.denominator,
+                contract
+                    .kpi(&result.kpi)
+                    .and_then(|k| terms(contract, k, result.month).target),
+            ) {
                 if matches!(target.op, Op::Ge | Op::Gt) {
-                    let limit = ((target.threshold * den).ceil() - (*floor * den).ceil()).max(Decimal::ZERO);
+                    let limit = ((target.threshold * den).ceil() - (*floor * den).ceil())
+                        .max(Decimal::ZERO);
                     if excess > limit {
                         charged = limit;
                         basis = format!(
@@ -143,10 +162,22 @@ pub fn amount(contract: &Contract, result: &KpiResult, consequence: &Consequence
         ConsequenceForm::Fixed(a) => (*a, format!("fixed {a}")),
         ConsequenceForm::PercentOfMonthlyValue(p) => {
             let amount = value.times(*p).round_to_penny();
-            (amount, format!("{} of the monthly value {}", crate::money::percent_1dp(*p), value))
+            (
+                amount,
+                format!(
+                    "{} of the monthly value {}",
+                    crate::money::percent_1dp(*p),
+                    value
+                ),
+            )
         }
-        ConsequenceForm::Incentive { earn, floor, ceiling } => {
-            let available = Money::from_decimal(contract.annual_value.amount() * *earn / Decimal::from(12));
+        ConsequenceForm::Incentive {
+            earn,
+            floor,
+            ceiling,
+        } => {
+            let available =
+                Money::from_decimal(contract.annual_value.amount() * *earn / Decimal::from(12));
             let achieved = result.actual.unwrap_or_default();
             let share = ((achieved - floor) / (ceiling - floor)).clamp(Decimal::ZERO, Decimal::ONE);
             let amount = available.times(share).round_to_penny();
@@ -189,7 +220,10 @@ pub struct MonthInput<'a> {
 
 /// Folds the months (ascending, from the contract's start) into their financial positions,
 /// filling each KPI result's `consequence`, `consequence_status` and `consequence_basis`.
-pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Position>, Vec<Withholding>) {
+pub fn positions(
+    contract: &Contract,
+    months: Vec<MonthInput<'_>>,
+) -> (Vec<Position>, Vec<Withholding>) {
     let mut ledger: Vec<Withholding> = Vec::new();
     let mut positions: Vec<Position> = Vec::new();
     for input in months {
@@ -198,10 +232,16 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
         let mut items: Vec<LineItem> = Vec::new();
 
         // Releases first: sums withheld in earlier months whose condition is now met.
-        for w in ledger.iter_mut().filter(|w| w.released_in.is_none() && w.month < month) {
+        for w in ledger
+            .iter_mut()
+            .filter(|w| w.released_in.is_none() && w.month < month)
+        {
             let met = match w.kind {
                 ItemKind::Information => w.release_after.is_some_and(|m| m <= month),
-                _ => input.kpis.iter().any(|r| r.kpi == w.source && r.rag == Rag::Green),
+                _ => input
+                    .kpis
+                    .iter()
+                    .any(|r| r.kpi == w.source && r.rag == Rag::Green),
             };
             if met {
                 w.released_in = Some(month);
@@ -222,19 +262,36 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
         }
 
         for result in input.kpis.iter_mut() {
-            let Some(kpi) = contract.kpi(&result.kpi) else { continue };
+            let Some(kpi) = contract.kpi(&result.kpi) else {
+                continue;
+            };
             let t = terms(contract, kpi, month);
-            let Some(consequence) = t.consequence else { continue };
+            let Some(consequence) = t.consequence else {
+                continue;
+            };
             if result.no_activity {
                 continue;
             }
             if let ConsequenceForm::Incentive { .. } = consequence.form {
                 let (amount, basis) = amount(contract, result, consequence, value);
                 result.consequence = amount;
-                result.consequence_status = if amount.is_zero() { ConsequenceStatus::None } else { ConsequenceStatus::Earned };
+                result.consequence_status = if amount.is_zero() {
+                    ConsequenceStatus::None
+                } else {
+                    ConsequenceStatus::Earned
+                };
                 result.consequence_basis = basis.clone();
                 if !amount.is_zero() {
-                    items.push(LineItem { kind: ItemKind::Incentive, source: kpi.id.clone(), group: result.by_group.clone(), description: kpi.name.clone(), amount, status: ConsequenceStatus::Earned, mode: None, basis });
+                    items.push(LineItem {
+                        kind: ItemKind::Incentive,
+                        source: kpi.id.clone(),
+                        group: result.by_group.clone(),
+                        description: kpi.name.clone(),
+                        amount,
+                        status: ConsequenceStatus::Earned,
+                        mode: None,
+                        basis,
+                    });
                 }
                 continue;
             }
@@ -254,15 +311,41 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
             result.consequence = amount;
             result.consequence_status = status;
             result.consequence_basis = basis.clone();
-            items.push(LineItem { kind: ItemKind::Kpi, source: kpi.id.clone(), group: result.by_group.clone(), description: kpi.name.clone(), amount, status, mode: Some(consequence.mode), basis });
+            items.push(LineItem {
+                kind: ItemKind::Kpi,
+                source: kpi.id.clone(),
+                group: result.by_group.clone(),
+                description: kpi.name.clone(),
+                amount,
+                status,
+                mode: Some(consequence.mode),
+                basis,
+            });
         }
 
         // Escalation steps with a consequence of their own, for each KPI that has reached them.
-        for result in input.kpis.iter().filter(|r| r.escalate && matches!(r.rag, Rag::Red)) {
-            for step in contract.escalation.iter().filter(|s| s.red_months <= result.consecutive_red) {
-                let Some(consequence) = &step.consequence else { continue };
+        for result in input
+            .kpis
+            .iter()
+            .filter(|r| r.escalate && matches!(r.rag, Rag::Red))
+        {
+            for step in contract
+                .escalation
+                .iter()
+                .filter(|s| s.red_months <= result.consecutive_red)
+            {
+                let Some(consequence) = &step.consequence else {
+                    continue;
+                };
                 let (amount, basis) = match &consequence.form {
-                    ConsequenceForm::PercentOfMonthlyValue(p) => (value.times(*p).round_to_penny(), format!("{} of the monthly value {}", crate::money::percent_1dp(*p), value)),
+                    ConsequenceForm::PercentOfMonthlyValue(p) => (
+                        value.times(*p).round_to_penny(),
+                        format!(
+                            "{} of the monthly value {}",
+                            crate::money::percent_1dp(*p),
+                            value
+                        ),
+                    ),
                     ConsequenceForm::Fixed(a) => (*a, format!("fixed {a}")),
                     _ => continue,
                 };
@@ -281,12 +364,21 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
         }
 
         for (requirement, info) in contract.information.iter().zip(input.information) {
-            let Some(consequence) = &requirement.consequence else { continue };
+            let Some(consequence) = &requirement.consequence else {
+                continue;
+            };
             if !info.is_breach() {
                 continue;
             }
             let (amount, basis) = match &consequence.form {
-                ConsequenceForm::PercentOfMonthlyValue(p) => (value.times(*p).round_to_penny(), format!("{} of the monthly value {}", crate::money::percent_1dp(*p), value)),
+                ConsequenceForm::PercentOfMonthlyValue(p) => (
+                    value.times(*p).round_to_penny(),
+                    format!(
+                        "{} of the monthly value {}",
+                        crate::money::percent_1dp(*p),
+                        value
+                    ),
+                ),
                 ConsequenceForm::Fixed(a) => (*a, format!("fixed {a}")),
                 _ => continue,
             };
@@ -307,7 +399,9 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
             });
         }
 
-        let sum = |items: &[LineItem], pred: &dyn Fn(&LineItem) -> bool| -> Money { items.iter().filter(|i| pred(i)).map(|i| i.amount).sum() };
+        let sum = |items: &[LineItem], pred: &dyn Fn(&LineItem) -> bool| -> Money {
+            items.iter().filter(|i| pred(i)).map(|i| i.amount).sum()
+        };
         let total_before_cap = sum(&items, &|i| i.counts_towards_cap());
         let monthly_cap = contract.monthly_cap.map(|c| cap_amount(c, value));
         let mut after_monthly = total_before_cap;
@@ -324,7 +418,11 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
             cap_amount(c, annual_base)
         });
         let year_start = month.financial_year_start();
-        let year_so_far: Money = positions.iter().filter(|p| p.month >= year_start).map(|p| p.total_after_cap).sum();
+        let year_so_far: Money = positions
+            .iter()
+            .filter(|p| p.month >= year_start)
+            .map(|p| p.total_after_cap)
+            .sum();
         let mut total_after_cap = after_monthly;
         if let Some(cap) = annual_cap {
             let room = (cap - year_so_far).max(Money::ZERO);
@@ -335,14 +433,23 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
             for item in items.iter_mut().filter(|i| i.counts_towards_cap()) {
                 item.status = ConsequenceStatus::Capped;
             }
-            for result in input.kpis.iter_mut().filter(|r| matches!(r.consequence_status, ConsequenceStatus::Charged | ConsequenceStatus::Withheld)) {
+            for result in input.kpis.iter_mut().filter(|r| {
+                matches!(
+                    r.consequence_status,
+                    ConsequenceStatus::Charged | ConsequenceStatus::Withheld
+                )
+            }) {
                 result.consequence_status = ConsequenceStatus::Capped;
             }
         }
 
         // Withholdings enter the ledger scaled by any cap that bound, so what is released
         // later is exactly what was held back.
-        let scale = if total_before_cap.is_zero() { Decimal::ONE } else { total_after_cap.amount() / total_before_cap.amount() };
+        let scale = if total_before_cap.is_zero() {
+            Decimal::ONE
+        } else {
+            total_after_cap.amount() / total_before_cap.amount()
+        };
         for item in &items {
             if item.mode != Some(Mode::Withhold) || !item.counts_towards_cap() {
                 continue;
@@ -366,13 +473,21 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
             });
         }
         // An information withholding whose data arrives later is released once it has.
-        for w in ledger.iter_mut().filter(|w| w.kind == ItemKind::Information && w.release_after.is_none() && w.released_in.is_none()) {
-            if let Some(info) = input.information.iter().find(|i| i.dataset == w.source && w.month == month) {
+        for w in ledger.iter_mut().filter(|w| {
+            w.kind == ItemKind::Information && w.release_after.is_none() && w.released_in.is_none()
+        }) {
+            if let Some(info) = input
+                .information
+                .iter()
+                .find(|i| i.dataset == w.source && w.month == month)
+            {
                 w.release_after = info.received.map(|r| Month::of(r).max(month.next()));
             }
         }
 
-        let withheld_items = sum(&items, &|i| i.counts_towards_cap() && i.mode == Some(Mode::Withhold));
+        let withheld_items = sum(&items, &|i| {
+            i.counts_towards_cap() && i.mode == Some(Mode::Withhold)
+        });
         let position = Position {
             month,
             monthly_value: value.round_to_penny(),
@@ -388,7 +503,11 @@ pub fn positions(contract: &Contract, months: Vec<MonthInput<'_>>) -> (Vec<Posit
             annual_cap,
             annual_cap_adjustment,
             total_after_cap,
-            held: ledger.iter().filter(|w| w.released_in.is_none()).map(|w| w.amount).sum(),
+            held: ledger
+                .iter()
+                .filter(|w| w.released_in.is_none())
+                .map(|w| w.amount)
+                .sum(),
             items,
         };
         positions.push(position);

@@ -771,13 +771,26 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
     // Count the forms written, not the ones that parsed: an expression that failed to parse is
     // already an error, and must not also read as "no measure".
     let written = |t: &mut Fields<'_, '_>, key| t.get(key).is_some();
-    let written_percentiles = t.entries().filter(|(k, _)| k.value.len() >= 2 && k.value.starts_with('p') && k.value[1..].bytes().all(|b| b.is_ascii_digit())).count();
+    let written_percentiles = t
+        .entries()
+        .filter(|(k, _)| {
+            k.value.len() >= 2
+                && k.value.starts_with('p')
+                && k.value[1..].bytes().all(|b| b.is_ascii_digit())
+        })
+        .count();
     let forms = usize::from(written(&mut t, "numerator"))
         + usize::from(written(&mut t, "count"))
-        + ["sum", "mean", "median"].iter().filter(|k| written(&mut t, k)).count()
+        + ["sum", "mean", "median"]
+            .iter()
+            .filter(|k| written(&mut t, k))
+            .count()
         + written_percentiles
         + usize::from(dataset == RETURNS);
-    let parsed = usize::from(numerator.is_some()) + usize::from(count.is_some()) + aggregates.len() + usize::from(dataset == RETURNS);
+    let parsed = usize::from(numerator.is_some())
+        + usize::from(count.is_some())
+        + aggregates.len()
+        + usize::from(dataset == RETURNS);
     t.finish(doc);
     let id = id?;
     if forms == 1 && parsed == 0 {

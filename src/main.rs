@@ -47,6 +47,8 @@ enum Command {
     Check(cmd::check::CheckArgs),
     /// Performance table for a month
     Kpi(cmd::kpi::KpiArgs),
+    /// Challenges raised, and the state of outstanding ones
+    Challenges(cmd::challenges::ChallengesArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,9 +77,11 @@ fn main() -> ExitCode {
         Command::Init(args) => cmd::init::run(&globals, args),
         Command::Check(args) => cmd::check::run(&globals, args),
         Command::Kpi(args) => cmd::kpi::run(&globals, args),
+        Command::Challenges(args) => cmd::challenges::run(&globals, args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(error)) if cmd::is_broken_pipe(&error) => ExitCode::from(exit::OK),
         Ok(Err(error)) => {
             if let Some(invalid) = error.downcast_ref::<InvalidInput>() {
                 eprintln!("{invalid}");

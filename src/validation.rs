@@ -34,10 +34,51 @@ pub fn check_contract_files(root: &Path, contract: &Contract) -> Problems {
     }
     let submissions = contract.dir.join("submissions.csv");
     problems.extend(crate::information::read(&root.join(&submissions), &submissions, contract).1);
-    let log = contract.dir.join("challenge-log.csv");
-    problems.extend(crate::challenge_log::read(&root.join(&log), &log).1);
+    let log_file = contract.dir.join("challenge-log.csv");
+    let (log, log_problems) = crate::challenge_log::read(&root.join(&log_file), &log_file);
+    problems.extend(log_problems);
+    if !log.events.is_empty() && !problems.has_errors() {
+        problems.extend(unknown_challenges(root, contract, &log, &log_file));
+    }
     let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
     problems.extend(crate::meetings::read_all(root, &contract.dir, &kpi_ids).1);
+    problems
+}
+
+/// Log events that name a challenge no rule raised, each at its line. The raised ids come from
+/// the month cache, so this costs one pass over data that is not cached yet.
+fn unknown_challenges(
+    root: &Path,
+    contract: &Contract,
+    log: &crate::challenge_log::Log,
+    file: &Path,
+) -> Problems {
+    let mut problems = Problems::new();
+    let mut raised = std::collections::HashSet::new();
+    let mut months_seen = std::collections::BTreeSet::new();
+    for id in log.events.keys() {
+        if let Some(month) = id.split('/').next().and_then(|m| m.parse::<Month>().ok()) {
+            months_seen.insert(month);
+        }
+    }
+    for month in months_seen {
+        if let Ok(data) = crate::cache::month(root, contract, month) {
+            raised.extend(data.challenges.into_iter().map(|c| c.id));
+        }
+    }
+    for (id, events) in &log.events {
+        if raised.contains(id) {
+            continue;
+        }
+        for event in events {
+            problems.push(Problem::at_line(
+                file,
+                event.line,
+                2,
+                format!("no challenge `{id}` was raised: expected an id of the form <YYYY-MM>/<rule-id>/<record> from a letter's challenge list"),
+            ));
+        }
+    }
     problems
 }
 

@@ -15,8 +15,15 @@ fn workspace_with(name: &str, contract: &Path) -> std::path::PathBuf {
 }
 
 fn files(kind: &str) -> Vec<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contracts").join(kind);
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/contracts")
+        .join(kind);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
     files.sort();
     assert!(!files.is_empty());
     files
@@ -38,7 +45,10 @@ fn invalid_contracts_give_exactly_their_diagnostics() {
         let name = file.file_stem().unwrap().to_string_lossy().to_string();
         let expected = std::fs::read_to_string(file.with_extension("expected")).unwrap();
         let dir = workspace_with(&name, &file);
-        let out = levers(&dir, &["check", "--format", "json", "--today", "2026-11-23"]);
+        let out = levers(
+            &dir,
+            &["check", "--format", "json", "--today", "2026-11-23"],
+        );
         assert_eq!(out.status.code(), Some(1), "{name} must fail check");
         let problems: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
         let got: Vec<String> = problems
@@ -46,14 +56,26 @@ fn invalid_contracts_give_exactly_their_diagnostics() {
             .map(|p| {
                 assert_eq!(p["file"], "contracts/c/contract.toml", "{name}: {p}");
                 assert_eq!(p["severity"], "error");
-                format!("{}:{}: {}", p["line"], p["column"], p["message"].as_str().unwrap())
+                format!(
+                    "{}:{}: {}",
+                    p["line"],
+                    p["column"],
+                    p["message"].as_str().unwrap()
+                )
             })
             .collect();
         let wanted: Vec<&str> = expected.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert_eq!(got.len(), wanted.len(), "{name}: expected {wanted:#?}\ngot {got:#?}");
+        assert_eq!(
+            got.len(),
+            wanted.len(),
+            "{name}: expected {wanted:#?}\ngot {got:#?}"
+        );
         for (g, w) in got.iter().zip(&wanted) {
             let (position, fragment) = w.split_once(": ").unwrap();
-            assert!(g.starts_with(&format!("{position}: ")) && g.contains(fragment), "{name}: expected `{w}`, got `{g}`");
+            assert!(
+                g.starts_with(&format!("{position}: ")) && g.contains(fragment),
+                "{name}: expected `{w}`, got `{g}`"
+            );
         }
     }
 }

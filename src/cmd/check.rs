@@ -28,7 +28,7 @@ pub fn run(globals: &Globals, _args: CheckArgs) -> Result<u8> {
 
 fn print(globals: &Globals, problems: &[Problem]) -> Result<()> {
     match globals.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(problems)?),
+        Format::Json => crate::say!("{}", serde_json::to_string_pretty(problems)?),
         Format::Csv => {
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());
             out.write_record(["file", "line", "column", "severity", "message"])?;
@@ -49,7 +49,7 @@ fn print(globals: &Globals, problems: &[Problem]) -> Result<()> {
         }
         Format::Table => {
             for p in problems {
-                println!("{p}\n");
+                crate::say!("{p}\n");
             }
             let errors = problems
                 .iter()
@@ -58,9 +58,9 @@ fn print(globals: &Globals, problems: &[Problem]) -> Result<()> {
             let warnings = problems.len() - errors;
             if !globals.quiet {
                 if problems.is_empty() {
-                    println!("The workspace is valid: no problems found.");
+                    crate::say!("The workspace is valid: no problems found.");
                 } else {
-                    println!("{errors} error(s), {warnings} warning(s).");
+                    crate::say!("{errors} error(s), {warnings} warning(s).");
                 }
             }
         }

@@ -36,7 +36,7 @@ pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
             .with_context(|| format!("cannot write {}", dir.join(path).display()))?;
     }
     if !globals.quiet {
-        println!(
+        crate::say!(
             "Created a levers workspace in {} with {} files. Try: levers --workspace {} check",
             dir.display(),
             files.len(),

@@ -30,18 +30,18 @@ pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
     match globals.format {
         Format::Json => {
             let rows: Vec<&KpiResult> = all.iter().flat_map(|(_, r)| r).collect();
-            println!("{}", serde_json::to_string_pretty(&rows)?);
+            crate::say!("{}", serde_json::to_string_pretty(&rows)?);
         }
         Format::Csv => write_csv(all.iter().flat_map(|(_, r)| r))?,
         Format::Table => {
             for (contract, results) in &all {
-                println!(
+                crate::say!(
                     "{} — {} ({})",
                     contract.title,
                     args.month.long_name(),
                     contract.id
                 );
-                println!("{}", table(results, globals.colour));
+                crate::say!("{}", table(results, globals.colour));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments, its help text, and a `run` that calls into the
 //! domain modules and renders their results. Nothing here computes a figure.
 
+pub mod challenges;
 pub mod check;
 pub mod init;
 pub mod kpi;
@@ -9,6 +10,31 @@ use crate::workspace::{find_root, Workspace};
 use anyhow::{bail, Context as _, Result};
 use chrono::NaiveDate;
 use std::path::PathBuf;
+
+/// Writes one line to standard output, returning the error instead of panicking as
+/// `println!` does when the reader has gone (`levers kpi … | head`).
+pub fn print_line(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
+}
+
+/// `println!` for commands: `say!("…", x)` inside a function returning `anyhow::Result`.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cmd::print_line(format_args!($($arg)*))?
+    };
+}
+
+/// True when `error` is standard output closing under us: not a failure of the command.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<csv::Error>().is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+    })
+}
 
 /// How report commands print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,0 +1,74 @@
+//! The escalation ladder (§1 step 4, §4): failing KPIs climb the contract's steps by their run
+//! of consecutive red months; a green month resets the run. Each step reached in a month is an
+//! action for the step's named owner, due the step's working days after that month's
+//! provisional letter.
+
+use crate::calendar::{Calendar, Month};
+use crate::contract::{Contract, EscalationStep};
+use crate::kpi::{KpiResult, Rag};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Escalation {
+    pub kpi: String,
+    pub group: Option<String>,
+    pub name: String,
+    pub month: Month,
+    pub consecutive_red: u32,
+    /// The highest step in force.
+    pub step: String,
+    pub step_number: usize,
+    /// This month is the first at this step: an action is due.
+    pub reached_this_month: bool,
+    pub owner_role: String,
+    pub owner: String,
+    pub meeting: Option<String>,
+    pub due: NaiveDate,
+}
+
+/// The steps in force for `results` (one month), with owners and due dates.
+pub fn escalations(
+    contract: &Contract,
+    results: &[KpiResult],
+    letter_date: NaiveDate,
+    calendar: &Calendar,
+) -> Vec<Escalation> {
+    let mut out = Vec::new();
+    for r in results.iter().filter(|r| r.escalate && r.rag == Rag::Red) {
+        let reached: Vec<(usize, &EscalationStep)> = contract
+            .escalation
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.red_months <= r.consecutive_red)
+            .collect();
+        let Some((number, step)) = reached.last() else {
+            continue;
+        };
+        let owner = contract.contact(&step.owner_role).map_or_else(
+            || step.owner_role.clone(),
+            |c| {
+                if c.title.is_empty() {
+                    c.name.clone()
+                } else {
+                    format!("{}, {}", c.name, c.title)
+                }
+            },
+        );
+        out.push(Escalation {
+            kpi: r.kpi.clone(),
+            group: r.by_group.clone(),
+            name: r.name.clone(),
+            month: r.month,
+            consecutive_red: r.consecutive_red,
+            step: step.step.clone(),
+            step_number: number + 1,
+            reached_this_month: step.red_months == r.consecutive_red,
+            owner_role: step.owner_role.clone(),
+            owner,
+            meeting: step.meeting.clone(),
+            due: calendar.add_working_days(letter_date, step.due_working_days),
+        });
+    }
+    out
+}
