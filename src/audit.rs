@@ -71,3 +71,106 @@ mod tests {
         );
     }
 }
+
+/// What a generated file was made from: enough to make it again and to check it (§5.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub version: String,
+    /// The levers arguments that regenerate the file.
+    pub command: String,
+    /// The last commit that changed any input, "uncommitted" or "not in git".
+    pub input_commit: String,
+    /// Each input file, relative to the workspace, with its SHA-256.
+    pub inputs: Vec<(std::path::PathBuf, String)>,
+}
+
+const PROVENANCE_START: &str = "<!-- levers provenance";
+
+impl Provenance {
+    /// Hashes `inputs` (relative to `root`) and asks git for their commit.
+    pub fn of(
+        root: &Path,
+        command: String,
+        inputs: &[std::path::PathBuf],
+    ) -> std::io::Result<Provenance> {
+        let mut hashed = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            hashed.push((input.clone(), sha256_file(&root.join(input))?));
+        }
+        Ok(Provenance {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            command,
+            input_commit: crate::git::input_commit(root, inputs),
+            inputs: hashed,
+        })
+    }
+
+    /// The HTML comment that ends a Markdown file (invisible when rendered).
+    pub fn comment(&self) -> String {
+        let mut text = format!(
+            "{PROVENANCE_START}\nversion: {}\ncommand: {}\ninput-commit: {}\n",
+            self.version, self.command, self.input_commit
+        );
+        for (path, sha) in &self.inputs {
+            text.push_str(&format!("input: {} sha256:{sha}\n", path.display()));
+        }
+        text.push_str("-->\n");
+        text
+    }
+
+    /// The same record as `#` lines, for the end of a CSV file.
+    pub fn csv_trailer(&self) -> String {
+        self.comment().lines().map(|l| format!("# {l}\n")).collect()
+    }
+
+    /// Reads the provenance block of a generated file.
+    pub fn parse(text: &str) -> Option<Provenance> {
+        let start = text.rfind(PROVENANCE_START)?;
+        let mut p = Provenance {
+            version: String::new(),
+            command: String::new(),
+            input_commit: String::new(),
+            inputs: Vec::new(),
+        };
+        for line in text[start..].lines().skip(1) {
+            let line = line.trim_start_matches("# ");
+            if line.starts_with("-->") {
+                return Some(p);
+            }
+            let (key, value) = line.split_once(": ")?;
+            match key {
+                "version" => p.version = value.to_string(),
+                "command" => p.command = value.to_string(),
+                "input-commit" => p.input_commit = value.to_string(),
+                "input" => {
+                    let (path, sha) = value.rsplit_once(" sha256:")?;
+                    p.inputs
+                        .push((std::path::PathBuf::from(path), sha.to_string()));
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod provenance_tests {
+    use super::*;
+
+    #[test]
+    fn provenance_round_trips_through_its_comment() {
+        let p = Provenance {
+            version: "0.1.0".into(),
+            command: "letter --contract a --month 2026-04 --stage final --today 2026-06-01".into(),
+            input_commit: "abc1234".into(),
+            inputs: vec![
+                ("contracts/a/contract.toml".into(), "00ff".into()),
+                ("levers.toml".into(), "11ee".into()),
+            ],
+        };
+        let text = format!("# Letter\n\nbody\n\n{}", p.comment());
+        assert_eq!(Provenance::parse(&text), Some(p.clone()));
+        assert_eq!(Provenance::parse(&p.csv_trailer()), Some(p));
+    }
+}

@@ -49,6 +49,8 @@ enum Command {
     Kpi(cmd::kpi::KpiArgs),
     /// Challenges raised, and the state of outstanding ones
     Challenges(cmd::challenges::ChallengesArgs),
+    /// Write a month's provisional or final letter
+    Letter(cmd::letter::LetterArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&globals, args),
         Command::Kpi(args) => cmd::kpi::run(&globals, args),
         Command::Challenges(args) => cmd::challenges::run(&globals, args),
+        Command::Letter(args) => cmd::letter::run(&globals, args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

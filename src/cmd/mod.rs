@@ -5,6 +5,7 @@ pub mod challenges;
 pub mod check;
 pub mod init;
 pub mod kpi;
+pub mod letter;
 
 use crate::workspace::{find_root, Workspace};
 use anyhow::{bail, Context as _, Result};

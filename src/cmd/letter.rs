@@ -1,0 +1,92 @@
+//! `levers letter`: write a month's provisional or final letter and its challenge CSV.
+
+use super::{exit, Globals};
+use crate::calendar::Month;
+use crate::letter::{write, Stage};
+use crate::report::{contract, contract_month};
+use anyhow::{bail, Result};
+use clap::Args;
+
+/// Writes contracts/<id>/letters/<YYYY-MM>-<stage>.md and its companion challenge CSV. A final
+/// letter, once written, is never overwritten: a letter that would now read differently needs
+/// --reissue --reason, and is written as <YYYY-MM>-final-r2.md (r3, …).
+#[derive(Debug, Args)]
+pub struct LetterArgs {
+    /// The contract
+    #[arg(short = 'c', long = "contract", value_name = "ID")]
+    contract: String,
+    /// The activity month
+    #[arg(short = 'm', long = "month", value_name = "YYYY-MM")]
+    month: Month,
+    /// provisional (after flex) or final (after freeze and the response window)
+    #[arg(long, value_enum)]
+    stage: Stage,
+    /// Commit exactly the files written, naming contract, month, stage and input commit
+    #[arg(long)]
+    commit: bool,
+    /// Issue a corrected final letter as the next -rN file
+    #[arg(long, requires = "reason")]
+    reissue: bool,
+    /// Why the final letter is reissued (recorded in the letter)
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+}
+
+pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
+    let workspace = globals.load()?;
+    let contract = contract(&workspace, &args.contract)?;
+    if args.commit && !crate::git::is_repository(&workspace.root) {
+        bail!("{} is not a git repository, so --commit cannot record the letter: run `git init` there first, or leave out --commit", workspace.root.display());
+    }
+    let report = contract_month(&workspace, contract, args.month, globals.today)?;
+    let command = regenerate_command(&contract.id, args.month, args.stage, globals.today);
+    let reason = if args.reissue {
+        args.reason.as_deref()
+    } else {
+        None
+    };
+    let written = write(
+        &report,
+        args.stage,
+        &workspace.root,
+        &workspace.settings.organisation,
+        reason,
+        command,
+    )?;
+    if written.unchanged {
+        if !globals.quiet {
+            crate::say!("{} is up to date", written.letter.display());
+        }
+        return Ok(exit::OK);
+    }
+    for file in &written.files {
+        crate::say!("wrote {}", file.display());
+    }
+    if args.commit {
+        let input_commit = crate::git::input_commit(&workspace.root, &report.inputs);
+        let message = commit_message(&contract.id, args.month, args.stage, &input_commit);
+        let hash = crate::git::commit(&workspace.root, &written.files, &message)?;
+        crate::say!("committed {hash}: {message}");
+    }
+    Ok(exit::OK)
+}
+
+/// The arguments that regenerate a letter, recorded in its provenance for `levers verify`.
+pub fn regenerate_command(
+    contract: &str,
+    month: Month,
+    stage: Stage,
+    today: chrono::NaiveDate,
+) -> String {
+    format!(
+        "letter --contract {contract} --month {month} --stage {} --today {today}",
+        stage.name()
+    )
+}
+
+pub fn commit_message(contract: &str, month: Month, stage: Stage, input_commit: &str) -> String {
+    format!(
+        "levers: {} letter for {contract}, {month} (inputs at {input_commit})",
+        stage.name()
+    )
+}
