@@ -632,7 +632,7 @@ pub fn render(
 }
 
 /// At most one blank line in a row, and one newline at the end.
-fn tidy(text: &str) -> String {
+pub fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank = 0;
     for line in text.lines() {

@@ -4,6 +4,7 @@
 //! monthly results → rendered outputs. Each module holds one part of the domain and is testable
 //! without the command line; `src/cmd/` holds one file per subcommand.
 
+pub mod actions;
 pub mod audit;
 pub mod cache;
 pub mod calendar;

@@ -51,6 +51,8 @@ enum Command {
     Challenges(cmd::challenges::ChallengesArgs),
     /// Write a month's provisional or final letter
     Letter(cmd::letter::LetterArgs),
+    /// Write action logs
+    Actions(cmd::actions::ActionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         Command::Kpi(args) => cmd::kpi::run(&globals, args),
         Command::Challenges(args) => cmd::challenges::run(&globals, args),
         Command::Letter(args) => cmd::letter::run(&globals, args),
+        Command::Actions(args) => cmd::actions::run(&globals, args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

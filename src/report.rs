@@ -25,6 +25,8 @@ pub struct ContractMonth<'w> {
     pub respond_by: NaiveDate,
     pub history: Vec<MonthData>,
     pub kpis: Vec<KpiResult>,
+    /// Every earlier month's results, from the contract's start (escalation history).
+    pub earlier: Vec<(Month, Vec<KpiResult>)>,
     pub information: Vec<InformationResult>,
     pub position: Position,
     pub ledger: Vec<Withholding>,
@@ -157,6 +159,8 @@ pub fn contract_month<'w>(
     let (_, kpis, information) = evaluated
         .pop()
         .expect("the month itself is always evaluated");
+    let earlier: Vec<(Month, Vec<KpiResult>)> =
+        evaluated.into_iter().map(|(m, k, _)| (m, k)).collect();
     let position = all_positions
         .pop()
         .expect("the month itself always has a position");
@@ -217,6 +221,7 @@ pub fn contract_month<'w>(
         respond_by,
         history,
         kpis,
+        earlier,
         information,
         position,
         ledger,

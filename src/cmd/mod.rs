@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments, its help text, and a `run` that calls into the
 //! domain modules and renders their results. Nothing here computes a figure.
 
+pub mod actions;
 pub mod challenges;
 pub mod check;
 pub mod init;

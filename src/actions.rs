@@ -1,0 +1,228 @@
+//! Action logs (§4.8): actions agreed at meetings, updated at later ones, and the actions the
+//! escalation ladder creates, listed overdue first, then open by due date, then those closed in
+//! the last 60 days.
+
+use crate::calendar::Month;
+use crate::contract::Contract;
+use crate::kpi::{KpiResult, Rag};
+use crate::meetings::{ActionStatus, Meeting};
+use crate::workspace::Workspace;
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    pub due: NaiveDate,
+    /// "CRM 2026-05-14" or "escalation, April 2026".
+    pub source: String,
+    pub kpi: Option<String>,
+    pub status: ActionStatus,
+    pub closed_on: Option<NaiveDate>,
+    pub note: String,
+}
+
+/// Every action of a contract as of `today`: meeting actions with their updates, and one
+/// action per escalation step reached in a month whose provisional letter has gone out. An
+/// escalation action closes when its KPI is next green.
+pub fn actions(
+    workspace: &Workspace,
+    contract: &Contract,
+    meetings: &[Meeting],
+    months: &[(Month, Vec<KpiResult>)],
+    today: NaiveDate,
+) -> Vec<Action> {
+    let mut out: Vec<Action> = Vec::new();
+    for meeting in meetings.iter().filter(|m| m.date <= today) {
+        for a in &meeting.actions {
+            out.push(Action {
+                id: a.id.clone(),
+                text: a.text.clone(),
+                owner: a.owner.clone(),
+                due: a.due,
+                source: format!("{} {}", meeting.kind, meeting.date),
+                kpi: a.kpi.clone(),
+                status: ActionStatus::Open,
+                closed_on: None,
+                note: String::new(),
+            });
+        }
+    }
+    for meeting in meetings.iter().filter(|m| m.date <= today) {
+        for update in &meeting.updates {
+            if let Some(action) = out.iter_mut().find(|a| a.id == update.action) {
+                action.status = update.status;
+                action.closed_on = (update.status != ActionStatus::Open).then_some(meeting.date);
+                action.note = update.note.clone();
+            }
+        }
+    }
+    let calendar = &workspace.calendar;
+    let timetable = &workspace.settings.timetable;
+    for (i, (month, results)) in months.iter().enumerate() {
+        let letter = timetable.dates_for(*month, calendar).provisional_letter;
+        if letter > today {
+            continue;
+        }
+        for r in results.iter().filter(|r| r.escalate && r.rag == Rag::Red) {
+            for (n, step) in contract
+                .escalation
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.red_months == r.consecutive_red)
+            {
+                let owner = contract
+                    .contact(&step.owner_role)
+                    .map_or_else(|| step.owner_role.clone(), |c| c.name.clone());
+                // Closed by the first later month in which the KPI is green.
+                let closed_on = months[i + 1..]
+                    .iter()
+                    .find(|(_, later)| {
+                        later.iter().any(|l| {
+                            l.kpi == r.kpi && l.by_group == r.by_group && l.rag == Rag::Green
+                        })
+                    })
+                    .map(|(m, _)| timetable.dates_for(*m, calendar).provisional_letter)
+                    .filter(|d| *d <= today);
+                let group = r
+                    .by_group
+                    .as_ref()
+                    .map_or_else(String::new, |g| format!("-{g}"));
+                out.push(Action {
+                    id: format!("ESC-{month}-{}{group}-{}", r.kpi, n + 1),
+                    text: format!("{}: {}", step.step, r.name),
+                    owner,
+                    due: calendar.add_working_days(letter, step.due_working_days),
+                    source: match &step.meeting {
+                        Some(meeting) => format!("escalation, {} ({meeting})", month.long_name()),
+                        None => format!("escalation, {}", month.long_name()),
+                    },
+                    kpi: Some(r.kpi.clone()),
+                    status: if closed_on.is_some() {
+                        ActionStatus::Done
+                    } else {
+                        ActionStatus::Open
+                    },
+                    closed_on,
+                    note: if closed_on.is_some() {
+                        "the KPI was green again".into()
+                    } else {
+                        String::new()
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Overdue, open and recently closed actions, each sorted as the log lists them.
+pub fn sections(
+    actions: &[Action],
+    today: NaiveDate,
+) -> (Vec<&Action>, Vec<&Action>, Vec<&Action>) {
+    let key = |a: &&Action| (a.due, a.id.clone());
+    let mut overdue: Vec<&Action> = actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Open && a.due < today)
+        .collect();
+    let mut open: Vec<&Action> = actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Open && a.due >= today)
+        .collect();
+    let since = today - Duration::days(60);
+    let mut closed: Vec<&Action> = actions
+        .iter()
+        .filter(|a| {
+            a.status != ActionStatus::Open && a.closed_on.is_some_and(|d| d >= since && d <= today)
+        })
+        .collect();
+    overdue.sort_by_key(key);
+    open.sort_by_key(key);
+    closed.sort_by_key(|a| (std::cmp::Reverse(a.closed_on), a.id.clone()));
+    (overdue, open, closed)
+}
+
+pub const BUILT_IN_ACTION_LOG: &str = include_str!("templates/action-log.md");
+pub const ACTION_LOG_OVERRIDE: &str = "templates/action-log.md";
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    text: String,
+    owner: String,
+    due: String,
+    closed: String,
+    outcome: String,
+    source: String,
+    kpi: String,
+}
+
+fn row(a: &Action) -> Row {
+    use crate::letter::{long_date, md};
+    Row {
+        id: md(&a.id),
+        text: md(&a.text),
+        owner: md(&a.owner),
+        due: long_date(a.due),
+        closed: a.closed_on.map_or_else(String::new, long_date),
+        outcome: match a.status {
+            ActionStatus::Done => {
+                if a.note.is_empty() {
+                    "Done".into()
+                } else {
+                    format!("Done: {}", md(&a.note))
+                }
+            }
+            ActionStatus::Dropped => {
+                if a.note.is_empty() {
+                    "Dropped".into()
+                } else {
+                    format!("Dropped: {}", md(&a.note))
+                }
+            }
+            ActionStatus::Open => "Open".into(),
+        },
+        source: md(&a.source),
+        kpi: a.kpi.as_deref().map_or_else(|| "—".into(), md),
+    }
+}
+
+/// The action log's Markdown, ending with `provenance`.
+pub fn render_log(
+    root: &std::path::Path,
+    contract: &Contract,
+    organisation: &crate::workspace::Organisation,
+    actions: &[Action],
+    today: NaiveDate,
+    provenance: &str,
+) -> anyhow::Result<String> {
+    use crate::letter::{environment, long_date, md, template_error, template_source};
+    let (overdue, open, closed) = sections(actions, today);
+    let yaml = |t: &str| format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""));
+    let ctx = serde_json::json!({
+        "meta": {
+            "title": yaml(&format!("Action log: {}", contract.title)),
+            "date": today.format("%Y-%m-%d").to_string(),
+            "from": yaml(&organisation.name),
+            "to": yaml(&contract.provider.name),
+            "reference": yaml(&contract.reference),
+        },
+        "title": format!("{} ({})", md(&contract.title), md(&contract.reference)),
+        "as_of": long_date(today),
+        "overdue": overdue.iter().map(|a| row(a)).collect::<Vec<_>>(),
+        "open": open.iter().map(|a| row(a)).collect::<Vec<_>>(),
+        "closed": closed.iter().map(|a| row(a)).collect::<Vec<_>>(),
+        "provenance": provenance,
+    });
+    let source = template_source(root, ACTION_LOG_OVERRIDE, BUILT_IN_ACTION_LOG)?;
+    let env = environment("action-log.md", &source)
+        .map_err(|e| anyhow::anyhow!(template_error(ACTION_LOG_OVERRIDE, &e)))?;
+    let text = env
+        .get_template("action-log.md")
+        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
+        .map_err(|e| anyhow::anyhow!(template_error(ACTION_LOG_OVERRIDE, &e)))?;
+    Ok(crate::letter::tidy(&text))
+}
