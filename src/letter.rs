@@ -602,20 +602,25 @@ pub fn template_error(file: &str, error: &minijinja::Error) -> String {
     )
 }
 
+/// Every file a letter is made from: the report's inputs and any template override.
+pub fn letter_inputs(root: &Path, report: &ContractMonth<'_>) -> Vec<PathBuf> {
+    let mut inputs = report.inputs.clone();
+    if root.join(LETTER_OVERRIDE).is_file() {
+        inputs.push(PathBuf::from(LETTER_OVERRIDE));
+        inputs.sort();
+    }
+    inputs
+}
+
+/// The provenance a letter records, hashing its inputs now.
+pub fn provenance(root: &Path, report: &ContractMonth<'_>, command: String) -> Result<Provenance> {
+    Provenance::of(root, command, &letter_inputs(root, report)).context("cannot hash the inputs")
+}
+
 /// The letter text and companion CSV for `report`.
-pub fn render(
-    report: &ContractMonth<'_>,
-    stage: Stage,
-    root: &Path,
-    organisation: &crate::workspace::Organisation,
-    reissue: Option<&str>,
-    command: String,
-) -> Result<(String, String)> {
-    let provenance =
-        Provenance::of(root, command, &report.inputs).context("cannot hash the inputs")?;
+pub fn render(report: &ContractMonth<'_>, stage: Stage, root: &Path, organisation: &crate::workspace::Organisation, reissue: Option<&str>, provenance: &Provenance) -> Result<(String, String)> {
     let source = template_source(root, LETTER_OVERRIDE, BUILT_IN_LETTER)?;
-    let env = environment("letter.md", &source)
-        .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
+    let env = environment("letter.md", &source).map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
     let ctx = context(report, stage, organisation, reissue, &provenance.comment());
     let text = env
         .get_template("letter.md")
@@ -682,7 +687,7 @@ pub fn write(
     if stage == Stage::Provisional && root.join(&final_path).exists() {
         bail!("the final letter for {} has been issued ({}), so the provisional letter can no longer change", report.month.long_name(), final_path.display());
     }
-    let (text, csv) = render(report, stage, root, organisation, None, command.clone())?;
+    let (text, csv) = render(report, stage, root, organisation, None, &provenance(root, report, command.clone())?)?;
     let companion = dir.join(companion_name(report.month, stage));
     if stage == Stage::Final && root.join(&path).exists() {
         let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
@@ -713,7 +718,7 @@ pub fn write(
             root,
             organisation,
             Some(reason),
-            format!("{command} --reissue --reason {reason:?}"),
+            &provenance(root, report, format!("{command} --reissue --reason {reason:?}"))?,
         )?;
         let reissued_companion = dir.join(format!("{}-final-r{n}-challenges.csv", report.month));
         write_atomic(&root.join(&reissued_companion), csv.as_bytes())?;

@@ -35,3 +35,4 @@ pub mod toml_fields;
 pub mod validation;
 pub mod value;
 pub mod workspace;
+pub mod cycle;

@@ -53,6 +53,14 @@ enum Command {
     Letter(cmd::letter::LetterArgs),
     /// Write action logs
     Actions(cmd::actions::ActionsArgs),
+    /// Everything due today (for cron); idempotent
+    Run(cmd::run::RunArgs),
+    /// Validate a monthly file, store it and record its receipt
+    Import(cmd::import::ImportArgs),
+    /// Portfolio: every contract's RAG, money, challenges, actions, escalation and time to end
+    Status(cmd::status::StatusArgs),
+    /// Recompute a generated file from the inputs it names and report whether it matches
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +92,10 @@ fn main() -> ExitCode {
         Command::Challenges(args) => cmd::challenges::run(&globals, args),
         Command::Letter(args) => cmd::letter::run(&globals, args),
         Command::Actions(args) => cmd::actions::run(&globals, args),
+        Command::Run(args) => cmd::run::run(&globals, args),
+        Command::Import(args) => cmd::import::run(&globals, args),
+        Command::Status(args) => cmd::status::run(&globals, args),
+        Command::Verify(args) => cmd::verify::run(&globals, args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

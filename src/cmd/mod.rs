@@ -4,9 +4,13 @@
 pub mod actions;
 pub mod challenges;
 pub mod check;
+pub mod import;
 pub mod init;
 pub mod kpi;
 pub mod letter;
+pub mod run;
+pub mod status;
+pub mod verify;
 
 use crate::workspace::{find_root, Workspace};
 use anyhow::{bail, Context as _, Result};

@@ -1,0 +1,126 @@
+//! `levers verify FILE`: recompute a generated file from the inputs its provenance names.
+
+use super::{exit, Globals};
+use crate::audit::{sha256_file, Provenance};
+use crate::calendar::Month;
+use crate::letter::Stage;
+use crate::workspace::Workspace;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+/// Reads the provenance at the end of FILE, checks each input's SHA-256, and makes the file
+/// again, from the working tree when the inputs are unchanged or from the recorded commit when
+/// they have moved on. Exit 0 when it matches; 1 with the first differing lines when not.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A generated letter or action log
+    file: PathBuf,
+}
+
+/// What a provenance command asks to regenerate.
+#[derive(Debug)]
+enum Target {
+    Letter { contract: String, month: Month, stage: Stage, today: chrono::NaiveDate, reason: Option<String> },
+    Actions { contract: String, today: chrono::NaiveDate },
+}
+
+fn parse_command(command: &str) -> Result<Target> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let value = |flag: &str| words.iter().position(|w| *w == flag).and_then(|i| words.get(i + 1)).map(|s| s.to_string());
+    let today = value("--today").context("the provenance names no --today")?.parse().context("bad --today in the provenance")?;
+    let contract = value("--contract").context("the provenance names no contract")?;
+    match words.first() {
+        Some(&"letter") => {
+            let stage = match value("--stage").as_deref() {
+                Some("final") => Stage::Final,
+                Some("provisional") => Stage::Provisional,
+                _ => bail!("the provenance names no stage"),
+            };
+            let reason = command.split_once("--reason ").map(|(_, r)| r.trim().trim_matches('"').replace("\\\"", "\""));
+            let month = value("--month").context("the provenance names no month")?.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            Ok(Target::Letter { contract, month, stage, today, reason })
+        }
+        Some(&"actions") => Ok(Target::Actions { contract, today }),
+        _ => bail!("the provenance names a command levers cannot remake: {command}"),
+    }
+}
+
+pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
+    let root = globals.root()?;
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let Some(provenance) = Provenance::parse(&text) else {
+        bail!("{} has no levers provenance block, so it cannot be verified", args.file.display());
+    };
+    let target = parse_command(&provenance.command)?;
+    let changed: Vec<&PathBuf> = provenance
+        .inputs
+        .iter()
+        .filter(|(path, sha)| sha256_file(&root.join(path)).ok().as_deref() != Some(sha.as_str()))
+        .map(|(path, _)| path)
+        .collect();
+    let remade = if changed.is_empty() {
+        remake(&root, &target, &provenance)?
+    } else {
+        crate::say!("inputs changed since {} was made: {}", args.file.display(), changed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        let commit = &provenance.input_commit;
+        if commit == "uncommitted" || commit == "not in git" {
+            crate::say!("MISMATCH: the inputs were not committed when the file was made ({commit}), so it cannot be remade from them");
+            return Ok(exit::NEEDS_ATTENTION);
+        }
+        let scratch = std::env::temp_dir().join(format!("levers-verify-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&scratch);
+        for (path, sha) in &provenance.inputs {
+            let bytes = crate::git::show(&root, commit, path)?;
+            if crate::audit::sha256_bytes(&bytes) != *sha {
+                crate::say!("MISMATCH: {} at commit {commit} is not the version the file was made from", path.display());
+                let _ = std::fs::remove_dir_all(&scratch);
+                return Ok(exit::NEEDS_ATTENTION);
+            }
+            crate::audit::write_atomic(&scratch.join(path), &bytes)?;
+        }
+        let result = remake(&scratch, &target, &provenance);
+        let _ = std::fs::remove_dir_all(&scratch);
+        result?
+    };
+    if remade == text && changed.is_empty() {
+        crate::say!("OK: {} matches what its inputs make", args.file.display());
+        return Ok(exit::OK);
+    }
+    if remade == text {
+        crate::say!(
+            "MISMATCH: {} matches its inputs as they were at commit {}, but the inputs above have changed since: regenerate it (or, for a final letter, reissue it)",
+            args.file.display(),
+            provenance.input_commit
+        );
+        return Ok(exit::NEEDS_ATTENTION);
+    }
+    let line = text.lines().zip(remade.lines()).position(|(a, b)| a != b).unwrap_or_else(|| text.lines().count().min(remade.lines().count()));
+    crate::say!("MISMATCH: {} differs from what its inputs make, first at line {}:", args.file.display(), line + 1);
+    crate::say!("  file:     {}", text.lines().nth(line).unwrap_or("(end of file)"));
+    crate::say!("  expected: {}", remade.lines().nth(line).unwrap_or("(end of file)"));
+    Ok(exit::NEEDS_ATTENTION)
+}
+
+fn remake(root: &Path, target: &Target, provenance: &Provenance) -> Result<String> {
+    let workspace = Workspace::load(root);
+    match target {
+        Target::Letter { contract, month, stage, today, reason } => {
+            let contract = crate::report::contract(&workspace, contract)?;
+            let report = crate::report::contract_month(&workspace, contract, *month, *today)?;
+            let (text, _) = crate::letter::render(&report, *stage, root, &workspace.settings.organisation, reason.as_deref(), provenance)?;
+            Ok(text)
+        }
+        Target::Actions { contract, today } => {
+            let contract = crate::report::contract(&workspace, contract)?;
+            let month = super::actions::as_of_month(contract, *today);
+            let report = crate::report::contract_month(&workspace, contract, month, *today)?;
+            let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
+            let (meetings, _) = crate::meetings::read_all(root, &contract.dir, &kpi_ids);
+            let mut months = report.earlier.clone();
+            months.push((month, report.kpis.clone()));
+            let all = crate::actions::actions(&workspace, contract, &meetings, &months, *today);
+            crate::actions::render_log(root, contract, &workspace.settings.organisation, &all, *today, &provenance.comment())
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The monthly cycle's schedule: from the timetable, the calendar, today and the files
+//! present, what `levers run` must produce.
+
+use crate::calendar::Month;
+use crate::contract::Contract;
+use crate::letter::Stage;
+use crate::workspace::Workspace;
+use chrono::NaiveDate;
+
+/// One letter that is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueLetter {
+    pub month: Month,
+    pub stage: Stage,
+}
+
+/// The letters due for `contract` as of `today`, oldest first.
+///
+/// A month counts from the first month with any data file. Its provisional letter is due from
+/// the timetable's provisional-letter date until a final letter exists; its final letter from
+/// the later of the final-letter date and the end of the provider's response window. When a
+/// month's final letter is already due and it has no letter at all (a workspace catching up on
+/// history), only the final letter is written: a provisional position issued after the final
+/// one is due would tell the provider nothing.
+pub fn due_letters(workspace: &Workspace, contract: &Contract, today: NaiveDate) -> Vec<DueLetter> {
+    let (start, end) = contract.months();
+    let last = end.min(Month::of(today));
+    let root = &workspace.root;
+    let first_with_data = start.through(last).find(|m| !crate::engine::month_files(root, contract, *m).is_empty());
+    let Some(first) = first_with_data else { return Vec::new() };
+    let timetable = &workspace.settings.timetable;
+    let calendar = &workspace.calendar;
+    let mut due = Vec::new();
+    for month in first.through(last) {
+        let dates = timetable.dates_for(month, calendar);
+        let respond_by = calendar.add_working_days(dates.provisional_letter, timetable.response_days);
+        let letters = contract.dir.join("letters");
+        let has = |stage: &str| root.join(letters.join(format!("{month}-{stage}.md"))).exists();
+        let final_due = today >= dates.final_letter.max(respond_by);
+        if final_due && !has("final") {
+            due.push(DueLetter { month, stage: Stage::Final });
+        } else if !final_due && today >= dates.provisional_letter && !has("provisional") && !has("final") {
+            due.push(DueLetter { month, stage: Stage::Provisional });
+        }
+    }
+    due
+}
