@@ -36,3 +36,4 @@ pub mod validation;
 pub mod value;
 pub mod workspace;
 pub mod cycle;
+pub mod explain;

@@ -61,6 +61,8 @@ enum Command {
     Status(cmd::status::StatusArgs),
     /// Recompute a generated file from the inputs it names and report whether it matches
     Verify(cmd::verify::VerifyArgs),
+    /// How one figure was computed (a KPI or a challenge id)
+    Explain(cmd::explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Import(args) => cmd::import::run(&globals, args),
         Command::Status(args) => cmd::status::run(&globals, args),
         Command::Verify(args) => cmd::verify::run(&globals, args),
+        Command::Explain(args) => cmd::explain::run(&globals, args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod challenges;
 pub mod check;
 pub mod import;
+pub mod explain;
 pub mod init;
 pub mod kpi;
 pub mod letter;

@@ -1,0 +1,45 @@
+//! `levers explain`: how one KPI figure or one challenge was computed.
+
+use super::{exit, Globals};
+use crate::calendar::Month;
+use crate::report::{contract, contract_month, contract_records};
+use anyhow::{bail, Result};
+use clap::Args;
+
+/// Shows the expression, the counts, the formula with the values put in, the rounding, the cap,
+/// the variation or relief in force, and the first records behind a KPI figure or challenge.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The contract
+    #[arg(short = 'c', long = "contract", value_name = "ID")]
+    contract: String,
+    /// The activity month
+    #[arg(short = 'm', long = "month", value_name = "YYYY-MM")]
+    month: Month,
+    /// A KPI id, or a challenge id such as 2026-04/duplicate/R000123
+    what: String,
+}
+
+pub fn run(globals: &Globals, args: ExplainArgs) -> Result<u8> {
+    let workspace = globals.load()?;
+    let contract = contract(&workspace, &args.contract)?;
+    let report = contract_month(&workspace, contract, args.month, globals.today)?;
+    let text = if args.what.contains('/') {
+        let (_, log) = contract_records(&workspace, contract)?;
+        crate::explain::challenge(&report, &args.what, &log)
+    } else {
+        crate::explain::kpi(&report, &args.what)
+    };
+    match text {
+        Some(text) => {
+            crate::say!("{}", text.trim_end());
+            Ok(exit::OK)
+        }
+        None if args.what.contains('/') => bail!("no challenge `{}` for {} in {} (new this month, outstanding, or agreed since the last final letter)", args.what, contract.id, args.month),
+        None => {
+            let ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
+            let hint = crate::diag::closest(&args.what, &ids).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+            bail!("contract `{}` has no KPI `{}`: {hint}expected one of {}", contract.id, args.what, ids.join(", "))
+        }
+    }
+}
