@@ -38,6 +38,18 @@ pub fn cache_dir(root: &Path) -> PathBuf {
     root.join(".levers").join("cache")
 }
 
+/// Creates `.levers/` (the cache and the run lock) so that git ignores it: the folder holds its
+/// own `.gitignore` of `*`, and the workspace's own `.gitignore` is never touched.
+pub fn ensure_private_dir(root: &Path) -> std::io::Result<PathBuf> {
+    let dir = root.join(".levers");
+    std::fs::create_dir_all(&dir)?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        write_atomic(&ignore, b"# levers' cache and lock: never committed\n*\n")?;
+    }
+    Ok(dir)
+}
+
 fn entry_path(root: &Path, contract: &Contract, month: Month) -> PathBuf {
     cache_dir(root)
         .join(&contract.id)
@@ -105,7 +117,7 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
                 {
                     if current != entry.inputs {
                         // Same content, new times (a checkout): refresh the stamps.
-                        store(&path, &key, current, &entry.data);
+                        store(root, &path, &key, current, &entry.data);
                     }
                     return Ok(entry.data.clone());
                 }
@@ -116,18 +128,19 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
     let stamps: Option<Vec<InputStamp>> =
         data.inputs.iter().map(|f| stamp(root, f, None)).collect();
     if let Some(stamps) = stamps {
-        store(&path, &key, stamps, &data);
+        store(root, &path, &key, stamps, &data);
     }
     Ok(data)
 }
 
-fn store(path: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {
+fn store(root: &Path, path: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {
     let entry = Entry {
         key: key.to_string(),
         inputs,
         data: data.clone(),
     };
     if let Ok(bytes) = serde_json::to_vec(&entry) {
+        let _ = ensure_private_dir(root);
         // The cache is an optimisation: failing to write it changes no result.
         let _ = write_atomic(path, &bytes);
     }

@@ -26,21 +26,39 @@ pub fn due_letters(workspace: &Workspace, contract: &Contract, today: NaiveDate)
     let (start, end) = contract.months();
     let last = end.min(Month::of(today));
     let root = &workspace.root;
-    let first_with_data = start.through(last).find(|m| !crate::engine::month_files(root, contract, *m).is_empty());
-    let Some(first) = first_with_data else { return Vec::new() };
+    let first_with_data = start
+        .through(last)
+        .find(|m| !crate::engine::month_files(root, contract, *m).is_empty());
+    let Some(first) = first_with_data else {
+        return Vec::new();
+    };
     let timetable = &workspace.settings.timetable;
     let calendar = &workspace.calendar;
     let mut due = Vec::new();
     for month in first.through(last) {
         let dates = timetable.dates_for(month, calendar);
-        let respond_by = calendar.add_working_days(dates.provisional_letter, timetable.response_days);
+        let respond_by =
+            calendar.add_working_days(dates.provisional_letter, timetable.response_days);
         let letters = contract.dir.join("letters");
-        let has = |stage: &str| root.join(letters.join(format!("{month}-{stage}.md"))).exists();
+        let has = |stage: &str| {
+            root.join(letters.join(format!("{month}-{stage}.md")))
+                .exists()
+        };
         let final_due = today >= dates.final_letter.max(respond_by);
         if final_due && !has("final") {
-            due.push(DueLetter { month, stage: Stage::Final });
-        } else if !final_due && today >= dates.provisional_letter && !has("provisional") && !has("final") {
-            due.push(DueLetter { month, stage: Stage::Provisional });
+            due.push(DueLetter {
+                month,
+                stage: Stage::Final,
+            });
+        } else if !final_due
+            && today >= dates.provisional_letter
+            && !has("provisional")
+            && !has("final")
+        {
+            due.push(DueLetter {
+                month,
+                stage: Stage::Provisional,
+            });
         }
     }
     due

@@ -18,10 +18,22 @@ pub fn kpi(report: &ContractMonth<'_>, id: &str) -> Option<String> {
     let kpi = contract.kpi(id)?;
     let t = terms(contract, kpi, report.month);
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({}) — {}, {}", kpi.name, kpi.id, contract.id, report.month.long_name());
+    let _ = writeln!(
+        out,
+        "{} ({}) — {}, {}",
+        kpi.name,
+        kpi.id,
+        contract.id,
+        report.month.long_name()
+    );
     let _ = writeln!(out, "Dataset: {}", kpi.dataset);
     match &kpi.measure {
-        Measure::Ratio { filter, numerator, denominator, by } => {
+        Measure::Ratio {
+            filter,
+            numerator,
+            denominator,
+            by,
+        } => {
             let _ = writeln!(out, "Measure: a ratio of row counts");
             if let Some(f) = filter {
                 let _ = writeln!(out, "  rows considered (where): {}", f.text);
@@ -42,19 +54,48 @@ pub fn kpi(report: &ContractMonth<'_>, id: &str) -> Option<String> {
         Measure::Count { condition } => {
             let _ = writeln!(out, "Measure: the number of rows where {}", condition.text);
         }
-        Measure::Aggregate { aggregate, value, filter } => {
-            let _ = writeln!(out, "Measure: {} of {}{}", aggregate.name(), value.text, filter.as_ref().map_or_else(String::new, |f| format!(" over rows where {}", f.text)));
+        Measure::Aggregate {
+            aggregate,
+            value,
+            filter,
+        } => {
+            let _ = writeln!(
+                out,
+                "Measure: {} of {}{}",
+                aggregate.name(),
+                value.text,
+                filter
+                    .as_ref()
+                    .map_or_else(String::new, |f| format!(" over rows where {}", f.text))
+            );
             if matches!(aggregate, crate::contract::Aggregate::Percentile(_)) {
-                let _ = writeln!(out, "  nearest rank: the value at position ⌈p/100 × n⌉ of the sorted values");
+                let _ = writeln!(
+                    out,
+                    "  nearest rank: the value at position ⌈p/100 × n⌉ of the sorted values"
+                );
             }
         }
         Measure::Returned => {
-            let _ = writeln!(out, "Measure: the figure the provider returned in data/returns/{}.csv", report.month);
+            let _ = writeln!(
+                out,
+                "Measure: the figure the provider returned in data/returns/{}.csv",
+                report.month
+            );
         }
     }
     match (t.target, t.variation) {
         (Some(target), Some(v)) => {
-            let _ = writeln!(out, "Target in force: {} (from the variation effective {}{})", target.text, v.effective, if v.reason.is_empty() { String::new() } else { format!(": {}", v.reason) });
+            let _ = writeln!(
+                out,
+                "Target in force: {} (from the variation effective {}{})",
+                target.text,
+                v.effective,
+                if v.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", v.reason)
+                }
+            );
         }
         (Some(target), None) => {
             let _ = writeln!(out, "Target in force: {}", target.text);
@@ -86,28 +127,76 @@ fn explain_result(out: &mut String, report: &ContractMonth<'_>, r: &KpiResult) {
     };
     match (r.numerator, r.denominator) {
         (Some(num), Some(den)) => {
-            let _ = writeln!(out, "  Counts: numerator {} of denominator {}", n(num), n(den));
-            let _ = writeln!(out, "  Actual = {} / {} = {} ({})", n(num), n(den), n(actual.round_dp(6)), r.actual_display());
+            let _ = writeln!(
+                out,
+                "  Counts: numerator {} of denominator {}",
+                n(num),
+                n(den)
+            );
+            let _ = writeln!(
+                out,
+                "  Actual = {} / {} = {} ({})",
+                n(num),
+                n(den),
+                n(actual.round_dp(6)),
+                r.actual_display()
+            );
         }
         _ => {
             let _ = writeln!(out, "  Actual = {}", n(actual.round_dp(6)));
         }
     }
     if let Some(target) = t.target {
-        let _ = writeln!(out, "  Variance = actual − target = {}", r.variance_display());
-        let _ = writeln!(out, "  RAG: {} (target {} {}; consecutive red months: {})", r.rag.label(), target.text, if target.holds(actual) { "met" } else { "not met" }, r.consecutive_red);
+        let _ = writeln!(
+            out,
+            "  Variance = actual − target = {}",
+            r.variance_display()
+        );
+        let _ = writeln!(
+            out,
+            "  RAG: {} (target {} {}; consecutive red months: {})",
+            r.rag.label(),
+            target.text,
+            if target.holds(actual) {
+                "met"
+            } else {
+                "not met"
+            },
+            r.consecutive_red
+        );
         if let Some(excess) = r.excess {
             let formula = match (r.numerator, r.denominator) {
-                (Some(num), Some(den)) if target.op.higher_is_better() => format!("max(0, ⌈{} × {}⌉ − {}) = max(0, {} − {})", n(target.threshold), n(den), n(num), n((target.threshold * den).ceil()), n(num)),
-                (Some(num), Some(den)) => format!("max(0, {} − ⌊{} × {}⌋) = max(0, {} − {})", n(num), n(target.threshold), n(den), n(num), n((target.threshold * den).floor())),
+                (Some(num), Some(den)) if target.op.higher_is_better() => format!(
+                    "max(0, ⌈{} × {}⌉ − {}) = max(0, {} − {})",
+                    n(target.threshold),
+                    n(den),
+                    n(num),
+                    n((target.threshold * den).ceil()),
+                    n(num)
+                ),
+                (Some(num), Some(den)) => format!(
+                    "max(0, {} − ⌊{} × {}⌋) = max(0, {} − {})",
+                    n(num),
+                    n(target.threshold),
+                    n(den),
+                    n(num),
+                    n((target.threshold * den).floor())
+                ),
                 _ => format!("max(0, {} − {})", n(actual), n(target.threshold)),
             };
             let _ = writeln!(out, "  Excess = {formula} = {}", n(excess));
         }
     }
     if !r.consequence_basis.is_empty() || r.consequence_status != ConsequenceStatus::None {
-        let status = serde_json::to_value(r.consequence_status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let _ = writeln!(out, "  Consequence: {} ({status}); {}", r.consequence, r.consequence_basis);
+        let status = serde_json::to_value(r.consequence_status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  Consequence: {} ({status}); {}",
+            r.consequence, r.consequence_basis
+        );
         let _ = writeln!(out, "  Rounding: each line item is rounded half-up to the penny once; totals are sums of rounded items.");
         if r.consequence_status == ConsequenceStatus::Capped {
             let p = &report.position;
@@ -119,7 +208,10 @@ fn explain_result(out: &mut String, report: &ContractMonth<'_>, r: &KpiResult) {
         }
     }
     if let Some(reason) = &r.relief {
-        let _ = writeln!(out, "  Relief in force: {reason}. The consequence is shown but not charged.");
+        let _ = writeln!(
+            out,
+            "  Relief in force: {reason}. The consequence is shown but not charged."
+        );
     }
     let spc = &r.spc;
     if let (Some(mean), Some(lower), Some(upper)) = (spc.mean, spc.lower, spc.upper) {
@@ -136,21 +228,50 @@ fn explain_result(out: &mut String, report: &ContractMonth<'_>, r: &KpiResult) {
         );
     }
     if !r.figure.numerator_keys.is_empty() {
-        let _ = writeln!(out, "  First records counted in the numerator: {}", r.figure.numerator_keys.join(", "));
+        let _ = writeln!(
+            out,
+            "  First records counted in the numerator: {}",
+            r.figure.numerator_keys.join(", ")
+        );
     }
     if !r.figure.shortfall_keys.is_empty() && r.rag.failing() {
-        let _ = writeln!(out, "  First records behind the excess (in the denominator, not the numerator): {}", r.figure.shortfall_keys.join(", "));
+        let _ = writeln!(
+            out,
+            "  First records behind the excess (in the denominator, not the numerator): {}",
+            r.figure.shortfall_keys.join(", ")
+        );
     }
 }
 
 /// The explanation of one challenge.
-pub fn challenge(report: &ContractMonth<'_>, id: &str, log: &crate::challenge_log::Log) -> Option<String> {
-    let view = report.new_challenges.iter().chain(&report.outstanding).chain(&report.agreed).find(|c| c.id == id)?;
-    let raised = report.history.iter().flat_map(|d| &d.challenges).find(|c| c.id == id)?;
-    let rule = report.contract.challenges.iter().find(|c| c.id == view.rule)?;
+pub fn challenge(
+    report: &ContractMonth<'_>,
+    id: &str,
+    log: &crate::challenge_log::Log,
+) -> Option<String> {
+    let view = report
+        .new_challenges
+        .iter()
+        .chain(&report.outstanding)
+        .chain(&report.agreed)
+        .find(|c| c.id == id)?;
+    let raised = report
+        .history
+        .iter()
+        .flat_map(|d| &d.challenges)
+        .find(|c| c.id == id)?;
+    let rule = report
+        .contract
+        .challenges
+        .iter()
+        .find(|c| c.id == view.rule)?;
     let mut out = String::new();
     let _ = writeln!(out, "Challenge {id}");
-    let _ = writeln!(out, "Rule: {} ({}) over dataset {}", rule.name, rule.id, rule.dataset);
+    let _ = writeln!(
+        out,
+        "Rule: {} ({}) over dataset {}",
+        rule.name, rule.id, rule.dataset
+    );
     if let Some(f) = &rule.filter {
         let _ = writeln!(out, "  rows considered: {}", f.text);
     }
@@ -161,23 +282,61 @@ pub fn challenge(report: &ContractMonth<'_>, id: &str, log: &crate::challenge_lo
         ChallengeForm::DuplicateOf(cols) => {
             let _ = writeln!(out, "  challenges every row whose ({}) repeats an earlier row's in the same month's file", cols.join(", "));
         }
-        ChallengeForm::RatioCap { numerator, denominator, by, max } => {
+        ChallengeForm::RatioCap {
+            numerator,
+            denominator,
+            by,
+            max,
+        } => {
             let _ = writeln!(out, "  per group of {}: rows where {} above {} × rows where {}, valued at the group's mean value per numerator row", by.text, numerator.text, n(*max), denominator.text);
         }
     }
-    let _ = writeln!(out, "Record: {} ({} row(s)); {}", view.record, view.rows, view.detail);
+    let _ = writeln!(
+        out,
+        "Record: {} ({} row(s)); {}",
+        view.record, view.rows, view.detail
+    );
     if !raised.keys.is_empty() {
-        let _ = writeln!(out, "Rows behind it (first {}): {}", raised.keys.len(), raised.keys.join(", "));
+        let _ = writeln!(
+            out,
+            "Rows behind it (first {}): {}",
+            raised.keys.len(),
+            raised.keys.join(", ")
+        );
     }
-    let _ = writeln!(out, "Value: {} (the sum of the value column over its rows, rounded to the penny)", view.value);
-    let _ = writeln!(out, "State: {}; response due by {}{}", view.state, view.respond_by, if view.overdue { " — overdue" } else { "" });
+    let _ = writeln!(
+        out,
+        "Value: {} (the sum of the value column over its rows, rounded to the penny)",
+        view.value
+    );
+    let _ = writeln!(
+        out,
+        "State: {}; response due by {}{}",
+        view.state,
+        view.respond_by,
+        if view.overdue { " — overdue" } else { "" }
+    );
     let history = log.history(id);
     if history.is_empty() {
-        let _ = writeln!(out, "History: raised; no events recorded in challenge-log.csv");
+        let _ = writeln!(
+            out,
+            "History: raised; no events recorded in challenge-log.csv"
+        );
     } else {
         let _ = writeln!(out, "History:");
         for e in history {
-            let _ = writeln!(out, "  {} {} by {}{}", e.date, e.event, e.by, if e.note.is_empty() { String::new() } else { format!(": {}", e.note) });
+            let _ = writeln!(
+                out,
+                "  {} {} by {}{}",
+                e.date,
+                e.event,
+                e.by,
+                if e.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", e.note)
+                }
+            );
         }
     }
     Some(out)

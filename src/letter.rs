@@ -369,7 +369,10 @@ pub fn context(
         .escalations
         .iter()
         .map(|e| EscalationRow {
-            name: md(&e.name),
+            name: md(&match &e.group {
+                Some(g) => format!("{} ({g})", e.name),
+                None => e.name.clone(),
+            }),
             months: e.consecutive_red,
             step: md(&if e.reached_this_month {
                 e.step.clone()
@@ -618,9 +621,17 @@ pub fn provenance(root: &Path, report: &ContractMonth<'_>, command: String) -> R
 }
 
 /// The letter text and companion CSV for `report`.
-pub fn render(report: &ContractMonth<'_>, stage: Stage, root: &Path, organisation: &crate::workspace::Organisation, reissue: Option<&str>, provenance: &Provenance) -> Result<(String, String)> {
+pub fn render(
+    report: &ContractMonth<'_>,
+    stage: Stage,
+    root: &Path,
+    organisation: &crate::workspace::Organisation,
+    reissue: Option<&str>,
+    provenance: &Provenance,
+) -> Result<(String, String)> {
     let source = template_source(root, LETTER_OVERRIDE, BUILT_IN_LETTER)?;
-    let env = environment("letter.md", &source).map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
+    let env = environment("letter.md", &source)
+        .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
     let ctx = context(report, stage, organisation, reissue, &provenance.comment());
     let text = env
         .get_template("letter.md")
@@ -687,7 +698,14 @@ pub fn write(
     if stage == Stage::Provisional && root.join(&final_path).exists() {
         bail!("the final letter for {} has been issued ({}), so the provisional letter can no longer change", report.month.long_name(), final_path.display());
     }
-    let (text, csv) = render(report, stage, root, organisation, None, &provenance(root, report, command.clone())?)?;
+    let (text, csv) = render(
+        report,
+        stage,
+        root,
+        organisation,
+        None,
+        &provenance(root, report, command.clone())?,
+    )?;
     let companion = dir.join(companion_name(report.month, stage));
     if stage == Stage::Final && root.join(&path).exists() {
         let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
@@ -718,7 +736,11 @@ pub fn write(
             root,
             organisation,
             Some(reason),
-            &provenance(root, report, format!("{command} --reissue --reason {reason:?}"))?,
+            &provenance(
+                root,
+                report,
+                format!("{command} --reissue --reason {reason:?}"),
+            )?,
         )?;
         let reissued_companion = dir.join(format!("{}-final-r{n}-challenges.csv", report.month));
         write_atomic(&root.join(&reissued_companion), csv.as_bytes())?;

@@ -70,6 +70,11 @@ pub fn write_log(
     let mut months = report.earlier.clone();
     months.push((month, report.kpis.clone()));
     let all = actions(workspace, contract, &meetings, &months, today);
+    let file = contract.dir.join("action-log.md");
+    if all.is_empty() && !workspace.root.join(&file).exists() {
+        // Nothing to log yet: no file rather than an empty one.
+        return Ok(None);
+    }
     let mut inputs = report.inputs.clone();
     inputs.extend(meetings.iter().map(|m| m.file.clone()));
     inputs.sort();

@@ -38,15 +38,24 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
     let contract = contract(&workspace, &args.contract)?;
     let Some(schema) = contract.schema(&args.dataset) else {
         let known: Vec<&str> = contract.datasets.keys().map(String::as_str).collect();
-        bail!("contract `{}` has no dataset `{}`: expected one of {}", contract.id, args.dataset, known.join(", "));
+        bail!(
+            "contract `{}` has no dataset `{}`: expected one of {}",
+            contract.id,
+            args.dataset,
+            known.join(", ")
+        );
     };
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     if args.commit && !crate::git::is_repository(&workspace.root) {
         bail!("{} is not a git repository, so --commit cannot record the import: run `git init` there first, or leave out --commit", workspace.root.display());
     }
     let target = contract.data_file(&args.dataset, args.month);
     if workspace.root.join(&target).exists() && !args.replace {
-        bail!("{} already exists: pass --replace to replace it (git keeps the earlier version)", target.display());
+        bail!(
+            "{} already exists: pass --replace to replace it (git keeps the earlier version)",
+            target.display()
+        );
     }
     // Validate the file where it is, naming it as given, before anything is written.
     let display = args.file.clone();
@@ -56,7 +65,13 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
         write_atomic(&staged, &bytes)?;
         let (returns, mut problems) = crate::returns::read(&dir, &target, contract);
         let _ = std::fs::remove_dir_all(&dir);
-        let renamed: Vec<_> = problems.iter().map(|p| crate::diag::Problem { file: display.clone(), ..p.clone() }).collect();
+        let renamed: Vec<_> = problems
+            .iter()
+            .map(|p| crate::diag::Problem {
+                file: display.clone(),
+                ..p.clone()
+            })
+            .collect();
         problems = crate::diag::Problems::new();
         renamed.into_iter().for_each(|p| problems.push(p));
         (returns.map_or(0, |r| r.len() as u64), problems)
@@ -71,7 +86,8 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
         return Ok(exit::NEEDS_ATTENTION);
     }
     let submissions = contract.dir.join("submissions.csv");
-    let mut receipts = std::fs::read_to_string(workspace.root.join(&submissions)).unwrap_or_default();
+    let mut receipts =
+        std::fs::read_to_string(workspace.root.join(&submissions)).unwrap_or_default();
     if receipts.is_empty() {
         receipts.push_str(&crate::information::HEADER.join(","));
         receipts.push('\n');
@@ -79,13 +95,26 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
     if !receipts.ends_with('\n') {
         receipts.push('\n');
     }
-    receipts.push_str(&format!("{},{},{}\n", args.month, args.dataset, globals.today));
-    write_atomic(&workspace.root.join(&target), &bytes).with_context(|| format!("cannot write {}", target.display()))?;
-    write_atomic(&workspace.root.join(&submissions), receipts.as_bytes()).with_context(|| format!("cannot write {}", submissions.display()))?;
+    receipts.push_str(&format!(
+        "{},{},{}\n",
+        args.month, args.dataset, globals.today
+    ));
+    write_atomic(&workspace.root.join(&target), &bytes)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    write_atomic(&workspace.root.join(&submissions), receipts.as_bytes())
+        .with_context(|| format!("cannot write {}", submissions.display()))?;
     let sha = sha256_bytes(&bytes);
-    crate::say!("imported {} as {} ({rows} rows, sha256 {sha}); receipt recorded for {}", args.file.display(), target.display(), globals.today);
+    crate::say!(
+        "imported {} as {} ({rows} rows, sha256 {sha}); receipt recorded for {}",
+        args.file.display(),
+        target.display(),
+        globals.today
+    );
     if args.commit {
-        let message = format!("levers: import {} for {}, {} ({rows} rows, sha256 {sha})", args.dataset, contract.id, args.month);
+        let message = format!(
+            "levers: import {} for {}, {} ({rows} rows, sha256 {sha})",
+            args.dataset, contract.id, args.month
+        );
         let hash = crate::git::commit(&workspace.root, &[target, submissions], &message)?;
         crate::say!("committed {hash}: {message}");
     }

@@ -4,8 +4,8 @@
 pub mod actions;
 pub mod challenges;
 pub mod check;
-pub mod import;
 pub mod explain;
+pub mod import;
 pub mod init;
 pub mod kpi;
 pub mod letter;

@@ -30,11 +30,16 @@ struct RunLock {
 
 impl RunLock {
     fn acquire(root: &Path) -> Result<RunLock> {
-        let path = root.join(".levers").join("run.lock");
-        std::fs::create_dir_all(path.parent().expect("has a parent")).context("cannot create .levers")?;
+        let path = crate::cache::ensure_private_dir(root)
+            .context("cannot create .levers")?
+            .join("run.lock");
         let started = Instant::now();
         loop {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(mut file) => {
                     let _ = writeln!(file, "{}", std::process::id());
                     return Ok(RunLock { path });
@@ -44,7 +49,9 @@ impl RunLock {
                     let pid = holder.trim().parse::<u32>().ok();
                     // A lock left by a run that died (its process is gone) is taken over.
                     if let Some(pid) = pid {
-                        if !Path::new("/proc").join(pid.to_string()).exists() && Path::new("/proc/self").exists() {
+                        if !Path::new("/proc").join(pid.to_string()).exists()
+                            && Path::new("/proc/self").exists()
+                        {
                             let _ = std::fs::remove_file(&path);
                             continue;
                         }
@@ -58,7 +65,9 @@ impl RunLock {
                     }
                     std::thread::sleep(Duration::from_millis(200));
                 }
-                Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot create {}", path.display()))
+                }
             }
         }
     }
@@ -76,11 +85,18 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
     if !args.dry_run && !crate::git::is_repository(&root) {
         bail!("levers run commits what it writes, and {} is not a git repository: run `git init` there first (or use --dry-run)", root.display());
     }
-    let _lock = if args.dry_run { None } else { Some(RunLock::acquire(&root)?) };
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(RunLock::acquire(&root)?)
+    };
     let today = globals.today;
     let mut code = exit::OK;
     for broken in &workspace.broken {
-        eprintln!("levers: skipping contract `{}`: its files have problems (run `levers check`):", broken.id);
+        eprintln!(
+            "levers: skipping contract `{}`: its files have problems (run `levers check`):",
+            broken.id
+        );
         for problem in workspace.problems_for(&broken.id) {
             eprintln!("{problem}");
         }
@@ -92,18 +108,43 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                 let report = contract_month(&workspace, contract, due.month, today)?;
                 let path = crate::letter::letter_path(&report, due.stage);
                 if args.dry_run {
-                    crate::say!("would write {} ({} letter for {}, {})", path.display(), due.stage.name(), contract.id, due.month);
+                    crate::say!(
+                        "would write {} ({} letter for {}, {})",
+                        path.display(),
+                        due.stage.name(),
+                        contract.id,
+                        due.month
+                    );
                     continue;
                 }
-                let command = super::letter::regenerate_command(&contract.id, due.month, due.stage, today);
-                let written = crate::letter::write(&report, due.stage, &root, &workspace.settings.organisation, None, command)?;
+                let command =
+                    super::letter::regenerate_command(&contract.id, due.month, due.stage, today);
+                let written = crate::letter::write(
+                    &report,
+                    due.stage,
+                    &root,
+                    &workspace.settings.organisation,
+                    None,
+                    command,
+                )?;
                 if written.unchanged {
                     continue;
                 }
                 let input_commit = crate::git::input_commit(&root, &report.inputs);
-                let message = super::letter::commit_message(&contract.id, due.month, due.stage, &input_commit);
+                let message = super::letter::commit_message(
+                    &contract.id,
+                    due.month,
+                    due.stage,
+                    &input_commit,
+                );
                 let hash = crate::git::commit(&root, &written.files, &message)?;
-                crate::say!("{} ({} letter for {}, {}; commit {hash})", written.letter.display(), due.stage.name(), contract.id, due.month);
+                crate::say!(
+                    "{} ({} letter for {}, {}; commit {hash})",
+                    written.letter.display(),
+                    due.stage.name(),
+                    contract.id,
+                    due.month
+                );
             }
             let log = contract.dir.join("action-log.md");
             if args.dry_run {
@@ -111,7 +152,11 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             } else if let Some(file) = super::actions::write_log(&workspace, contract, today)? {
                 let message = format!("levers: action log for {} as of {today}", contract.id);
                 let hash = crate::git::commit(&root, std::slice::from_ref(&file), &message)?;
-                crate::say!("{} (action log for {}; commit {hash})", file.display(), contract.id);
+                crate::say!(
+                    "{} (action log for {}; commit {hash})",
+                    file.display(),
+                    contract.id
+                );
             }
             Ok(())
         })();
@@ -119,7 +164,10 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             if super::is_broken_pipe(&error) {
                 return Err(error);
             }
-            eprintln!("levers: contract `{}` was not completed: {error:#}", contract.id);
+            eprintln!(
+                "levers: contract `{}` was not completed: {error:#}",
+                contract.id
+            );
             code = exit::NEEDS_ATTENTION;
         }
     }

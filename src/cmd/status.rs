@@ -52,27 +52,49 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let mut rows = Vec::new();
     for contract in selected(&workspace, None)? {
-        let month = args.month.unwrap_or_else(|| super::actions::as_of_month(contract, globals.today));
+        let month = args
+            .month
+            .unwrap_or_else(|| super::actions::as_of_month(contract, globals.today));
         let report = contract_month(&workspace, contract, month, globals.today)?;
         let count = |rag| report.kpis.iter().filter(|k| k.rag == rag).count();
-        let outstanding: Vec<_> = report.new_challenges.iter().chain(&report.outstanding).filter(|c| !c.closed).collect();
+        let outstanding: Vec<_> = report
+            .new_challenges
+            .iter()
+            .chain(&report.outstanding)
+            .filter(|c| !c.closed)
+            .collect();
         let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
         let (meetings, _) = crate::meetings::read_all(&workspace.root, &contract.dir, &kpi_ids);
         let mut months = report.earlier.clone();
         months.push((month, report.kpis.clone()));
-        let actions = crate::actions::actions(&workspace, contract, &meetings, &months, globals.today);
+        let actions =
+            crate::actions::actions(&workspace, contract, &meetings, &months, globals.today);
         let (overdue_actions, open_actions, _) = crate::actions::sections(&actions, globals.today);
-        let escalation = report.escalations.iter().max_by_key(|e| e.step_number).map(|e| format!("{} ({})", e.step, e.kpi));
-        let measured: Vec<Rag> = months.iter().flat_map(|(_, k)| k.iter().map(|r| r.rag)).filter(|r| *r != Rag::None).collect();
+        let escalation = report
+            .escalations
+            .iter()
+            .max_by_key(|e| e.step_number)
+            .map(|e| format!("{} ({})", e.step, e.kpi));
+        let measured: Vec<Rag> = months
+            .iter()
+            .flat_map(|(_, k)| k.iter().map(|r| r.rag))
+            .filter(|r| *r != Rag::None)
+            .collect();
         let lifetime = (!measured.is_empty()).then(|| {
             let green = measured.iter().filter(|r| **r == Rag::Green).count();
-            crate::money::percent_1dp(rust_decimal::Decimal::from(green) / rust_decimal::Decimal::from(measured.len()))
+            crate::money::percent_1dp(
+                rust_decimal::Decimal::from(green) / rust_decimal::Decimal::from(measured.len()),
+            )
         });
         let (_, end) = contract.months();
         let months_to_end = Month::of(globals.today).months_until(end);
         let overdue = outstanding.iter().filter(|c| c.overdue).count();
         let red = count(Rag::Red);
-        let attention = red as i64 * 100 + overdue_actions.len() as i64 * 10 + overdue as i64 + report.escalations.len() as i64 * 50 + i64::from(months_to_end <= 6) * 25;
+        let attention = red as i64 * 100
+            + overdue_actions.len() as i64 * 10
+            + overdue as i64
+            + report.escalations.len() as i64 * 50
+            + i64::from(months_to_end <= 6) * 25;
         rows.push(StatusRow {
             contract: contract.id.clone(),
             title: contract.title.clone(),
@@ -96,7 +118,11 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
             attention,
         });
     }
-    rows.sort_by(|a, b| b.attention.cmp(&a.attention).then(a.contract.cmp(&b.contract)));
+    rows.sort_by(|a, b| {
+        b.attention
+            .cmp(&a.attention)
+            .then(a.contract.cmp(&b.contract))
+    });
     match globals.format {
         super::Format::Json => crate::say!("{}", serde_json::to_string_pretty(&rows)?),
         Format::Csv => {
@@ -109,10 +135,25 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
         Format::Table => {
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED);
-            table.set_header(["Contract", "Month", "R/A/G", "Deducted", "Withheld", "Incentives", "Challenges open (overdue)", "Actions open (overdue)", "Escalation", "Months to end"]);
+            table.set_header([
+                "Contract",
+                "Month",
+                "R/A/G",
+                "Deducted",
+                "Withheld",
+                "Incentives",
+                "Challenges open (overdue)",
+                "Actions open (overdue)",
+                "Escalation",
+                "Months to end",
+            ]);
             for r in &rows {
                 let end = if r.renewal_due {
-                    format!("{} — renewal due; lifetime {} green", r.months_to_end, r.lifetime_green_share.clone().unwrap_or_else(|| "—".into()))
+                    format!(
+                        "{} — renewal due; lifetime {} green",
+                        r.months_to_end,
+                        r.lifetime_green_share.clone().unwrap_or_else(|| "—".into())
+                    )
                 } else {
                     r.months_to_end.to_string()
                 };
@@ -123,7 +164,10 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
                     r.deductions.to_string(),
                     r.withholdings.to_string(),
                     r.incentives.to_string(),
-                    format!("{} worth {} ({})", r.outstanding_challenges, r.outstanding_value, r.overdue_challenges),
+                    format!(
+                        "{} worth {} ({})",
+                        r.outstanding_challenges, r.outstanding_value, r.overdue_challenges
+                    ),
                     format!("{} ({})", r.open_actions, r.overdue_actions),
                     r.escalation.clone().unwrap_or_else(|| "—".into()),
                     end,

@@ -21,14 +21,32 @@ pub struct VerifyArgs {
 /// What a provenance command asks to regenerate.
 #[derive(Debug)]
 enum Target {
-    Letter { contract: String, month: Month, stage: Stage, today: chrono::NaiveDate, reason: Option<String> },
-    Actions { contract: String, today: chrono::NaiveDate },
+    Letter {
+        contract: String,
+        month: Month,
+        stage: Stage,
+        today: chrono::NaiveDate,
+        reason: Option<String>,
+    },
+    Actions {
+        contract: String,
+        today: chrono::NaiveDate,
+    },
 }
 
 fn parse_command(command: &str) -> Result<Target> {
     let words: Vec<&str> = command.split_whitespace().collect();
-    let value = |flag: &str| words.iter().position(|w| *w == flag).and_then(|i| words.get(i + 1)).map(|s| s.to_string());
-    let today = value("--today").context("the provenance names no --today")?.parse().context("bad --today in the provenance")?;
+    let value = |flag: &str| {
+        words
+            .iter()
+            .position(|w| *w == flag)
+            .and_then(|i| words.get(i + 1))
+            .map(|s| s.to_string())
+    };
+    let today = value("--today")
+        .context("the provenance names no --today")?
+        .parse()
+        .context("bad --today in the provenance")?;
     let contract = value("--contract").context("the provenance names no contract")?;
     match words.first() {
         Some(&"letter") => {
@@ -37,9 +55,20 @@ fn parse_command(command: &str) -> Result<Target> {
                 Some("provisional") => Stage::Provisional,
                 _ => bail!("the provenance names no stage"),
             };
-            let reason = command.split_once("--reason ").map(|(_, r)| r.trim().trim_matches('"').replace("\\\"", "\""));
-            let month = value("--month").context("the provenance names no month")?.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            Ok(Target::Letter { contract, month, stage, today, reason })
+            let reason = command
+                .split_once("--reason ")
+                .map(|(_, r)| r.trim().trim_matches('"').replace("\\\"", "\""));
+            let month = value("--month")
+                .context("the provenance names no month")?
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!(e))?;
+            Ok(Target::Letter {
+                contract,
+                month,
+                stage,
+                today,
+                reason,
+            })
         }
         Some(&"actions") => Ok(Target::Actions { contract, today }),
         _ => bail!("the provenance names a command levers cannot remake: {command}"),
@@ -48,9 +77,13 @@ fn parse_command(command: &str) -> Result<Target> {
 
 pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
     let root = globals.root()?;
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     let Some(provenance) = Provenance::parse(&text) else {
-        bail!("{} has no levers provenance block, so it cannot be verified", args.file.display());
+        bail!(
+            "{} has no levers provenance block, so it cannot be verified",
+            args.file.display()
+        );
     };
     let target = parse_command(&provenance.command)?;
     let changed: Vec<&PathBuf> = provenance
@@ -62,7 +95,15 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
     let remade = if changed.is_empty() {
         remake(&root, &target, &provenance)?
     } else {
-        crate::say!("inputs changed since {} was made: {}", args.file.display(), changed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        crate::say!(
+            "inputs changed since {} was made: {}",
+            args.file.display(),
+            changed
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         let commit = &provenance.input_commit;
         if commit == "uncommitted" || commit == "not in git" {
             crate::say!("MISMATCH: the inputs were not committed when the file was made ({commit}), so it cannot be remade from them");
@@ -73,7 +114,10 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         for (path, sha) in &provenance.inputs {
             let bytes = crate::git::show(&root, commit, path)?;
             if crate::audit::sha256_bytes(&bytes) != *sha {
-                crate::say!("MISMATCH: {} at commit {commit} is not the version the file was made from", path.display());
+                crate::say!(
+                    "MISMATCH: {} at commit {commit} is not the version the file was made from",
+                    path.display()
+                );
                 let _ = std::fs::remove_dir_all(&scratch);
                 return Ok(exit::NEEDS_ATTENTION);
             }
@@ -95,20 +139,47 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         );
         return Ok(exit::NEEDS_ATTENTION);
     }
-    let line = text.lines().zip(remade.lines()).position(|(a, b)| a != b).unwrap_or_else(|| text.lines().count().min(remade.lines().count()));
-    crate::say!("MISMATCH: {} differs from what its inputs make, first at line {}:", args.file.display(), line + 1);
-    crate::say!("  file:     {}", text.lines().nth(line).unwrap_or("(end of file)"));
-    crate::say!("  expected: {}", remade.lines().nth(line).unwrap_or("(end of file)"));
+    let line = text
+        .lines()
+        .zip(remade.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| text.lines().count().min(remade.lines().count()));
+    crate::say!(
+        "MISMATCH: {} differs from what its inputs make, first at line {}:",
+        args.file.display(),
+        line + 1
+    );
+    crate::say!(
+        "  file:     {}",
+        text.lines().nth(line).unwrap_or("(end of file)")
+    );
+    crate::say!(
+        "  expected: {}",
+        remade.lines().nth(line).unwrap_or("(end of file)")
+    );
     Ok(exit::NEEDS_ATTENTION)
 }
 
 fn remake(root: &Path, target: &Target, provenance: &Provenance) -> Result<String> {
     let workspace = Workspace::load(root);
     match target {
-        Target::Letter { contract, month, stage, today, reason } => {
+        Target::Letter {
+            contract,
+            month,
+            stage,
+            today,
+            reason,
+        } => {
             let contract = crate::report::contract(&workspace, contract)?;
             let report = crate::report::contract_month(&workspace, contract, *month, *today)?;
-            let (text, _) = crate::letter::render(&report, *stage, root, &workspace.settings.organisation, reason.as_deref(), provenance)?;
+            let (text, _) = crate::letter::render(
+                &report,
+                *stage,
+                root,
+                &workspace.settings.organisation,
+                reason.as_deref(),
+                provenance,
+            )?;
             Ok(text)
         }
         Target::Actions { contract, today } => {
@@ -120,7 +191,14 @@ fn remake(root: &Path, target: &Target, provenance: &Provenance) -> Result<Strin
             let mut months = report.earlier.clone();
             months.push((month, report.kpis.clone()));
             let all = crate::actions::actions(&workspace, contract, &meetings, &months, *today);
-            crate::actions::render_log(root, contract, &workspace.settings.organisation, &all, *today, &provenance.comment())
+            crate::actions::render_log(
+                root,
+                contract,
+                &workspace.settings.organisation,
+                &all,
+                *today,
+                &provenance.comment(),
+            )
         }
     }
 }

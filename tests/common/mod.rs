@@ -5,9 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A fresh, empty folder under the target directory, removed and recreated for each use.
+/// A fresh, empty folder outside any git repository (so provenance reads "not in git"
+/// whatever checkout the tests run in), removed and recreated for each use.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let dir = std::env::temp_dir()
+        .join(format!("levers-tests-{}", std::process::id()))
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -75,4 +78,55 @@ pub fn assert_golden(name: &str, actual: &str) {
             actual.lines().nth(first)
         );
     }
+}
+
+/// A copy of `tests/fixtures/small` in a fresh folder.
+pub fn fixture(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small"),
+        &dir,
+    );
+    dir
+}
+
+/// Runs git in `dir` (tests only), failing the test if git fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every file under `dir` (except .git and the cache) with its bytes, for before/after comparisons.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    fn walk(base: &Path, dir: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if name == ".git" || name == ".levers" {
+                continue;
+            }
+            if path.is_dir() {
+                walk(base, &path, files);
+            } else {
+                files.push((
+                    path.strip_prefix(base).unwrap().to_path_buf(),
+                    std::fs::read(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    walk(dir, dir, &mut files);
+    files.sort();
+    files
 }

@@ -1,0 +1,574 @@
+//! End-to-end tests: the real binary on small workspaces, whole outputs compared with golden
+//! files under tests/golden (regenerate with LEVERS_BLESS=1 and review the diff).
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+const TODAY: &str = "2026-07-25";
+
+fn ok(out: &std::process::Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+#[test]
+fn kpi_json_matches_golden() {
+    let dir = fixture("kpi-json");
+    let out = ok(&levers(
+        &dir,
+        &["kpi", "-m", "2026-06", "--format", "json", "--today", TODAY],
+    ));
+    assert_golden("kpi-2026-06.json", &out);
+}
+
+#[test]
+fn kpi_and_where_challenges_do_not_depend_on_row_order() {
+    let dir = fixture("shuffle-original");
+    let shuffled = fixture("shuffle-reversed");
+    for month in ["2026-04", "2026-05", "2026-06"] {
+        let path = shuffled.join(format!("contracts/small/data/activity/{month}.csv"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let header = lines.remove(0);
+        lines.reverse();
+        std::fs::write(&path, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+    }
+    let args = ["kpi", "-m", "2026-06", "--format", "json", "--today", TODAY];
+    assert_eq!(ok(&levers(&dir, &args)), ok(&levers(&shuffled, &args)));
+    // Duplicates are by definition the later row in file order; every other rule's ids are
+    // independent of order.
+    let ids = |d: &Path| -> Vec<String> {
+        let json: Vec<serde_json::Value> = serde_json::from_str(&ok(&levers(
+            d,
+            &[
+                "challenges",
+                "-m",
+                "2026-06",
+                "--format",
+                "json",
+                "--today",
+                TODAY,
+            ],
+        )))
+        .unwrap();
+        let mut ids: Vec<String> = json
+            .iter()
+            .filter(|c| c["rule"] != "duplicate")
+            .map(|c| format!("{} {}", c["id"], c["value"]))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&dir), ids(&shuffled));
+}
+
+#[test]
+fn challenges_json_matches_golden() {
+    let dir = fixture("challenges-json");
+    let out = ok(&levers(
+        &dir,
+        &[
+            "challenges",
+            "-m",
+            "2026-06",
+            "--format",
+            "json",
+            "--today",
+            TODAY,
+        ],
+    ));
+    assert_golden("challenges-2026-06.json", &out);
+}
+
+#[test]
+fn letters_and_action_log_match_golden_and_hold_no_nhs_number() {
+    let dir = fixture("letters");
+    ok(&levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-06",
+            "--stage",
+            "provisional",
+            "--today",
+            "2026-07-23",
+        ],
+    ));
+    ok(&levers(
+        &dir,
+        &[
+            "letter", "-c", "small", "-m", "2026-05", "--stage", "final", "--today", TODAY,
+        ],
+    ));
+    ok(&levers(&dir, &["actions", "--today", TODAY]));
+    let letters = dir.join("contracts/small/letters");
+    let outputs = [
+        (
+            "letter-2026-06-provisional.md",
+            letters.join("2026-06-provisional.md"),
+        ),
+        (
+            "letter-2026-06-provisional-challenges.csv",
+            letters.join("2026-06-provisional-challenges.csv"),
+        ),
+        ("letter-2026-05-final.md", letters.join("2026-05-final.md")),
+        ("action-log.md", dir.join("contracts/small/action-log.md")),
+    ];
+    let nhs_numbers: Vec<String> =
+        std::fs::read_to_string(dir.join("contracts/small/data/activity/2026-06.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(1).map(str::to_string))
+            .filter(|n| n.len() == 10)
+            .collect();
+    assert!(!nhs_numbers.is_empty());
+    for (golden, path) in outputs {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_golden(golden, &text);
+        for number in &nhs_numbers {
+            assert!(
+                !text.contains(number.as_str()),
+                "{golden} contains the NHS number {number}"
+            );
+        }
+    }
+    // Markdown characters from meeting files and the log cannot break a table row.
+    let log = std::fs::read_to_string(dir.join("contracts/small/action-log.md")).unwrap();
+    assert!(log.contains(r"recovery plan \| with weekly milestones"));
+    assert!(log.contains(r"\*follow-up\*"));
+}
+
+#[test]
+fn letters_are_deterministic_and_final_letters_are_never_overwritten() {
+    let dir = fixture("immutable");
+    let args = [
+        "letter", "-c", "small", "-m", "2026-05", "--stage", "final", "--today", TODAY,
+    ];
+    ok(&levers(&dir, &args));
+    let path = dir.join("contracts/small/letters/2026-05-final.md");
+    let first = std::fs::read(&path).unwrap();
+    assert!(ok(&levers(&dir, &args)).contains("up to date"));
+    assert_eq!(std::fs::read(&path).unwrap(), first);
+
+    // A later response changes what the letter would say: refused without --reissue.
+    let log = dir.join("contracts/small/challenge-log.csv");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("2026-07-20,2026-05/invalid-nhs-number/2605-057,accepted,Sam Cole,\n");
+    std::fs::write(&log, text).unwrap();
+    let refused = levers(&dir, &args);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("never overwritten"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        first,
+        "the issued letter is untouched"
+    );
+    let mut reissue = args.to_vec();
+    reissue.extend(["--reissue", "--reason", "Late acceptance of a challenge"]);
+    ok(&levers(&dir, &reissue));
+    let r2 =
+        std::fs::read_to_string(dir.join("contracts/small/letters/2026-05-final-r2.md")).unwrap();
+    assert!(r2.contains("Reason: Late acceptance of a challenge"));
+    assert_eq!(std::fs::read(&path).unwrap(), first);
+    // A provisional letter cannot change once the final exists.
+    let late = levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-05",
+            "--stage",
+            "provisional",
+            "--today",
+            TODAY,
+        ],
+    );
+    assert_eq!(late.status.code(), Some(2));
+}
+
+#[test]
+fn verify_detects_an_edited_letter_and_an_edited_input() {
+    let dir = fixture("verify");
+    ok(&levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-06",
+            "--stage",
+            "provisional",
+            "--today",
+            TODAY,
+        ],
+    ));
+    let letter = "contracts/small/letters/2026-06-provisional.md";
+    assert!(ok(&levers(&dir, &["verify", letter])).starts_with("OK"));
+    let original = std::fs::read_to_string(dir.join(letter)).unwrap();
+    std::fs::write(dir.join(letter), original.replace("£240.00", "£24.00")).unwrap();
+    let edited = levers(&dir, &["verify", letter]);
+    assert_eq!(edited.status.code(), Some(1));
+    assert!(stdout(&edited).contains("MISMATCH") && stdout(&edited).contains("£24.00"));
+    std::fs::write(dir.join(letter), &original).unwrap();
+    let data = dir.join("contracts/small/data/activity/2026-06.csv");
+    let mut text = std::fs::read_to_string(&data).unwrap();
+    text.push_str("2606-999,,15N,AE,100,VB01Z,2026-06-03,2026-06-03,900,150.00\n");
+    std::fs::write(&data, text).unwrap();
+    let changed = levers(&dir, &["verify", letter]);
+    assert_eq!(changed.status.code(), Some(1));
+    assert!(
+        stdout(&changed).contains("inputs changed") && stdout(&changed).contains("2026-06.csv")
+    );
+}
+
+#[test]
+fn run_steps_through_a_cycle_and_is_idempotent() {
+    let dir = fixture("run-cycle");
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "fixture"]);
+    let commits = |d: &Path| {
+        git(d, &["rev-list", "--count", "HEAD"])
+            .trim()
+            .parse::<u32>()
+            .unwrap()
+    };
+
+    // Before April's provisional letter date (working day 17 of May: 27 May 2026) nothing is due.
+    let out = ok(&levers(&dir, &["run", "--today", "2026-05-26"]));
+    assert_eq!(out, "");
+    assert_eq!(commits(&dir), 1);
+
+    let out = ok(&levers(&dir, &["run", "--today", "2026-05-27"]));
+    assert!(
+        out.contains("2026-04-provisional.md (provisional letter for small, 2026-04"),
+        "{out}"
+    );
+    // April's follow-up ratio is red, so the ladder's first step is an action: the log is due too.
+    assert!(out.contains("action-log.md (action log for small"), "{out}");
+    assert_eq!(commits(&dir), 3);
+    let messages = git(&dir, &["log", "--format=%s"]);
+    assert!(
+        messages.contains("levers: provisional letter for small, 2026-04 (inputs at "),
+        "{messages}"
+    );
+    assert_eq!(
+        ok(&levers(&dir, &["run", "--today", "2026-05-27"])),
+        "",
+        "a second run changes nothing"
+    );
+    assert_eq!(commits(&dir), 3);
+
+    // April's final letter: working day 33 (18 June), after the response window (10 June).
+    let out = ok(&levers(&dir, &["run", "--today", "2026-06-18"]));
+    assert!(
+        out.contains("2026-04-final.md (final letter for small, 2026-04"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("2026-05"),
+        "May's provisional letter is not due until 23 June: {out}"
+    );
+    let again = levers(&dir, &["run", "--today", "2026-06-18"]);
+    assert_eq!(ok(&again), "");
+    assert!(
+        git(&dir, &["status", "--porcelain"]).trim().is_empty(),
+        "everything written is committed"
+    );
+
+    let out = ok(&levers(&dir, &["run", "--today", "2026-06-23"]));
+    assert!(out.contains("2026-05-provisional.md"), "{out}");
+    let log = git(&dir, &["log", "--format=%s"]);
+    assert_eq!(log.matches("letter for small, 2026-04").count(), 2, "{log}");
+}
+
+#[test]
+fn two_runs_at_once_do_not_interleave() {
+    let dir = fixture("run-concurrent");
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "fixture"]);
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_levers"))
+            .current_dir(&dir)
+            .args(["run", "--today", TODAY])
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    for out in [&a, &b] {
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(2)),
+            "{}",
+            stderr(out)
+        );
+        if out.status.code() == Some(2) {
+            assert!(stderr(out).contains("another levers run is in progress"));
+        }
+    }
+    let log = git(&dir, &["log", "--format=%s"]);
+    for letter in ["2026-04 (", "2026-05 (", "2026-06 ("] {
+        assert!(
+            log.matches(letter).count() <= 2,
+            "no letter is committed twice: {log}"
+        );
+    }
+    assert!(git(&dir, &["status", "--porcelain"]).trim().is_empty());
+    assert!(!dir.join(".levers/run.lock").exists());
+}
+
+#[test]
+fn import_refuses_a_bad_file_whole_and_stores_a_good_one() {
+    let dir = fixture("import");
+    let before = snapshot(&dir);
+    let bad = dir.join("../bad.csv");
+    std::fs::write(
+        &bad,
+        "record_id,nhs_number,commissioner_code,pod,treatment_function,hrg,start_date,end_date,minutes_in_department,price\n\
+         A1,,15N,AE,100,X,2026-02-30,2026-07-01,10,1.00\n\
+         A2,,15N,AE,100,X,2026-07-01,2026-07-01,10,12.345\n",
+    )
+    .unwrap();
+    let out = levers(
+        &dir,
+        &[
+            "import",
+            "-c",
+            "small",
+            "-m",
+            "2026-07",
+            "activity",
+            bad.to_str().unwrap(),
+            "--today",
+            TODAY,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(":2:7: error: column `start_date`")
+            && err.contains(":3:10: error: column `price`"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&dir), before, "a refused import changes nothing");
+
+    let missing = dir.join("../missing-column.csv");
+    std::fs::write(&missing, "record_id,price\nA1,1.00\n").unwrap();
+    let out = levers(
+        &dir,
+        &[
+            "import",
+            "-c",
+            "small",
+            "-m",
+            "2026-07",
+            "activity",
+            missing.to_str().unwrap(),
+            "--today",
+            TODAY,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":1:1: error: missing required column `nhs_number`"),
+        "{}",
+        stderr(&out)
+    );
+
+    let good = dir.join("contracts/small/data/activity/2026-06.csv");
+    let bytes = std::fs::read(&good).unwrap();
+    let source = dir.join("../good.csv");
+    std::fs::write(&source, &bytes).unwrap();
+    let out = ok(&levers(
+        &dir,
+        &[
+            "import",
+            "-c",
+            "small",
+            "-m",
+            "2026-07",
+            "activity",
+            source.to_str().unwrap(),
+            "--today",
+            TODAY,
+        ],
+    ));
+    assert!(out.contains("58 rows"), "{out}");
+    assert_eq!(
+        std::fs::read(dir.join("contracts/small/data/activity/2026-07.csv")).unwrap(),
+        bytes
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("contracts/small/submissions.csv"))
+            .unwrap()
+            .ends_with("2026-07,activity,2026-07-25\n")
+    );
+    let again = levers(
+        &dir,
+        &[
+            "import",
+            "-c",
+            "small",
+            "-m",
+            "2026-07",
+            "activity",
+            source.to_str().unwrap(),
+            "--today",
+            TODAY,
+        ],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing month needs --replace"
+    );
+}
+
+#[test]
+fn init_makes_a_workspace_that_passes_check() {
+    let dir = temp_dir("init");
+    let target = dir.join("new");
+    ok(&levers(
+        &dir,
+        &["init", target.to_str().unwrap(), "--today", TODAY],
+    ));
+    ok(&levers(&target, &["check", "--today", TODAY]));
+    ok(&levers(
+        &target,
+        &["kpi", "-m", "2026-06", "--today", TODAY],
+    ));
+    let again = levers(&dir, &["init", target.to_str().unwrap(), "--today", TODAY]);
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn the_example_workspace_passes_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = levers(root, &["check", "--today", "2026-11-23"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn bad_cells_are_reported_with_file_line_and_column() {
+    let dir = fixture("bad-cells");
+    let data = dir.join("contracts/small/data/activity/2026-05.csv");
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[3] = lines[3].replace(",2026-05-03,2026-05-03,", ",2026-02-30,2026-05-03,");
+    lines[5] = lines[5].replace(",150.00", ",150.005");
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let out = levers(&dir, &["check", "--format", "json", "--today", TODAY]);
+    assert_eq!(out.status.code(), Some(1));
+    let problems: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let found: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}:{}",
+                p["file"].as_str().unwrap(),
+                p["line"],
+                p["column"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "contracts/small/data/activity/2026-05.csv:4:7",
+            "contracts/small/data/activity/2026-05.csv:6:10"
+        ]
+    );
+    // Report commands refuse to compute from unreadable data (exit 2), naming the cells.
+    let kpi = levers(&dir, &["kpi", "-m", "2026-05", "--today", TODAY]);
+    assert_eq!(kpi.status.code(), Some(2));
+    assert!(stderr(&kpi).contains("2026-05.csv:4:7: error: column `start_date`"));
+    assert!(!stderr(&kpi).contains("panicked"));
+}
+
+#[test]
+fn usage_errors_exit_2_without_a_backtrace() {
+    let dir = fixture("usage");
+    for args in [
+        vec!["kpi", "-m", "2026-13"],
+        vec!["kpi", "-m", "2026-06", "-c", "nope"],
+        vec!["explain", "-c", "small", "-m", "2026-06", "ae-4h"],
+        vec!["frobnicate"],
+    ] {
+        let out = levers(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            !stderr(&out).contains("panicked") && !stderr(&out).contains("RUST_BACKTRACE"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let hint = levers(
+        &dir,
+        &[
+            "explain", "-c", "small", "-m", "2026-06", "ae-4h", "--today", TODAY,
+        ],
+    );
+    assert!(
+        stderr(&hint).contains("did you mean `ae-4hr`?"),
+        "{}",
+        stderr(&hint)
+    );
+}
+
+#[test]
+fn the_cache_is_invalidated_by_a_changed_input_or_contract() {
+    let dir = fixture("cache");
+    let args = ["kpi", "-m", "2026-06", "--format", "json", "--today", TODAY];
+    let first = ok(&levers(&dir, &args));
+    assert!(dir.join(".levers/cache/small/2026-06.json").exists());
+    assert_eq!(
+        ok(&levers(&dir, &args)),
+        first,
+        "answered from the cache, the same"
+    );
+    // A changed data file (same size, so only the hash can tell).
+    let data = dir.join("contracts/small/data/activity/2026-06.csv");
+    let text = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(&data, text.replacen(",800,150.00", ",200,150.00", 1)).unwrap();
+    let changed = ok(&levers(&dir, &args));
+    assert_ne!(changed, first, "a changed input is re-read");
+    // A changed contract.
+    let contract = dir.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    std::fs::write(
+        &contract,
+        text.replace(
+            "numerator = \"minutes_in_department <= 240\"",
+            "numerator = \"minutes_in_department <= 100\"",
+        ),
+    )
+    .unwrap();
+    assert_ne!(
+        ok(&levers(&dir, &args)),
+        changed,
+        "a changed contract is re-measured"
+    );
+}
