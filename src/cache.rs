@@ -124,10 +124,19 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
             }
         }
     }
-    let data = measure_month(root, contract, month)?;
-    let stamps: Option<Vec<InputStamp>> =
-        data.inputs.iter().map(|f| stamp(root, f, None)).collect();
-    if let Some(stamps) = stamps {
+    // Hash the inputs on the other core while the pass reads them.
+    let (data, stamps) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| {
+            files
+                .iter()
+                .map(|f| stamp(root, f, None))
+                .collect::<Option<Vec<InputStamp>>>()
+        });
+        let data = measure_month(root, contract, month);
+        (data, hashing.join().ok().flatten())
+    });
+    let data = data?;
+    if let Some(stamps) = stamps.filter(|s| s.iter().map(|i| &i.path).eq(data.inputs.iter())) {
         store(root, &path, &key, stamps, &data);
     }
     Ok(data)

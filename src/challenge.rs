@@ -16,6 +16,7 @@ use crate::value::Value;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// One raised challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +54,7 @@ enum RuleKind {
     },
     Duplicate {
         key_slots: Vec<usize>,
-        seen: HashSet<Box<[u8]>>,
+        seen: HashSet<u128, BuildHasherDefault<FingerprintHasher>>,
         buffer: Vec<u8>,
         raised: Vec<(String, Decimal)>,
     },
@@ -108,7 +109,7 @@ impl CompiledRule {
                 }
                 RuleKind::Duplicate {
                     key_slots,
-                    seen: HashSet::new(),
+                    seen: HashSet::default(),
                     buffer: Vec::with_capacity(64),
                     raised: Vec::new(),
                 }
@@ -156,10 +157,8 @@ impl CompiledRule {
                         return; // a NULL key part never matches
                     }
                 }
-                if seen.contains(buffer.as_slice()) {
+                if !seen.insert(fingerprint(buffer)) {
                     raised.push((key(), value));
-                } else {
-                    seen.insert(buffer.as_slice().into());
                 }
             }
             RuleKind::RatioCap {
@@ -178,7 +177,18 @@ impl CompiledRule {
                 if group.is_null() {
                     return;
                 }
-                let tally = groups.entry(group.render()).or_default();
+                let rendered;
+                let group_key: &str = match &group {
+                    Value::Text(t) => t,
+                    other => {
+                        rendered = other.render();
+                        &rendered
+                    }
+                };
+                if !groups.contains_key(group_key) {
+                    groups.insert(group_key.to_string(), GroupTally::default());
+                }
+                let tally = groups.get_mut(group_key).expect("inserted above");
                 if in_numerator {
                     tally.numerator += 1;
                     tally.numerator_value += value;
@@ -266,6 +276,43 @@ impl CompiledRule {
             }
         }
         by_id.into_values().collect()
+    }
+}
+
+/// A 128-bit fingerprint of a duplicate key: two SipHash-1-3 digests of the key's bytes under
+/// different salts. Keeping fingerprints rather than the keys keeps memory at 16 bytes per
+/// distinct key with no allocation per row; two different keys share a fingerprint with
+/// probability about 2⁻¹²⁸ per pair, about 10⁻²⁵ across ten million keys. (SipHash's fixed
+/// keys make the result the same on every run.)
+fn fingerprint(key: &[u8]) -> u128 {
+    let digest = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        h.write_u8(salt);
+        h.write(key);
+        h.finish()
+    };
+    (u128::from(digest(0x5a)) << 64) | u128::from(digest(0xa5))
+}
+
+/// The set's own hash of a fingerprint is its low 64 bits: it is already uniformly mixed.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8).take(1) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

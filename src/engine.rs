@@ -134,12 +134,95 @@ struct PassResult {
     value_total: Option<Money>,
 }
 
+/// Files smaller than this are read by one pass; larger ones by two concurrent passes (one for
+/// duplicate rules, one for everything else) when the contract has both kinds of work.
+const PARALLEL_FROM_BYTES: u64 = 8 << 20;
+
+/// Evaluates every KPI and rule of `dataset` over `file`. On a large file with duplicate rules
+/// the work is split across both cores: duplicate detection (hashing every row's key) runs in
+/// one pass and everything else in another, each parsing only the columns it reads; the two
+/// results are merged, which is exact because no item spans both passes.
 fn run_pass(
     root: &Path,
     file: &Path,
     contract: &Contract,
     dataset: &str,
     month: Month,
+) -> Result<PassResult, Problems> {
+    let kpis: Vec<&crate::contract::Kpi> = contract
+        .kpis
+        .iter()
+        .filter(|k| k.dataset == dataset)
+        .collect();
+    let rules: Vec<&crate::contract::ChallengeRule> = contract
+        .challenges
+        .iter()
+        .filter(|r| r.dataset == dataset)
+        .collect();
+    let (duplicate_rules, other_rules): (
+        Vec<&crate::contract::ChallengeRule>,
+        Vec<&crate::contract::ChallengeRule>,
+    ) = rules
+        .iter()
+        .partition(|r| matches!(r.form, crate::contract::ChallengeForm::DuplicateOf(_)));
+    let large = std::fs::metadata(root.join(file)).is_ok_and(|m| m.len() >= PARALLEL_FROM_BYTES);
+    if !large || duplicate_rules.is_empty() || (kpis.is_empty() && other_rules.is_empty()) {
+        return run_subset(root, file, contract, dataset, month, &kpis, &rules, true);
+    }
+    let (a, b) = std::thread::scope(|scope| {
+        let duplicates = scope.spawn(|| {
+            run_subset(
+                root,
+                file,
+                contract,
+                dataset,
+                month,
+                &[],
+                &duplicate_rules,
+                false,
+            )
+        });
+        let rest = run_subset(
+            root,
+            file,
+            contract,
+            dataset,
+            month,
+            &kpis,
+            &other_rules,
+            true,
+        );
+        (
+            duplicates.join().unwrap_or_else(|_| Err(Problems::new())),
+            rest,
+        )
+    });
+    match (a, b) {
+        (Ok(mut a), Ok(b)) => {
+            a.kpis.extend(b.kpis);
+            a.challenges.extend(b.challenges);
+            a.value_total = b.value_total;
+            a.rows = b.rows;
+            Ok(a)
+        }
+        (Err(mut p), Err(q)) => {
+            p.extend(q);
+            Err(p)
+        }
+        (Err(p), _) | (_, Err(p)) => Err(p),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_subset(
+    root: &Path,
+    file: &Path,
+    contract: &Contract,
+    dataset: &str,
+    month: Month,
+    kpis: &[&crate::contract::Kpi],
+    rules: &[&crate::contract::ChallengeRule],
+    with_total: bool,
 ) -> Result<PassResult, Problems> {
     let mut problems = Problems::new();
     let schema = contract
@@ -151,10 +234,12 @@ fn run_pass(
         .as_deref()
         .and_then(|k| schema.column_index(k))
         .map(|i| slots.slot_for(i));
+    let needs_value = with_total || !rules.is_empty();
     let value_slot = schema
         .value
         .as_deref()
         .and_then(|v| schema.column_index(v))
+        .filter(|_| needs_value)
         .map(|i| slots.slot_for(i));
     let mut env = CompileEnv {
         schema,
@@ -162,7 +247,7 @@ fn run_pass(
         slots: &mut slots,
     };
     let mut measures: Vec<(String, CompiledMeasure)> = Vec::new();
-    let mut rules: Vec<CompiledRule> = Vec::new();
+    let mut compiled_rules: Vec<CompiledRule> = Vec::new();
     let compile_problem = |what: &str, (text, error): crate::measure::CompileFailure| {
         Problem::at_line(
             &contract.file,
@@ -171,16 +256,16 @@ fn run_pass(
             format!("{what}: `{text}`: {}", error.message),
         )
     };
-    for kpi in contract.kpis.iter().filter(|k| k.dataset == dataset) {
+    for kpi in kpis {
         match CompiledMeasure::new(&kpi.measure, &mut env) {
             Ok(Some(m)) => measures.push((kpi.id.clone(), m)),
             Ok(None) => {}
             Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
         }
     }
-    for rule in contract.challenges.iter().filter(|r| r.dataset == dataset) {
+    for rule in rules {
         match CompiledRule::new(rule, &mut env) {
-            Ok(r) => rules.push(r),
+            Ok(r) => compiled_rules.push(r),
             Err(e) => problems.push(compile_problem(&format!("challenge rule `{}`", rule.id), e)),
         }
     }
@@ -202,7 +287,7 @@ fn run_pass(
         for (_, measure) in measures.iter_mut() {
             measure.add(values, &key);
         }
-        for rule in rules.iter_mut() {
+        for rule in compiled_rules.iter_mut() {
             rule.add(values, &key, value);
         }
     });
@@ -215,9 +300,14 @@ fn run_pass(
             .into_iter()
             .map(|(id, m)| (id, m.finish()))
             .collect(),
-        challenges: rules.into_iter().flat_map(|r| r.finish(month)).collect(),
+        challenges: compiled_rules
+            .into_iter()
+            .flat_map(|r| r.finish(month))
+            .collect(),
         rows: summary.rows,
-        value_total: value_slot.map(|_| Money::from_decimal(value_total)),
+        value_total: value_slot
+            .filter(|_| with_total)
+            .map(|_| Money::from_decimal(value_total)),
     })
 }
 

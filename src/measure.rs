@@ -85,6 +85,7 @@ struct Tally {
 }
 
 enum State {
+    Sum(Decimal, Vec<String>),
     Ratio(Tally),
     Grouped(BTreeMap<String, Tally>),
     Count(u64, Vec<String>),
@@ -147,7 +148,11 @@ impl CompiledMeasure {
                     value: c(value, env, Some(Want::Number))?,
                     filter: opt(filter, env, Some(Want::Condition))?,
                 },
-                State::Values(Vec::new(), Vec::new()),
+                if *aggregate == Aggregate::Sum {
+                    State::Sum(Decimal::ZERO, Vec::new())
+                } else {
+                    State::Values(Vec::new(), Vec::new())
+                },
             ),
             Measure::Returned => return Ok(None),
         };
@@ -180,10 +185,7 @@ impl CompiledMeasure {
                 }
                 let tally = match (state, by) {
                     (State::Ratio(t), _) => t,
-                    (State::Grouped(groups), Some(by)) => {
-                        let group = by.eval(row).render();
-                        groups.entry(group).or_default()
-                    }
+                    (State::Grouped(groups), Some(by)) => group_tally(groups, by.eval(row)),
                     _ => return,
                 };
                 if in_numerator && (denominator.is_some() || in_denominator) {
@@ -203,6 +205,17 @@ impl CompiledMeasure {
                 *n += 1;
                 if keys.len() < SAMPLE_KEYS {
                     keys.push(key());
+                }
+            }
+            (Kind::Aggregate { value, filter, .. }, State::Sum(sum, keys)) => {
+                if filter.as_ref().is_some_and(|f| !f.matches(row)) {
+                    return;
+                }
+                if let Some(v) = value.eval(row).as_decimal() {
+                    *sum += v;
+                    if keys.len() < SAMPLE_KEYS {
+                        keys.push(key());
+                    }
                 }
             }
             (Kind::Aggregate { value, filter, .. }, State::Values(values, keys)) => {
@@ -230,6 +243,12 @@ impl CompiledMeasure {
                     .map(|(k, t)| (k, tally_figure(t)))
                     .collect(),
             ),
+            (_, State::Sum(sum, keys)) => MonthFigures::Single(Figure {
+                numerator: Some(sum),
+                value: Some(sum),
+                numerator_keys: keys,
+                ..Figure::default()
+            }),
             (_, State::Count(n, keys)) => MonthFigures::Single(Figure {
                 numerator: Some(Decimal::from(n)),
                 value: Some(Decimal::from(n)),
@@ -244,6 +263,22 @@ impl CompiledMeasure {
             (_, State::Values(..)) => MonthFigures::Single(Figure::default()),
         }
     }
+}
+
+/// The tally of a row's group, allocating the key only for a group not seen before.
+fn group_tally<'g>(groups: &'g mut BTreeMap<String, Tally>, key: Value<'_>) -> &'g mut Tally {
+    let rendered;
+    let key: &str = match &key {
+        Value::Text(t) => t,
+        other => {
+            rendered = other.render();
+            &rendered
+        }
+    };
+    if !groups.contains_key(key) {
+        groups.insert(key.to_string(), Tally::default());
+    }
+    groups.get_mut(key).expect("inserted above")
 }
 
 fn tally_figure(t: Tally) -> Figure {

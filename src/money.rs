@@ -145,6 +145,9 @@ impl Sum for Money {
 /// `(1,234.56)` (an accounting negative). At most two decimal places; thousands separators must
 /// sit every three digits.
 pub fn parse_money(text: &str) -> Result<Money, String> {
+    if let Some(pence) = plain_pence(text) {
+        return Ok(Money::from_pence(pence));
+    }
     let mut s = text.trim();
     let mut negative = false;
     if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
@@ -189,6 +192,41 @@ pub fn parse_money(text: &str) -> Result<Money, String> {
     let value =
         Decimal::from_str(&canonical).map_err(|_| format!("amount out of range: `{text}`"))?;
     Ok(Money(if negative { -value } else { value }))
+}
+
+/// The hot path: `-1234.56`, `1234.5` or `1234`, read straight into pence without allocating.
+/// Anything else (symbols, separators, brackets) goes the general way.
+fn plain_pence(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.first()? {
+        b'-' => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut pounds: i64 = 0;
+    let mut pence: i64 = 0;
+    let mut fraction_digits = None;
+    for &b in digits {
+        match (b, fraction_digits) {
+            (b'0'..=b'9', None) => pounds = pounds * 10 + i64::from(b - b'0'),
+            (b'0'..=b'9', Some(n)) if n < 2 => {
+                pence = pence * 10 + i64::from(b - b'0');
+                fraction_digits = Some(n + 1);
+            }
+            (b'.', None) => fraction_digits = Some(0),
+            _ => return None,
+        }
+    }
+    let pence = match fraction_digits {
+        None => 0,
+        Some(0) => return None,
+        Some(1) => pence * 10,
+        Some(_) => pence,
+    };
+    let total = pounds.checked_mul(100)?.checked_add(pence)?;
+    Some(if negative { -total } else { total })
 }
 
 /// `1,234,567` → `1234567`; `None` when the commas are not every three digits or a character

@@ -173,11 +173,26 @@ pub fn contract_month<'w>(
         .iter()
         .flat_map(|d| d.challenges.iter().cloned())
         .collect();
+    // One response date per month, not one calendar walk per challenge.
+    let respond_dates: std::collections::BTreeMap<Month, NaiveDate> = history
+        .iter()
+        .map(|d| {
+            (
+                d.month,
+                calendar.add_working_days(
+                    timetable.dates_for(d.month, calendar).provisional_letter,
+                    timetable.response_days,
+                ),
+            )
+        })
+        .collect();
     let respond = |m: Month| {
-        calendar.add_working_days(
-            timetable.dates_for(m, calendar).provisional_letter,
-            timetable.response_days,
-        )
+        respond_dates.get(&m).copied().unwrap_or_else(|| {
+            calendar.add_working_days(
+                timetable.dates_for(m, calendar).provisional_letter,
+                timetable.response_days,
+            )
+        })
     };
     let add_window = |d: NaiveDate| calendar.add_working_days(d, timetable.response_days);
     let all = views(contract, &raised, &log, month, today, &respond, &add_window);

@@ -10,8 +10,49 @@ use std::path::Path;
 
 pub fn check_workspace(workspace: &Workspace) -> Problems {
     let mut problems = workspace.problems.clone();
+    for (file, _) in [
+        (
+            crate::letter::LETTER_OVERRIDE,
+            crate::letter::BUILT_IN_LETTER,
+        ),
+        (
+            crate::actions::ACTION_LOG_OVERRIDE,
+            crate::actions::BUILT_IN_ACTION_LOG,
+        ),
+    ] {
+        problems.extend(check_template(&workspace.root, file));
+    }
     for contract in workspace.contracts.iter().chain(&workspace.broken) {
         problems.extend(check_contract_files(&workspace.root, contract));
+    }
+    problems
+}
+
+/// A workspace's template override must parse; an error names its line.
+fn check_template(root: &Path, file: &str) -> Problems {
+    let mut problems = Problems::new();
+    let Ok(source) = std::fs::read_to_string(root.join(file)) else {
+        return problems;
+    };
+    if let Err(error) = crate::letter::environment("template", &source) {
+        let line = error.line().unwrap_or(1);
+        let excerpt = source
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .to_string();
+        problems.push(
+            Problem::at_line(
+                Path::new(file),
+                line,
+                1,
+                format!(
+                    "template error: {}",
+                    error.detail().unwrap_or(&error.to_string())
+                ),
+            )
+            .with_excerpt(excerpt),
+        );
     }
     problems
 }

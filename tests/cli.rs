@@ -572,3 +572,52 @@ fn the_cache_is_invalidated_by_a_changed_input_or_contract() {
         "a changed contract is re-measured"
     );
 }
+
+#[test]
+fn a_template_override_is_used_and_checked() {
+    let dir = fixture("template");
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("templates/letter.md"),
+        "Dear {{ salutation }},\n\n{{ summary }}\n\n{{ provenance }}",
+    )
+    .unwrap();
+    ok(&levers(&dir, &["check", "--today", TODAY]));
+    ok(&levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-06",
+            "--stage",
+            "provisional",
+            "--today",
+            TODAY,
+        ],
+    ));
+    let letter =
+        std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
+            .unwrap();
+    assert!(
+        letter.starts_with("Dear Sam Cole,\n\nSummary: 4 of 7 requirements met"),
+        "{letter}"
+    );
+    assert!(
+        letter.contains("input: templates/letter.md sha256:"),
+        "the override is an input of the letter"
+    );
+    std::fs::write(
+        dir.join("templates/letter.md"),
+        "Dear {{ salutation }},\n{% for x in %}\n",
+    )
+    .unwrap();
+    let out = levers(&dir, &["check", "--today", TODAY]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("templates/letter.md:2:1: error: template error"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -116,12 +116,24 @@ impl Compiled {
 
     /// True when the condition holds (NULL and FALSE do not match).
     pub fn matches(&self, row: &[Value<'_>]) -> bool {
-        matches!(self.node.eval(row), Value::Bool(true))
+        self.node.test(row) == Some(true)
     }
 }
 
 #[derive(Debug, Clone)]
 enum Node {
+    /// `column = 'text'` / `column <> 'text'`: compared in place, no value built.
+    TextEquals {
+        slot: usize,
+        text: String,
+        negated: bool,
+    },
+    /// `column OP integer` on an integer column.
+    IntCompare {
+        slot: usize,
+        op: BinaryOp,
+        value: i64,
+    },
     Slot(usize),
     Const(Value<'static>),
     Not(Box<Node>),
@@ -277,10 +289,7 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
         }
         ExprKind::Binary(op, a, b) => {
             let (left, right) = comparable_pair(a, b, env, op.symbol())?;
-            (
-                Node::Compare(*op, Box::new(left), Box::new(right)),
-                Type::Bool,
-            )
+            (specialise_compare(*op, left, right), Type::Bool)
         }
         ExprKind::IsNull { expr, negated } => {
             let (node, _) = build(expr, env)?;
@@ -402,6 +411,27 @@ fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprErro
             args,
         } => call(name, name_span, args, &span, env)?,
     })
+}
+
+/// Comparisons of a column with a constant, the commonest condition by far, get nodes that
+/// compare in place.
+fn specialise_compare(op: BinaryOp, left: Node, right: Node) -> Node {
+    match (op, &left, &right) {
+        (BinaryOp::Eq | BinaryOp::Ne, Node::Slot(slot), Node::Const(Value::Text(t)))
+        | (BinaryOp::Eq | BinaryOp::Ne, Node::Const(Value::Text(t)), Node::Slot(slot)) => {
+            Node::TextEquals {
+                slot: *slot,
+                text: t.to_string(),
+                negated: op == BinaryOp::Ne,
+            }
+        }
+        (_, Node::Slot(slot), Node::Const(Value::Int(i))) => Node::IntCompare {
+            slot: *slot,
+            op,
+            value: *i,
+        },
+        _ => Node::Compare(op, Box::new(left), Box::new(right)),
+    }
 }
 
 /// Builds `expr`, reading a text literal as a date when the other side is a date, so that
@@ -542,8 +572,68 @@ fn from_truth(t: Option<bool>) -> Value<'static> {
 }
 
 impl Node {
+    /// A condition's truth (None for NULL), without building values where the node allows.
+    fn test(&self, row: &[Value<'_>]) -> Option<bool> {
+        match self {
+            Node::TextEquals {
+                slot,
+                text,
+                negated,
+            } => match &row[*slot] {
+                Value::Text(t) => Some((t.as_ref() == text.as_str()) != *negated),
+                _ => None,
+            },
+            Node::IntCompare { slot, op, value } => match &row[*slot] {
+                Value::Int(i) => Some(compare_ordering(*op, i.cmp(value))),
+                Value::Null => None,
+                other => other
+                    .compare(&Value::Int(*value))
+                    .map(|o| compare_ordering(*op, o)),
+            },
+            Node::And(a, b) => match a.test(row) {
+                Some(false) => Some(false),
+                left => match (left, b.test(row)) {
+                    (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                },
+            },
+            Node::Or(a, b) => match a.test(row) {
+                Some(true) => Some(true),
+                left => match (left, b.test(row)) {
+                    (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                },
+            },
+            Node::Not(inner) => inner.test(row).map(|b| !b),
+            Node::IsNull(inner, negated) => match inner.as_ref() {
+                Node::Slot(slot) => Some(row[*slot].is_null() != *negated),
+                other => Some(other.eval(row).is_null() != *negated),
+            },
+            Node::InText(inner, set, negated) => match inner.as_ref() {
+                Node::Slot(slot) => match &row[*slot] {
+                    Value::Text(t) => Some(set.contains(t.as_ref()) != *negated),
+                    _ => None,
+                },
+                other => {
+                    truth(&Node::InText(Box::new(other.clone()), set.clone(), *negated).eval(row))
+                }
+            },
+            Node::Call(Function::ValidNhsNumber, args) => match &args[0] {
+                Node::Slot(slot) => match &row[*slot] {
+                    Value::Text(t) => Some(valid_nhs_number(t)),
+                    _ => None,
+                },
+                _ => truth(&self.eval(row)),
+            },
+            _ => truth(&self.eval(row)),
+        }
+    }
+
     fn eval<'r>(&self, row: &[Value<'r>]) -> Value<'r> {
         match self {
+            Node::TextEquals { .. } | Node::IntCompare { .. } => from_truth(self.test(row)),
             Node::Slot(i) => row[*i].clone(),
             Node::Const(v) => v.clone(),
             Node::Not(inner) => from_truth(truth(&inner.eval(row)).map(|b| !b)),
@@ -570,14 +660,7 @@ impl Node {
             },
             Node::Compare(op, a, b) => {
                 let ordering = a.eval(row).compare(&b.eval(row));
-                from_truth(ordering.map(|o| match op {
-                    BinaryOp::Eq => o == Ordering::Equal,
-                    BinaryOp::Ne => o != Ordering::Equal,
-                    BinaryOp::Lt => o == Ordering::Less,
-                    BinaryOp::Le => o != Ordering::Greater,
-                    BinaryOp::Gt => o == Ordering::Greater,
-                    _ => o != Ordering::Less,
-                }))
+                from_truth(ordering.map(|o| compare_ordering(*op, o)))
             }
             Node::Arith(op, a, b) => arith(*op, &a.eval(row), &b.eval(row)),
             Node::IsNull(inner, negated) => Value::Bool(inner.eval(row).is_null() != *negated),
@@ -623,6 +706,17 @@ impl Node {
             },
             Node::Call(function, args) => call_function(*function, args, row),
         }
+    }
+}
+
+fn compare_ordering(op: BinaryOp, o: Ordering) -> bool {
+    match op {
+        BinaryOp::Eq => o == Ordering::Equal,
+        BinaryOp::Ne => o != Ordering::Equal,
+        BinaryOp::Lt => o == Ordering::Less,
+        BinaryOp::Le => o != Ordering::Greater,
+        BinaryOp::Gt => o == Ordering::Greater,
+        _ => o != Ordering::Less,
     }
 }
 
