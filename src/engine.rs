@@ -27,6 +27,7 @@ pub struct MonthData {
     pub month: Month,
     /// KPI id → its figures. A KPI whose data file is absent has no entry.
     pub kpis: BTreeMap<String, MonthFigures>,
+    #[serde(with = "compact_challenges")]
     pub challenges: Vec<Raised>,
     /// Dataset → rows read.
     pub rows: BTreeMap<String, u64>,
@@ -347,5 +348,57 @@ pub fn history(root: &Path, contract: &Contract, last: Month) -> Result<Vec<Mont
         Err(problems)
     } else {
         Ok(months)
+    }
+}
+
+/// The month cache holds hundreds of thousands of challenges for a large month, so they are
+/// stored per rule as parallel lists of records and values (their ids follow from month, rule
+/// and record); a challenge with its own detail or rows (a ratio cap) is stored whole.
+mod compact_challenges {
+    use crate::calendar::Month;
+    use crate::challenge::{challenge_id, Raised};
+    use crate::money::Money;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Group {
+        month: Month,
+        rule: String,
+        detail: String,
+        records: Vec<String>,
+        values: Vec<Money>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        whole: Vec<Raised>,
+    }
+
+    pub fn serialize<S: Serializer>(challenges: &[Raised], serializer: S) -> Result<S::Ok, S::Error> {
+        let mut groups: Vec<Group> = Vec::new();
+        for c in challenges {
+            let fits = |g: &Group| g.rule == c.rule && g.month == c.month;
+            if !groups.last().is_some_and(fits) {
+                groups.push(Group { month: c.month, rule: c.rule.clone(), detail: c.detail.clone(), records: Vec::new(), values: Vec::new(), whole: Vec::new() });
+            }
+            let group = groups.last_mut().expect("pushed above");
+            if c.rows == 1 && c.keys.is_empty() && c.detail == group.detail {
+                group.records.push(c.record.clone());
+                group.values.push(c.value);
+            } else {
+                group.whole.push(c.clone());
+            }
+        }
+        groups.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Raised>, D::Error> {
+        let groups = Vec::<Group>::deserialize(deserializer)?;
+        let mut challenges = Vec::new();
+        for g in groups {
+            for (record, value) in g.records.into_iter().zip(g.values) {
+                challenges.push(Raised { id: challenge_id(g.month, &g.rule, &record), month: g.month, rule: g.rule.clone(), record, value, rows: 1, detail: g.detail.clone(), keys: Vec::new() });
+            }
+            challenges.extend(g.whole);
+        }
+        challenges.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(challenges)
     }
 }

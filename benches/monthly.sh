@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The monthly-job benchmark (issue 7): levers against polars and DuckDB on the same generated
+# month, with the figures checked equal.
+#
+#   bash benches/monthly.sh                    # 1M and 10M rows, 3 alternating runs each
+#   ROWS="1000000" RUNS=5 bash benches/monthly.sh
+#
+# For each size it generates a month with the shared generator (../shared/bench/gen_activity.py;
+# levers' own generator if that is absent), runs the levers job cold (cache cleared: `levers kpi`,
+# then `levers challenges`, which answers from the cache the first command filled), and polars'
+# and DuckDB's versions when they are installed (pip install polars duckdb), alternating runs.
+# It reports median wall time, rows per second and peak resident memory, and fails if any
+# implementation's figures differ from levers'.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+shared="$here/../shared/bench"
+rows_list=${ROWS:-"1000000 10000000"}
+runs=${RUNS:-3}
+work=${BENCH_DIR:-${TMPDIR:-/tmp}/levers-bench}
+mkdir -p "$work"
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+levers="$here/target/release/levers"
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
+
+have() { python3 -c "import $1" 2>/dev/null; }
+measure() { # label, command...: appends "seconds kilobytes" to $work/<label>.times
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$work/time.out" "$@" > /dev/null
+  cat "$work/time.out" >> "$work/$label.times"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
+printf '%-10s %-28s %10s %14s %12s\n' rows tool "wall (s)" "rows/s" "peak MiB"
+for rows in $rows_list; do
+  data="$work/activity_$rows.csv"
+  if [ ! -s "$data" ]; then
+    if [ -f "$shared/gen_activity.py" ]; then
+      python3 "$shared/gen_activity.py" --rows "$rows" --seed 42 --out "$data" 2>/dev/null
+    else
+      cargo run --release --quiet --manifest-path "$here/Cargo.toml" --example generate -- --activity-rows "$rows" --out "$data" 2>/dev/null
+    fi
+  fi
+  ws="$work/workspace_$rows"
+  rm -rf "$ws" && mkdir -p "$ws"
+  cp -R "$here/benches/workspace/levers.toml" "$here/benches/workspace/contracts" "$ws/"
+  mkdir -p "$ws/contracts/bench/data/activity"
+  ln -sf "$data" "$ws/contracts/bench/data/activity/2026-04.csv"
+  rm -f "$work"/*.times
+  job() { rm -rf "$ws/.levers"; "$levers" --workspace "$ws" kpi -m 2026-04 --today 2026-05-30 --format json > "$work/kpi.json" && "$levers" --workspace "$ws" challenges -m 2026-04 --today 2026-05-30 --format json > "$work/challenges.json"; }
+  export -f job 2>/dev/null || true
+  for _ in $(seq "$runs"); do
+    measure levers bash -c "$(declare -f job); levers='$levers' ws='$ws' work='$work' job"
+    have polars && measure polars python3 "$shared/polars_monthly.py" "$data"
+    have duckdb && measure duckdb python3 "$shared/duckdb_monthly.py" "$data"
+  done
+  # The second, warm question: everything answered from the cache.
+  measure levers-cached "$levers" --workspace "$ws" kpi -m 2026-04 --today 2026-05-30 --format json
+  python3 "$here/benches/levers_figures.py" "$work/kpi.json" "$work/challenges.json" > "$work/levers.json"
+  for label in levers levers-cached polars duckdb; do
+    [ -s "$work/$label.times" ] || continue
+    wall=$(cut -d' ' -f1 "$work/$label.times" | median)
+    mem=$(cut -d' ' -f2 "$work/$label.times" | sort -n | tail -1)
+    printf '%-10s %-28s %10.2f %14.0f %12.0f\n' "$rows" "$label" "$wall" "$(echo "$rows / $wall" | bc -l)" "$(echo "$mem / 1024" | bc -l)"
+  done
+  for tool in polars duckdb; do
+    if have $tool; then
+      python3 "$shared/${tool}_monthly.py" "$data" > "$work/$tool.json"
+      python3 "$shared/compare_json.py" "$work/levers.json" "$work/$tool.json" | sed "s|$work/||g"
+    fi
+  done
+done
