@@ -96,7 +96,7 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
     let cached: Option<Entry> = std::fs::read(&path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    if let Some(entry) = &cached {
+    if let Some(entry) = cached {
         if entry.key == key && entry.inputs.len() == files.len() {
             let current: Option<Vec<InputStamp>> = files
                 .iter()
@@ -119,7 +119,7 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
                         // Same content, new times (a checkout): refresh the stamps.
                         store(root, &path, &key, current, &entry.data);
                     }
-                    return Ok(entry.data.clone());
+                    return Ok(entry.data);
                 }
             }
         }

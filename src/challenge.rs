@@ -76,9 +76,12 @@ struct GroupTally {
 }
 
 impl CompiledRule {
+    /// `expected_rows` sizes a duplicate rule's set once, so it never grows (growing a table of
+    /// millions of fingerprints holds the old and new tables at once).
     pub fn new(
         rule: &ChallengeRule,
         env: &mut CompileEnv<'_>,
+        expected_rows: usize,
     ) -> Result<CompiledRule, CompileFailure> {
         let c = |text: &crate::contract::ExprText, env: &mut CompileEnv<'_>, want| {
             compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e))
@@ -109,7 +112,10 @@ impl CompiledRule {
                 }
                 RuleKind::Duplicate {
                     key_slots,
-                    seen: HashSet::default(),
+                    seen: HashSet::with_capacity_and_hasher(
+                        expected_rows,
+                        BuildHasherDefault::default(),
+                    ),
                     buffer: Vec::with_capacity(64),
                     raised: Vec::new(),
                 }
@@ -378,7 +384,7 @@ pub struct ChallengeView {
 /// Views of `raised` challenges as of `today`, using the log.
 pub fn views(
     contract: &crate::contract::Contract,
-    raised: &[Raised],
+    raised: &[&Raised],
     log: &crate::challenge_log::Log,
     as_of_month: Month,
     today: chrono::NaiveDate,

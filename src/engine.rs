@@ -264,8 +264,10 @@ fn run_subset(
             Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
         }
     }
+    // Rows expected, from the file's size and its first megabyte: sizes duplicate sets once.
+    let expected_rows = estimate_rows(&root.join(file));
     for rule in rules {
-        match CompiledRule::new(rule, &mut env) {
+        match CompiledRule::new(rule, &mut env, expected_rows) {
             Ok(r) => compiled_rules.push(r),
             Err(e) => problems.push(compile_problem(&format!("challenge rule `{}`", rule.id), e)),
         }
@@ -310,6 +312,25 @@ fn run_subset(
             .filter(|_| with_total)
             .map(|_| Money::from_decimal(value_total)),
     })
+}
+
+/// An estimate of a CSV file's rows (a little over, never wildly): its size over the mean
+/// length of the lines in its first megabyte.
+fn estimate_rows(path: &Path) -> usize {
+    use std::io::Read;
+    let Ok(size) = std::fs::metadata(path).map(|m| m.len()) else {
+        return 0;
+    };
+    let mut head = Vec::with_capacity(1 << 20);
+    if std::fs::File::open(path)
+        .and_then(|f| f.take(1 << 20).read_to_end(&mut head))
+        .is_err()
+    {
+        return 0;
+    }
+    let lines = head.iter().filter(|b| **b == b'\n').count().max(1);
+    let estimate = size as f64 / (head.len() as f64 / lines as f64);
+    (estimate * 1.02) as usize
 }
 
 /// The data files a month reads, in the order [`measure_month`] reads them: the datasets the
@@ -371,12 +392,22 @@ mod compact_challenges {
         whole: Vec<Raised>,
     }
 
-    pub fn serialize<S: Serializer>(challenges: &[Raised], serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        challenges: &[Raised],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut groups: Vec<Group> = Vec::new();
         for c in challenges {
             let fits = |g: &Group| g.rule == c.rule && g.month == c.month;
             if !groups.last().is_some_and(fits) {
-                groups.push(Group { month: c.month, rule: c.rule.clone(), detail: c.detail.clone(), records: Vec::new(), values: Vec::new(), whole: Vec::new() });
+                groups.push(Group {
+                    month: c.month,
+                    rule: c.rule.clone(),
+                    detail: c.detail.clone(),
+                    records: Vec::new(),
+                    values: Vec::new(),
+                    whole: Vec::new(),
+                });
             }
             let group = groups.last_mut().expect("pushed above");
             if c.rows == 1 && c.keys.is_empty() && c.detail == group.detail {
@@ -389,12 +420,23 @@ mod compact_challenges {
         groups.serialize(serializer)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Raised>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<Raised>, D::Error> {
         let groups = Vec::<Group>::deserialize(deserializer)?;
         let mut challenges = Vec::new();
         for g in groups {
             for (record, value) in g.records.into_iter().zip(g.values) {
-                challenges.push(Raised { id: challenge_id(g.month, &g.rule, &record), month: g.month, rule: g.rule.clone(), record, value, rows: 1, detail: g.detail.clone(), keys: Vec::new() });
+                challenges.push(Raised {
+                    id: challenge_id(g.month, &g.rule, &record),
+                    month: g.month,
+                    rule: g.rule.clone(),
+                    record,
+                    value,
+                    rows: 1,
+                    detail: g.detail.clone(),
+                    keys: Vec::new(),
+                });
             }
             challenges.extend(g.whole);
         }

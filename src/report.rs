@@ -169,10 +169,7 @@ pub fn contract_month<'w>(
     let respond_by = calendar.add_working_days(dates.provisional_letter, timetable.response_days);
     let escalations = escalations(contract, &kpis, dates.provisional_letter, calendar);
 
-    let raised: Vec<Raised> = history
-        .iter()
-        .flat_map(|d| d.challenges.iter().cloned())
-        .collect();
+    let raised: Vec<&Raised> = history.iter().flat_map(|d| &d.challenges).collect();
     // One response date per month, not one calendar walk per challenge.
     let respond_dates: std::collections::BTreeMap<Month, NaiveDate> = history
         .iter()
@@ -197,13 +194,6 @@ pub fn contract_month<'w>(
     let add_window = |d: NaiveDate| calendar.add_working_days(d, timetable.response_days);
     let all = views(contract, &raised, &log, month, today, &respond, &add_window);
     let previous_final = timetable.dates_for(month.previous(), calendar).final_letter;
-    let new_challenges: Vec<ChallengeView> =
-        all.iter().filter(|c| c.month == month).cloned().collect();
-    let outstanding: Vec<ChallengeView> = all
-        .iter()
-        .filter(|c| c.month < month && !c.closed)
-        .cloned()
-        .collect();
     let agreed: Vec<ChallengeView> = all
         .iter()
         .filter(|c| {
@@ -212,6 +202,9 @@ pub fn contract_month<'w>(
         })
         .cloned()
         .collect();
+    let (new_challenges, older): (Vec<ChallengeView>, Vec<ChallengeView>) =
+        all.into_iter().partition(|c| c.month == month);
+    let outstanding: Vec<ChallengeView> = older.into_iter().filter(|c| !c.closed).collect();
     let agreed_value = agreed.iter().map(|c| c.value).sum();
 
     let mut inputs: Vec<PathBuf> = vec![
