@@ -284,6 +284,50 @@ pub struct Row<'r> {
     pub values: &'r [Value<'r>],
 }
 
+/// Whether long reads may show progress on stderr: set by the binary only when stderr is a
+/// terminal and `-q` was not given, so it never appears in pipes, cron or tests.
+static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn enable_progress(on: bool) {
+    PROGRESS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Files smaller than this read too quickly to need a progress line.
+const PROGRESS_FROM_BYTES: u64 = 64 << 20;
+
+/// A one-line progress report on stderr, rewritten in place, cleared when done.
+struct Progress {
+    label: String,
+    total: u64,
+    shown: u64,
+}
+
+impl Progress {
+    fn new(display: &Path, total: u64) -> Option<Progress> {
+        (PROGRESS.load(std::sync::atomic::Ordering::Relaxed) && total >= PROGRESS_FROM_BYTES).then(
+            || Progress {
+                label: display.display().to_string(),
+                total,
+                shown: 0,
+            },
+        )
+    }
+
+    fn update(&mut self, byte: u64) {
+        let percent = byte * 100 / self.total.max(1);
+        if percent > self.shown {
+            self.shown = percent;
+            eprint!("\rreading {}: {percent}%", self.label);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        eprint!("\r{}\r", " ".repeat(self.label.len() + 16));
+    }
+}
+
 /// The most cell problems one file reports; past it the reader says how many more it found.
 const MAX_CELL_PROBLEMS: usize = 100;
 
@@ -348,6 +392,9 @@ pub fn read_rows(
         .filter(|(c, _)| c.ty == ColumnType::NhsNumber)
         .map(|(_, &p)| p)
         .collect();
+    let mut progress = std::fs::metadata(path)
+        .ok()
+        .and_then(|m| Progress::new(display, m.len()));
     let mut record = csv::ByteRecord::new();
     let mut recycled: Vec<Value<'static>> = Vec::with_capacity(slots.len());
     let mut cell_problems = 0usize;
@@ -371,6 +418,11 @@ pub fn read_rows(
         }
         let line = record.position().map_or(0, |p| p.line());
         summary.rows += 1;
+        if summary.rows % (1 << 16) == 0 {
+            if let Some(p) = progress.as_mut() {
+                p.update(record.position().map_or(0, |p| p.byte()));
+            }
+        }
         // Reuse one allocation for every row's values: an emptied Vec collected into a Vec of
         // the same layout keeps its buffer, so no per-row allocation and no unsafe lifetime cast.
         let mut values: Vec<Value<'_>> = recycled.into_iter().map(|_| Value::Null).collect();

@@ -257,11 +257,21 @@ pub fn context(
     if penalties.is_zero() {
         summary.push_str("; no consequences apply");
     } else {
-        let deducted = (position.deductions).min(penalties);
+        let deducted = position.deductions.min(penalties);
         let withheld = penalties - deducted;
-        summary.push_str(&format!(
-            "; consequences of {penalties} ({deducted} deducted, {withheld} withheld)"
-        ));
+        let parts: Vec<String> = [(deducted, "deducted"), (withheld, "withheld")]
+            .iter()
+            .filter(|(m, _)| !m.is_zero())
+            .map(|(m, word)| format!("{m} {word}"))
+            .collect();
+        if parts.len() == 2 {
+            summary.push_str(&format!(
+                "; consequences of {penalties} ({})",
+                parts.join(", ")
+            ));
+        } else {
+            summary.push_str(&format!("; consequences of {}", parts.join("")));
+        }
     }
     if !position.incentives.is_zero() {
         summary.push_str(&format!("; incentives of {} earned", position.incentives));

@@ -130,3 +130,26 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// A workspace written from strings: levers.toml, `contracts/c/contract.toml` (a fixed header
+/// with an `events` dataset, then `contract_extra`) and the given files under `contracts/c`.
+pub fn string_workspace(name: &str, contract_extra: &str, files: &[(&str, String)]) -> PathBuf {
+    let root = temp_dir(name);
+    std::fs::create_dir_all(root.join("contracts/c")).unwrap();
+    std::fs::write(
+        root.join("levers.toml"),
+        "[organisation]\nname = \"ICB\"\ncode = \"15N\"\n",
+    )
+    .unwrap();
+    let contract = format!(
+        "title = \"T\"\nreference = \"R\"\nprovider = {{ name = \"P\" }}\nstart = 2026-04-01\nend = 2027-03-31\nannual_value = \"12000000.00\"\n\
+         [datasets.events]\nkey = \"id\"\nvalue = \"price\"\n[datasets.events.columns]\nid = \"text\"\nkind = \"text\"\nminutes = \"integer\"\ndays = \"integer\"\nwho = \"text\"\nprice = \"money\"\n\n{contract_extra}"
+    );
+    std::fs::write(root.join("contracts/c/contract.toml"), contract).unwrap();
+    for (path, text) in files {
+        let p = root.join("contracts/c").join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    root
+}

@@ -1,0 +1,128 @@
+//! Challenge rules end to end on small hand-written months: each form, blank key parts, ratio
+//! cap valuation, carry-forward and overdue.
+
+mod common;
+
+use common::*;
+
+const RULES: &str = r#"
+[[challenge]]
+id = "dup"
+from = "events"
+duplicate_of = ["who", "kind"]
+
+[[challenge]]
+id = "long"
+from = "events"
+where = "minutes > 100"
+
+[[challenge]]
+id = "ratio"
+from = "events"
+ratio_cap = { numerator = "kind = 'fu'", denominator = "kind = 'fa'", by = "who", max = "1.5" }
+"#;
+
+fn challenges(dir: &std::path::Path, month: &str, today: &str) -> Vec<serde_json::Value> {
+    let out = levers(
+        dir,
+        &[
+            "challenges",
+            "-m",
+            month,
+            "--format",
+            "json",
+            "--today",
+            today,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn each_rule_form_on_a_small_month() {
+    let april = "id,kind,minutes,days,who,price\n\
+        A1,fa,10,0,ann,100.00\n\
+        A2,fu,10,0,ann,50.00\n\
+        A3,fu,200,0,ann,60.00\n\
+        A4,fu,10,0,ann,70.00\n\
+        A5,fa,10,0,,100.00\n\
+        A6,fa,10,0,,100.00\n\
+        A7,fa,10,0,bob,100.00\n\
+        A8,fu,10,0,bob,20.00\n\
+        A9,fu,10,0,bob,30.00\n"
+        .to_string();
+    let dir = string_workspace(
+        "challenge-forms",
+        RULES,
+        &[("data/events/2026-04.csv", april)],
+    );
+    let got = challenges(&dir, "2026-04", "2026-05-01");
+    let summary: Vec<String> = got
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["id"].as_str().unwrap(),
+                c["value"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            // ann's fu rows repeat each other (A2 first, A3 and A4 later); a blank `who` never matches.
+            "2026-04/dup/A3 60.00",
+            "2026-04/dup/A4 70.00",
+            "2026-04/dup/A9 30.00",
+            "2026-04/long/A3 60.00",
+            // ann: 3 follow-ups against 1 first, 1.5 allowed (so 1 whole row), 2 above at the mean £60.
+            "2026-04/ratio/ann 120.00",
+            // bob: 2 against 1: the second row is above 1.5, valued at the mean £25.
+            "2026-04/ratio/bob 25.00",
+        ]
+    );
+    assert!(got
+        .iter()
+        .all(|c| c["state"] == "raised" && c["month"] == "2026-04"));
+}
+
+#[test]
+fn outstanding_challenges_carry_forward_until_closed_and_show_overdue() {
+    let month = |m: &str| {
+        format!("id,kind,minutes,days,who,price\n{m}-1,x,500,0,a,10.00\n{m}-2,x,500,0,b,20.00\n")
+    };
+    let files = [
+        ("data/events/2026-04.csv", month("A")),
+        ("data/events/2026-05.csv", month("B")),
+        ("data/events/2026-06.csv", month("C")),
+        (
+            "challenge-log.csv",
+            "date,challenge,event,by,note\n2026-05-28,2026-04/long/A-1,accepted,P,\n2026-06-25,2026-05/long/B-1,rejected,P,valid\n".to_string(),
+        ),
+    ];
+    let dir = string_workspace("carry-forward", RULES, &files);
+    let june = challenges(&dir, "2026-06", "2026-07-25");
+    let states: Vec<String> = june
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} overdue={}",
+                c["id"].as_str().unwrap(),
+                c["state"].as_str().unwrap(),
+                c["overdue"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "2026-06/long/C-1 raised overdue=false",
+            "2026-06/long/C-2 raised overdue=false",
+            // April's accepted challenge is closed and no longer carried.
+            "2026-04/long/A-2 raised overdue=true",
+            "2026-05/long/B-1 rejected overdue=false",
+            "2026-05/long/B-2 raised overdue=true",
+        ]
+    );
+}
