@@ -55,6 +55,9 @@ enum RuleKind {
     Duplicate {
         key_slots: Vec<usize>,
         seen: HashSet<u128, BuildHasherDefault<FingerprintHasher>>,
+        /// In a later chunk of the file: where each key was first seen in the chunk, to settle
+        /// against the earlier chunk's keys afterwards.
+        firsts: Option<std::collections::HashMap<u128, u64, BuildHasherDefault<FingerprintHasher>>>,
         buffer: Vec<u8>,
         raised: Vec<(String, Decimal)>,
     },
@@ -82,6 +85,7 @@ impl CompiledRule {
         rule: &ChallengeRule,
         env: &mut CompileEnv<'_>,
         expected_rows: usize,
+        later_chunk: bool,
     ) -> Result<CompiledRule, CompileFailure> {
         let c = |text: &crate::contract::ExprText, env: &mut CompileEnv<'_>, want| {
             compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e))
@@ -112,10 +116,20 @@ impl CompiledRule {
                 }
                 RuleKind::Duplicate {
                     key_slots,
-                    seen: HashSet::with_capacity_and_hasher(
-                        expected_rows,
-                        BuildHasherDefault::default(),
-                    ),
+                    seen: if later_chunk {
+                        HashSet::default()
+                    } else {
+                        HashSet::with_capacity_and_hasher(
+                            expected_rows,
+                            BuildHasherDefault::default(),
+                        )
+                    },
+                    firsts: later_chunk.then(|| {
+                        std::collections::HashMap::with_capacity_and_hasher(
+                            expected_rows,
+                            BuildHasherDefault::default(),
+                        )
+                    }),
                     buffer: Vec::with_capacity(64),
                     raised: Vec::new(),
                 }
@@ -141,7 +155,7 @@ impl CompiledRule {
     }
 
     /// Feeds one row; `key` and `value` are the row's record key and money value.
-    pub fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String, value: Decimal) {
+    pub fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String, value: Decimal, byte: u64) {
         if self.filter.as_ref().is_some_and(|f| !f.matches(row)) {
             return;
         }
@@ -154,6 +168,7 @@ impl CompiledRule {
             RuleKind::Duplicate {
                 key_slots,
                 seen,
+                firsts,
                 buffer,
                 raised,
             } => {
@@ -163,8 +178,20 @@ impl CompiledRule {
                         return; // a NULL key part never matches
                     }
                 }
-                if !seen.insert(fingerprint(buffer)) {
-                    raised.push((key(), value));
+                let print = fingerprint(buffer);
+                match firsts {
+                    None => {
+                        if !seen.insert(print) {
+                            raised.push((key(), value));
+                        }
+                    }
+                    Some(firsts) => {
+                        if firsts.contains_key(&print) {
+                            raised.push((key(), value));
+                        } else {
+                            firsts.insert(print, byte);
+                        }
+                    }
                 }
             }
             RuleKind::RatioCap {
@@ -207,6 +234,51 @@ impl CompiledRule {
                 }
             }
         }
+    }
+
+    /// Adds the state of the same rule run over the next part of the file. A later chunk's
+    /// first occurrence of a key the earlier chunk has seen is a duplicate too: its record is read
+    /// again (by byte offset, with `reread`) for its key and value.
+    pub fn merge(
+        &mut self,
+        later: CompiledRule,
+        reread: &dyn Fn(&[u64]) -> Result<Vec<(String, Decimal)>, String>,
+    ) -> Result<(), String> {
+        match (&mut self.kind, later.kind) {
+            (RuleKind::Where { raised, .. }, RuleKind::Where { raised: more, .. }) => {
+                raised.extend(more)
+            }
+            (
+                RuleKind::Duplicate { seen, raised, .. },
+                RuleKind::Duplicate {
+                    raised: more,
+                    firsts,
+                    ..
+                },
+            ) => {
+                raised.extend(more);
+                let mut offsets: Vec<u64> = firsts
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(print, _)| seen.contains(print))
+                    .map(|(_, byte)| byte)
+                    .collect();
+                offsets.sort_unstable();
+                raised.extend(reread(&offsets)?);
+            }
+            (RuleKind::RatioCap { groups, .. }, RuleKind::RatioCap { groups: more, .. }) => {
+                for (group, t) in more {
+                    let g = groups.entry(group).or_default();
+                    g.numerator += t.numerator;
+                    g.denominator += t.denominator;
+                    g.numerator_value += t.numerator_value;
+                    g.keys.extend(t.keys);
+                    g.keys.truncate(SAMPLE_KEYS);
+                }
+            }
+            _ => unreachable!("the same rule has the same state"),
+        }
+        Ok(())
     }
 
     /// The challenges raised, sorted by id. Rows sharing a record key are one challenge.

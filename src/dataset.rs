@@ -184,6 +184,15 @@ pub fn plcm_preset() -> BTreeMap<String, String> {
 /// NHS Modulus 11: weights 10..2 on the first nine digits, check = 11 − (sum mod 11), 11 → 0,
 /// 10 → no valid number. Spaces and dashes (`943 476 5919`, `943-476-5919`) are accepted.
 pub fn valid_nhs_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // The common case, ten plain digits, without the general loop.
+    if bytes.len() == 10 && bytes.iter().all(u8::is_ascii_digit) {
+        let mut digits = [0u32; 10];
+        for (d, b) in digits.iter_mut().zip(bytes) {
+            *d = u32::from(b - b'0');
+        }
+        return modulus_11(&digits);
+    }
     let mut digits = [0u32; 10];
     let mut n = 0;
     for b in text.bytes() {
@@ -199,20 +208,16 @@ pub fn valid_nhs_number(text: &str) -> bool {
             _ => return false,
         }
     }
-    if n != 10 {
-        return false;
+    n == 10 && modulus_11(&digits)
+}
+
+fn modulus_11(digits: &[u32; 10]) -> bool {
+    let sum: u32 = (0..9).map(|i| digits[i] * (10 - i as u32)).sum();
+    match 11 - sum % 11 {
+        11 => digits[9] == 0,
+        10 => false,
+        check => check == digits[9],
     }
-    let sum: u32 = digits[..9]
-        .iter()
-        .zip((2..=10).rev())
-        .map(|(d, w)| d * w)
-        .sum();
-    let check = match 11 - sum % 11 {
-        11 => 0,
-        10 => return false,
-        c => c,
-    };
-    check == digits[9]
 }
 
 /// Parses one non-empty cell as `ty`. The error says what was expected.
@@ -281,6 +286,8 @@ pub fn valid_date_format(format: &str) -> bool {
 pub struct Row<'r> {
     /// 1-based line in the file where the record starts.
     pub line: u64,
+    /// Byte offset of the record in the file (to read it again later).
+    pub byte: u64,
     pub values: &'r [Value<'r>],
 }
 
@@ -346,9 +353,137 @@ pub fn read_rows(
     display: &Path,
     schema: &Schema,
     slots: &[usize],
+    visit: impl FnMut(&Row<'_>),
+) -> ReadSummary {
+    read_rows_in(path, display, schema, slots, None, visit)
+}
+
+/// A part of a CSV file that starts at a record boundary: `start..end` in bytes, with the line
+/// number of its first record. The first chunk (start 0) holds the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk {
+    pub start: u64,
+    pub end: u64,
+    pub first_line: u64,
+}
+
+/// Where to cut `path` in two for two readers: just after the first newline past the middle,
+/// provided the cut is not inside a quoted field (an even number of `"` before it). `None` for a
+/// file that cannot be cut safely.
+pub fn halve(path: &Path) -> Option<(Chunk, Chunk)> {
+    use std::io::Read;
+    let size = std::fs::metadata(path).ok()?.len();
+    let middle = size / 2;
+    let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).ok()?);
+    let mut buffer = vec![0u8; 1 << 20];
+    let (mut offset, mut quotes, mut lines) = (0u64, 0u64, 0u64);
+    loop {
+        let n = file.read(&mut buffer).ok()?;
+        if n == 0 {
+            return None;
+        }
+        let block = &buffer[..n];
+        // Past the middle, the cut is the first newline at or after it.
+        let from = middle.saturating_sub(offset).min(n as u64) as usize;
+        if let Some(i) = block[from..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map(|i| from + i)
+        {
+            quotes += block[..=i].iter().filter(|b| **b == b'"').count() as u64;
+            lines += block[..=i].iter().filter(|b| **b == b'\n').count() as u64;
+            let cut = offset + i as u64 + 1;
+            if quotes % 2 == 1 || cut >= size {
+                return None;
+            }
+            return Some((
+                Chunk {
+                    start: 0,
+                    end: cut,
+                    first_line: 1,
+                },
+                Chunk {
+                    start: cut,
+                    end: size,
+                    first_line: lines + 1,
+                },
+            ));
+        }
+        quotes += block.iter().filter(|b| **b == b'"').count() as u64;
+        lines += block.iter().filter(|b| **b == b'\n').count() as u64;
+        offset += n as u64;
+    }
+}
+
+/// Reads the key and value columns of the records starting at `offsets` (sorted), for the rare
+/// rows a later chunk must report after all (duplicates of rows in an earlier chunk).
+pub fn read_records_at(
+    path: &Path,
+    schema: &Schema,
+    offsets: &[u64],
+) -> Result<Vec<(String, rust_decimal::Decimal)>, String> {
+    use std::io::{Seek, SeekFrom};
+    let header_file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut header_reader = csv::ReaderBuilder::new().from_reader(header_file);
+    let positions = header_positions(&mut header_reader, path, schema)
+        .map_err(|_| "the header changed".to_string())?;
+    let key = schema
+        .key
+        .as_deref()
+        .and_then(|k| schema.column_index(k))
+        .map(|i| positions[i]);
+    let value = schema
+        .value
+        .as_deref()
+        .and_then(|v| schema.column_index(v))
+        .map(|i| positions[i]);
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(offsets.len());
+    let mut record = csv::ByteRecord::new();
+    for &offset in offsets {
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| e.to_string())?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&mut file);
+        if !reader
+            .read_byte_record(&mut record)
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!("no record at byte {offset}"));
+        }
+        let text = |field: Option<usize>| {
+            field
+                .and_then(|f| record.get(f))
+                .map(|b| String::from_utf8_lossy(b).trim().to_string())
+                .unwrap_or_default()
+        };
+        let amount = match text(value) {
+            t if t.is_empty() => rust_decimal::Decimal::ZERO,
+            t => parse_money(&t)?.amount(),
+        };
+        out.push((text(key), amount));
+    }
+    Ok(out)
+}
+
+/// [`read_rows`] over one chunk of the file (the whole file when `chunk` is `None`).
+pub fn read_rows_in(
+    path: &Path,
+    display: &Path,
+    schema: &Schema,
+    slots: &[usize],
+    chunk: Option<Chunk>,
     mut visit: impl FnMut(&Row<'_>),
 ) -> ReadSummary {
+    use std::io::{Read, Seek, SeekFrom};
     let mut summary = ReadSummary::default();
+    let chunk = chunk.unwrap_or(Chunk {
+        start: 0,
+        end: u64::MAX,
+        first_line: 1,
+    });
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -361,17 +496,56 @@ pub fn read_rows(
             return summary;
         }
     };
+    // A later chunk has no header of its own: read the header from the top of the file.
+    let positions = if chunk.start == 0 {
+        None
+    } else {
+        let header_file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                summary.problems.push(Problem::at_line(
+                    display,
+                    1,
+                    1,
+                    format!("cannot read the file: {e}"),
+                ));
+                return summary;
+            }
+        };
+        match header_positions(
+            &mut csv::ReaderBuilder::new().from_reader(header_file),
+            display,
+            schema,
+        ) {
+            Ok(p) => Some(p),
+            Err(problems) => {
+                summary.problems = problems;
+                return summary;
+            }
+        }
+    };
+    let mut file = file;
+    if chunk.start > 0 && file.seek(SeekFrom::Start(chunk.start)).is_err() {
+        summary
+            .problems
+            .push(Problem::at_line(display, 1, 1, "cannot read the file"));
+        return summary;
+    }
+    let body = file.take(chunk.end.saturating_sub(chunk.start));
     let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
+        .has_headers(chunk.start == 0)
         .flexible(false)
         .buffer_capacity(1 << 20)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
-    let positions = match header_positions(&mut reader, display, schema) {
-        Ok(p) => p,
-        Err(problems) => {
-            summary.problems = problems;
-            return summary;
-        }
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, body));
+    let positions = match positions {
+        Some(p) => p,
+        None => match header_positions(&mut reader, display, schema) {
+            Ok(p) => p,
+            Err(problems) => {
+                summary.problems = problems;
+                return summary;
+            }
+        },
     };
     let slot_fields: Vec<(usize, ColumnType, &str)> = slots
         .iter()
@@ -416,11 +590,12 @@ pub fn read_rows(
                 continue;
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| p.line()) + chunk.first_line - 1;
+        let byte = record.position().map_or(0, |p| p.byte()) + chunk.start;
         summary.rows += 1;
         if summary.rows % (1 << 16) == 0 {
             if let Some(p) = progress.as_mut() {
-                p.update(record.position().map_or(0, |p| p.byte()));
+                p.update(byte);
             }
         }
         // Reuse one allocation for every row's values: an emptied Vec collected into a Vec of
@@ -472,6 +647,7 @@ pub fn read_rows(
         }
         visit(&Row {
             line,
+            byte,
             values: &values,
         });
         values.clear();

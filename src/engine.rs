@@ -10,7 +10,7 @@
 use crate::calendar::Month;
 use crate::challenge::{CompiledRule, Raised};
 use crate::contract::{Contract, Measure};
-use crate::dataset::{read_rows, RETURNS};
+use crate::dataset::RETURNS;
 use crate::diag::{Problem, Problems};
 use crate::expr::{CompileEnv, SlotMap};
 use crate::measure::{CompiledMeasure, Figure, MonthFigures};
@@ -135,14 +135,14 @@ struct PassResult {
     value_total: Option<Money>,
 }
 
-/// Files smaller than this are read by one pass; larger ones by two concurrent passes (one for
-/// duplicate rules, one for everything else) when the contract has both kinds of work.
+/// Files smaller than this are read by one thread; larger ones in two halves, one per core.
 const PARALLEL_FROM_BYTES: u64 = 8 << 20;
 
-/// Evaluates every KPI and rule of `dataset` over `file`. On a large file with duplicate rules
-/// the work is split across both cores: duplicate detection (hashing every row's key) runs in
-/// one pass and everything else in another, each parsing only the columns it reads; the two
-/// results are merged, which is exact because no item spans both passes.
+/// Evaluates every KPI and rule of `dataset` over `file` in one pass. A large file is cut in two
+/// at a record boundary (outside any quoted field) and each half is read on its own core with
+/// its own copy of every measure and rule; the halves' states are then merged: counts and sums
+/// add, challenge lists concatenate, and a duplicate whose first sight in the second half repeats
+/// a key of the first half is found from the two halves' fingerprints and its record read again.
 fn run_pass(
     root: &Path,
     file: &Path,
@@ -150,81 +150,107 @@ fn run_pass(
     dataset: &str,
     month: Month,
 ) -> Result<PassResult, Problems> {
-    let kpis: Vec<&crate::contract::Kpi> = contract
-        .kpis
-        .iter()
-        .filter(|k| k.dataset == dataset)
-        .collect();
-    let rules: Vec<&crate::contract::ChallengeRule> = contract
-        .challenges
-        .iter()
-        .filter(|r| r.dataset == dataset)
-        .collect();
-    let (duplicate_rules, other_rules): (
-        Vec<&crate::contract::ChallengeRule>,
-        Vec<&crate::contract::ChallengeRule>,
-    ) = rules
-        .iter()
-        .partition(|r| matches!(r.form, crate::contract::ChallengeForm::DuplicateOf(_)));
-    let large = std::fs::metadata(root.join(file)).is_ok_and(|m| m.len() >= PARALLEL_FROM_BYTES);
-    if !large || duplicate_rules.is_empty() || (kpis.is_empty() && other_rules.is_empty()) {
-        return run_subset(root, file, contract, dataset, month, &kpis, &rules, true);
+    let path = root.join(file);
+    let large = std::fs::metadata(&path).is_ok_and(|m| m.len() >= PARALLEL_FROM_BYTES);
+    let halves = if large {
+        crate::dataset::halve(&path)
+    } else {
+        None
+    };
+    let state = match halves {
+        None => run_chunk(root, file, contract, dataset, None)?,
+        Some((first, second)) => {
+            let (a, b) = std::thread::scope(|scope| {
+                let later = scope.spawn(|| run_chunk(root, file, contract, dataset, Some(second)));
+                let earlier = run_chunk(root, file, contract, dataset, Some(first));
+                (
+                    earlier,
+                    later.join().unwrap_or_else(|_| Err(Problems::new())),
+                )
+            });
+            let (mut a, b) = match (a, b) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(mut p), Err(q)) => {
+                    p.extend(q);
+                    return Err(p);
+                }
+                (Err(p), _) | (_, Err(p)) => return Err(p),
+            };
+            let schema = contract
+                .schema(dataset)
+                .expect("validated: every dataset read has a schema");
+            a.merge(b, &|offsets| {
+                crate::dataset::read_records_at(&path, schema, offsets)
+            })
+            .map_err(|message| {
+                let mut p = Problems::new();
+                p.push(Problem::at_line(
+                    file,
+                    1,
+                    1,
+                    format!("cannot read the file again: {message}"),
+                ));
+                p
+            })?;
+            a
+        }
+    };
+    Ok(state.finish(month))
+}
+
+/// A pass (or one chunk of it) before its results are finished.
+struct PassState {
+    measures: Vec<(String, CompiledMeasure)>,
+    rules: Vec<CompiledRule>,
+    value_total: Decimal,
+    has_value: bool,
+    rows: u64,
+}
+
+impl PassState {
+    fn merge(
+        &mut self,
+        later: PassState,
+        reread: &dyn Fn(&[u64]) -> Result<Vec<(String, Decimal)>, String>,
+    ) -> Result<(), String> {
+        for ((_, a), (_, b)) in self.measures.iter_mut().zip(later.measures) {
+            a.merge(b);
+        }
+        for (a, b) in self.rules.iter_mut().zip(later.rules) {
+            a.merge(b, reread)?;
+        }
+        self.value_total += later.value_total;
+        self.rows += later.rows;
+        Ok(())
     }
-    let (a, b) = std::thread::scope(|scope| {
-        let duplicates = scope.spawn(|| {
-            run_subset(
-                root,
-                file,
-                contract,
-                dataset,
-                month,
-                &[],
-                &duplicate_rules,
-                false,
-            )
-        });
-        let rest = run_subset(
-            root,
-            file,
-            contract,
-            dataset,
-            month,
-            &kpis,
-            &other_rules,
-            true,
-        );
-        (
-            duplicates.join().unwrap_or_else(|_| Err(Problems::new())),
-            rest,
-        )
-    });
-    match (a, b) {
-        (Ok(mut a), Ok(b)) => {
-            a.kpis.extend(b.kpis);
-            a.challenges.extend(b.challenges);
-            a.value_total = b.value_total;
-            a.rows = b.rows;
-            Ok(a)
+
+    fn finish(self, month: Month) -> PassResult {
+        PassResult {
+            kpis: self
+                .measures
+                .into_iter()
+                .map(|(id, m)| (id, m.finish()))
+                .collect(),
+            challenges: self
+                .rules
+                .into_iter()
+                .flat_map(|r| r.finish(month))
+                .collect(),
+            rows: self.rows,
+            value_total: self
+                .has_value
+                .then(|| Money::from_decimal(self.value_total)),
         }
-        (Err(mut p), Err(q)) => {
-            p.extend(q);
-            Err(p)
-        }
-        (Err(p), _) | (_, Err(p)) => Err(p),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_subset(
+fn run_chunk(
     root: &Path,
     file: &Path,
     contract: &Contract,
     dataset: &str,
-    month: Month,
-    kpis: &[&crate::contract::Kpi],
-    rules: &[&crate::contract::ChallengeRule],
-    with_total: bool,
-) -> Result<PassResult, Problems> {
+    chunk: Option<crate::dataset::Chunk>,
+) -> Result<PassState, Problems> {
     let mut problems = Problems::new();
     let schema = contract
         .schema(dataset)
@@ -235,12 +261,10 @@ fn run_subset(
         .as_deref()
         .and_then(|k| schema.column_index(k))
         .map(|i| slots.slot_for(i));
-    let needs_value = with_total || !rules.is_empty();
     let value_slot = schema
         .value
         .as_deref()
         .and_then(|v| schema.column_index(v))
-        .filter(|_| needs_value)
         .map(|i| slots.slot_for(i));
     let mut env = CompileEnv {
         schema,
@@ -248,7 +272,7 @@ fn run_subset(
         slots: &mut slots,
     };
     let mut measures: Vec<(String, CompiledMeasure)> = Vec::new();
-    let mut compiled_rules: Vec<CompiledRule> = Vec::new();
+    let mut rules: Vec<CompiledRule> = Vec::new();
     let compile_problem = |what: &str, (text, error): crate::measure::CompileFailure| {
         Problem::at_line(
             &contract.file,
@@ -257,18 +281,23 @@ fn run_subset(
             format!("{what}: `{text}`: {}", error.message),
         )
     };
-    for kpi in kpis {
+    for kpi in contract.kpis.iter().filter(|k| k.dataset == dataset) {
         match CompiledMeasure::new(&kpi.measure, &mut env) {
             Ok(Some(m)) => measures.push((kpi.id.clone(), m)),
             Ok(None) => {}
             Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
         }
     }
-    // Rows expected, from the file's size and its first megabyte: sizes duplicate sets once.
-    let expected_rows = estimate_rows(&root.join(file));
-    for rule in rules {
-        match CompiledRule::new(rule, &mut env, expected_rows) {
-            Ok(r) => compiled_rules.push(r),
+    // Rows expected in this chunk, from the file's size and its first megabyte: sizes
+    // duplicate sets once.
+    let path = root.join(file);
+    let size = std::fs::metadata(&path).map_or(1, |m| m.len().max(1));
+    let share = chunk.map_or(1.0, |c| (c.end.min(size) - c.start) as f64 / size as f64);
+    let expected_rows = (estimate_rows(&path) as f64 * share) as usize;
+    let later_chunk = chunk.is_some_and(|c| c.start > 0);
+    for rule in contract.challenges.iter().filter(|r| r.dataset == dataset) {
+        match CompiledRule::new(rule, &mut env, expected_rows, later_chunk) {
+            Ok(r) => rules.push(r),
             Err(e) => problems.push(compile_problem(&format!("challenge rule `{}`", rule.id), e)),
         }
     }
@@ -276,41 +305,35 @@ fn run_subset(
         return Err(problems);
     }
     let mut value_total = Decimal::ZERO;
-    let summary = read_rows(&root.join(file), file, schema, slots.columns(), |row| {
-        let values = row.values;
-        let line = row.line;
-        let key = || match key_slot.map(|s| &values[s]) {
-            Some(v) if !v.is_null() => v.render(),
-            _ => format!("line-{line}"),
-        };
-        let value = value_slot
-            .and_then(|s| values[s].as_decimal())
-            .unwrap_or_default();
-        value_total += value;
-        for (_, measure) in measures.iter_mut() {
-            measure.add(values, &key);
-        }
-        for rule in compiled_rules.iter_mut() {
-            rule.add(values, &key, value);
-        }
-    });
+    let summary =
+        crate::dataset::read_rows_in(&path, file, schema, slots.columns(), chunk, |row| {
+            let values = row.values;
+            let line = row.line;
+            let key = || match key_slot.map(|s| &values[s]) {
+                Some(v) if !v.is_null() => v.render(),
+                _ => format!("line-{line}"),
+            };
+            let value = value_slot
+                .and_then(|s| values[s].as_decimal())
+                .unwrap_or_default();
+            value_total += value;
+            for (_, measure) in measures.iter_mut() {
+                measure.add(values, &key);
+            }
+            for rule in rules.iter_mut() {
+                rule.add(values, &key, value, row.byte);
+            }
+        });
     problems.extend(summary.problems);
     if problems.has_errors() {
         return Err(problems);
     }
-    Ok(PassResult {
-        kpis: measures
-            .into_iter()
-            .map(|(id, m)| (id, m.finish()))
-            .collect(),
-        challenges: compiled_rules
-            .into_iter()
-            .flat_map(|r| r.finish(month))
-            .collect(),
+    Ok(PassState {
+        measures,
+        rules,
+        value_total,
+        has_value: value_slot.is_some(),
         rows: summary.rows,
-        value_total: value_slot
-            .filter(|_| with_total)
-            .map(|_| Money::from_decimal(value_total)),
     })
 }
 

@@ -234,6 +234,42 @@ impl CompiledMeasure {
         }
     }
 
+    /// Adds the state of the same measure run over a later part of the file. Counts and sums
+    /// add; sampled keys keep file order.
+    pub fn merge(&mut self, later: CompiledMeasure) {
+        fn keys(into: &mut Vec<String>, from: Vec<String>) {
+            into.extend(from);
+            into.truncate(SAMPLE_KEYS);
+        }
+        fn tally(into: &mut Tally, from: Tally) {
+            into.numerator += from.numerator;
+            into.denominator += from.denominator;
+            keys(&mut into.numerator_keys, from.numerator_keys);
+            keys(&mut into.shortfall_keys, from.shortfall_keys);
+        }
+        match (&mut self.state, later.state) {
+            (State::Ratio(a), State::Ratio(b)) => tally(a, b),
+            (State::Grouped(a), State::Grouped(b)) => {
+                for (group, t) in b {
+                    tally(a.entry(group).or_default(), t);
+                }
+            }
+            (State::Count(a, ka), State::Count(b, kb)) => {
+                *a += b;
+                keys(ka, kb);
+            }
+            (State::Sum(a, ka), State::Sum(b, kb)) => {
+                *a += b;
+                keys(ka, kb);
+            }
+            (State::Values(a, ka), State::Values(b, kb)) => {
+                a.extend(b);
+                keys(ka, kb);
+            }
+            _ => unreachable!("the same measure has the same state"),
+        }
+    }
+
     pub fn finish(self) -> MonthFigures {
         match (self.kind, self.state) {
             (_, State::Ratio(t)) => MonthFigures::Single(tally_figure(t)),
