@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
+/// Reads again the records at the given byte offsets, giving each one's key and value.
+pub type Reread<'a> = &'a dyn Fn(&[u64]) -> Result<Vec<(String, Decimal)>, String>;
+
 /// One raised challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Raised {
@@ -185,13 +188,14 @@ impl CompiledRule {
                             raised.push((key(), value));
                         }
                     }
-                    Some(firsts) => {
-                        if firsts.contains_key(&print) {
-                            raised.push((key(), value));
-                        } else {
-                            firsts.insert(print, byte);
+                    Some(firsts) => match firsts.entry(print) {
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            raised.push((key(), value))
                         }
-                    }
+                        std::collections::hash_map::Entry::Vacant(slot) => {
+                            slot.insert(byte);
+                        }
+                    },
                 }
             }
             RuleKind::RatioCap {
@@ -239,11 +243,7 @@ impl CompiledRule {
     /// Adds the state of the same rule run over the next part of the file. A later chunk's
     /// first occurrence of a key the earlier chunk has seen is a duplicate too: its record is read
     /// again (by byte offset, with `reread`) for its key and value.
-    pub fn merge(
-        &mut self,
-        later: CompiledRule,
-        reread: &dyn Fn(&[u64]) -> Result<Vec<(String, Decimal)>, String>,
-    ) -> Result<(), String> {
+    pub fn merge(&mut self, later: CompiledRule, reread: Reread<'_>) -> Result<(), String> {
         match (&mut self.kind, later.kind) {
             (RuleKind::Where { raised, .. }, RuleKind::Where { raised: more, .. }) => {
                 raised.extend(more)

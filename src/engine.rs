@@ -211,7 +211,7 @@ impl PassState {
     fn merge(
         &mut self,
         later: PassState,
-        reread: &dyn Fn(&[u64]) -> Result<Vec<(String, Decimal)>, String>,
+        reread: crate::challenge::Reread<'_>,
     ) -> Result<(), String> {
         for ((_, a), (_, b)) in self.measures.iter_mut().zip(later.measures) {
             a.merge(b);
