@@ -156,64 +156,11 @@ pub const HEADER: [&str; 5] = ["date", "challenge", "event", "by", "note"];
 pub fn read(path: &Path, display: &Path) -> (Log, Problems) {
     let mut problems = Problems::new();
     let mut log = Log::default();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (log, problems),
-        Err(e) => {
-            problems.push(Problem::at_line(
-                display,
-                1,
-                1,
-                format!("cannot read the challenge log: {e}"),
-            ));
-            return (log, problems);
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    match reader.headers() {
-        Ok(h) if h.iter().map(str::trim).eq(HEADER) => {}
-        Ok(h) => {
-            problems.push(
-                Problem::at_line(
-                    display,
-                    1,
-                    1,
-                    format!("expected the header `{}`", HEADER.join(",")),
-                )
-                .with_excerpt(h.iter().collect::<Vec<_>>().join(",")),
-            );
-            return (log, problems);
-        }
-        Err(e) => {
-            problems.push(Problem::at_line(
-                display,
-                1,
-                1,
-                format!("cannot read the header: {e}"),
-            ));
-            return (log, problems);
-        }
-    }
+    let (records, read_problems) = crate::dataset::read_fixed_csv(path, display, &HEADER);
+    problems.extend(read_problems);
     let mut states: BTreeMap<String, State> = BTreeMap::new();
     let mut last_date: BTreeMap<String, NaiveDate> = BTreeMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(Problem::at_line(
-                    display,
-                    line,
-                    1,
-                    format!("cannot read the row: {e}"),
-                ));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let excerpt = record.iter().collect::<Vec<_>>().join(",");
+    for (line, excerpt, record) in records {
         let field = |i: usize| record.get(i).unwrap_or("").trim().to_string();
         if record.len() < 4 {
             problems.push(

@@ -159,17 +159,8 @@ pub fn amount(
             let amount = rate.times(charged).round_to_penny();
             (amount, format!("{} × {}{basis}", charged.normalize(), rate))
         }
-        ConsequenceForm::Fixed(a) => (*a, format!("fixed {a}")),
-        ConsequenceForm::PercentOfMonthlyValue(p) => {
-            let amount = value.times(*p).round_to_penny();
-            (
-                amount,
-                format!(
-                    "{} of the monthly value {}",
-                    crate::money::percent_1dp(*p),
-                    value
-                ),
-            )
+        form @ (ConsequenceForm::Fixed(_) | ConsequenceForm::PercentOfMonthlyValue(_)) => {
+            flat_amount(form, value).expect("a flat form has an amount")
         }
         ConsequenceForm::Incentive {
             earn,
@@ -194,6 +185,23 @@ pub fn amount(
                 ),
             )
         }
+    }
+}
+
+/// The amount of a form that does not depend on a KPI's figures (fixed, or a percentage of the
+/// month's value), rounded once, with its basis; `None` for the other forms.
+fn flat_amount(form: &ConsequenceForm, value: Money) -> Option<(Money, String)> {
+    match form {
+        ConsequenceForm::Fixed(a) => Some((*a, format!("fixed {a}"))),
+        ConsequenceForm::PercentOfMonthlyValue(p) => Some((
+            value.times(*p).round_to_penny(),
+            format!(
+                "{} of the monthly value {}",
+                crate::money::percent_1dp(*p),
+                value
+            ),
+        )),
+        _ => None,
     }
 }
 
@@ -337,17 +345,8 @@ pub fn positions(
                 let Some(consequence) = &step.consequence else {
                     continue;
                 };
-                let (amount, basis) = match &consequence.form {
-                    ConsequenceForm::PercentOfMonthlyValue(p) => (
-                        value.times(*p).round_to_penny(),
-                        format!(
-                            "{} of the monthly value {}",
-                            crate::money::percent_1dp(*p),
-                            value
-                        ),
-                    ),
-                    ConsequenceForm::Fixed(a) => (*a, format!("fixed {a}")),
-                    _ => continue,
+                let Some((amount, basis)) = flat_amount(&consequence.form, value) else {
+                    continue;
                 };
                 let status = status_of(consequence, result.relief.is_some());
                 items.push(LineItem {
@@ -370,17 +369,8 @@ pub fn positions(
             if !info.is_breach() {
                 continue;
             }
-            let (amount, basis) = match &consequence.form {
-                ConsequenceForm::PercentOfMonthlyValue(p) => (
-                    value.times(*p).round_to_penny(),
-                    format!(
-                        "{} of the monthly value {}",
-                        crate::money::percent_1dp(*p),
-                        value
-                    ),
-                ),
-                ConsequenceForm::Fixed(a) => (*a, format!("fixed {a}")),
-                _ => continue,
+            let Some((amount, basis)) = flat_amount(&consequence.form, value) else {
+                continue;
             };
             let status = status_of(consequence, false);
             let when = match info.received {

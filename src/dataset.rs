@@ -291,6 +291,76 @@ pub struct Row<'r> {
     pub values: &'r [Value<'r>],
 }
 
+/// A small file with a fixed header (submissions, the challenge log): every record with its
+/// line and an excerpt for messages, and the problems met. A missing file has no records.
+pub fn read_fixed_csv(
+    path: &Path,
+    display: &Path,
+    header: &[&str],
+) -> (Vec<(usize, String, csv::StringRecord)>, Problems) {
+    let mut problems = Problems::new();
+    let mut records = Vec::new();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (records, problems),
+        Err(e) => {
+            problems.push(Problem::at_line(
+                display,
+                1,
+                1,
+                format!("cannot read the file: {e}"),
+            ));
+            return (records, problems);
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    match reader.headers() {
+        Ok(h) if h.iter().map(str::trim).eq(header.iter().copied()) => {}
+        Ok(h) => {
+            problems.push(
+                Problem::at_line(
+                    display,
+                    1,
+                    1,
+                    format!("expected the header `{}`", header.join(",")),
+                )
+                .with_excerpt(h.iter().collect::<Vec<_>>().join(",")),
+            );
+            return (records, problems);
+        }
+        Err(e) => {
+            problems.push(Problem::at_line(
+                display,
+                1,
+                1,
+                format!("cannot read the header: {e}"),
+            ));
+            return (records, problems);
+        }
+    }
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line() as usize);
+                let excerpt = r.iter().collect::<Vec<_>>().join(",");
+                records.push((line, excerpt, r));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                problems.push(Problem::at_line(
+                    display,
+                    line,
+                    1,
+                    format!("cannot read the row: {e}"),
+                ));
+            }
+        }
+    }
+    (records, problems)
+}
+
 /// Whether long reads may show progress on stderr: set by the binary only when stderr is a
 /// terminal and `-q` was not given, so it never appears in pipes, cron or tests.
 static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

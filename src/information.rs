@@ -28,62 +28,9 @@ impl Submissions {
 pub fn read(path: &Path, display: &Path, contract: &Contract) -> (Submissions, Problems) {
     let mut problems = Problems::new();
     let mut submissions = Submissions::default();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (submissions, problems),
-        Err(e) => {
-            problems.push(Problem::at_line(
-                display,
-                1,
-                1,
-                format!("cannot read submissions: {e}"),
-            ));
-            return (submissions, problems);
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    match reader.headers() {
-        Ok(h) if h.iter().map(str::trim).eq(HEADER) => {}
-        Ok(h) => {
-            problems.push(
-                Problem::at_line(
-                    display,
-                    1,
-                    1,
-                    format!("expected the header `{}`", HEADER.join(",")),
-                )
-                .with_excerpt(h.iter().collect::<Vec<_>>().join(",")),
-            );
-            return (submissions, problems);
-        }
-        Err(e) => {
-            problems.push(Problem::at_line(
-                display,
-                1,
-                1,
-                format!("cannot read the header: {e}"),
-            ));
-            return (submissions, problems);
-        }
-    }
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(Problem::at_line(
-                    display,
-                    line,
-                    1,
-                    format!("cannot read the row: {e}"),
-                ));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let excerpt = record.iter().collect::<Vec<_>>().join(",");
+    let (records, read_problems) = crate::dataset::read_fixed_csv(path, display, &HEADER);
+    problems.extend(read_problems);
+    for (line, excerpt, record) in records {
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         let month = field(0).parse::<Month>();
         let dataset = field(1);

@@ -10,34 +10,19 @@ use levers::workspace::Workspace;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
+mod common;
+
 struct Fixture {
     root: PathBuf,
 }
 
 impl Fixture {
-    /// A workspace with one contract `c` holding `kpis` (TOML) and the given monthly files.
+    /// A workspace with one contract `c` (the shared `events` dataset, then `contract_extra`)
+    /// and the given files.
     fn new(name: &str, contract_extra: &str, files: &[(&str, String)]) -> Fixture {
-        let root = std::env::temp_dir()
-            .join(format!("levers-consequences-{}", std::process::id()))
-            .join(name);
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(root.join("contracts/c")).unwrap();
-        std::fs::write(
-            root.join("levers.toml"),
-            "[organisation]\nname = \"ICB\"\ncode = \"15N\"\n",
-        )
-        .unwrap();
-        let contract = format!(
-            "title = \"T\"\nreference = \"R\"\nprovider = {{ name = \"P\" }}\nstart = 2026-04-01\nend = 2027-03-31\nannual_value = \"12000000.00\"\n\
-             [datasets.events]\nkey = \"id\"\n[datasets.events.columns]\nid = \"text\"\nkind = \"text\"\nminutes = \"integer\"\ndays = \"integer\"\n\n{contract_extra}"
-        );
-        std::fs::write(root.join("contracts/c/contract.toml"), contract).unwrap();
-        for (path, text) in files {
-            let p = root.join("contracts/c").join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
+        Fixture {
+            root: common::string_workspace(&format!("consequences-{name}"), contract_extra, files),
         }
-        Fixture { root }
     }
 
     fn workspace(&self) -> Workspace {
@@ -53,12 +38,12 @@ impl Fixture {
 
 /// Rows of the `events` dataset: `n` rows of `kind` with `minutes` and `days`.
 fn events(groups: &[(&str, usize, i64, i64)]) -> String {
-    let mut out = String::from("id,kind,minutes,days\n");
+    let mut out = String::from("id,kind,minutes,days,who,price\n");
     let mut k = 0;
     for (kind, n, minutes, days) in groups {
         for _ in 0..*n {
             k += 1;
-            out.push_str(&format!("E{k},{kind},{minutes},{days}\n"));
+            out.push_str(&format!("E{k},{kind},{minutes},{days},,0.00\n"));
         }
     }
     out
