@@ -143,7 +143,37 @@ const PARALLEL_FROM_BYTES: u64 = 8 << 20;
 /// its own copy of every measure and rule; the halves' states are then merged: counts and sums
 /// add, challenge lists concatenate, and a duplicate whose first sight in the second half repeats
 /// a key of the first half is found from the two halves' fingerprints and its record read again.
+/// Whether to report each file read on stderr (`-v`).
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 fn run_pass(
+    root: &Path,
+    file: &Path,
+    contract: &Contract,
+    dataset: &str,
+    month: Month,
+) -> Result<PassResult, Problems> {
+    let started = std::time::Instant::now();
+    let result = run_pass_timed(root, file, contract, dataset, month);
+    if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+        if let Ok(r) = &result {
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!(
+                "levers: read {} ({} rows) in {seconds:.2} s, {:.0} rows/s",
+                file.display(),
+                r.rows,
+                r.rows as f64 / seconds.max(1e-9)
+            );
+        }
+    }
+    result
+}
+
+fn run_pass_timed(
     root: &Path,
     file: &Path,
     contract: &Contract,

@@ -88,6 +88,7 @@ fn main() -> ExitCode {
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     levers::dataset::enable_progress(std::io::stderr().is_terminal() && !globals.quiet);
+    levers::engine::set_verbose(globals.verbose > 0);
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Init(args) => cmd::init::run(&globals, args),
         Command::Check(args) => cmd::check::run(&globals, args),

@@ -621,3 +621,91 @@ fn a_template_override_is_used_and_checked() {
         stdout(&out)
     );
 }
+
+#[test]
+fn challenge_ids_do_not_depend_on_the_order_of_rules() {
+    let dir = fixture("rule-order");
+    let reordered = fixture("rule-order-reversed");
+    let path = reordered.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text.find("[[challenge]]").unwrap();
+    let end = text.find("[[escalation]]").unwrap();
+    let mut blocks: Vec<&str> = text[start..end]
+        .split("[[challenge]]")
+        .filter(|b| !b.trim().is_empty())
+        .collect();
+    blocks.reverse();
+    let rules: String = blocks.iter().map(|b| format!("[[challenge]]{b}")).collect();
+    std::fs::write(&path, format!("{}{rules}{}", &text[..start], &text[end..])).unwrap();
+    let args = [
+        "challenges",
+        "-m",
+        "2026-06",
+        "--format",
+        "json",
+        "--today",
+        TODAY,
+    ];
+    assert_eq!(ok(&levers(&dir, &args)), ok(&levers(&reordered, &args)));
+}
+
+#[test]
+fn run_skips_a_broken_contract_and_still_runs_the_others() {
+    let dir = fixture("run-broken");
+    std::fs::create_dir_all(dir.join("contracts/broken")).unwrap();
+    std::fs::write(dir.join("contracts/broken/contract.toml"), "title = \"Broken\"\nprovider = { name = \"P\" }\nstart = 2026-04-01\nend = 2027-03-31\nannual_value = \"1.00\"\n[[kpi]]\nid = \"k\"\ncount = \"nonsense = \"\n").unwrap();
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "fixture"]);
+    let out = levers(&dir, &["run", "--today", "2026-05-27"]);
+    assert_eq!(out.status.code(), Some(1), "something needs a person");
+    assert!(
+        stderr(&out).contains("skipping contract `broken`")
+            && stderr(&out).contains("contracts/broken/contract.toml:8:21:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("2026-04-provisional.md (provisional letter for small"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn markdown_characters_in_contract_text_do_not_break_a_letter_table() {
+    let dir = fixture("markdown");
+    let path = dir.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "name = \"A&E within 4 hours\"",
+        "name = \"A&E | within *4* hours_total\"",
+    );
+    std::fs::write(&path, text).unwrap();
+    ok(&levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-06",
+            "--stage",
+            "provisional",
+            "--today",
+            TODAY,
+        ],
+    ));
+    let letter =
+        std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
+            .unwrap();
+    let row = letter
+        .lines()
+        .find(|l| l.contains("within"))
+        .expect("the KPI's row");
+    assert!(
+        row.starts_with(r"| A&E \| within \*4\* hours\_total |"),
+        "{row}"
+    );
+    let unescaped = row.replace(r"\|", "").matches('|').count();
+    assert_eq!(unescaped, 8, "seven cells: {row}");
+}

@@ -33,7 +33,7 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
         Format::Json => {
             let rows: Vec<&ChallengeView> =
                 all.iter().flat_map(|(_, n, o)| n.iter().chain(o)).collect();
-            crate::say!("{}", serde_json::to_string_pretty(&rows)?);
+            super::print_json(&rows)?;
         }
         Format::Csv => {
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());

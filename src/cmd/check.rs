@@ -28,7 +28,7 @@ pub fn run(globals: &Globals, _args: CheckArgs) -> Result<u8> {
 
 fn print(globals: &Globals, problems: &[Problem]) -> Result<()> {
     match globals.format {
-        Format::Json => crate::say!("{}", serde_json::to_string_pretty(problems)?),
+        Format::Json => super::print_json(problems)?,
         Format::Csv => {
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());
             out.write_record(["file", "line", "column", "severity", "message"])?;

@@ -30,7 +30,7 @@ pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
     match globals.format {
         Format::Json => {
             let rows: Vec<&KpiResult> = all.iter().flat_map(|(_, r)| r).collect();
-            crate::say!("{}", serde_json::to_string_pretty(&rows)?);
+            super::print_json(&rows)?;
         }
         Format::Csv => write_csv(all.iter().flat_map(|(_, r)| r))?,
         Format::Table => {

@@ -27,6 +27,17 @@ pub fn print_line(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// Writes `value` as pretty JSON to standard output, streamed through a buffer rather than
+/// built as one string (a month can hold hundreds of thousands of challenges).
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
 /// `println!` for commands: `say!("…", x)` inside a function returning `anyhow::Result`.
 #[macro_export]
 macro_rules! say {

@@ -124,7 +124,7 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
             .then(a.contract.cmp(&b.contract))
     });
     match globals.format {
-        super::Format::Json => crate::say!("{}", serde_json::to_string_pretty(&rows)?),
+        super::Format::Json => super::print_json(&rows)?,
         Format::Csv => {
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());
             for row in &rows {
