@@ -400,11 +400,8 @@ pub fn positions(
         }
         let cap_adjustment = after_monthly - total_before_cap;
         let annual_cap = contract.annual_cap.map(|c| {
-            let annual_base = match contract.monthly_value {
-                MonthlyValue::Planned => contract.annual_value,
-                // For actual-value contracts the annual cap is on the planned annual value.
-                MonthlyValue::Actual => contract.annual_value,
-            };
+            // The annual cap is on the planned annual value, whichever monthly value the contract uses.
+            let annual_base = contract.annual_value;
             cap_amount(c, annual_base)
         });
         let year_start = month.financial_year_start();

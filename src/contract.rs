@@ -1152,13 +1152,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
                 format!("KPI `{}` has an `amber` band but no `target`", kpi.id),
             );
         }
-        check_consequence(
-            doc,
-            contract,
-            kpi,
-            kpi.target.as_ref(),
-            kpi.consequence.as_ref(),
-        );
+        check_consequence(doc, kpi, kpi.target.as_ref(), kpi.consequence.as_ref());
     }
     for v in &contract.variations {
         match contract.kpi(&v.kpi) {
@@ -1168,7 +1162,6 @@ fn validate(doc: &mut Doc, contract: &Contract) {
             ),
             Some(kpi) => check_consequence(
                 doc,
-                contract,
                 kpi,
                 v.target.as_ref().or(kpi.target.as_ref()),
                 v.consequence.as_ref(),
@@ -1316,7 +1309,6 @@ fn check_expr(
 
 fn check_consequence(
     doc: &mut Doc,
-    _contract: &Contract,
     kpi: &Kpi,
     target: Option<&Target>,
     consequence: Option<&Consequence>,

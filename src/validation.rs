@@ -60,8 +60,7 @@ fn check_template(root: &Path, file: &str) -> Problems {
 /// The files of one contract beyond contract.toml.
 pub fn check_contract_files(root: &Path, contract: &Contract) -> Problems {
     let mut problems = Problems::new();
-    for (dataset, month, file) in data_files(root, contract, &mut problems) {
-        let _ = month;
+    for (dataset, _month, file) in data_files(root, contract, &mut problems) {
         if dataset == RETURNS {
             problems.extend(crate::returns::read(root, &file, contract).1);
             continue;
