@@ -244,9 +244,9 @@ fn challenge_log(root: &Path, id: &str, provider: &str, commissioner: &str) -> S
             let mut push = |day: chrono::NaiveDate, seq: u8, event: &str, by: &str, note: &str| {
                 events.push((
                     day,
-                    c.id.clone(),
+                    c.id(),
                     seq,
-                    format!("{},{},{event},{by},{note}", day, c.id),
+                    format!("{},{},{event},{by},{note}", day, c.id()),
                 ));
             };
             if !rng.chance(200_000) {

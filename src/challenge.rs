@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// Reads again the records at the given byte offsets, giving each one's key and value.
 pub type Reread<'a> = &'a dyn Fn(&[u64]) -> Result<Vec<(String, Decimal)>, String>;
@@ -24,19 +25,25 @@ pub type Reread<'a> = &'a dyn Fn(&[u64]) -> Result<Vec<(String, Decimal)>, Strin
 /// One raised challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Raised {
-    pub id: String,
     pub month: Month,
-    pub rule: String,
+    pub rule: Arc<str>,
     /// The record key, or the group key for a ratio cap.
     pub record: String,
     pub value: Money,
     /// Rows the challenge covers.
     pub rows: u64,
-    /// What the rule found, in words.
-    pub detail: String,
+    /// What the rule found, in words (shared by every challenge of a rule that says the same).
+    pub detail: Arc<str>,
     /// The first record keys behind it (a ratio cap covers several rows).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<String>,
+}
+
+impl Raised {
+    /// `<YYYY-MM>/<rule-id>/<record>`: stable whatever the order of rows or rules.
+    pub fn id(&self) -> String {
+        challenge_id(self.month, &self.rule, &self.record)
+    }
 }
 
 pub fn challenge_id(month: Month, rule: &str, record: &str) -> String {
@@ -57,10 +64,12 @@ enum RuleKind {
     },
     Duplicate {
         key_slots: Vec<usize>,
-        seen: HashSet<u128, BuildHasherDefault<FingerprintHasher>>,
+        seen: HashSet<Fingerprint, BuildHasherDefault<FingerprintHasher>>,
         /// In a later chunk of the file: where each key was first seen in the chunk, to settle
         /// against the earlier chunk's keys afterwards.
-        firsts: Option<std::collections::HashMap<u128, u64, BuildHasherDefault<FingerprintHasher>>>,
+        firsts: Option<
+            std::collections::HashMap<Fingerprint, u64, BuildHasherDefault<FingerprintHasher>>,
+        >,
         buffer: Vec<u8>,
         raised: Vec<(String, Decimal)>,
     },
@@ -283,27 +292,34 @@ impl CompiledRule {
 
     /// The challenges raised, sorted by id. Rows sharing a record key are one challenge.
     pub fn finish(self, month: Month) -> Vec<Raised> {
-        let rule = self.rule_id;
-        let mut by_id: BTreeMap<String, Raised> = BTreeMap::new();
+        let rule: Arc<str> = self.rule_id.into();
+        let matches: Arc<str> = "matches the rule".into();
+        let repeats: Arc<str> = "repeats an earlier row's key".into();
+        // Keyed by record: every id of one rule and month shares the prefix, so record order
+        // is id order.
+        let mut by_record: BTreeMap<String, Raised> = BTreeMap::new();
         let mut add =
-            |record: String, value: Money, rows: u64, detail: String, keys: Vec<String>| {
-                let id = challenge_id(month, &rule, &record);
-                by_id
-                    .entry(id.clone())
-                    .and_modify(|r| {
+            |record: String, value: Money, rows: u64, detail: Arc<str>, keys: Vec<String>| {
+                match by_record.get_mut(&record) {
+                    Some(r) => {
                         r.value += value;
                         r.rows += rows;
-                    })
-                    .or_insert(Raised {
-                        id,
-                        month,
-                        rule: rule.clone(),
-                        record,
-                        value,
-                        rows,
-                        detail,
-                        keys,
-                    });
+                    }
+                    None => {
+                        by_record.insert(
+                            record.clone(),
+                            Raised {
+                                month,
+                                rule: rule.clone(),
+                                record,
+                                value,
+                                rows,
+                                detail,
+                                keys,
+                            },
+                        );
+                    }
+                }
             };
         match self.kind {
             RuleKind::Where { raised, .. } => {
@@ -312,7 +328,7 @@ impl CompiledRule {
                         record,
                         Money::from_decimal(value),
                         1,
-                        "matches the rule".into(),
+                        matches.clone(),
                         Vec::new(),
                     );
                 }
@@ -323,7 +339,7 @@ impl CompiledRule {
                         record,
                         Money::from_decimal(value),
                         1,
-                        "repeats an earlier row's key".into(),
+                        repeats.clone(),
                         Vec::new(),
                     );
                 }
@@ -347,13 +363,13 @@ impl CompiledRule {
                         group,
                         value,
                         excess.try_into().unwrap_or(0),
-                        detail,
+                        detail.into(),
                         tally.keys,
                     );
                 }
             }
         }
-        by_id.into_values().collect()
+        by_record.into_values().collect()
     }
 }
 
@@ -361,32 +377,41 @@ impl CompiledRule {
 /// different salts. Keeping fingerprints rather than the keys keeps memory at 16 bytes per
 /// distinct key with no allocation per row; two different keys share a fingerprint with
 /// probability about 2⁻¹²⁸ per pair, about 10⁻²⁵ across ten million keys. (SipHash's fixed
-/// keys make the result the same on every run.)
-fn fingerprint(key: &[u8]) -> u128 {
+/// keys make the result the same on every run.) Two `u64`s rather than a `u128`: the same bits
+/// with 8-byte alignment, so a table entry pairing one with a byte offset takes 24 bytes, not 32.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Fingerprint(u64, u64);
+
+impl std::hash::Hash for Fingerprint {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0);
+    }
+}
+
+fn fingerprint(key: &[u8]) -> Fingerprint {
     let digest = |salt: u8| {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         h.write_u8(salt);
         h.write(key);
         h.finish()
     };
-    (u128::from(digest(0x5a)) << 64) | u128::from(digest(0xa5))
+    Fingerprint(digest(0x5a), digest(0xa5))
 }
 
-/// The set's own hash of a fingerprint is its low 64 bits: it is already uniformly mixed.
+/// A table's own hash of a fingerprint is its first half: it is already uniformly mixed.
 #[derive(Default)]
 struct FingerprintHasher(u64);
 
 impl Hasher for FingerprintHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8).take(1) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = u64::from_le_bytes(word);
+        // Only fingerprints are hashed here, through `write_u64`; anything else is mixed simply.
+        for b in bytes {
+            self.0 = self.0.rotate_left(5) ^ u64::from(*b);
         }
     }
 
-    fn write_u128(&mut self, value: u128) {
-        self.0 = value as u64;
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 
     fn finish(&self) -> u64 {
@@ -428,14 +453,15 @@ fn write_key_part(buffer: &mut Vec<u8>, value: &Value<'_>) -> bool {
 #[derive(Debug, Clone, Serialize)]
 pub struct ChallengeView {
     pub id: String,
-    pub contract: String,
+    /// Shared by every view of the contract (a month can hold hundreds of thousands).
+    pub contract: Arc<str>,
     pub month: Month,
-    pub rule: String,
-    pub rule_name: String,
+    pub rule: Arc<str>,
+    pub rule_name: Arc<str>,
     pub record: String,
     pub value: Money,
     pub rows: u64,
-    pub detail: String,
+    pub detail: Arc<str>,
     pub state: crate::challenge_log::State,
     /// The provider's response was due by this date (the month's provisional letter date plus
     /// the response window), or by the re-challenge date plus the window.
@@ -464,11 +490,18 @@ pub fn views(
     add_working_days: &dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate,
 ) -> Vec<ChallengeView> {
     use crate::challenge_log::State;
+    let contract_id: Arc<str> = contract.id.as_str().into();
+    let names: BTreeMap<&str, Arc<str>> = contract
+        .challenges
+        .iter()
+        .map(|c| (c.id.as_str(), Arc::from(c.name.as_str())))
+        .collect();
     raised
         .iter()
         .map(|r| {
-            let state = log.state(&r.id, today);
-            let history = log.history(&r.id);
+            let id = r.id();
+            let state = log.state(&id, today);
+            let history = log.history(&id);
             let known: Vec<_> = history.iter().filter(|e| e.date <= today).collect();
             let due = match known.iter().rev().find(|e| e.event == State::Rechallenged) {
                 Some(e) if state == State::Rechallenged => add_working_days(e.date),
@@ -476,15 +509,14 @@ pub fn views(
             };
             let agreed_on = known.iter().find(|e| e.event.is_agreed()).map(|e| e.date);
             ChallengeView {
-                id: r.id.clone(),
-                contract: contract.id.clone(),
+                id,
+                contract: contract_id.clone(),
                 month: r.month,
                 rule: r.rule.clone(),
-                rule_name: contract
-                    .challenges
-                    .iter()
-                    .find(|c| c.id == r.rule)
-                    .map_or_else(|| r.rule.clone(), |c| c.name.clone()),
+                rule_name: names
+                    .get(r.rule.as_ref())
+                    .cloned()
+                    .unwrap_or_else(|| r.rule.clone()),
                 record: r.record.clone(),
                 value: r.value,
                 rows: r.rows,

@@ -120,7 +120,7 @@ pub fn measure_month(
             }
         }
     }
-    data.challenges.sort_by(|a, b| a.id.cmp(&b.id));
+    data.challenges.sort_by_cached_key(Raised::id);
     if problems.has_errors() {
         Err(problems)
     } else {
@@ -430,15 +430,16 @@ pub fn history(root: &Path, contract: &Contract, last: Month) -> Result<Vec<Mont
 /// and record); a challenge with its own detail or rows (a ratio cap) is stored whole.
 mod compact_challenges {
     use crate::calendar::Month;
-    use crate::challenge::{challenge_id, Raised};
+    use crate::challenge::Raised;
     use crate::money::Money;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
 
     #[derive(Serialize, Deserialize)]
     struct Group {
         month: Month,
-        rule: String,
-        detail: String,
+        rule: Arc<str>,
+        detail: Arc<str>,
         records: Vec<String>,
         values: Vec<Money>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -481,7 +482,6 @@ mod compact_challenges {
         for g in groups {
             for (record, value) in g.records.into_iter().zip(g.values) {
                 challenges.push(Raised {
-                    id: challenge_id(g.month, &g.rule, &record),
                     month: g.month,
                     rule: g.rule.clone(),
                     record,
@@ -493,7 +493,7 @@ mod compact_challenges {
             }
             challenges.extend(g.whole);
         }
-        challenges.sort_by(|a, b| a.id.cmp(&b.id));
+        challenges.sort_by_cached_key(Raised::id);
         Ok(challenges)
     }
 }

@@ -259,12 +259,12 @@ pub fn challenge(
         .history
         .iter()
         .flat_map(|d| &d.challenges)
-        .find(|c| c.id == id)?;
+        .find(|c| c.id() == id)?;
     let rule = report
         .contract
         .challenges
         .iter()
-        .find(|c| c.id == view.rule)?;
+        .find(|c| *c.id == *view.rule)?;
     let mut out = String::new();
     let _ = writeln!(out, "Challenge {id}");
     let _ = writeln!(

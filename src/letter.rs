@@ -345,7 +345,7 @@ pub fn context(
 
     let mut rules: BTreeMap<String, (usize, Money)> = BTreeMap::new();
     for c in &report.new_challenges {
-        let e = rules.entry(c.rule_name.clone()).or_default();
+        let e = rules.entry(c.rule_name.to_string()).or_default();
         e.0 += 1;
         e.1 += c.value;
     }

@@ -103,7 +103,7 @@ fn unknown_challenges(
     }
     for month in months_seen {
         if let Ok(data) = crate::cache::month(root, contract, month) {
-            raised.extend(data.challenges.into_iter().map(|c| c.id));
+            raised.extend(data.challenges.iter().map(|c| c.id()));
         }
     }
     for (id, events) in &log.events {

@@ -99,10 +99,10 @@ pub fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> Result<(
 pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeView) -> Result<()> {
     out.write_record([
         c.id.clone(),
-        c.contract.clone(),
+        c.contract.to_string(),
         c.month.to_string(),
-        c.rule.clone(),
-        c.rule_name.clone(),
+        c.rule.to_string(),
+        c.rule_name.to_string(),
         c.record.clone(),
         c.value.plain(),
         c.rows.to_string(),
@@ -110,7 +110,7 @@ pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeV
         c.respond_by.to_string(),
         c.overdue.to_string(),
         c.age_months.to_string(),
-        c.detail.clone(),
+        c.detail.to_string(),
     ])?;
     Ok(())
 }
