@@ -50,9 +50,35 @@ pub fn input_commit(root: &Path, paths: &[PathBuf]) -> String {
     }
 }
 
+/// The example workspace ships inside levers' own source repository; committing letters there
+/// would put generated files into levers' history. True when `root` is the top of that repository.
+fn is_levers_source(root: &Path) -> bool {
+    let top = git(root)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    let Some(top) = top.map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())) else {
+        return false;
+    };
+    let same = std::fs::canonicalize(&top).ok() == std::fs::canonicalize(root).ok();
+    same && top.join("src/main.rs").is_file()
+        && std::fs::read_to_string(top.join("Cargo.toml"))
+            .is_ok_and(|t| t.contains("name = \"levers\""))
+}
+
+/// Refuses, before anything is written, to commit into levers' own source repository.
+pub fn refuse_levers_source(root: &Path) -> Result<()> {
+    if is_levers_source(root) {
+        bail!("this is levers' own source repository, whose example workspace is not for committing letters into: run the cycle on a copy (bash examples/monthly-cycle.sh), or on your own workspace; nothing was written");
+    }
+    Ok(())
+}
+
 /// Commits exactly `paths` (relative to `root`) with `message`; other staged changes are left
 /// alone. Returns the new commit's short hash.
 pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
+    refuse_levers_source(root)?;
     if !is_repository(root) {
         bail!("{} is not a git repository, so --commit cannot record the output: run `git init` there first, or leave out --commit", root.display());
     }

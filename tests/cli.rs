@@ -709,3 +709,19 @@ fn markdown_characters_in_contract_text_do_not_break_a_letter_table() {
     let unescaped = row.replace(r"\|", "").matches('|').count();
     assert_eq!(unescaped, 8, "seven cells: {row}");
 }
+
+#[test]
+fn run_refuses_to_commit_into_the_levers_repository_itself() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Only meaningful in a checkout (CI's fresh clone is one); a source archive has no history.
+    if !root.join(".git").exists() {
+        return;
+    }
+    let out = levers(root, &["run", "--today", "2026-11-23"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("levers' own source repository"));
+    assert!(
+        !root.join("contracts/northshore-acute/letters").exists(),
+        "nothing was written"
+    );
+}

@@ -28,6 +28,9 @@ pub fn run(globals: &Globals, args: ActionsArgs) -> Result<u8> {
     if args.commit && !crate::git::is_repository(&workspace.root) {
         bail!("{} is not a git repository, so --commit cannot record the action logs: run `git init` there first, or leave out --commit", workspace.root.display());
     }
+    if args.commit {
+        crate::git::refuse_levers_source(&workspace.root)?;
+    }
     let mut written = Vec::new();
     for contract in selected(&workspace, args.contract.as_deref())? {
         if let Some(file) = write_log(&workspace, contract, globals.today)? {

@@ -50,6 +50,9 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
     if args.commit && !crate::git::is_repository(&workspace.root) {
         bail!("{} is not a git repository, so --commit cannot record the import: run `git init` there first, or leave out --commit", workspace.root.display());
     }
+    if args.commit {
+        crate::git::refuse_levers_source(&workspace.root)?;
+    }
     let target = contract.data_file(&args.dataset, args.month);
     if workspace.root.join(&target).exists() && !args.replace {
         bail!(

@@ -38,6 +38,9 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
     if args.commit && !crate::git::is_repository(&workspace.root) {
         bail!("{} is not a git repository, so --commit cannot record the letter: run `git init` there first, or leave out --commit", workspace.root.display());
     }
+    if args.commit {
+        crate::git::refuse_levers_source(&workspace.root)?;
+    }
     let report = contract_month(&workspace, contract, args.month, globals.today)?;
     let command = regenerate_command(&contract.id, args.month, args.stage, globals.today);
     let reason = if args.reissue {
