@@ -84,7 +84,8 @@ pub struct Provenance {
     pub inputs: Vec<(std::path::PathBuf, String)>,
 }
 
-const PROVENANCE_START: &str = "<!-- levers provenance";
+const PROVENANCE_START: &str = "<!-- provenance: levers ";
+const COMMIT_PREFIX: &str = "; inputs last changed in commit ";
 
 impl Provenance {
     /// Hashes `inputs` (relative to `root`) and asks git for their commit.
@@ -105,14 +106,22 @@ impl Provenance {
         })
     }
 
-    /// The HTML comment that ends a Markdown file (invisible when rendered).
+    /// The HTML comment that ends a Markdown file (invisible when rendered), in the words of
+    /// §5.3, one input a line:
+    ///
+    /// ```text
+    /// <!-- provenance: levers 0.1.0; inputs last changed in commit 1a2b3c4
+    /// command: letter --contract … --today 2026-05-27
+    /// input: contracts/…/contract.toml sha256 9f86d0…
+    /// -->
+    /// ```
     pub fn comment(&self) -> String {
         let mut text = format!(
-            "{PROVENANCE_START}\nversion: {}\ncommand: {}\ninput-commit: {}\n",
-            self.version, self.command, self.input_commit
+            "{PROVENANCE_START}{}{COMMIT_PREFIX}{}\ncommand: {}\n",
+            self.version, self.input_commit, self.command
         );
         for (path, sha) in &self.inputs {
-            text.push_str(&format!("input: {} sha256:{sha}\n", path.display()));
+            text.push_str(&format!("input: {} sha256 {sha}\n", path.display()));
         }
         text.push_str("-->\n");
         text
@@ -126,24 +135,25 @@ impl Provenance {
     /// Reads the provenance block of a generated file.
     pub fn parse(text: &str) -> Option<Provenance> {
         let start = text.rfind(PROVENANCE_START)?;
+        let mut lines = text[start..].lines();
+        let first = lines.next()?.strip_prefix(PROVENANCE_START)?;
+        let (version, commit) = first.split_once(COMMIT_PREFIX)?;
         let mut p = Provenance {
-            version: String::new(),
+            version: version.to_string(),
             command: String::new(),
-            input_commit: String::new(),
+            input_commit: commit.trim().to_string(),
             inputs: Vec::new(),
         };
-        for line in text[start..].lines().skip(1) {
+        for line in lines {
             let line = line.trim_start_matches("# ");
             if line.starts_with("-->") {
                 return Some(p);
             }
             let (key, value) = line.split_once(": ")?;
             match key {
-                "version" => p.version = value.to_string(),
                 "command" => p.command = value.to_string(),
-                "input-commit" => p.input_commit = value.to_string(),
                 "input" => {
-                    let (path, sha) = value.rsplit_once(" sha256:")?;
+                    let (path, sha) = value.rsplit_once(" sha256 ")?;
                     p.inputs
                         .push((std::path::PathBuf::from(path), sha.to_string()));
                 }

@@ -605,7 +605,7 @@ fn a_template_override_is_used_and_checked() {
         "{letter}"
     );
     assert!(
-        letter.contains("input: templates/letter.md sha256:"),
+        letter.contains("input: templates/letter.md sha256 "),
         "the override is an input of the letter"
     );
     std::fs::write(
