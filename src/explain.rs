@@ -8,6 +8,14 @@ use crate::report::ContractMonth;
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
 
+/// An enum as its JSON name in words: `common_cause` → "common cause".
+fn words<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
 fn n(d: Decimal) -> String {
     d.normalize().to_string()
 }
@@ -217,14 +225,14 @@ fn explain_result(out: &mut String, report: &ContractMonth<'_>, r: &KpiResult) {
     if let (Some(mean), Some(lower), Some(upper)) = (spc.mean, spc.lower, spc.upper) {
         let _ = writeln!(
             out,
-            "  SPC over {} month(s){}: mean {}, limits {} to {}; signal {:?}; assurance {:?}",
+            "  SPC over {} month(s){}: mean {}, limits {} to {}; signal {}; assurance {}",
             spc.points,
             if spc.trial { " (trial limits)" } else { "" },
             n(mean.round_dp(6)),
             n(lower.round_dp(6)),
             n(upper.round_dp(6)),
-            spc.signal,
-            spc.assurance
+            words(&spc.signal),
+            words(&spc.assurance)
         );
     }
     if !r.figure.numerator_keys.is_empty() {

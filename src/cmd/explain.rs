@@ -31,6 +31,16 @@ pub fn run(globals: &Globals, args: ExplainArgs) -> Result<u8> {
         crate::explain::kpi(&report, &args.what)
     };
     match text {
+        Some(text) if globals.format == super::Format::Json => {
+            // The figures behind the explanation, and the explanation itself.
+            let figures = if args.what.contains('/') {
+                serde_json::to_value(report.new_challenges.iter().chain(&report.outstanding).chain(&report.agreed).find(|c| c.id == args.what))?
+            } else {
+                serde_json::to_value(report.kpis.iter().filter(|k| k.kpi == args.what).collect::<Vec<_>>())?
+            };
+            super::print_json(&serde_json::json!({ "contract": contract.id, "month": args.month, "subject": args.what, "figures": figures, "explanation": text.trim_end() }))?;
+            Ok(exit::OK)
+        }
         Some(text) => {
             crate::say!("{}", text.trim_end());
             Ok(exit::OK)
