@@ -190,14 +190,6 @@ impl Calendar {
     pub fn working_day_after(&self, month: Month, n: u32) -> NaiveDate {
         self.add_working_days(month.last_day(), n)
     }
-
-    pub fn holidays_in(&self, year: i32) -> Vec<NaiveDate> {
-        self.holidays
-            .iter()
-            .copied()
-            .filter(|d| d.year() == year)
-            .collect()
-    }
 }
 
 /// England & Wales bank holidays of one year, by the statutory rules.

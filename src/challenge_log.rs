@@ -140,13 +140,6 @@ impl Log {
     pub fn history(&self, challenge: &str) -> &[Event] {
         self.events.get(challenge).map_or(&[], Vec::as_slice)
     }
-
-    /// The first provider response (accepted or rejected) on or before `as_of`.
-    pub fn first_response(&self, challenge: &str, as_of: NaiveDate) -> Option<&Event> {
-        self.history(challenge)
-            .iter()
-            .find(|e| e.date <= as_of && matches!(e.event, State::Accepted | State::Rejected))
-    }
 }
 
 pub const HEADER: [&str; 5] = ["date", "challenge", "event", "by", "note"];

@@ -275,9 +275,8 @@ pub struct Contract {
     pub end: NaiveDate,
     pub annual_value: Money,
     pub monthly_value: MonthlyValue,
-    pub commissioners: Vec<String>,
-    pub services: Vec<String>,
-    /// Lists an expression may name as `contract.<name>`.
+    /// Lists an expression may name as `contract.<name>`: `commissioners` and `services` (from
+    /// the keys of those names) and any of the contract's own `[lists]`.
     pub lists: BTreeMap<String, Vec<String>>,
     pub contacts: BTreeMap<String, Contact>,
     pub kpis: Vec<Kpi>,
@@ -312,11 +311,6 @@ impl Contract {
     /// The first and last activity months the contract covers.
     pub fn months(&self) -> (Month, Month) {
         (Month::of(self.start), Month::of(self.end))
-    }
-
-    /// A problem located in contract.toml.
-    pub fn problem(&self, span: Range<usize>, message: impl Into<String>) -> Problem {
-        Problem::at_span(&self.file, &self.source, span, message)
     }
 
     /// The datasets the contract's KPIs and challenge rules read (not `returns`), sorted.
@@ -454,8 +448,8 @@ fn read_contract(
     });
     let services = list(doc, top, "services").unwrap_or_default();
     let mut lists = BTreeMap::from([
-        ("commissioners".to_string(), commissioners.clone()),
-        ("services".to_string(), services.clone()),
+        ("commissioners".to_string(), commissioners),
+        ("services".to_string(), services),
     ]);
     if let Some(extra) = top.table(doc, "lists") {
         for (name, value) in extra.entries() {
@@ -620,8 +614,6 @@ fn read_contract(
         end: end.map_or(NaiveDate::MAX, |e| e.value),
         annual_value: annual_value.unwrap_or(Money::ZERO),
         monthly_value,
-        commissioners,
-        services,
         lists,
         contacts,
         kpis,

@@ -87,11 +87,6 @@ impl Problem {
         self.caret = Some(caret);
         self
     }
-
-    pub fn warning(mut self) -> Self {
-        self.severity = Severity::Warning;
-        self
-    }
 }
 
 /// Line (1-based), column (1-based, in characters) and the text of the line holding `offset`.

@@ -135,12 +135,3 @@ pub fn show(root: &Path, commit: &str, path: &Path) -> Result<Vec<u8>> {
     }
     Ok(out.stdout)
 }
-
-/// Whether any of `paths` has uncommitted changes.
-pub fn has_changes(root: &Path, paths: &[PathBuf]) -> bool {
-    git(root)
-        .args(["status", "--porcelain", "--"])
-        .args(paths)
-        .output()
-        .is_ok_and(|o| !o.stdout.is_empty())
-}

@@ -42,10 +42,6 @@ impl Figure {
             ..Figure::default()
         }
     }
-
-    pub fn has_activity(&self) -> bool {
-        self.value.is_some()
-    }
 }
 
 /// The figures of one KPI in one month: one, or one per group for a KPI with `by`.
@@ -421,7 +417,7 @@ mod tests {
     #[test]
     fn an_empty_denominator_is_no_activity() {
         let f = Figure::ratio(Decimal::ZERO, Decimal::ZERO);
-        assert!(!f.has_activity());
+        assert!(f.value.is_none());
         assert_eq!(
             Figure::ratio(Decimal::from(3), Decimal::from(4)).value,
             Some(Decimal::new(75, 2))

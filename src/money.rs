@@ -275,11 +275,6 @@ pub fn parse_percent(text: &str) -> Result<Decimal, String> {
     Ok(value / Decimal::ONE_HUNDRED)
 }
 
-/// A contract's money amount written as text: `"120.00"`, `"£1,000"`.
-pub fn parse_contract_money(text: &str) -> Result<Money, String> {
-    parse_money(text)
-}
-
 /// A fraction shown as a percentage with one decimal place: 0.9123 → `91.2%`.
 pub fn percent_1dp(fraction: Decimal) -> String {
     let pct = (fraction * Decimal::ONE_HUNDRED)

@@ -163,11 +163,6 @@ impl Workspace {
         self.contracts.iter().find(|c| c.id == id)
     }
 
-    /// Absolute path of a workspace-relative path.
-    pub fn path(&self, relative: &Path) -> PathBuf {
-        self.root.join(relative)
-    }
-
     /// Problems that belong to one contract's files, or to the shared settings.
     pub fn problems_for(&self, id: &str) -> Vec<Problem> {
         let prefix = Path::new("contracts").join(id);
