@@ -31,7 +31,7 @@ pub fn actions(
     workspace: &Workspace,
     contract: &Contract,
     meetings: &[Meeting],
-    months: &[(Month, Vec<KpiResult>)],
+    months: &[(Month, &[KpiResult])],
     today: NaiveDate,
 ) -> Vec<Action> {
     let mut out: Vec<Action> = Vec::new();
@@ -118,6 +118,29 @@ pub fn actions(
     out
 }
 
+/// Every action of `report`'s contract as of `today`: its meetings (read here, with any
+/// problems in them) and the escalation actions of every month up to the report's.
+pub fn for_report(
+    workspace: &Workspace,
+    report: &crate::report::ContractMonth<'_>,
+    today: NaiveDate,
+) -> (Vec<Action>, Vec<Meeting>, crate::diag::Problems) {
+    let contract = report.contract;
+    let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
+    let (meetings, problems) = crate::meetings::read_all(&workspace.root, &contract.dir, &kpi_ids);
+    let months: Vec<(Month, &[KpiResult])> = report
+        .earlier
+        .iter()
+        .map(|(m, k)| (*m, k.as_slice()))
+        .chain(std::iter::once((report.month, report.kpis.as_slice())))
+        .collect();
+    (
+        actions(workspace, contract, &meetings, &months, today),
+        meetings,
+        problems,
+    )
+}
+
 /// Overdue, open and recently closed actions, each sorted as the log lists them.
 pub fn sections(
     actions: &[Action],
@@ -199,9 +222,8 @@ pub fn render_log(
     today: NaiveDate,
     provenance: &str,
 ) -> anyhow::Result<String> {
-    use crate::letter::{environment, long_date, md, template_error, template_source};
+    use crate::letter::{environment, long_date, md, template_error, template_source, yaml};
     let (overdue, open, closed) = sections(actions, today);
-    let yaml = |t: &str| format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""));
     let ctx = serde_json::json!({
         "meta": {
             "title": yaml(&format!("Action log: {}", contract.title)),

@@ -13,7 +13,7 @@ use crate::contract::{Cap, Consequence, ConsequenceForm, Contract, Mode, Monthly
 use crate::information::InformationResult;
 use crate::kpi::{terms, ConsequenceStatus, KpiResult, Rag};
 use crate::money::Money;
-use crate::target::Op;
+use crate::target::{Op, Target};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -123,6 +123,7 @@ fn cap_amount(cap: Cap, base: Money) -> Money {
 pub fn amount(
     contract: &Contract,
     result: &KpiResult,
+    target: Option<&Target>,
     consequence: &Consequence,
     value: Money,
 ) -> (Money, String) {
@@ -131,13 +132,7 @@ pub fn amount(
             let excess = result.excess.unwrap_or_default();
             let mut charged = excess;
             let mut basis = String::new();
-            if let (Some(floor), Some(den), Some(target)) = (
-                floor,
-                result.denominator,
-                contract
-                    .kpi(&result.kpi)
-                    .and_then(|k| terms(contract, k, result.month).target),
-            ) {
+            if let (Some(floor), Some(den), Some(target)) = (floor, result.denominator, target) {
                 if matches!(target.op, Op::Ge | Op::Gt) {
                     let limit = ((target.threshold * den).ceil() - (*floor * den).ceil())
                         .max(Decimal::ZERO);
@@ -281,7 +276,7 @@ pub fn positions(
                 continue;
             }
             if let ConsequenceForm::Incentive { .. } = consequence.form {
-                let (amount, basis) = amount(contract, result, consequence, value);
+                let (amount, basis) = amount(contract, result, t.target, consequence, value);
                 result.consequence = amount;
                 result.consequence_status = if amount.is_zero() {
                     ConsequenceStatus::None
@@ -309,12 +304,12 @@ pub fn positions(
             if result.consecutive_failing < consequence.after {
                 result.consequence_basis = format!(
                     "applies from the {} consecutive failing month; this is the {}",
-                    ordinal(consequence.after),
-                    ordinal(result.consecutive_failing)
+                    crate::number::ordinal(consequence.after),
+                    crate::number::ordinal(result.consecutive_failing)
                 );
                 continue;
             }
-            let (amount, basis) = amount(contract, result, consequence, value);
+            let (amount, basis) = amount(contract, result, t.target, consequence, value);
             let status = status_of(consequence, result.relief.is_some());
             result.consequence = amount;
             result.consequence_status = status;
@@ -337,11 +332,7 @@ pub fn positions(
             .iter()
             .filter(|r| r.escalate && matches!(r.rag, Rag::Red))
         {
-            for step in contract
-                .escalation
-                .iter()
-                .filter(|s| s.red_months <= result.consecutive_red)
-            {
+            for (_, step) in crate::escalation::steps_reached(contract, result.consecutive_red) {
                 let Some(consequence) = &step.consequence else {
                     continue;
                 };
@@ -500,15 +491,4 @@ pub fn positions(
         positions.push(position);
     }
     (positions, ledger)
-}
-
-fn ordinal(n: u32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (1, 11) | (2, 12) | (3, 13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
 }

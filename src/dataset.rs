@@ -554,8 +554,8 @@ pub fn read_rows_in(
         end: u64::MAX,
         first_line: 1,
     });
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let open = |summary: &mut ReadSummary| match std::fs::File::open(path) {
+        Ok(f) => Some(f),
         Err(e) => {
             summary.problems.push(Problem::at_line(
                 display,
@@ -563,24 +563,18 @@ pub fn read_rows_in(
                 1,
                 format!("cannot read the file: {e}"),
             ));
-            return summary;
+            None
         }
+    };
+    let Some(file) = open(&mut summary) else {
+        return summary;
     };
     // A later chunk has no header of its own: read the header from the top of the file.
     let positions = if chunk.start == 0 {
         None
     } else {
-        let header_file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                summary.problems.push(Problem::at_line(
-                    display,
-                    1,
-                    1,
-                    format!("cannot read the file: {e}"),
-                ));
-                return summary;
-            }
+        let Some(header_file) = open(&mut summary) else {
+            return summary;
         };
         match header_positions(
             &mut csv::ReaderBuilder::new().from_reader(header_file),

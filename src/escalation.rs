@@ -27,6 +27,20 @@ pub struct Escalation {
     pub due: NaiveDate,
 }
 
+/// The ladder's steps a KPI red for `consecutive_red` months has reached, lowest first, with
+/// their 1-based numbers: the one place the ladder's rule is written.
+pub fn steps_reached(
+    contract: &Contract,
+    consecutive_red: u32,
+) -> impl Iterator<Item = (usize, &EscalationStep)> {
+    contract
+        .escalation
+        .iter()
+        .enumerate()
+        .filter(move |(_, s)| s.red_months <= consecutive_red)
+        .map(|(i, s)| (i + 1, s))
+}
+
 /// The steps in force for `results` (one month), with owners and due dates.
 pub fn escalations(
     contract: &Contract,
@@ -36,13 +50,7 @@ pub fn escalations(
 ) -> Vec<Escalation> {
     let mut out = Vec::new();
     for r in results.iter().filter(|r| r.escalate && r.rag == Rag::Red) {
-        let reached: Vec<(usize, &EscalationStep)> = contract
-            .escalation
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.red_months <= r.consecutive_red)
-            .collect();
-        let Some((number, step)) = reached.last() else {
+        let Some((number, step)) = steps_reached(contract, r.consecutive_red).last() else {
             continue;
         };
         let owner = contract.contact(&step.owner_role).map_or_else(
@@ -62,7 +70,7 @@ pub fn escalations(
             month: r.month,
             consecutive_red: r.consecutive_red,
             step: step.step.clone(),
-            step_number: number + 1,
+            step_number: number,
             reached_this_month: step.red_months == r.consecutive_red,
             owner_role: step.owner_role.clone(),
             owner,

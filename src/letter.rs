@@ -57,24 +57,13 @@ pub fn md(text: &str) -> String {
     out
 }
 
-/// A YAML double-quoted string.
-fn yaml(text: &str) -> String {
+/// A YAML double-quoted string (the metadata block pandoc reads).
+pub fn yaml(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 pub fn long_date(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
-}
-
-fn ordinal(n: u32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
 }
 
 fn count_words(n: usize, one: &str, many: &str) -> String {
@@ -184,7 +173,9 @@ fn kpi_row(r: &KpiResult) -> KpiRow {
         None => r.name.clone(),
     };
     let rag = match r.rag {
-        Rag::Red if r.consecutive_red > 1 => format!("Red ({} month)", ordinal(r.consecutive_red)),
+        Rag::Red if r.consecutive_red > 1 => {
+            format!("Red ({} month)", crate::number::ordinal(r.consecutive_red))
+        }
         other => other.label().to_string(),
     };
     let trend = if r.no_activity {

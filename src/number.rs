@@ -1,4 +1,5 @@
-//! Exact decimals as JSON numbers.
+//! Numbers for people and programs: ordinals in words ("3rd") and exact decimals as JSON
+//! numbers.
 //!
 //! JSON readers parse numbers as binary floating point, so a decimal is written as the shortest
 //! JSON number that reads back as the same value rounded to 12 places. Money never goes this
@@ -7,6 +8,18 @@
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serializer;
+
+/// "1st", "2nd", "3rd", "4th", "11th", "21st"…
+pub fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
 
 pub fn to_json_number(value: Decimal) -> serde_json::Value {
     let rounded = value.round_dp(12).normalize();
@@ -39,6 +52,21 @@ pub mod option {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn ordinals() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111]
+            .into_iter()
+            .map(ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st",
+                "111th"
+            ]
+        );
+    }
 
     #[test]
     fn decimals_become_plain_json_numbers() {

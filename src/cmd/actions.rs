@@ -1,7 +1,7 @@
 //! `levers actions`: write each contract's action log.
 
 use super::{exit, Globals};
-use crate::actions::{actions, render_log};
+use crate::actions::render_log;
 use crate::audit::{write_atomic, Provenance};
 use crate::calendar::Month;
 use crate::contract::Contract;
@@ -65,14 +65,10 @@ pub fn write_log(
 ) -> Result<Option<PathBuf>> {
     let month = as_of_month(contract, today);
     let report = contract_month(workspace, contract, month, today)?;
-    let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
-    let (meetings, problems) = crate::meetings::read_all(&workspace.root, &contract.dir, &kpi_ids);
+    let (all, meetings, problems) = crate::actions::for_report(workspace, &report, today);
     if problems.has_errors() {
         return Err(crate::diag::InvalidInput(problems.sorted()).into());
     }
-    let mut months = report.earlier.clone();
-    months.push((month, report.kpis.clone()));
-    let all = actions(workspace, contract, &meetings, &months, today);
     let file = contract.dir.join("action-log.md");
     if all.is_empty() && !workspace.root.join(&file).exists() {
         // Nothing to log yet: no file rather than an empty one.

@@ -63,21 +63,19 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
             .chain(&report.outstanding)
             .filter(|c| !c.closed)
             .collect();
-        let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
-        let (meetings, _) = crate::meetings::read_all(&workspace.root, &contract.dir, &kpi_ids);
-        let mut months = report.earlier.clone();
-        months.push((month, report.kpis.clone()));
-        let actions =
-            crate::actions::actions(&workspace, contract, &meetings, &months, globals.today);
+        let (actions, _, _) = crate::actions::for_report(&workspace, &report, globals.today);
         let (overdue_actions, open_actions, _) = crate::actions::sections(&actions, globals.today);
         let escalation = report
             .escalations
             .iter()
             .max_by_key(|e| e.step_number)
             .map(|e| format!("{} ({})", e.step, e.kpi));
-        let measured: Vec<Rag> = months
+        let measured: Vec<Rag> = report
+            .earlier
             .iter()
-            .flat_map(|(_, k)| k.iter().map(|r| r.rag))
+            .flat_map(|(_, k)| k.iter())
+            .chain(&report.kpis)
+            .map(|r| r.rag)
             .filter(|r| *r != Rag::None)
             .collect();
         let lifetime = (!measured.is_empty()).then(|| {

@@ -186,11 +186,7 @@ fn remake(root: &Path, target: &Target, provenance: &Provenance) -> Result<Strin
             let contract = crate::report::contract(&workspace, contract)?;
             let month = super::actions::as_of_month(contract, *today);
             let report = crate::report::contract_month(&workspace, contract, month, *today)?;
-            let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
-            let (meetings, _) = crate::meetings::read_all(root, &contract.dir, &kpi_ids);
-            let mut months = report.earlier.clone();
-            months.push((month, report.kpis.clone()));
-            let all = crate::actions::actions(&workspace, contract, &meetings, &months, *today);
+            let (all, _, _) = crate::actions::for_report(&workspace, &report, *today);
             crate::actions::render_log(
                 root,
                 contract,
