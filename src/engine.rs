@@ -182,17 +182,20 @@ fn run_pass_timed(
 ) -> Result<PassResult, Problems> {
     let path = root.join(file);
     let large = std::fs::metadata(&path).is_ok_and(|m| m.len() >= PARALLEL_FROM_BYTES);
+    // Estimated once per file (from its size and first megabyte), shared by both halves.
+    let rows = estimate_rows(&path);
     let halves = if large {
         crate::dataset::halve(&path)
     } else {
         None
     };
     let state = match halves {
-        None => run_chunk(root, file, contract, dataset, None)?,
+        None => run_chunk(root, file, contract, dataset, None, rows)?,
         Some((first, second)) => {
             let (a, b) = std::thread::scope(|scope| {
-                let later = scope.spawn(|| run_chunk(root, file, contract, dataset, Some(second)));
-                let earlier = run_chunk(root, file, contract, dataset, Some(first));
+                let later =
+                    scope.spawn(|| run_chunk(root, file, contract, dataset, Some(second), rows));
+                let earlier = run_chunk(root, file, contract, dataset, Some(first), rows);
                 (
                     earlier,
                     later.join().unwrap_or_else(|_| Err(Problems::new())),
@@ -280,6 +283,7 @@ fn run_chunk(
     contract: &Contract,
     dataset: &str,
     chunk: Option<crate::dataset::Chunk>,
+    file_rows: usize,
 ) -> Result<PassState, Problems> {
     let mut problems = Problems::new();
     let schema = contract
@@ -318,12 +322,11 @@ fn run_chunk(
             Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
         }
     }
-    // Rows expected in this chunk, from the file's size and its first megabyte: sizes
-    // duplicate sets once.
+    // Rows expected in this chunk, its share of the file's estimate: sizes duplicate sets once.
     let path = root.join(file);
     let size = std::fs::metadata(&path).map_or(1, |m| m.len().max(1));
     let share = chunk.map_or(1.0, |c| (c.end.min(size) - c.start) as f64 / size as f64);
-    let expected_rows = (estimate_rows(&path) as f64 * share) as usize;
+    let expected_rows = (file_rows as f64 * share) as usize;
     let later_chunk = chunk.is_some_and(|c| c.start > 0);
     for rule in contract.challenges.iter().filter(|r| r.dataset == dataset) {
         match CompiledRule::new(rule, &mut env, expected_rows, later_chunk) {
