@@ -163,8 +163,8 @@ pub struct KpiResult {
     pub month: Month,
     pub kpi: String,
     pub name: String,
-    /// The KPI's group (national, local, quality…), or for a KPI with `by`, the group key.
-    pub group: String,
+    /// For a KPI with `by`, the group key; null otherwise (§5.2a).
+    pub group: Option<String>,
     /// The KPI's group as the contract states it, whatever `by` says.
     pub category: String,
     /// The `by` group key, or null.
@@ -360,7 +360,7 @@ fn evaluate_one(
         month,
         kpi: kpi.id.clone(),
         name: kpi.name.clone(),
-        group: group.clone().unwrap_or_else(|| kpi.group.clone()),
+        group: group.clone(),
         category: kpi.group.clone(),
         by_group: group,
         measure: measure_name(kpi),

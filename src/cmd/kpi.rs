@@ -158,7 +158,7 @@ fn write_csv<'a>(rows: impl Iterator<Item = &'a KpiResult>) -> Result<()> {
             r.month.to_string(),
             r.kpi.clone(),
             r.name.clone(),
-            r.group.clone(),
+            r.group.clone().unwrap_or_default(),
             r.category.clone(),
             r.by_group.clone().unwrap_or_default(),
             r.target.clone().unwrap_or_default(),
