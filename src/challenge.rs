@@ -3,24 +3,29 @@
 //! and a value (the sum of the dataset's value column over the rows it covers).
 //!
 //! Rules run inside the same single pass as the KPIs. Memory is bounded by distinct keys:
-//! `where` rules keep only the challenged rows, `duplicate_of` keeps one exact key per distinct
-//! combination (never a per-row string: the key parts are written into one reused buffer and
-//! the set stores the bytes once), and `ratio_cap` keeps one tally per group.
+//! `where` rules keep only the challenged rows, `duplicate_of` keeps eight bytes per distinct key
+//! in a [`DuplicateIndex`] (keys are compared exactly, by reading the earlier row again), and
+//! `ratio_cap` keeps one tally per group.
 
 use crate::calendar::Month;
 use crate::contract::{ChallengeForm, ChallengeRule};
+use crate::dataset::RecordAt;
+use crate::duplicates::{DuplicateIndex, Inserter, Outcome};
 use crate::expr::{compile, CompileEnv, Compiled, Want};
 use crate::measure::{CompileFailure, SAMPLE_KEYS};
 use crate::money::Money;
 use crate::value::Value;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Reads again the records at the given byte offsets, giving each one's key and value.
-pub type Reread<'a> = &'a dyn Fn(&[u64]) -> Result<Vec<(String, Decimal)>, String>;
+/// The duplicate index a `duplicate_of` rule shares with the other readers of the same file.
+pub struct SharedIndex {
+    pub index: Arc<DuplicateIndex>,
+    pub file: PathBuf,
+}
 
 /// One raised challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,17 +67,7 @@ enum RuleKind {
         condition: Compiled,
         raised: Vec<(String, Decimal)>,
     },
-    Duplicate {
-        key_slots: Vec<usize>,
-        seen: HashSet<Fingerprint, BuildHasherDefault<FingerprintHasher>>,
-        /// In a later chunk of the file: where each key was first seen in the chunk, to settle
-        /// against the earlier chunk's keys afterwards.
-        firsts: Option<
-            std::collections::HashMap<Fingerprint, u64, BuildHasherDefault<FingerprintHasher>>,
-        >,
-        buffer: Vec<u8>,
-        raised: Vec<(String, Decimal)>,
-    },
+    Duplicate(Box<Duplicates>),
     RatioCap {
         numerator: Compiled,
         denominator: Compiled,
@@ -80,6 +75,117 @@ enum RuleKind {
         max: Decimal,
         groups: BTreeMap<String, GroupTally>,
     },
+}
+
+/// A `duplicate_of` rule's state in one reader of the file.
+struct Duplicates {
+    key_slots: Vec<usize>,
+    record_column: Option<usize>,
+    value_column: Option<usize>,
+    shared: SharedIndex,
+    inserter: Inserter,
+    /// This row's encoded key.
+    key: Vec<u8>,
+    earlier: EarlierRows,
+    raised: Vec<(String, Decimal)>,
+    /// Rows that turned out to repeat a key after all, when a row before them arrived later
+    /// (from the other reader): read again at the end.
+    displaced: Vec<u64>,
+    failure: Option<String>,
+}
+
+/// Earlier rows read again by offset, to compare their keys exactly.
+struct EarlierRows {
+    /// Schema columns of the key.
+    key_columns: Vec<usize>,
+    schema: crate::dataset::Schema,
+    file: PathBuf,
+    reader: Option<RecordAt>,
+    other: Vec<u8>,
+}
+
+impl EarlierRows {
+    /// Whether the row at `offset` has exactly the encoded key `key`.
+    fn same_key(&mut self, offset: u64, key: &[u8]) -> Result<bool, String> {
+        if self.reader.is_none() {
+            self.reader = Some(RecordAt::open(&self.file, &self.schema)?);
+        }
+        let reader = self.reader.as_mut().expect("opened above");
+        reader.read(offset)?;
+        self.other.clear();
+        for &column in &self.key_columns {
+            if !write_key_part(&mut self.other, &reader.value(column)?) {
+                return Ok(false);
+            }
+        }
+        Ok(self.other == key)
+    }
+}
+
+impl Duplicates {
+    fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String, value: Decimal, byte: u64) {
+        if self.failure.is_some() {
+            return;
+        }
+        self.key.clear();
+        for &slot in &self.key_slots {
+            if !write_key_part(&mut self.key, &row[slot]) {
+                return; // a NULL key part never matches
+            }
+        }
+        let Duplicates {
+            shared,
+            inserter,
+            key: encoded,
+            earlier,
+            ..
+        } = self;
+        let index = &shared.index;
+        let outcome = index.insert(inserter, index.hash(encoded), byte, &mut |other| {
+            earlier.same_key(other, encoded)
+        });
+        match outcome {
+            Ok(Outcome::First) => {}
+            Ok(Outcome::Repeat) => self.raised.push((key(), value)),
+            Ok(Outcome::Displaced(other)) => self.displaced.push(other),
+            // The engine reads the file again with a larger index.
+            Ok(Outcome::Full) => {}
+            Err(e) => self.failure = Some(e),
+        }
+    }
+
+    /// Reads the displaced rows again for their record keys and values.
+    fn settle(&mut self) -> Result<(), String> {
+        if self.displaced.is_empty() {
+            return Ok(());
+        }
+        self.displaced.sort_unstable();
+        let mut reader = RecordAt::open(&self.shared.file, &self.earlier.schema)?;
+        let mut by_line = Vec::new();
+        for &offset in &self.displaced {
+            reader.read(offset)?;
+            let value = match self.value_column {
+                Some(c) => reader.value(c)?.as_decimal().unwrap_or_default(),
+                None => Decimal::ZERO,
+            };
+            let record = match self.record_column {
+                Some(c) => reader.value(c)?,
+                None => Value::Null,
+            };
+            if record.is_null() {
+                by_line.push((offset, self.raised.len()));
+            }
+            self.raised.push((record.render(), value));
+        }
+        // Rows without a record key are cited by line, as the pass cites them.
+        let offsets: Vec<u64> = by_line.iter().map(|(o, _)| *o).collect();
+        let lines = crate::dataset::lines_at(&self.shared.file, &offsets)?;
+        for ((_, i), line) in by_line.into_iter().zip(lines) {
+            self.raised[i].0 = format!("line-{line}");
+        }
+        self.displaced.clear();
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -91,13 +197,11 @@ struct GroupTally {
 }
 
 impl CompiledRule {
-    /// `expected_rows` sizes a duplicate rule's set once, so it never grows (growing a table of
-    /// millions of fingerprints holds the old and new tables at once).
+    /// A `duplicate_of` rule needs `shared`, the index of the file being read.
     pub fn new(
         rule: &ChallengeRule,
         env: &mut CompileEnv<'_>,
-        expected_rows: usize,
-        later_chunk: bool,
+        shared: Option<SharedIndex>,
     ) -> Result<CompiledRule, CompileFailure> {
         let c = |text: &crate::contract::ExprText, env: &mut CompileEnv<'_>, want| {
             compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e))
@@ -114,6 +218,7 @@ impl CompiledRule {
             },
             ChallengeForm::DuplicateOf(columns) => {
                 let mut key_slots = Vec::new();
+                let mut key_columns = Vec::new();
                 for column in columns {
                     let index = env.schema.column_index(column).ok_or_else(|| {
                         (
@@ -125,26 +230,30 @@ impl CompiledRule {
                         )
                     })?;
                     key_slots.push(env.slots.slot_for(index));
+                    key_columns.push(index);
                 }
-                RuleKind::Duplicate {
+                let shared = shared.expect("the engine gives every duplicate rule its index");
+                let column = |name: &Option<String>| {
+                    name.as_deref().and_then(|n| env.schema.column_index(n))
+                };
+                RuleKind::Duplicate(Box::new(Duplicates {
                     key_slots,
-                    seen: if later_chunk {
-                        HashSet::default()
-                    } else {
-                        HashSet::with_capacity_and_hasher(
-                            expected_rows,
-                            BuildHasherDefault::default(),
-                        )
+                    record_column: column(&env.schema.key),
+                    value_column: column(&env.schema.value),
+                    earlier: EarlierRows {
+                        key_columns,
+                        schema: env.schema.clone(),
+                        file: shared.file.clone(),
+                        reader: None,
+                        other: Vec::with_capacity(64),
                     },
-                    firsts: later_chunk.then(|| {
-                        std::collections::HashMap::with_capacity_and_hasher(
-                            expected_rows,
-                            BuildHasherDefault::default(),
-                        )
-                    }),
-                    buffer: Vec::with_capacity(64),
+                    shared,
+                    inserter: Inserter::default(),
+                    key: Vec::with_capacity(64),
                     raised: Vec::new(),
-                }
+                    displaced: Vec::new(),
+                    failure: None,
+                }))
             }
             ChallengeForm::RatioCap {
                 numerator,
@@ -177,36 +286,7 @@ impl CompiledRule {
                     raised.push((key(), value));
                 }
             }
-            RuleKind::Duplicate {
-                key_slots,
-                seen,
-                firsts,
-                buffer,
-                raised,
-            } => {
-                buffer.clear();
-                for &slot in key_slots.iter() {
-                    if !write_key_part(buffer, &row[slot]) {
-                        return; // a NULL key part never matches
-                    }
-                }
-                let print = fingerprint(buffer);
-                match firsts {
-                    None => {
-                        if !seen.insert(print) {
-                            raised.push((key(), value));
-                        }
-                    }
-                    Some(firsts) => match firsts.entry(print) {
-                        std::collections::hash_map::Entry::Occupied(_) => {
-                            raised.push((key(), value))
-                        }
-                        std::collections::hash_map::Entry::Vacant(slot) => {
-                            slot.insert(byte);
-                        }
-                    },
-                }
-            }
+            RuleKind::Duplicate(d) => d.add(row, key, value, byte),
             RuleKind::RatioCap {
                 numerator,
                 denominator,
@@ -249,31 +329,20 @@ impl CompiledRule {
         }
     }
 
-    /// Adds the state of the same rule run over the next part of the file. A later chunk's
-    /// first occurrence of a key the earlier chunk has seen is a duplicate too: its record is read
-    /// again (by byte offset, with `reread`) for its key and value.
-    pub fn merge(&mut self, later: CompiledRule, reread: Reread<'_>) -> Result<(), String> {
+    /// Adds the state of the same rule run over another part of the file (the two share a
+    /// duplicate index, so their repeats together are the file's).
+    pub fn merge(&mut self, later: CompiledRule) {
         match (&mut self.kind, later.kind) {
             (RuleKind::Where { raised, .. }, RuleKind::Where { raised: more, .. }) => {
                 raised.extend(more)
             }
-            (
-                RuleKind::Duplicate { seen, raised, .. },
-                RuleKind::Duplicate {
-                    raised: more,
-                    firsts,
-                    ..
-                },
-            ) => {
-                raised.extend(more);
-                let mut offsets: Vec<u64> = firsts
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|(print, _)| seen.contains(print))
-                    .map(|(_, byte)| byte)
-                    .collect();
-                offsets.sort_unstable();
-                raised.extend(reread(&offsets)?);
+            (RuleKind::Duplicate(a), RuleKind::Duplicate(b)) => {
+                let b = *b;
+                a.raised.extend(b.raised);
+                a.displaced.extend(b.displaced);
+                if a.failure.is_none() {
+                    a.failure = b.failure;
+                }
             }
             (RuleKind::RatioCap { groups, .. }, RuleKind::RatioCap { groups: more, .. }) => {
                 for (group, t) in more {
@@ -287,7 +356,18 @@ impl CompiledRule {
             }
             _ => unreachable!("the same rule has the same state"),
         }
-        Ok(())
+    }
+
+    /// Completes the rule once every part of the file is in: reads again the rows it must
+    /// report but did not see as repeats. An error is a file that could not be read again.
+    pub fn settle(&mut self) -> Result<(), String> {
+        match &mut self.kind {
+            RuleKind::Duplicate(d) => match d.failure.take() {
+                Some(e) => Err(e),
+                None => d.settle(),
+            },
+            _ => Ok(()),
+        }
     }
 
     /// The challenges raised, sorted by id. Rows sharing a record key are one challenge.
@@ -333,8 +413,8 @@ impl CompiledRule {
                     );
                 }
             }
-            RuleKind::Duplicate { raised, .. } => {
-                for (record, value) in raised {
+            RuleKind::Duplicate(d) => {
+                for (record, value) in d.raised {
                     add(
                         record,
                         Money::from_decimal(value),
@@ -370,52 +450,6 @@ impl CompiledRule {
             }
         }
         by_record.into_values().collect()
-    }
-}
-
-/// A 128-bit fingerprint of a duplicate key: two SipHash-1-3 digests of the key's bytes under
-/// different salts. Keeping fingerprints rather than the keys keeps memory at 16 bytes per
-/// distinct key with no allocation per row; two different keys share a fingerprint with
-/// probability about 2⁻¹²⁸ per pair, about 10⁻²⁵ across ten million keys. (SipHash's fixed
-/// keys make the result the same on every run.) Two `u64`s rather than a `u128`: the same bits
-/// with 8-byte alignment, so a table entry pairing one with a byte offset takes 24 bytes, not 32.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Fingerprint(u64, u64);
-
-impl std::hash::Hash for Fingerprint {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.0);
-    }
-}
-
-fn fingerprint(key: &[u8]) -> Fingerprint {
-    let digest = |salt: u8| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        h.write_u8(salt);
-        h.write(key);
-        h.finish()
-    };
-    Fingerprint(digest(0x5a), digest(0xa5))
-}
-
-/// A table's own hash of a fingerprint is its first half: it is already uniformly mixed.
-#[derive(Default)]
-struct FingerprintHasher(u64);
-
-impl Hasher for FingerprintHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        // Only fingerprints are hashed here, through `write_u64`; anything else is mixed simply.
-        for b in bytes {
-            self.0 = self.0.rotate_left(5) ^ u64::from(*b);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

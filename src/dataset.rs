@@ -485,57 +485,92 @@ pub fn halve(path: &Path) -> Option<(Chunk, Chunk)> {
     }
 }
 
-/// Reads the key and value columns of the records starting at `offsets` (sorted), for the rare
-/// rows a later chunk must report after all (duplicates of rows in an earlier chunk).
-pub fn read_records_at(
-    path: &Path,
-    schema: &Schema,
-    offsets: &[u64],
-) -> Result<Vec<(String, rust_decimal::Decimal)>, String> {
-    use std::io::{Seek, SeekFrom};
-    let header_file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut header_reader = csv::ReaderBuilder::new().from_reader(header_file);
-    let positions = header_positions(&mut header_reader, path, schema)
-        .map_err(|_| "the header changed".to_string())?;
-    let key = schema
-        .key
-        .as_deref()
-        .and_then(|k| schema.column_index(k))
-        .map(|i| positions[i]);
-    let value = schema
-        .value
-        .as_deref()
-        .and_then(|v| schema.column_index(v))
-        .map(|i| positions[i]);
-    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(offsets.len());
-    let mut record = csv::ByteRecord::new();
-    for &offset in offsets {
-        file.seek(SeekFrom::Start(offset))
-            .map_err(|e| e.to_string())?;
-        let mut reader = csv::ReaderBuilder::new()
+/// Reads single records of a file again by their byte offsets: the rows a duplicate rule must
+/// compare exactly, or report after the pass.
+pub struct RecordAt {
+    /// A reader kept for every record: building one costs more than reading a record.
+    reader: csv::Reader<std::fs::File>,
+    schema: Schema,
+    /// Field position of each schema column, from the file's header.
+    positions: Vec<usize>,
+    record: csv::ByteRecord,
+}
+
+impl RecordAt {
+    pub fn open(path: &Path, schema: &Schema) -> Result<RecordAt, String> {
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let positions = header_positions(&mut csv::Reader::from_reader(&file), path, schema)
+            .map_err(|_| "the header changed".to_string())?;
+        let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(&mut file);
-        if !reader
-            .read_byte_record(&mut record)
+            // Most records are far shorter; a longer one is read in several refills.
+            .buffer_capacity(1024)
+            .from_reader(std::fs::File::open(path).map_err(|e| e.to_string())?);
+        Ok(RecordAt {
+            reader,
+            schema: schema.clone(),
+            positions,
+            record: csv::ByteRecord::new(),
+        })
+    }
+
+    /// Reads the record starting at byte `offset`; [`RecordAt::value`] then gives its cells.
+    pub fn read(&mut self, offset: u64) -> Result<(), String> {
+        let mut at = csv::Position::new();
+        at.set_byte(offset);
+        self.reader.seek(at).map_err(|e| e.to_string())?;
+        if self
+            .reader
+            .read_byte_record(&mut self.record)
             .map_err(|e| e.to_string())?
         {
-            return Err(format!("no record at byte {offset}"));
+            Ok(())
+        } else {
+            Err(format!("no record at byte {offset}"))
         }
-        let text = |field: Option<usize>| {
-            field
-                .and_then(|f| record.get(f))
-                .map(|b| String::from_utf8_lossy(b).trim().to_string())
-                .unwrap_or_default()
-        };
-        let amount = match text(value) {
-            t if t.is_empty() => rust_decimal::Decimal::ZERO,
-            t => parse_money(&t)?.amount(),
-        };
-        out.push((text(key), amount));
+    }
+
+    /// The cell of schema column `column` in the record last read, typed as [`read_rows`] types
+    /// it (NULL when empty).
+    pub fn value(&self, column: usize) -> Result<Value<'_>, String> {
+        let raw = self.record.get(self.positions[column]).unwrap_or(b"");
+        let text = std::str::from_utf8(raw)
+            .map_err(|_| "the cell is not valid UTF-8 text".to_string())?
+            .trim();
+        if text.is_empty() {
+            return Ok(Value::Null);
+        }
+        let column = &self.schema.columns[column];
+        parse_cell(text, column.ty, self.schema.date_format.as_deref())
+    }
+}
+
+/// The line on which each record at `offsets` (sorted) starts, for rows cited by line.
+pub fn lines_at(path: &Path, offsets: &[u64]) -> Result<Vec<u64>, String> {
+    use std::io::Read;
+    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| e.to_string())?);
+    let mut block = vec![0u8; 1 << 20];
+    let (mut at, mut lines) = (0u64, 1u64);
+    let mut out = Vec::with_capacity(offsets.len());
+    for &offset in offsets {
+        while at < offset {
+            let want = (offset - at).min(block.len() as u64) as usize;
+            let n = file.read(&mut block[..want]).map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err(format!("no record at byte {offset}"));
+            }
+            lines += count_byte(&block[..n], b'\n');
+            at += n as u64;
+        }
+        out.push(lines);
     }
     Ok(out)
+}
+
+/// How many times `byte` occurs in `bytes` (a loop the compiler turns into vector code).
+pub fn count_byte(bytes: &[u8], byte: u8) -> u64 {
+    bytes.iter().map(|b| u64::from(*b == byte)).sum()
 }
 
 /// [`read_rows`] over one chunk of the file (the whole file when `chunk` is `None`).

@@ -8,10 +8,11 @@
 //! unchanged (see [`crate::cache`]).
 
 use crate::calendar::Month;
-use crate::challenge::{CompiledRule, Raised};
-use crate::contract::{Contract, Measure};
+use crate::challenge::{CompiledRule, Raised, SharedIndex};
+use crate::contract::{ChallengeForm, Contract, Measure};
 use crate::dataset::RETURNS;
 use crate::diag::{Problem, Problems};
+use crate::duplicates::DuplicateIndex;
 use crate::expr::{CompileEnv, SlotMap};
 use crate::measure::{CompiledMeasure, Figure, MonthFigures};
 use crate::money::Money;
@@ -20,6 +21,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What one month's files give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,11 +140,6 @@ struct PassResult {
 /// Files smaller than this are read by one thread; larger ones in two halves, one per core.
 const PARALLEL_FROM_BYTES: u64 = 8 << 20;
 
-/// Evaluates every KPI and rule of `dataset` over `file` in one pass. A large file is cut in two
-/// at a record boundary (outside any quoted field) and each half is read on its own core with
-/// its own copy of every measure and rule; the halves' states are then merged: counts and sums
-/// add, challenge lists concatenate, and a duplicate whose first sight in the second half repeats
-/// a key of the first half is found from the two halves' fingerprints and its record read again.
 /// Whether to report each file read on stderr (`-v`).
 static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -150,6 +147,10 @@ pub fn set_verbose(on: bool) {
     VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Evaluates every KPI and rule of `dataset` over `file` in one pass. A large file is cut in two
+/// at a record boundary (outside any quoted field) and each half is read on its own core with
+/// its own copy of every measure and rule, sharing each duplicate rule's index; the halves'
+/// states are then merged: counts and sums add and challenge lists concatenate.
 fn run_pass(
     root: &Path,
     file: &Path,
@@ -181,54 +182,99 @@ fn run_pass_timed(
     month: Month,
 ) -> Result<PassResult, Problems> {
     let path = root.join(file);
-    let large = std::fs::metadata(&path).is_ok_and(|m| m.len() >= PARALLEL_FROM_BYTES);
-    // Estimated once per file (from its size and first megabyte), shared by both halves.
-    let rows = estimate_rows(&path);
-    let halves = if large {
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    if size > crate::duplicates::MAX_OFFSET {
+        return Err(one_problem(
+            file,
+            "files over a terabyte are not supported".into(),
+        ));
+    }
+    // Duplicate indexes are sized from an estimate of the rows; in the rare file whose rows
+    // outrun it, the pass is run again with indexes sized from the rows counted.
+    let mut rows = estimate_rows(&path);
+    loop {
+        let pass = run_pass_sized(root, file, contract, dataset, size, rows)?;
+        if !pass.overflowed {
+            return Ok(pass.state.finish(month));
+        }
+        if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+            eprintln!(
+                "levers: {} has more rows than its first megabyte suggested; reading it again",
+                file.display()
+            );
+        }
+        rows = pass.state.rows as usize + pass.state.rows as usize / 4 + 1;
+    }
+}
+
+struct SizedPass {
+    state: PassState,
+    overflowed: bool,
+}
+
+fn one_problem(file: &Path, message: String) -> Problems {
+    let mut p = Problems::new();
+    p.push(Problem::at_line(file, 1, 1, message));
+    p
+}
+
+fn run_pass_sized(
+    root: &Path,
+    file: &Path,
+    contract: &Contract,
+    dataset: &str,
+    size: u64,
+    rows: usize,
+) -> Result<SizedPass, Problems> {
+    let path = root.join(file);
+    let indexes: Vec<Option<Arc<DuplicateIndex>>> = contract
+        .challenges
+        .iter()
+        .filter(|r| r.dataset == dataset)
+        .map(|r| {
+            matches!(r.form, ChallengeForm::DuplicateOf(_))
+                .then(|| Arc::new(DuplicateIndex::with_rows(rows)))
+        })
+        .collect();
+    let halves = if size >= PARALLEL_FROM_BYTES {
         crate::dataset::halve(&path)
     } else {
         None
     };
-    let state = match halves {
-        None => run_chunk(root, file, contract, dataset, None, rows)?,
+    let mut state = match halves {
+        None => run_chunk(root, file, contract, dataset, None, &indexes)?,
         Some((first, second)) => {
             let (a, b) = std::thread::scope(|scope| {
-                let later =
-                    scope.spawn(|| run_chunk(root, file, contract, dataset, Some(second), rows));
-                let earlier = run_chunk(root, file, contract, dataset, Some(first), rows);
+                let later = scope
+                    .spawn(|| run_chunk(root, file, contract, dataset, Some(second), &indexes));
+                let earlier = run_chunk(root, file, contract, dataset, Some(first), &indexes);
                 (
                     earlier,
                     later.join().unwrap_or_else(|_| Err(Problems::new())),
                 )
             });
-            let (mut a, b) = match (a, b) {
-                (Ok(a), Ok(b)) => (a, b),
+            match (a, b) {
+                (Ok(mut a), Ok(b)) => {
+                    a.merge(b);
+                    a
+                }
                 (Err(mut p), Err(q)) => {
                     p.extend(q);
                     return Err(p);
                 }
                 (Err(p), _) | (_, Err(p)) => return Err(p),
-            };
-            let schema = contract
-                .schema(dataset)
-                .expect("validated: every dataset read has a schema");
-            a.merge(b, &|offsets| {
-                crate::dataset::read_records_at(&path, schema, offsets)
-            })
-            .map_err(|message| {
-                let mut p = Problems::new();
-                p.push(Problem::at_line(
-                    file,
-                    1,
-                    1,
-                    format!("cannot read the file again: {message}"),
-                ));
-                p
-            })?;
-            a
+            }
         }
     };
-    Ok(state.finish(month))
+    let overflowed = indexes.iter().flatten().any(|i| i.overflowed());
+    if !overflowed {
+        for rule in &mut state.rules {
+            rule.settle().map_err(|message| {
+                one_problem(file, format!("cannot read the file again: {message}"))
+            })?;
+        }
+    }
+    Ok(SizedPass { state, overflowed })
 }
 
 /// A pass (or one chunk of it) before its results are finished.
@@ -241,20 +287,15 @@ struct PassState {
 }
 
 impl PassState {
-    fn merge(
-        &mut self,
-        later: PassState,
-        reread: crate::challenge::Reread<'_>,
-    ) -> Result<(), String> {
+    fn merge(&mut self, later: PassState) {
         for ((_, a), (_, b)) in self.measures.iter_mut().zip(later.measures) {
             a.merge(b);
         }
         for (a, b) in self.rules.iter_mut().zip(later.rules) {
-            a.merge(b, reread)?;
+            a.merge(b);
         }
         self.value_total += later.value_total;
         self.rows += later.rows;
-        Ok(())
     }
 
     fn finish(self, month: Month) -> PassResult {
@@ -283,7 +324,7 @@ fn run_chunk(
     contract: &Contract,
     dataset: &str,
     chunk: Option<crate::dataset::Chunk>,
-    file_rows: usize,
+    indexes: &[Option<Arc<DuplicateIndex>>],
 ) -> Result<PassState, Problems> {
     let mut problems = Problems::new();
     let schema = contract
@@ -322,14 +363,14 @@ fn run_chunk(
             Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
         }
     }
-    // Rows expected in this chunk, its share of the file's estimate: sizes duplicate sets once.
     let path = root.join(file);
-    let size = std::fs::metadata(&path).map_or(1, |m| m.len().max(1));
-    let share = chunk.map_or(1.0, |c| (c.end.min(size) - c.start) as f64 / size as f64);
-    let expected_rows = (file_rows as f64 * share) as usize;
-    let later_chunk = chunk.is_some_and(|c| c.start > 0);
-    for rule in contract.challenges.iter().filter(|r| r.dataset == dataset) {
-        match CompiledRule::new(rule, &mut env, expected_rows, later_chunk) {
+    let dataset_rules = contract.challenges.iter().filter(|r| r.dataset == dataset);
+    for (rule, index) in dataset_rules.zip(indexes) {
+        let shared = index.as_ref().map(|index| SharedIndex {
+            index: Arc::clone(index),
+            file: path.clone(),
+        });
+        match CompiledRule::new(rule, &mut env, shared) {
             Ok(r) => rules.push(r),
             Err(e) => problems.push(compile_problem(&format!("challenge rule `{}`", rule.id), e)),
         }

@@ -16,6 +16,7 @@ pub mod contract;
 pub mod cycle;
 pub mod dataset;
 pub mod diag;
+pub mod duplicates;
 pub mod engine;
 pub mod escalation;
 pub mod explain;

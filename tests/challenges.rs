@@ -126,3 +126,81 @@ fn outstanding_challenges_carry_forward_until_closed_and_show_overdue() {
         ]
     );
 }
+
+/// A file large enough to be read in two halves at once: every repeat is found exactly, whether
+/// its first row is in the same half or the other, and rows without a record key are cited by
+/// line. The expectation is worked out here, naively, from the rows themselves.
+#[test]
+fn duplicates_are_exact_across_the_two_halves_of_a_large_file() {
+    duplicates_in_a_large_file("duplicates-halves", 0);
+}
+
+/// The duplicate index is sized from the rows in the file's first megabyte; when those rows are
+/// far longer than the rest, the rows outrun it and the file is read again, with the same result.
+#[test]
+fn duplicates_are_exact_when_the_rows_outrun_the_estimate() {
+    duplicates_in_a_large_file("duplicates-outrun", 2_500);
+}
+
+fn duplicates_in_a_large_file(name: &str, long_rows: usize) {
+    use std::collections::{BTreeMap, HashSet};
+    use std::fmt::Write;
+    let rows = 300_000usize; // rows of about 32 bytes: a file over 8 MiB
+    let mut text = String::from("id,kind,minutes,days,who,price\n");
+    let mut seen = HashSet::new();
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    // A simple deterministic scramble: keys recur near and far, within and across halves.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for line in 2..rows + 2 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut who = format!("p{}", state % 220_000);
+        if line < long_rows {
+            who.push_str(&"w".repeat(500));
+        }
+        let kind = ["fa", "fu"][(state >> 20) as usize % 2];
+        let pence = 100 + (state >> 32) % 90_000;
+        // One row in a thousand has no record key, so is cited by its line.
+        let id = if line % 1000 == 0 {
+            String::new()
+        } else {
+            format!("R{line:07}")
+        };
+        writeln!(
+            text,
+            "{id},{kind},{},0,{who},{}.{:02}",
+            line % 300,
+            pence / 100,
+            pence % 100
+        )
+        .unwrap();
+        if !seen.insert((who, kind)) {
+            let record = if id.is_empty() {
+                format!("line-{line}")
+            } else {
+                id
+            };
+            *want.entry(record).or_default() += pence;
+        }
+    }
+    assert!(
+        text.len() > 8 << 20,
+        "the file must be large enough to halve"
+    );
+    let rule =
+        "[[challenge]]\nid = \"dup\"\nfrom = \"events\"\nduplicate_of = [\"who\", \"kind\"]\n";
+    let dir = string_workspace(name, rule, &[("data/events/2026-04.csv", text)]);
+    let got: BTreeMap<String, u64> = challenges(&dir, "2026-04", "2026-05-01")
+        .iter()
+        .map(|c| {
+            let record = c["record"].as_str().unwrap().to_string();
+            let (pounds, pence) = c["value"].as_str().unwrap().split_once('.').unwrap();
+            let value = pounds.parse::<u64>().unwrap() * 100 + pence.parse::<u64>().unwrap();
+            (record, value)
+        })
+        .collect();
+    assert!(want.len() > 10_000, "the data must hold many repeats");
+    assert_eq!(got.len(), want.len());
+    assert_eq!(got, want);
+}

@@ -1,0 +1,290 @@
+//! The index behind `duplicate_of` rules: which rows repeat an earlier row's key, exactly, in
+//! one pass read by both cores at once.
+//!
+//! A row's key is never stored. The index is one open-addressed table of 64-bit entries shared
+//! by the threads reading the file; an entry holds 24 bits of the key's hash and the byte offset
+//! of the earliest row seen with that key. When a row's hash meets an entry with the same bits,
+//! the caller reads the entry's row again from the file and compares the two keys exactly, so a
+//! hash collision can cost a read but never a wrong challenge. Entries only ever change from
+//! empty to a key, or to the same key at an earlier offset, so a compare-and-swap per slot keeps
+//! the table right whatever order the threads meet the rows in: when all rows are in, each key's
+//! entry holds its first row in file order, and every other row of the key has been reported
+//! once, either as it arrived ([`Outcome::Repeat`]) or when an earlier row took its place
+//! ([`Outcome::Displaced`]).
+//!
+//! Memory is eight bytes a slot, with slots for about 1.6 times the rows expected: 130 MB for
+//! ten million rows. A table is never resized; if the rows outrun the estimate it says so
+//! ([`DuplicateIndex::overflowed`]) and the caller reads the file again with a table sized from
+//! the rows actually counted.
+
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+const OFFSET_BITS: u32 = 40;
+const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
+const TAG_MASK: u64 = (1 << (64 - OFFSET_BITS)) - 1;
+/// The largest byte offset an entry can hold: files up to a terabyte.
+pub const MAX_OFFSET: u64 = OFFSET_MASK - 1;
+/// New keys are counted into the shared total in batches, so the threads rarely touch it.
+const COUNT_BATCH: usize = 1024;
+
+/// What inserting a row found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The first row seen with this key (so far).
+    First,
+    /// An earlier row has this key: this row is a repeat.
+    Repeat,
+    /// This row is earlier than the row that held the key, which is now a repeat: its offset.
+    Displaced(u64),
+    /// The table is full: the caller must read the file again with a larger table.
+    Full,
+}
+
+pub struct DuplicateIndex {
+    slots: Box<[AtomicU64]>,
+    seed: u64,
+    /// Slots claimed, counted in batches of [`COUNT_BATCH`] by each inserting thread.
+    claimed: AtomicUsize,
+    limit: usize,
+    full: AtomicBool,
+}
+
+/// One thread's handle on the index: counts the slots it claims before adding them to the
+/// shared total.
+#[derive(Default)]
+pub struct Inserter {
+    claimed: usize,
+}
+
+impl DuplicateIndex {
+    /// A table for about `rows` rows.
+    pub fn with_rows(rows: usize) -> DuplicateIndex {
+        let len = (rows.saturating_mul(8) / 5).max(1 << 12);
+        DuplicateIndex {
+            slots: (0..len).map(|_| AtomicU64::new(0)).collect(),
+            seed: std::collections::hash_map::RandomState::new().hash_one(0x6c65_7665_7273u64),
+            claimed: AtomicUsize::new(0),
+            // Stops at 85% full, less a batch per thread not yet counted: probes stay short,
+            // and there is always an empty slot to end one.
+            limit: (len / 20 * 17).saturating_sub(2 * COUNT_BATCH),
+            full: AtomicBool::new(false),
+        }
+    }
+
+    /// True when rows outran the table and its results must not be used.
+    pub fn overflowed(&self) -> bool {
+        self.full.load(Ordering::Relaxed)
+    }
+
+    /// The hash of an encoded key: a per-process random seed, so that no file can be built to
+    /// make the probes long (the results never depend on it).
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        hash_bytes(key, self.seed)
+    }
+
+    /// Records the row at `offset` with key hash `hash`. `same_key(other)` says whether the row at
+    /// byte offset `other` has exactly this row's key.
+    pub fn insert(
+        &self,
+        inserter: &mut Inserter,
+        hash: u64,
+        offset: u64,
+        same_key: &mut dyn FnMut(u64) -> Result<bool, String>,
+    ) -> Result<Outcome, String> {
+        debug_assert!(offset <= MAX_OFFSET);
+        if self.overflowed() {
+            return Ok(Outcome::Full);
+        }
+        let tag = hash & TAG_MASK;
+        let entry = (tag << OFFSET_BITS) | (offset + 1);
+        let len = self.slots.len();
+        // Multiply-shift maps the hash onto any table length (no power of two needed).
+        let mut i = ((u128::from(hash) * len as u128) >> 64) as usize;
+        loop {
+            let slot = &self.slots[i];
+            // Relaxed is enough: an entry carries everything it means; no other memory is
+            // published through it.
+            let mut current = slot.load(Ordering::Relaxed);
+            loop {
+                if current == 0 {
+                    match slot.compare_exchange(0, entry, Ordering::Relaxed, Ordering::Relaxed) {
+                        Ok(_) => {
+                            self.count_claim(inserter);
+                            return Ok(Outcome::First);
+                        }
+                        Err(now) => {
+                            current = now;
+                            continue;
+                        }
+                    }
+                }
+                if current >> OFFSET_BITS != tag {
+                    break;
+                }
+                let other = (current & OFFSET_MASK) - 1;
+                if other == offset || !same_key(other)? {
+                    break;
+                }
+                if other < offset {
+                    return Ok(Outcome::Repeat);
+                }
+                match slot.compare_exchange(current, entry, Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => return Ok(Outcome::Displaced(other)),
+                    // Another thread put an earlier row of the same key here: look again.
+                    Err(now) => current = now,
+                }
+            }
+            i += 1;
+            if i == len {
+                i = 0;
+            }
+        }
+    }
+
+    fn count_claim(&self, inserter: &mut Inserter) {
+        inserter.claimed += 1;
+        if inserter.claimed == COUNT_BATCH {
+            inserter.claimed = 0;
+            let total = self.claimed.fetch_add(COUNT_BATCH, Ordering::Relaxed) + COUNT_BATCH;
+            if total >= self.limit {
+                self.full.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// A fast 64-bit hash of bytes: eight bytes at a time through a folded 128-bit multiply, then
+/// a final mix so every bit of the result depends on every input bit.
+fn hash_bytes(bytes: &[u8], seed: u64) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let fold = |a: u64, b: u64| {
+        let m = u128::from(a) * u128::from(b);
+        (m as u64) ^ ((m >> 64) as u64)
+    };
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        h = fold(h ^ w, K);
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        h = fold(h ^ u64::from_le_bytes(last), K);
+    }
+    // murmur3's finaliser
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// Rows of keys, inserted in `order`; the key comparison looks the row up, as a re-read
+    /// of the file would. Returns the offsets reported as repeats.
+    fn repeats(index: &DuplicateIndex, keys: &[Vec<u8>], order: &[usize]) -> BTreeSet<u64> {
+        let mut found = BTreeSet::new();
+        let mut inserter = Inserter::default();
+        for &row in order {
+            let key = &keys[row];
+            let mut same = |other: u64| Ok(keys[other as usize] == *key);
+            match index
+                .insert(&mut inserter, index.hash(key), row as u64, &mut same)
+                .unwrap()
+            {
+                Outcome::First => {}
+                Outcome::Repeat => assert!(found.insert(row as u64)),
+                Outcome::Displaced(other) => assert!(found.insert(other)),
+                Outcome::Full => panic!("sized for the rows"),
+            }
+        }
+        found
+    }
+
+    fn expected(keys: &[Vec<u8>]) -> BTreeSet<u64> {
+        let mut seen = BTreeSet::new();
+        (0..keys.len() as u64)
+            .filter(|&i| !seen.insert(keys[i as usize].clone()))
+            .collect()
+    }
+
+    #[test]
+    fn later_rows_of_a_key_are_repeats_in_any_order() {
+        let keys: Vec<Vec<u8>> = [b"a", b"b", b"a", b"c", b"a", b"b"]
+            .iter()
+            .map(|k| k.to_vec())
+            .collect();
+        let want: BTreeSet<u64> = [2, 4, 5].into();
+        for order in [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [4, 2, 0, 5, 3, 1]] {
+            let index = DuplicateIndex::with_rows(keys.len());
+            assert_eq!(repeats(&index, &keys, &order), want, "order {order:?}");
+        }
+    }
+
+    #[test]
+    fn colliding_hashes_are_told_apart_by_the_key() {
+        // Every key hashes alike: only the exact comparison separates them.
+        let index = DuplicateIndex::with_rows(8);
+        let keys = [b"x".to_vec(), b"y".to_vec(), b"x".to_vec(), b"y".to_vec()];
+        let mut inserter = Inserter::default();
+        let mut outcomes = Vec::new();
+        for (row, key) in keys.iter().enumerate() {
+            let mut same = |other: u64| Ok(keys[other as usize] == *key);
+            outcomes.push(
+                index
+                    .insert(&mut inserter, 42, row as u64, &mut same)
+                    .unwrap(),
+            );
+        }
+        use Outcome::*;
+        assert_eq!(outcomes, [First, First, Repeat, Repeat]);
+    }
+
+    #[test]
+    fn a_table_outrun_by_its_rows_says_so() {
+        let index = DuplicateIndex::with_rows(100);
+        let mut inserter = Inserter::default();
+        let mut full = false;
+        for row in 0..20_000u64 {
+            let key = row.to_le_bytes();
+            let outcome = index
+                .insert(&mut inserter, index.hash(&key), row, &mut |_| Ok(false))
+                .unwrap();
+            full |= outcome == Outcome::Full;
+        }
+        assert!(full && index.overflowed());
+    }
+
+    proptest! {
+        /// Two threads inserting the two halves of a file at once find exactly the rows after
+        /// the first of each key.
+        #[test]
+        fn two_threads_find_exactly_the_repeats(
+            keys in prop::collection::vec(prop::collection::vec(0u8..4, 1..3), 1..300),
+            reverse_second in any::<bool>(),
+        ) {
+            let index = DuplicateIndex::with_rows(keys.len());
+            let middle = keys.len() / 2;
+            let first: Vec<usize> = (0..middle).collect();
+            let mut second: Vec<usize> = (middle..keys.len()).collect();
+            if reverse_second {
+                second.reverse();
+            }
+            let (a, b) = std::thread::scope(|s| {
+                let later = s.spawn(|| repeats(&index, &keys, &second));
+                (repeats(&index, &keys, &first), later.join().unwrap())
+            });
+            prop_assert!(a.is_disjoint(&b));
+            let found: BTreeSet<u64> = a.union(&b).copied().collect();
+            prop_assert_eq!(found, expected(&keys));
+        }
+    }
+}
