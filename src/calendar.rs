@@ -115,6 +115,23 @@ impl Month {
     }
 }
 
+impl Month {
+    /// Appends `YYYY-MM` to `out` (what `Display` writes, without the formatting machinery).
+    pub fn push_to(&self, out: &mut String) {
+        if !(0..=9999).contains(&self.year) {
+            out.push_str(&self.to_string());
+            return;
+        }
+        let year = self.year as u32;
+        for digit in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10] {
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push('-');
+        out.push(char::from(b'0' + (self.month / 10) as u8));
+        out.push(char::from(b'0' + (self.month % 10) as u8));
+    }
+}
+
 impl fmt::Display for Month {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)

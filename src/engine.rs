@@ -13,7 +13,7 @@ use crate::contract::{ChallengeForm, Contract, Measure};
 use crate::dataset::RETURNS;
 use crate::diag::{Problem, Problems};
 use crate::duplicates::DuplicateIndex;
-use crate::expr::{CompileEnv, SlotMap};
+use crate::expr::{CompileEnv, Memo, SlotMap};
 use crate::measure::{CompiledMeasure, Figure, MonthFigures};
 use crate::money::Money;
 use crate::returns::Returned;
@@ -122,7 +122,7 @@ pub fn measure_month(
             }
         }
     }
-    data.challenges.sort_by_cached_key(Raised::id);
+    crate::challenge::sort_by_id(&mut data.challenges);
     if problems.has_errors() {
         Err(problems)
     } else {
@@ -318,33 +318,36 @@ impl PassState {
     }
 }
 
-fn run_chunk(
-    root: &Path,
-    file: &Path,
+/// A pass's measures and rules, compiled against its slots.
+struct Compiled {
+    key_slot: Option<usize>,
+    value_slot: Option<usize>,
+    measures: Vec<(String, CompiledMeasure)>,
+    rules: Vec<CompiledRule>,
+}
+
+fn compile_pass(
     contract: &Contract,
     dataset: &str,
-    chunk: Option<crate::dataset::Chunk>,
+    path: &Path,
+    slots: &mut SlotMap,
     indexes: &[Option<Arc<DuplicateIndex>>],
-) -> Result<PassState, Problems> {
+) -> Result<Compiled, Problems> {
     let mut problems = Problems::new();
     let schema = contract
         .schema(dataset)
         .expect("validated: every dataset read has a schema");
-    let mut slots = SlotMap::default();
-    let key_slot = schema
-        .key
-        .as_deref()
-        .and_then(|k| schema.column_index(k))
-        .map(|i| slots.slot_for(i));
-    let value_slot = schema
-        .value
-        .as_deref()
-        .and_then(|v| schema.column_index(v))
-        .map(|i| slots.slot_for(i));
+    let column_slot = |name: &Option<String>, slots: &mut SlotMap| {
+        name.as_deref()
+            .and_then(|n| schema.column_index(n))
+            .map(|i| slots.slot_for(i))
+    };
+    let key_slot = column_slot(&schema.key, slots);
+    let value_slot = column_slot(&schema.value, slots);
     let mut env = CompileEnv {
         schema,
         lists: &contract.lists,
-        slots: &mut slots,
+        slots,
     };
     let mut measures: Vec<(String, CompiledMeasure)> = Vec::new();
     let mut rules: Vec<CompiledRule> = Vec::new();
@@ -363,12 +366,11 @@ fn run_chunk(
             Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
         }
     }
-    let path = root.join(file);
     let dataset_rules = contract.challenges.iter().filter(|r| r.dataset == dataset);
     for (rule, index) in dataset_rules.zip(indexes) {
         let shared = index.as_ref().map(|index| SharedIndex {
             index: Arc::clone(index),
-            file: path.clone(),
+            file: path.to_path_buf(),
         });
         match CompiledRule::new(rule, &mut env, shared) {
             Ok(r) => rules.push(r),
@@ -378,6 +380,37 @@ fn run_chunk(
     if problems.has_errors() {
         return Err(problems);
     }
+    Ok(Compiled {
+        key_slot,
+        value_slot,
+        measures,
+        rules,
+    })
+}
+
+fn run_chunk(
+    root: &Path,
+    file: &Path,
+    contract: &Contract,
+    dataset: &str,
+    chunk: Option<crate::dataset::Chunk>,
+    indexes: &[Option<Arc<DuplicateIndex>>],
+) -> Result<PassState, Problems> {
+    let schema = contract
+        .schema(dataset)
+        .expect("validated: every dataset read has a schema");
+    let path = root.join(file);
+    // Compiled twice: once to count the conditions asked more than once, then to share them.
+    let mut counting = SlotMap::default();
+    compile_pass(contract, dataset, &path, &mut counting, indexes)?;
+    let mut slots = counting.sharing_repeated();
+    let Compiled {
+        key_slot,
+        value_slot,
+        mut measures,
+        mut rules,
+    } = compile_pass(contract, dataset, &path, &mut slots, indexes)?;
+    let memo = Memo::new(&slots);
     let mut value_total = Decimal::ZERO;
     let summary =
         crate::dataset::read_rows_in(&path, file, schema, slots.columns(), chunk, |row| {
@@ -391,16 +424,16 @@ fn run_chunk(
                 .and_then(|s| values[s].as_decimal())
                 .unwrap_or_default();
             value_total += value;
+            memo.clear();
             for (_, measure) in measures.iter_mut() {
-                measure.add(values, &key);
+                measure.add(values, &memo, &key);
             }
             for rule in rules.iter_mut() {
-                rule.add(values, &key, value, row.byte);
+                rule.add(values, &memo, &key, value, row.byte);
             }
         });
-    problems.extend(summary.problems);
-    if problems.has_errors() {
-        return Err(problems);
+    if summary.problems.has_errors() {
+        return Err(summary.problems);
     }
     Ok(PassState {
         measures,
@@ -537,7 +570,7 @@ mod compact_challenges {
             }
             challenges.extend(g.whole);
         }
-        challenges.sort_by_cached_key(Raised::id);
+        crate::challenge::sort_by_id(&mut challenges);
         Ok(challenges)
     }
 }

@@ -5,7 +5,7 @@
 //! aggregate over no rows, has no value: "no activity", neither met nor failed.
 
 use crate::contract::{Aggregate, Measure};
-use crate::expr::{compile, CompileEnv, Compiled, ExprError, Want};
+use crate::expr::{compile, CompileEnv, Compiled, ExprError, Memo, Want};
 use crate::value::Value;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -156,7 +156,7 @@ impl CompiledMeasure {
     }
 
     /// Feeds one row. `key` gives the row's record key, computed only when a sample needs it.
-    pub fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String) {
+    pub fn add(&mut self, row: &[Value<'_>], memo: &Memo, key: &dyn Fn() -> String) {
         match (&self.kind, &mut self.state) {
             (
                 Kind::Ratio {
@@ -168,20 +168,20 @@ impl CompiledMeasure {
                 state,
             ) => {
                 if let Some(f) = filter {
-                    if !f.matches(row) {
+                    if !f.matches(row, memo) {
                         return;
                     }
                 }
-                let in_numerator = numerator.matches(row);
+                let in_numerator = numerator.matches(row, memo);
                 // With `denominator` the two counts are independent; without it, the filter's
                 // rows are the denominator and the numerator counts among them.
-                let in_denominator = denominator.as_ref().is_none_or(|d| d.matches(row));
+                let in_denominator = denominator.as_ref().is_none_or(|d| d.matches(row, memo));
                 if !in_numerator && !in_denominator {
                     return;
                 }
                 let tally = match (state, by) {
                     (State::Ratio(t), _) => t,
-                    (State::Grouped(groups), Some(by)) => group_tally(groups, by.eval(row)),
+                    (State::Grouped(groups), Some(by)) => group_tally(groups, by.eval(row, memo)),
                     _ => return,
                 };
                 if in_numerator && (denominator.is_some() || in_denominator) {
@@ -197,17 +197,17 @@ impl CompiledMeasure {
                     }
                 }
             }
-            (Kind::Count(condition), State::Count(n, keys)) if condition.matches(row) => {
+            (Kind::Count(condition), State::Count(n, keys)) if condition.matches(row, memo) => {
                 *n += 1;
                 if keys.len() < SAMPLE_KEYS {
                     keys.push(key());
                 }
             }
             (Kind::Aggregate { value, filter, .. }, State::Sum(sum, keys)) => {
-                if filter.as_ref().is_some_and(|f| !f.matches(row)) {
+                if filter.as_ref().is_some_and(|f| !f.matches(row, memo)) {
                     return;
                 }
-                if let Some(v) = value.eval(row).as_decimal() {
+                if let Some(v) = value.eval(row, memo).as_decimal() {
                     *sum += v;
                     if keys.len() < SAMPLE_KEYS {
                         keys.push(key());
@@ -215,11 +215,11 @@ impl CompiledMeasure {
                 }
             }
             (Kind::Aggregate { value, filter, .. }, State::Values(values, keys)) => {
-                if filter.as_ref().is_some_and(|f| !f.matches(row)) {
+                if filter.as_ref().is_some_and(|f| !f.matches(row, memo)) {
                     return;
                 }
                 // NULL values are left out, as SQL aggregates do.
-                if let Some(v) = value.eval(row).as_decimal() {
+                if let Some(v) = value.eval(row, memo).as_decimal() {
                     values.push(v);
                     if keys.len() < SAMPLE_KEYS {
                         keys.push(key());

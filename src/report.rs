@@ -192,18 +192,31 @@ pub fn contract_month<'w>(
         })
     };
     let add_window = |d: NaiveDate| calendar.add_working_days(d, timetable.response_days);
-    let all = views(contract, &raised, &log, month, today, &respond, &add_window);
+    // Views of this month's challenges and of earlier ones are built apart: a large month holds
+    // hundreds of thousands, and splitting one list afterwards would hold them twice.
+    let (this_month, older): (Vec<&Raised>, Vec<&Raised>) =
+        raised.into_iter().partition(|r| r.month == month);
+    let new_challenges = views(
+        contract,
+        &this_month,
+        &log,
+        month,
+        today,
+        &respond,
+        &add_window,
+    );
+    let older = views(contract, &older, &log, month, today, &respond, &add_window);
     let previous_final = timetable.dates_for(month.previous(), calendar).final_letter;
-    let agreed: Vec<ChallengeView> = all
+    // In id order, as the challenges are: earlier months first.
+    let agreed: Vec<ChallengeView> = older
         .iter()
+        .chain(&new_challenges)
         .filter(|c| {
             c.agreed_on
                 .is_some_and(|d| d > previous_final && d <= today)
         })
         .cloned()
         .collect();
-    let (new_challenges, older): (Vec<ChallengeView>, Vec<ChallengeView>) =
-        all.into_iter().partition(|c| c.month == month);
     let outstanding: Vec<ChallengeView> = older.into_iter().filter(|c| !c.closed).collect();
     let agreed_value = agreed.iter().map(|c| c.value).sum();
 

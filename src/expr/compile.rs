@@ -72,9 +72,20 @@ impl fmt::Display for Type {
 
 /// The columns a dataset pass converts, in slot order. Every rule compiled against one pass
 /// shares one map, so a column read by ten rules is parsed once per row.
+///
+/// A pass compiles its rules twice: the first time counts how often each condition occurs (by
+/// its canonical text), and the second, on [`SlotMap::sharing_repeated`], gives each condition
+/// that occurs more than once a place in the row's [`Memo`]. A condition asked once is tested
+/// directly, at no cost for the memo.
 #[derive(Debug, Default, Clone)]
 pub struct SlotMap {
     columns: Vec<usize>,
+    /// The canonical text of every shared condition, by memo index.
+    conditions: Vec<String>,
+    /// How often each condition has been compiled.
+    counts: BTreeMap<String, usize>,
+    /// The conditions to share; none on the first compilation.
+    shared: Option<HashSet<String>>,
 }
 
 impl SlotMap {
@@ -91,6 +102,42 @@ impl SlotMap {
     /// Schema column index of each slot.
     pub fn columns(&self) -> &[usize] {
         &self.columns
+    }
+
+    /// The conditions shared through the memo, by index.
+    pub fn shared_conditions(&self) -> &[String] {
+        &self.conditions
+    }
+
+    /// A fresh map for compiling the same rules again, sharing the conditions that occurred
+    /// more than once.
+    pub fn sharing_repeated(&self) -> SlotMap {
+        SlotMap {
+            shared: Some(
+                self.counts
+                    .iter()
+                    .filter(|(_, n)| **n > 1)
+                    .map(|(text, _)| text.clone())
+                    .collect(),
+            ),
+            ..SlotMap::default()
+        }
+    }
+
+    /// The memo index of a shared condition, the same for every condition with the same text.
+    fn condition_for(&mut self, text: String) -> Option<usize> {
+        let shared = self.shared.as_ref().is_some_and(|s| s.contains(&text));
+        *self.counts.entry(text.clone()).or_default() += 1;
+        if !shared {
+            return None;
+        }
+        Some(match self.conditions.iter().position(|c| *c == text) {
+            Some(index) => index,
+            None => {
+                self.conditions.push(text);
+                self.conditions.len() - 1
+            }
+        })
     }
 }
 
@@ -110,13 +157,59 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    pub fn eval<'r>(&self, row: &[Value<'r>]) -> Value<'r> {
-        self.node.eval(row)
+    /// The expression's value in `row`; `memo` holds the row's shared conditions.
+    pub fn eval<'r>(&self, row: &[Value<'r>], memo: &Memo) -> Value<'r> {
+        self.node.eval(row, memo)
     }
 
     /// True when the condition holds (NULL and FALSE do not match).
-    pub fn matches(&self, row: &[Value<'_>]) -> bool {
-        self.node.test(row) == Some(true)
+    pub fn matches(&self, row: &[Value<'_>], memo: &Memo) -> bool {
+        self.node.test(row, memo) == Some(true)
+    }
+}
+
+/// Each row's results for the conditions of a pass, worked out at most once a row however many
+/// KPIs and rules ask: `pod = 'AE'` tested once for the dozen measures that filter on it.
+/// Conditions are told apart by their canonical text ([`SlotMap::condition_for`]).
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// 0: not yet worked out for this row; else 1 false, 2 true, 3 NULL.
+    cells: Vec<std::cell::Cell<u8>>,
+}
+
+impl Memo {
+    /// Room for the conditions of `slots`' pass.
+    pub fn new(slots: &SlotMap) -> Memo {
+        Memo {
+            cells: vec![std::cell::Cell::new(0); slots.conditions.len()],
+        }
+    }
+
+    /// Forgets the last row's results.
+    pub fn clear(&self) {
+        for cell in &self.cells {
+            cell.set(0);
+        }
+    }
+
+    fn recall(&self, index: usize, work: impl FnOnce() -> Option<bool>) -> Option<bool> {
+        let Some(cell) = self.cells.get(index) else {
+            return work();
+        };
+        match cell.get() {
+            1 => Some(false),
+            2 => Some(true),
+            3 => None,
+            _ => {
+                let truth = work();
+                cell.set(match truth {
+                    Some(false) => 1,
+                    Some(true) => 2,
+                    None => 3,
+                });
+                truth
+            }
+        }
     }
 }
 
@@ -136,6 +229,8 @@ enum Node {
     },
     Slot(usize),
     Const(Value<'static>),
+    /// A condition shared through the row's [`Memo`].
+    Memo(usize, Box<Node>),
     Not(Box<Node>),
     Negate(Box<Node>),
     And(Box<Node>, Box<Node>),
@@ -198,7 +293,19 @@ pub enum Want {
     Number,
 }
 
+/// Builds `expr`, giving every condition a memo index so that the same condition asked by many
+/// rules is worked out once a row.
 fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprError> {
+    let (node, ty) = build_node(expr, env)?;
+    if ty == Type::Bool && !matches!(node, Node::Const(_)) {
+        if let Some(index) = env.slots.condition_for(expr.to_string()) {
+            return Ok((Node::Memo(index, Box::new(node)), ty));
+        }
+    }
+    Ok((node, ty))
+}
+
+fn build_node(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprError> {
     let span = expr.span.clone();
     Ok(match &expr.kind {
         ExprKind::Column(name) => {
@@ -573,8 +680,9 @@ fn from_truth(t: Option<bool>) -> Value<'static> {
 
 impl Node {
     /// A condition's truth (None for NULL), without building values where the node allows.
-    fn test(&self, row: &[Value<'_>]) -> Option<bool> {
+    fn test(&self, row: &[Value<'_>], m: &Memo) -> Option<bool> {
         match self {
+            Node::Memo(index, inner) => m.recall(*index, || inner.test(row, m)),
             Node::TextEquals {
                 slot,
                 text,
@@ -590,92 +698,94 @@ impl Node {
                     .compare(&Value::Int(*value))
                     .map(|o| compare_ordering(*op, o)),
             },
-            Node::And(a, b) => match a.test(row) {
+            Node::And(a, b) => match a.test(row, m) {
                 Some(false) => Some(false),
-                left => match (left, b.test(row)) {
+                left => match (left, b.test(row, m)) {
                     (_, Some(false)) => Some(false),
                     (Some(true), Some(true)) => Some(true),
                     _ => None,
                 },
             },
-            Node::Or(a, b) => match a.test(row) {
+            Node::Or(a, b) => match a.test(row, m) {
                 Some(true) => Some(true),
-                left => match (left, b.test(row)) {
+                left => match (left, b.test(row, m)) {
                     (_, Some(true)) => Some(true),
                     (Some(false), Some(false)) => Some(false),
                     _ => None,
                 },
             },
-            Node::Not(inner) => inner.test(row).map(|b| !b),
+            Node::Not(inner) => inner.test(row, m).map(|b| !b),
             Node::IsNull(inner, negated) => match inner.as_ref() {
                 Node::Slot(slot) => Some(row[*slot].is_null() != *negated),
-                other => Some(other.eval(row).is_null() != *negated),
+                other => Some(other.eval(row, m).is_null() != *negated),
             },
             Node::InText(inner, set, negated) => match inner.as_ref() {
                 Node::Slot(slot) => match &row[*slot] {
                     Value::Text(t) => Some(set.contains(t.as_ref()) != *negated),
                     _ => None,
                 },
-                other => {
-                    truth(&Node::InText(Box::new(other.clone()), set.clone(), *negated).eval(row))
-                }
+                other => truth(
+                    &Node::InText(Box::new(other.clone()), set.clone(), *negated).eval(row, m),
+                ),
             },
             Node::Call(Function::ValidNhsNumber, args) => match &args[0] {
                 Node::Slot(slot) => match &row[*slot] {
                     Value::Text(t) => Some(valid_nhs_number(t)),
                     _ => None,
                 },
-                _ => truth(&self.eval(row)),
+                _ => truth(&self.eval(row, m)),
             },
-            _ => truth(&self.eval(row)),
+            _ => truth(&self.eval(row, m)),
         }
     }
 
-    fn eval<'r>(&self, row: &[Value<'r>]) -> Value<'r> {
+    fn eval<'r>(&self, row: &[Value<'r>], m: &Memo) -> Value<'r> {
         match self {
-            Node::TextEquals { .. } | Node::IntCompare { .. } => from_truth(self.test(row)),
+            Node::TextEquals { .. } | Node::IntCompare { .. } | Node::Memo(..) => {
+                from_truth(self.test(row, m))
+            }
             Node::Slot(i) => row[*i].clone(),
             Node::Const(v) => v.clone(),
-            Node::Not(inner) => from_truth(truth(&inner.eval(row)).map(|b| !b)),
-            Node::Negate(inner) => match inner.eval(row) {
+            Node::Not(inner) => from_truth(truth(&inner.eval(row, m)).map(|b| !b)),
+            Node::Negate(inner) => match inner.eval(row, m) {
                 Value::Int(i) => i.checked_neg().map_or(Value::Null, Value::Int),
                 Value::Dec(d) => Value::Dec(-d),
                 _ => Value::Null,
             },
-            Node::And(a, b) => match truth(&a.eval(row)) {
+            Node::And(a, b) => match truth(&a.eval(row, m)) {
                 Some(false) => Value::Bool(false),
-                left => match (left, truth(&b.eval(row))) {
+                left => match (left, truth(&b.eval(row, m))) {
                     (_, Some(false)) => Value::Bool(false),
                     (Some(true), Some(true)) => Value::Bool(true),
                     _ => Value::Null,
                 },
             },
-            Node::Or(a, b) => match truth(&a.eval(row)) {
+            Node::Or(a, b) => match truth(&a.eval(row, m)) {
                 Some(true) => Value::Bool(true),
-                left => match (left, truth(&b.eval(row))) {
+                left => match (left, truth(&b.eval(row, m))) {
                     (_, Some(true)) => Value::Bool(true),
                     (Some(false), Some(false)) => Value::Bool(false),
                     _ => Value::Null,
                 },
             },
             Node::Compare(op, a, b) => {
-                let ordering = a.eval(row).compare(&b.eval(row));
+                let ordering = a.eval(row, m).compare(&b.eval(row, m));
                 from_truth(ordering.map(|o| compare_ordering(*op, o)))
             }
-            Node::Arith(op, a, b) => arith(*op, &a.eval(row), &b.eval(row)),
-            Node::IsNull(inner, negated) => Value::Bool(inner.eval(row).is_null() != *negated),
-            Node::InText(inner, set, negated) => match inner.eval(row) {
+            Node::Arith(op, a, b) => arith(*op, &a.eval(row, m), &b.eval(row, m)),
+            Node::IsNull(inner, negated) => Value::Bool(inner.eval(row, m).is_null() != *negated),
+            Node::InText(inner, set, negated) => match inner.eval(row, m) {
                 Value::Text(t) => Value::Bool(set.contains(t.as_ref()) != *negated),
                 _ => Value::Null,
             },
             Node::InValues(inner, items, negated) => {
-                let subject = inner.eval(row);
+                let subject = inner.eval(row, m);
                 if subject.is_null() {
                     return Value::Null;
                 }
                 let mut saw_null = false;
                 for item in items {
-                    match subject.compare(&item.eval(row)) {
+                    match subject.compare(&item.eval(row, m)) {
                         Some(Ordering::Equal) => return Value::Bool(!*negated),
                         None => saw_null = true,
                         _ => {}
@@ -688,10 +798,12 @@ impl Node {
                 }
             }
             Node::Between(inner, low, high, negated) => {
-                let subject = inner.eval(row);
-                let above = subject.compare(&low.eval(row)).map(|o| o != Ordering::Less);
+                let subject = inner.eval(row, m);
+                let above = subject
+                    .compare(&low.eval(row, m))
+                    .map(|o| o != Ordering::Less);
                 let below = subject
-                    .compare(&high.eval(row))
+                    .compare(&high.eval(row, m))
                     .map(|o| o != Ordering::Greater);
                 let within = match (above, below) {
                     (Some(false), _) | (_, Some(false)) => Some(false),
@@ -700,11 +812,11 @@ impl Node {
                 };
                 from_truth(within.map(|w| w != *negated))
             }
-            Node::Like(inner, pattern, negated) => match inner.eval(row) {
+            Node::Like(inner, pattern, negated) => match inner.eval(row, m) {
                 Value::Text(t) => Value::Bool(pattern.matches(&t) != *negated),
                 _ => Value::Null,
             },
-            Node::Call(function, args) => call_function(*function, args, row),
+            Node::Call(function, args) => call_function(*function, args, row, m),
         }
     }
 }
@@ -744,15 +856,15 @@ fn arith(op: BinaryOp, a: &Value<'_>, b: &Value<'_>) -> Value<'static> {
     result.map_or(Value::Null, Value::Dec)
 }
 
-fn call_function<'r>(function: Function, args: &[Node], row: &[Value<'r>]) -> Value<'r> {
+fn call_function<'r>(function: Function, args: &[Node], row: &[Value<'r>], m: &Memo) -> Value<'r> {
     if function == Function::Coalesce {
         return args
             .iter()
-            .map(|a| a.eval(row))
+            .map(|a| a.eval(row, m))
             .find(|v| !v.is_null())
             .unwrap_or(Value::Null);
     }
-    let first = args[0].eval(row);
+    let first = args[0].eval(row, m);
     if first.is_null() {
         return Value::Null;
     }
@@ -767,7 +879,7 @@ fn call_function<'r>(function: Function, args: &[Node], row: &[Value<'r>]) -> Va
         (Function::Length, Value::Text(t)) => Value::Int(t.chars().count() as i64),
         (Function::Month, Value::Date(d)) => Value::Int(i64::from(d.month())),
         (Function::Year, Value::Date(d)) => Value::Int(i64::from(d.year())),
-        (Function::DaysBetween, Value::Date(a)) => match args[1].eval(row) {
+        (Function::DaysBetween, Value::Date(a)) => match args[1].eval(row, m) {
             Value::Date(b) => Value::Int((b - a).num_days()),
             _ => Value::Null,
         },

@@ -8,7 +8,7 @@
 mod compile;
 mod parse;
 
-pub use compile::{compile, CompileEnv, Compiled, SlotMap, Type, Want};
+pub use compile::{compile, CompileEnv, Compiled, Memo, SlotMap, Type, Want};
 pub use parse::parse;
 
 use chrono::NaiveDate;

@@ -62,7 +62,7 @@ fn eval(text: &str, cells: &[(&str, Value<'static>)]) -> Value<'static> {
                 .map_or(Value::Null, |(_, v)| v.clone())
         })
         .collect();
-    compiled.eval(&row).into_owned()
+    compiled.eval(&row, &Memo::default()).into_owned()
 }
 
 fn error(text: &str) -> ExprError {
@@ -370,5 +370,64 @@ proptest! {
         strip_spans(&mut first);
         strip_spans(&mut second);
         prop_assert_eq!(first, second);
+    }
+}
+
+/// Conditions asked by several expressions are shared through the row's memo: each expression
+/// gives the same answer as when compiled alone, row after row, with NULLs.
+#[test]
+fn shared_conditions_answer_as_unshared_ones() {
+    let schema = schema();
+    let lists = lists();
+    let texts = [
+        "pod = 'AE'",
+        "pod = 'AE' AND minutes > 240",
+        "NOT (pod = 'AE') OR minutes > 240",
+        "minutes > 240",
+        "pod = 'OPFU'",
+    ];
+    let compile_all = |slots: &mut SlotMap| -> Vec<Compiled> {
+        texts
+            .iter()
+            .map(|t| {
+                let mut env = CompileEnv {
+                    schema: &schema,
+                    lists: &lists,
+                    slots,
+                };
+                compile(&parse(t).unwrap(), &mut env, Some(Want::Condition)).unwrap()
+            })
+            .collect()
+    };
+    let mut counting = SlotMap::default();
+    let unshared = compile_all(&mut counting);
+    let mut slots = counting.sharing_repeated();
+    let shared = compile_all(&mut slots);
+    // `pod = 'AE'` and `minutes > 240` occur three times each; `pod = 'OPFU'` once.
+    let memo = Memo::new(&slots);
+    assert_eq!(
+        slots.shared_conditions(),
+        ["(pod) = ('AE')", "(minutes) > (240)"]
+    );
+    assert_eq!(slots.columns(), counting.columns());
+    let pods = [
+        Value::Text("AE".into()),
+        Value::Text("OPFU".into()),
+        Value::Null,
+    ];
+    let minutes = [Value::Int(100), Value::Int(300), Value::Null];
+    for pod in &pods {
+        for m in &minutes {
+            // Slots are assigned in order of first use: pod, then minutes.
+            let row = [pod.clone(), m.clone()];
+            memo.clear();
+            for (a, b) in shared.iter().zip(&unshared) {
+                assert_eq!(
+                    a.eval(&row, &memo),
+                    b.eval(&row, &Memo::default()),
+                    "row {row:?}"
+                );
+            }
+        }
     }
 }
