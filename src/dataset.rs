@@ -515,6 +515,8 @@ impl RecordAt {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            // Records end at a newline, as `read_rows` reads them.
+            .terminator(csv::Terminator::Any(b'\n'))
             // Most records are far shorter; a longer one is read in several refills.
             .buffer_capacity(1024)
             .from_reader(std::fs::File::open(path).map_err(|e| e.to_string())?);
@@ -598,135 +600,151 @@ pub fn read_rows_in(
     schema: &Schema,
     slots: &[usize],
     chunk: Option<Chunk>,
-    mut visit: impl FnMut(&Row<'_>),
+    visit: impl FnMut(&Row<'_>),
 ) -> ReadSummary {
-    use std::io::{Read, Seek, SeekFrom};
+    read_rows_blocks(path, display, schema, slots, chunk, visit, 1 << 20)
+}
+
+/// [`read_rows_in`], reading unquoted records `block` bytes at a time.
+fn read_rows_blocks(
+    path: &Path,
+    display: &Path,
+    schema: &Schema,
+    slots: &[usize],
+    chunk: Option<Chunk>,
+    visit: impl FnMut(&Row<'_>),
+    block: usize,
+) -> ReadSummary {
     let mut summary = ReadSummary::default();
-    let chunk = chunk.unwrap_or(Chunk {
-        start: 0,
-        end: u64::MAX,
-        first_line: 1,
-    });
-    let open = |summary: &mut ReadSummary| match std::fs::File::open(path) {
-        Ok(f) => Some(f),
+    let problem = |message: String| Problem::at_line(display, 1, 1, message);
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
         Err(e) => {
-            summary.problems.push(Problem::at_line(
-                display,
-                1,
-                1,
-                format!("cannot read the file: {e}"),
-            ));
-            None
-        }
-    };
-    let Some(file) = open(&mut summary) else {
-        return summary;
-    };
-    // A later chunk has no header of its own: read the header from the top of the file.
-    let positions = if chunk.start == 0 {
-        None
-    } else {
-        let Some(header_file) = open(&mut summary) else {
+            summary
+                .problems
+                .push(problem(format!("cannot read the file: {e}")));
             return summary;
-        };
-        match header_positions(
-            &mut csv::ReaderBuilder::new().from_reader(header_file),
-            display,
-            schema,
-        ) {
-            Ok(p) => Some(p),
-            Err(problems) => {
-                summary.problems = problems;
-                return summary;
-            }
         }
     };
-    let mut file = file;
-    if chunk.start > 0 && file.seek(SeekFrom::Start(chunk.start)).is_err() {
-        summary
-            .problems
-            .push(Problem::at_line(display, 1, 1, "cannot read the file"));
-        return summary;
+    // The header, read on its own: where each column is, and where the records start.
+    let mut header_reader = csv::ReaderBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(&file);
+    let positions = match header_positions(&mut header_reader, display, schema) {
+        Ok(p) => p,
+        Err(problems) => {
+            summary.problems = problems;
+            return summary;
+        }
+    };
+    let width = header_reader.byte_headers().map_or(0, |h| h.len());
+    let header_end = header_reader.position().byte();
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let (start, end, first_line) = match chunk {
+        Some(c) if c.start > 0 => (c.start, c.end.min(size), c.first_line),
+        // The first line of data follows the header's lines.
+        other => {
+            let end = other.map_or(size, |c| c.end.min(size));
+            let mut head = vec![0u8; header_end as usize];
+            let lines = std::fs::File::open(path)
+                .and_then(|f| std::io::Read::read_exact(&mut &f, &mut head))
+                .map_or(1, |()| 1 + count_byte(&head, b'\n'));
+            (header_end, end, lines)
+        }
+    };
+    let mut rows = RowReader {
+        display,
+        schema,
+        slot_fields: slots
+            .iter()
+            .map(|&c| {
+                let column = &schema.columns[c];
+                (positions[c], column.ty, column.name.as_str())
+            })
+            .collect(),
+        // NHS numbers are personal data: an excerpt of a bad record never shows one.
+        masked: schema
+            .columns
+            .iter()
+            .zip(&positions)
+            .filter(|(c, _)| c.ty == ColumnType::NhsNumber)
+            .map(|(_, &p)| p)
+            .collect(),
+        progress: Progress::new(display, size),
+        recycled: Vec::with_capacity(slots.len()),
+        cell_problems: 0,
+        summary,
+        visit,
+    };
+    let unquoted = read_unquoted(&file, start, end, first_line, width, block, &mut rows);
+    let (at, line) = match unquoted {
+        Ok(stopped) => stopped,
+        Err(e) => {
+            rows.summary
+                .problems
+                .push(problem(format!("cannot read the file: {e}")));
+            return rows.summary;
+        }
+    };
+    if at < end {
+        read_quoted(path, &file, at, end, line, width, &mut rows);
     }
-    let body = file.take(chunk.end.saturating_sub(chunk.start));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(chunk.start == 0)
-        .flexible(false)
-        .buffer_capacity(1 << 20)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, body));
-    let positions = match positions {
-        Some(p) => p,
-        None => match header_positions(&mut reader, display, schema) {
-            Ok(p) => p,
-            Err(problems) => {
-                summary.problems = problems;
-                return summary;
-            }
-        },
-    };
-    let slot_fields: Vec<(usize, ColumnType, &str)> = slots
-        .iter()
-        .map(|&c| {
-            (
-                positions[c],
-                schema.columns[c].ty,
-                schema.columns[c].name.as_str(),
-            )
-        })
-        .collect();
-    let date_format = schema.date_format.as_deref();
-    // NHS numbers are personal data: an excerpt of a bad record never shows one.
-    let masked: Vec<usize> = schema
-        .columns
-        .iter()
-        .zip(&positions)
-        .filter(|(c, _)| c.ty == ColumnType::NhsNumber)
-        .map(|(_, &p)| p)
-        .collect();
-    let mut progress = std::fs::metadata(path)
-        .ok()
-        .and_then(|m| Progress::new(display, m.len()));
-    let mut record = csv::ByteRecord::new();
-    let mut recycled: Vec<Value<'static>> = Vec::with_capacity(slots.len());
-    let mut cell_problems = 0usize;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                summary.problems.push(Problem::at_line(
-                    display,
-                    line as usize,
-                    1,
-                    csv_error_message(&e),
-                ));
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line()) + chunk.first_line - 1;
-        let byte = record.position().map_or(0, |p| p.byte()) + chunk.start;
-        summary.rows += 1;
-        if summary.rows % (1 << 16) == 0 {
-            if let Some(p) = progress.as_mut() {
+    if rows.cell_problems > MAX_CELL_PROBLEMS {
+        rows.summary.problems.push(problem(format!(
+            "{} more cells do not parse as their column's type (only the first {MAX_CELL_PROBLEMS} are listed)",
+            rows.cell_problems - MAX_CELL_PROBLEMS
+        )));
+    }
+    rows.summary
+}
+
+/// One record's fields: byte ranges within `bytes`.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    ranges: &'a [std::ops::Range<usize>],
+}
+
+impl Fields<'_> {
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        self.ranges.get(i).map(|r| &self.bytes[r.clone()])
+    }
+}
+
+/// Turns records into typed rows for `visit`, collecting the problems of bad cells.
+struct RowReader<'a, F> {
+    display: &'a Path,
+    schema: &'a Schema,
+    /// Field position, type and name of each slot's column.
+    slot_fields: Vec<(usize, ColumnType, &'a str)>,
+    masked: Vec<usize>,
+    progress: Option<Progress>,
+    recycled: Vec<Value<'static>>,
+    cell_problems: usize,
+    summary: ReadSummary,
+    visit: F,
+}
+
+impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
+    fn record(&mut self, line: u64, byte: u64, fields: &Fields<'_>) {
+        self.summary.rows += 1;
+        if self.summary.rows.is_multiple_of(1 << 16) {
+            if let Some(p) = self.progress.as_mut() {
                 p.update(byte);
             }
         }
         // Reuse one allocation for every row's values: an emptied Vec collected into a Vec of
         // the same layout keeps its buffer, so no per-row allocation and no unsafe lifetime cast.
+        let recycled = std::mem::take(&mut self.recycled);
         let mut values: Vec<Value<'_>> = recycled.into_iter().map(|_| Value::Null).collect();
-        values.clear();
         // One UTF-8 check for the whole record; a cell is then a slice of it (a cell whose
         // bytes are not valid alone fails to slice, and is reported as such).
-        let whole = std::str::from_utf8(record.as_slice());
-        for &(field, ty, name) in &slot_fields {
-            let text = match (record.range(field), &whole) {
+        let whole = std::str::from_utf8(fields.bytes);
+        let date_format = self.schema.date_format.as_deref();
+        for &(field, ty, name) in &self.slot_fields {
+            let text = match (fields.ranges.get(field), &whole) {
                 (None, _) => Some(""),
-                (Some(range), Ok(whole)) => whole.get(range),
-                (Some(range), Err(_)) => std::str::from_utf8(&record.as_slice()[range]).ok(),
+                (Some(range), Ok(whole)) => whole.get(range.clone()),
+                (Some(range), Err(_)) => std::str::from_utf8(&fields.bytes[range.clone()]).ok(),
             };
             let value = match text {
                 Some(text) => {
@@ -742,53 +760,282 @@ pub fn read_rows_in(
             match value {
                 Ok(v) => values.push(v),
                 Err(message) => {
-                    cell_problems += 1;
-                    if cell_problems <= MAX_CELL_PROBLEMS {
-                        let fields: Vec<&[u8]> = record
-                            .iter()
-                            .enumerate()
-                            .map(|(i, f)| {
-                                if masked.contains(&i) && !f.is_empty() {
+                    self.cell_problems += 1;
+                    if self.cell_problems <= MAX_CELL_PROBLEMS {
+                        let excerpt: Vec<&[u8]> = (0..fields.ranges.len())
+                            .map(|i| {
+                                let f = fields.get(i).unwrap_or(b"");
+                                if self.masked.contains(&i) && !f.is_empty() {
                                     &b"<NHS number>"[..]
                                 } else {
                                     f
                                 }
                             })
                             .collect();
-                        summary.problems.push(
+                        self.summary.problems.push(
                             Problem::at_line(
-                                display,
+                                self.display,
                                 line as usize,
                                 field + 1,
                                 format!("column `{name}`: {message}"),
                             )
-                            .with_record(&fields, field),
+                            .with_record(&excerpt, field),
                         );
                     }
                     values.push(Value::Null);
                 }
             }
         }
-        visit(&Row {
+        (self.visit)(&Row {
             line,
             byte,
             values: &values,
         });
         values.clear();
-        recycled = values.into_iter().map(|_| Value::Null).collect();
+        self.recycled = values.into_iter().map(|_| Value::Null).collect();
     }
-    if cell_problems > MAX_CELL_PROBLEMS {
-        summary.problems.push(Problem::at_line(
-            display,
+
+    fn width_problem(&mut self, line: u64, expected: usize, found: usize) {
+        self.summary.problems.push(Problem::at_line(
+            self.display,
+            line as usize,
             1,
-            1,
-            format!(
-                "{} more cells do not parse as their column's type (only the first {MAX_CELL_PROBLEMS} are listed)",
-                cell_problems - MAX_CELL_PROBLEMS
-            ),
+            format!("expected {expected} fields as in the header, found {found}"),
         ));
     }
-    summary
+}
+
+/// Reads records from `start` for as long as they hold no quote: then every field ends at a
+/// comma and every record at a newline, found a vector at a time (`memchr`), and no field is
+/// copied. Returns the offset and line of the first record not read (`end` when all were),
+/// where the full CSV parser takes over.
+///
+/// Records end at a newline, after which a carriage return before it is dropped: files with
+/// Windows line ends read as Unix ones, with the same line numbers, and a carriage return
+/// anywhere else is data (as [`read_quoted`] reads them too).
+fn read_unquoted<F: FnMut(&Row<'_>)>(
+    file: &std::fs::File,
+    start: u64,
+    end: u64,
+    first_line: u64,
+    width: usize,
+    block: usize,
+    rows: &mut RowReader<'_, F>,
+) -> std::io::Result<(u64, u64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(start))?;
+    let mut body = file.take(end - start);
+    let mut buffer = vec![0u8; block];
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(width + 1);
+    // `buffer[..filled]` holds unread bytes; its first byte is at file offset `at`.
+    let (mut at, mut line, mut filled) = (start, first_line, 0usize);
+    let mut eof = false;
+    loop {
+        if !eof && filled < buffer.len() {
+            let n = body.read(&mut buffer[filled..])?;
+            eof = n == 0;
+            filled += n;
+            if !eof && filled < buffer.len() {
+                continue;
+            }
+        }
+        if filled == 0 {
+            return Ok((at, line));
+        }
+        let block = &buffer[..filled];
+        if memchr::memchr(b'"', block).is_some() {
+            return Ok((at, line));
+        }
+        // Complete records end at the block's last newline (or at the end of the file).
+        let complete = match memchr::memrchr(b'\n', block) {
+            Some(i) => i + 1,
+            None if eof => filled,
+            // A record longer than the buffer: let the full parser have it.
+            None => return Ok((at, line)),
+        };
+        ranges.clear();
+        // Lines are found a vector at a time; the commas of a line (a few bytes apart, where a
+        // vector search costs more than it saves) one byte at a time.
+        let mut record_start = 0;
+        let lines = memchr::memchr_iter(b'\n', &block[..complete]);
+        // The file's last record may have no newline.
+        let last = (complete == filled && block[complete - 1] != b'\n').then_some(complete);
+        for record_end in lines.chain(last) {
+            let record = &block[record_start..record_end];
+            split_fields(record, &mut ranges);
+            finish_record(
+                rows,
+                record,
+                &mut ranges,
+                at + record_start as u64,
+                line,
+                width,
+            );
+            line += 1;
+            record_start = record_end + 1;
+        }
+        buffer.copy_within(complete..filled, 0);
+        filled -= complete;
+        at += complete as u64;
+        if eof && filled == 0 {
+            return Ok((at, line));
+        }
+    }
+}
+
+/// The fields of one unquoted record: up to each comma, and a carriage return before the
+/// newline dropped.
+fn split_fields(record: &[u8], ranges: &mut Vec<std::ops::Range<usize>>) {
+    ranges.clear();
+    let mut start = 0;
+    for (i, b) in record.iter().enumerate() {
+        if *b == b',' {
+            ranges.push(start..i);
+            start = i + 1;
+        }
+    }
+    let end = if record.len() > start && record[record.len() - 1] == b'\r' {
+        record.len() - 1
+    } else {
+        record.len()
+    };
+    ranges.push(start..end);
+}
+
+/// Hands one unquoted record to `rows`. A blank line is no record, as for the CSV parser.
+fn finish_record<F: FnMut(&Row<'_>)>(
+    rows: &mut RowReader<'_, F>,
+    bytes: &[u8],
+    ranges: &mut [std::ops::Range<usize>],
+    byte: u64,
+    line: u64,
+    width: usize,
+) {
+    let blank = ranges.len() == 1 && ranges[0].is_empty();
+    if blank {
+        return;
+    }
+    if ranges.len() == width {
+        rows.record(line, byte, &Fields { bytes, ranges });
+    } else {
+        rows.width_problem(line, width, ranges.len());
+    }
+}
+
+/// How many blank lines (`\n` or `\r\n` alone) start at byte `at` of `path`.
+fn blank_lines_at(path: &Path, at: u64) -> u64 {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return 0;
+    };
+    if file.seek(SeekFrom::Start(at)).is_err() {
+        return 0;
+    }
+    let mut bytes = Vec::new();
+    let (mut lines, mut i) = (0, 0);
+    loop {
+        if bytes.len() < i + 2 {
+            let mut more = [0u8; 4096];
+            match file.read(&mut more) {
+                Ok(n) if n > 0 => bytes.extend_from_slice(&more[..n]),
+                _ => {}
+            }
+        }
+        match &bytes[i.min(bytes.len())..] {
+            [b'\n', ..] => i += 1,
+            [b'\r', b'\n', ..] => i += 2,
+            _ => return lines,
+        }
+        lines += 1;
+    }
+}
+
+fn read_quoted<F: FnMut(&Row<'_>)>(
+    path: &Path,
+    file: &std::fs::File,
+    at: u64,
+    end: u64,
+    line: u64,
+    width: usize,
+    rows: &mut RowReader<'_, F>,
+) {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    if file.seek(SeekFrom::Start(at)).is_err() {
+        rows.summary
+            .problems
+            .push(Problem::at_line(rows.display, 1, 1, "cannot read the file"));
+        return;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        // Records end at a newline, as in `read_unquoted`.
+        .terminator(csv::Terminator::Any(b'\n'))
+        // Every record is held to the header's width, below.
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(std::io::BufReader::with_capacity(
+            1 << 20,
+            file.take(end - at),
+        ));
+    let mut record = csv::ByteRecord::new();
+    let mut ranges = Vec::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let at_line = e.position().map_or(0, |p| p.line()) + line - 1;
+                rows.summary.problems.push(Problem::at_line(
+                    rows.display,
+                    at_line as usize,
+                    1,
+                    csv_error_message(&e),
+                ));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        // The parser dates a record from where it began looking, before any blank lines it
+        // skipped; its line is worked out back from the end instead: the lines read so far,
+        // less its own newlines (inside quotes, and the one that ends it).
+        let after = reader.position();
+        let began = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        let record_line = if after.byte() < end - at {
+            after.line() - count_byte(record.as_slice(), b'\n') - 1 + line - 1
+        } else {
+            // The last record may end at the end of the file rather than at a newline: look
+            // for the blank lines before it instead.
+            began.line() + blank_lines_at(path, at + began.byte()) + line - 1
+        };
+        let byte = began.byte() + at;
+        ranges.clear();
+        ranges.extend((0..record.len()).filter_map(|i| record.range(i)));
+        // The carriage return of a Windows line end is not data.
+        if let Some(last) = ranges.last_mut() {
+            if last.end > last.start && record.as_slice()[last.end - 1] == b'\r' {
+                last.end -= 1;
+            }
+        }
+        if ranges.len() == 1 && ranges[0].is_empty() {
+            continue; // a blank line
+        }
+        if record.len() != width {
+            rows.width_problem(record_line, width, record.len());
+            continue;
+        }
+        let fields = Fields {
+            bytes: record.as_slice(),
+            ranges: &ranges,
+        };
+        rows.record(record_line, byte, &fields);
+    }
 }
 
 fn csv_error_message(e: &csv::Error) -> String {
@@ -999,5 +1246,181 @@ mod tests {
         assert!(problems[0]
             .message
             .contains("missing required column `commissioner_code`"));
+    }
+
+    /// Rows and problems as the csv crate alone gives them: the reference the fast reader of
+    /// unquoted records must match.
+    /// Rows as (line, byte, cells) and problems as (line, column, message).
+    type Read = (Vec<(u64, u64, Vec<String>)>, Vec<(usize, usize, String)>);
+
+    fn reference(text: &[u8], width: usize) -> Read {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(text);
+        let mut rows = Vec::new();
+        let mut problems = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            let mut p = record.position().unwrap().clone();
+            // Blank lines before the record are not part of it.
+            loop {
+                let rest = &text[p.byte() as usize..];
+                let skip = if rest.starts_with(b"\n") {
+                    1
+                } else if rest.starts_with(b"\r\n") {
+                    2
+                } else {
+                    break;
+                };
+                let (byte, line) = (p.byte() + skip, p.line() + 1);
+                p.set_byte(byte).set_line(line);
+            }
+            let mut fields: Vec<Vec<u8>> = record.iter().map(<[u8]>::to_vec).collect();
+            if let Some(last) = fields.last_mut() {
+                if last.ends_with(b"\r") {
+                    last.pop();
+                }
+            }
+            if fields.len() == 1 && fields[0].is_empty() {
+                continue;
+            }
+            let mut record = csv::ByteRecord::new();
+            for f in &fields {
+                record.push_field(f);
+            }
+            if record.len() != width {
+                let message = format!(
+                    "expected {width} fields as in the header, found {}",
+                    record.len()
+                );
+                problems.push((p.line() as usize, 1, message));
+                continue;
+            }
+            let mut cells = Vec::new();
+            for (i, field) in record.iter().enumerate() {
+                match std::str::from_utf8(field) {
+                    Ok(t) => cells.push(t.trim().to_string()),
+                    Err(_) => {
+                        let name = ["a", "b", "c"][i];
+                        problems.push((
+                            p.line() as usize,
+                            i + 1,
+                            format!("column `{name}`: the cell is not valid UTF-8 text"),
+                        ));
+                        cells.push(String::new());
+                    }
+                }
+            }
+            rows.push((p.line(), p.byte(), cells));
+        }
+        (rows, problems)
+    }
+
+    fn text_schema() -> Schema {
+        Schema {
+            name: "t".into(),
+            key: None,
+            value: None,
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: ["a", "b", "c"]
+                .iter()
+                .map(|n| Column {
+                    name: n.to_string(),
+                    ty: ColumnType::Text,
+                })
+                .collect(),
+        }
+    }
+
+    fn check_reader_matches_csv(name: &str, body: &[u8]) {
+        let mut text = b"a,b,c\n".to_vec();
+        text.extend_from_slice(body);
+        let path = write_temp(name, "");
+        std::fs::write(&path, &text).unwrap();
+        let want = reference(&text, 3);
+        let lines_and_values = |rows: &[(u64, u64, Vec<String>)]| -> Vec<(u64, Vec<String>)> {
+            rows.iter().map(|(l, _, v)| (*l, v.clone())).collect()
+        };
+        let mut again = RecordAt::open(&path, &text_schema()).unwrap();
+        for block in [7, 16, 64, 1 << 20] {
+            let mut rows = Vec::new();
+            let summary = read_rows_blocks(
+                &path,
+                Path::new("d.csv"),
+                &text_schema(),
+                &[0, 1, 2],
+                None,
+                |row| {
+                    rows.push((
+                        row.line,
+                        row.byte,
+                        row.values.iter().map(Value::render).collect(),
+                    ))
+                },
+                block,
+            );
+            let problems: Vec<(usize, usize, String)> = summary
+                .problems
+                .iter()
+                .map(|p| (p.line, p.column, p.message.clone()))
+                .collect();
+            assert_eq!(
+                (lines_and_values(&rows), &problems),
+                (lines_and_values(&want.0), &want.1),
+                "block {block}: {text:?}"
+            );
+            // Each row can be read again at its offset (after blank lines before a quoted
+            // record, the offset may point at them: reading again skips them too).
+            for (_, byte, values) in &rows {
+                again.read(*byte).unwrap();
+                let read: Vec<String> = (0..3)
+                    .map(|c| again.value(c).map_or(String::new(), |v| v.render()))
+                    .collect();
+                assert_eq!(&read, values, "again at {byte}: {text:?}");
+            }
+            // Unquoted records shorter than a block are read by the fast reader alone, and
+            // dated exactly.
+            if !text.contains(&b'"') && block > text.len() {
+                assert_eq!(rows, want.0, "block {block}: {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_reader_matches_the_csv_parser_on_awkward_files() {
+        for body in [
+            &b"1,2,3\n4,5,6\n"[..],
+            b"1,2,3\r\n4,5,6\r\n",
+            b"1,2,3\n\n\n4,5,6",
+            b"1,2\n1,2,3,4\n7,8,9\n",
+            b"x,\"a,b\",z\n1,2,3\n",
+            b"1,2,3\n\"multi\nline\",2,3\n4,5,6\n",
+            b"1,2,3\rlone,cr,here\n4,5,6\n",
+            b"\"a\"\r\n\"q\",2,3\r\n4,5,6\r\n",
+            b"\xc3\xa9,\xff,3\n 1 , 2 ,3 \n",
+            b"1,2,3\r\n\r\n",
+            b"",
+        ] {
+            check_reader_matches_csv("awkward", body);
+        }
+    }
+
+    proptest::proptest! {
+        /// Any file made of plain and quoted fields, commas, CR and LF line ends, blank lines
+        /// and stray bytes reads as the csv crate reads it, whatever the block size.
+        #[test]
+        fn the_fast_reader_matches_the_csv_parser(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    &b"x"[..], b"yz", b"12", b" ", b",", b",", b"\n", b"\n", b"\r\n", b"\r",
+                    b"\"q,\n\"", b"\"", b"\xc3\xa9", b"\xff",
+                ]),
+                0..60,
+            )
+        ) {
+            check_reader_matches_csv("generated", &pieces.concat());
+        }
     }
 }

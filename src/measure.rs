@@ -53,22 +53,24 @@ pub enum MonthFigures {
 
 /// A KPI's measure compiled against the pass's slots.
 pub struct CompiledMeasure {
+    /// The condition a row must meet to count at all: a ratio's or aggregate's `where`, or a
+    /// count's condition. Tested first, inline, since most rows fail most measures' gates.
+    gate: Option<Compiled>,
     kind: Kind,
     state: State,
 }
 
 enum Kind {
     Ratio {
-        filter: Option<Compiled>,
         numerator: Compiled,
         denominator: Option<Compiled>,
         by: Option<Compiled>,
     },
-    Count(Compiled),
+    /// A count: every row through the gate.
+    Count,
     Aggregate {
         aggregate: Aggregate,
         value: Compiled,
-        filter: Option<Compiled>,
     },
 }
 
@@ -107,7 +109,7 @@ impl CompiledMeasure {
          -> Result<Option<Compiled>, CompileFailure> {
             text.as_ref().map(|t| c(t, env, want)).transpose()
         };
-        let (kind, state) = match measure {
+        let (gate, kind, state) = match measure {
             Measure::Ratio {
                 filter,
                 numerator,
@@ -121,8 +123,8 @@ impl CompiledMeasure {
                     State::Ratio(Tally::default())
                 };
                 (
+                    opt(filter, env, Some(Want::Condition))?,
                     Kind::Ratio {
-                        filter: opt(filter, env, Some(Want::Condition))?,
                         numerator: c(numerator, env, Some(Want::Condition))?,
                         denominator: opt(denominator, env, Some(Want::Condition))?,
                         by: by_compiled,
@@ -131,7 +133,8 @@ impl CompiledMeasure {
                 )
             }
             Measure::Count { condition } => (
-                Kind::Count(c(condition, env, Some(Want::Condition))?),
+                Some(c(condition, env, Some(Want::Condition))?),
+                Kind::Count,
                 State::Count(0, Vec::new()),
             ),
             Measure::Aggregate {
@@ -139,10 +142,10 @@ impl CompiledMeasure {
                 value,
                 filter,
             } => (
+                opt(filter, env, Some(Want::Condition))?,
                 Kind::Aggregate {
                     aggregate: *aggregate,
                     value: c(value, env, Some(Want::Number))?,
-                    filter: opt(filter, env, Some(Want::Condition))?,
                 },
                 if *aggregate == Aggregate::Sum {
                     State::Sum(Decimal::ZERO, Vec::new())
@@ -152,26 +155,27 @@ impl CompiledMeasure {
             ),
             Measure::Returned => return Ok(None),
         };
-        Ok(Some(CompiledMeasure { kind, state }))
+        Ok(Some(CompiledMeasure { gate, kind, state }))
     }
 
     /// Feeds one row. `key` gives the row's record key, computed only when a sample needs it.
+    #[inline]
     pub fn add(&mut self, row: &[Value<'_>], memo: &Memo, key: &dyn Fn() -> String) {
+        if self.gate.as_ref().is_none_or(|g| g.matches(row, memo)) {
+            self.add_through_gate(row, memo, key);
+        }
+    }
+
+    fn add_through_gate(&mut self, row: &[Value<'_>], memo: &Memo, key: &dyn Fn() -> String) {
         match (&self.kind, &mut self.state) {
             (
                 Kind::Ratio {
-                    filter,
                     numerator,
                     denominator,
                     by,
                 },
                 state,
             ) => {
-                if let Some(f) = filter {
-                    if !f.matches(row, memo) {
-                        return;
-                    }
-                }
                 let in_numerator = numerator.matches(row, memo);
                 // With `denominator` the two counts are independent; without it, the filter's
                 // rows are the denominator and the numerator counts among them.
@@ -197,16 +201,13 @@ impl CompiledMeasure {
                     }
                 }
             }
-            (Kind::Count(condition), State::Count(n, keys)) if condition.matches(row, memo) => {
+            (Kind::Count, State::Count(n, keys)) => {
                 *n += 1;
                 if keys.len() < SAMPLE_KEYS {
                     keys.push(key());
                 }
             }
-            (Kind::Aggregate { value, filter, .. }, State::Sum(sum, keys)) => {
-                if filter.as_ref().is_some_and(|f| !f.matches(row, memo)) {
-                    return;
-                }
+            (Kind::Aggregate { value, .. }, State::Sum(sum, keys)) => {
                 if let Some(v) = value.eval(row, memo).as_decimal() {
                     *sum += v;
                     if keys.len() < SAMPLE_KEYS {
@@ -214,10 +215,7 @@ impl CompiledMeasure {
                     }
                 }
             }
-            (Kind::Aggregate { value, filter, .. }, State::Values(values, keys)) => {
-                if filter.as_ref().is_some_and(|f| !f.matches(row, memo)) {
-                    return;
-                }
+            (Kind::Aggregate { value, .. }, State::Values(values, keys)) => {
                 // NULL values are left out, as SQL aggregates do.
                 if let Some(v) = value.eval(row, memo).as_decimal() {
                     values.push(v);

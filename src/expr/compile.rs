@@ -680,6 +680,9 @@ fn from_truth(t: Option<bool>) -> Value<'static> {
 
 impl Node {
     /// A condition's truth (None for NULL), without building values where the node allows.
+    /// The commonest nodes are answered here, inline where a measure asks; the rest by
+    /// [`Node::test_other`].
+    #[inline]
     fn test(&self, row: &[Value<'_>], m: &Memo) -> Option<bool> {
         match self {
             Node::Memo(index, inner) => m.recall(*index, || inner.test(row, m)),
@@ -688,11 +691,21 @@ impl Node {
                 text,
                 negated,
             } => match &row[*slot] {
-                Value::Text(t) => Some((t.as_ref() == text.as_str()) != *negated),
+                Value::Text(t) => Some(same_text(t.as_bytes(), text.as_bytes()) != *negated),
                 _ => None,
             },
+            Node::IntCompare { slot, op, value: v } => match &row[*slot] {
+                Value::Int(i) => Some(compare_ordering(*op, i.cmp(v))),
+                _ => self.test_other(row, m),
+            },
+            _ => self.test_other(row, m),
+        }
+    }
+
+    #[inline(never)]
+    fn test_other(&self, row: &[Value<'_>], m: &Memo) -> Option<bool> {
+        match self {
             Node::IntCompare { slot, op, value } => match &row[*slot] {
-                Value::Int(i) => Some(compare_ordering(*op, i.cmp(value))),
                 Value::Null => None,
                 other => other
                     .compare(&Value::Int(*value))
@@ -819,6 +832,13 @@ impl Node {
             Node::Call(function, args) => call_function(*function, args, row, m),
         }
     }
+}
+
+/// Byte equality, compared in place: the texts compared are mostly a few bytes long, where a
+/// call to `memcmp` costs more than the comparison.
+#[inline]
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn compare_ordering(op: BinaryOp, o: Ordering) -> bool {
