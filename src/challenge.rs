@@ -114,8 +114,10 @@ struct Duplicates {
     value_column: Option<usize>,
     shared: SharedIndex,
     inserter: Inserter,
-    /// This row's encoded key.
+    /// This row's encoded key (`None` when a part is NULL) and its hash, from
+    /// [`CompiledRule::prepare`].
     key: Vec<u8>,
+    hash: Option<u64>,
     earlier: EarlierRows,
     raised: Vec<(String, Decimal)>,
     /// Rows that turned out to repeat a key after all, when a row before them arrived later
@@ -153,16 +155,26 @@ impl EarlierRows {
 }
 
 impl Duplicates {
-    fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String, value: Decimal, byte: u64) {
-        if self.failure.is_some() {
-            return;
-        }
+    fn prepare(&mut self, row: &[Value<'_>]) {
+        self.hash = None;
         self.key.clear();
         for &slot in &self.key_slots {
             if !write_key_part(&mut self.key, &row[slot]) {
                 return; // a NULL key part never matches
             }
         }
+        let hash = self.shared.index.hash(&self.key);
+        self.shared.index.prefetch(hash);
+        self.hash = Some(hash);
+    }
+
+    fn add(&mut self, key: &dyn Fn() -> String, value: Decimal, byte: u64) {
+        if self.failure.is_some() {
+            return;
+        }
+        let Some(hash) = self.hash.take() else {
+            return;
+        };
         let Duplicates {
             shared,
             inserter,
@@ -171,7 +183,7 @@ impl Duplicates {
             ..
         } = self;
         let index = &shared.index;
-        let outcome = index.insert(inserter, index.hash(encoded), byte, &mut |other| {
+        let outcome = index.insert(inserter, hash, byte, &mut |other| {
             earlier.same_key(other, encoded)
         });
         match outcome {
@@ -280,6 +292,7 @@ impl CompiledRule {
                     shared,
                     inserter: Inserter::default(),
                     key: Vec::with_capacity(64),
+                    hash: None,
                     raised: Vec::new(),
                     displaced: Vec::new(),
                     failure: None,
@@ -323,7 +336,7 @@ impl CompiledRule {
                     raised.push((key(), value));
                 }
             }
-            RuleKind::Duplicate(d) => d.add(row, key, value, byte),
+            RuleKind::Duplicate(d) => d.add(key, value, byte),
             RuleKind::RatioCap {
                 numerator,
                 denominator,
@@ -362,6 +375,19 @@ impl CompiledRule {
                 if in_denominator {
                     tally.denominator += 1;
                 }
+            }
+        }
+    }
+
+    /// Starts on a row before the measures see it: a duplicate rule works out the row's key
+    /// and has its table slot fetched meanwhile. [`CompiledRule::add`] must follow.
+    #[inline]
+    pub fn prepare(&mut self, row: &[Value<'_>], memo: &Memo) {
+        if let RuleKind::Duplicate(d) = &mut self.kind {
+            if self.filter.as_ref().is_none_or(|f| f.matches(row, memo)) {
+                d.prepare(row);
+            } else {
+                d.hash = None;
             }
         }
     }
@@ -412,31 +438,18 @@ impl CompiledRule {
         let rule: Arc<str> = self.rule_id.into();
         let matches: Arc<str> = "matches the rule".into();
         let repeats: Arc<str> = "repeats an earlier row's key".into();
-        // Keyed by record: every id of one rule and month shares the prefix, so record order
-        // is id order.
-        let mut by_record: BTreeMap<String, Raised> = BTreeMap::new();
+        let mut all: Vec<Raised> = Vec::new();
         let mut add =
             |record: String, value: Money, rows: u64, detail: Arc<str>, keys: Vec<String>| {
-                match by_record.get_mut(&record) {
-                    Some(r) => {
-                        r.value += value;
-                        r.rows += rows;
-                    }
-                    None => {
-                        by_record.insert(
-                            record.clone(),
-                            Raised {
-                                month,
-                                rule: rule.clone(),
-                                record,
-                                value,
-                                rows,
-                                detail,
-                                keys,
-                            },
-                        );
-                    }
-                }
+                all.push(Raised {
+                    month,
+                    rule: rule.clone(),
+                    record,
+                    value,
+                    rows,
+                    detail,
+                    keys,
+                })
             };
         match self.kind {
             RuleKind::Where { raised, .. } => {
@@ -486,7 +499,21 @@ impl CompiledRule {
                 }
             }
         }
-        by_record.into_values().collect()
+        // Every id of one rule and month shares the prefix, so record order is id order. The
+        // rows arrive nearly in order (file order), which a stable sort finds in one sweep; rows
+        // sharing a record key then become one challenge, with the first row's detail.
+        all.sort_by(|a, b| a.record.cmp(&b.record));
+        let mut merged: Vec<Raised> = Vec::with_capacity(all.len());
+        for r in all {
+            match merged.last_mut() {
+                Some(last) if last.record == r.record => {
+                    last.value += r.value;
+                    last.rows += r.rows;
+                }
+                _ => merged.push(r),
+            }
+        }
+        merged
     }
 }
 

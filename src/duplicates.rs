@@ -83,6 +83,30 @@ impl DuplicateIndex {
         hash_bytes(key, self.seed)
     }
 
+    /// Asks the processor to fetch the slot where a key with `hash` would start its probe, so
+    /// that the table's one cache miss a row overlaps other work. Nothing else changes.
+    #[inline]
+    pub fn prefetch(&self, hash: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let slot = &self.slots[self.home(hash)];
+            // SAFETY: SSE, which `_mm_prefetch` needs, is part of every x86_64 processor; a
+            // prefetch is only a hint, reads nothing and cannot fault, and the address is that
+            // of a live slot.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const AtomicU64).cast::<i8>()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = hash;
+    }
+
+    /// The slot where a key's probe starts. Multiply-shift maps the hash onto any table length
+    /// (no power of two needed).
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        ((u128::from(hash) * self.slots.len() as u128) >> 64) as usize
+    }
+
     /// Records the row at `offset` with key hash `hash`. `same_key(other)` says whether the row at
     /// byte offset `other` has exactly this row's key.
     pub fn insert(
@@ -99,8 +123,7 @@ impl DuplicateIndex {
         let tag = hash & TAG_MASK;
         let entry = (tag << OFFSET_BITS) | (offset + 1);
         let len = self.slots.len();
-        // Multiply-shift maps the hash onto any table length (no power of two needed).
-        let mut i = ((u128::from(hash) * len as u128) >> 64) as usize;
+        let mut i = self.home(hash);
         loop {
             let slot = &self.slots[i];
             // Relaxed is enough: an entry carries everything it means; no other memory is

@@ -425,6 +425,9 @@ fn run_chunk(
                 .unwrap_or_default();
             value_total += value;
             memo.clear();
+            for rule in rules.iter_mut() {
+                rule.prepare(values, &memo);
+            }
             for (_, measure) in measures.iter_mut() {
                 measure.add(values, &memo, &key);
             }

@@ -204,3 +204,33 @@ fn duplicates_in_a_large_file(name: &str, long_rows: usize) {
     assert_eq!(got.len(), want.len());
     assert_eq!(got, want);
 }
+
+/// Rows that share a record key are one challenge, worth their values together.
+#[test]
+fn rows_sharing_a_record_key_are_one_challenge() {
+    let april = "id,kind,minutes,days,who,price\n\
+        B2,fa,200,0,ann,10.00\n\
+        A1,fa,200,0,bob,20.00\n\
+        B2,fa,300,0,cat,5.50\n\
+        A1,fu,10,0,dan,1.00\n"
+        .to_string();
+    let rule = "[[challenge]]\nid = \"long\"\nfrom = \"events\"\nwhere = \"minutes > 100\"\n";
+    let dir = string_workspace("shared-record", rule, &[("data/events/2026-04.csv", april)]);
+    let got: Vec<(String, String, u64)> = challenges(&dir, "2026-04", "2026-05-01")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["value"].as_str().unwrap().to_string(),
+                c["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2026-04/long/A1".to_string(), "20.00".to_string(), 1),
+            ("2026-04/long/B2".to_string(), "15.50".to_string(), 2),
+        ]
+    );
+}
