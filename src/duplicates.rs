@@ -13,7 +13,7 @@
 //! ([`Outcome::Displaced`]).
 //!
 //! Memory is eight bytes a slot, with slots for about 1.6 times the rows expected: 130 MB for
-//! ten million rows. A table is never resized; if the rows outrun the estimate it says so
+//! ten million rows, in huge pages where the system gives them. A table is never resized; if the rows outrun the estimate it says so
 //! ([`DuplicateIndex::overflowed`]) and the caller reads the file again with a table sized from
 //! the rows actually counted.
 
@@ -42,7 +42,7 @@ pub enum Outcome {
 }
 
 pub struct DuplicateIndex {
-    slots: Box<[AtomicU64]>,
+    slots: Slots,
     seed: u64,
     /// Slots claimed, counted in batches of [`COUNT_BATCH`] by each inserting thread.
     claimed: AtomicUsize,
@@ -62,7 +62,7 @@ impl DuplicateIndex {
     pub fn with_rows(rows: usize) -> DuplicateIndex {
         let len = (rows.saturating_mul(8) / 5).max(1 << 12);
         DuplicateIndex {
-            slots: (0..len).map(|_| AtomicU64::new(0)).collect(),
+            slots: Slots::zeroed(len),
             seed: std::collections::hash_map::RandomState::new().hash_one(0x6c65_7665_7273u64),
             claimed: AtomicUsize::new(0),
             // Stops at 85% full, less a batch per thread not yet counted: probes stay short,
@@ -173,6 +173,90 @@ impl DuplicateIndex {
             if total >= self.limit {
                 self.full.store(true, Ordering::Relaxed);
             }
+        }
+    }
+}
+
+/// The table's memory. On Linux it is mapped directly and the kernel asked to back it with huge
+/// pages: a table of a hundred megabytes in 4 KiB pages needs a page walk for nearly every
+/// probe, since each row's slot is anywhere in it. Elsewhere, or if the mapping fails, it is an
+/// ordinary allocation.
+enum Slots {
+    Boxed(Box<[AtomicU64]>),
+    #[cfg(target_os = "linux")]
+    Mapped {
+        start: std::ptr::NonNull<AtomicU64>,
+        len: usize,
+    },
+}
+
+// SAFETY: the mapping is owned by the `Slots` value alone and only reached through `&[AtomicU64]`,
+// which is `Send` and `Sync`.
+unsafe impl Send for Slots {}
+// SAFETY: as above.
+unsafe impl Sync for Slots {}
+
+impl Slots {
+    fn zeroed(len: usize) -> Slots {
+        #[cfg(target_os = "linux")]
+        if let Some(start) = Slots::map(len) {
+            return Slots::Mapped { start, len };
+        }
+        Slots::Boxed((0..len).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    #[cfg(target_os = "linux")]
+    fn map(len: usize) -> Option<std::ptr::NonNull<AtomicU64>> {
+        let bytes = len.checked_mul(std::mem::size_of::<AtomicU64>())?;
+        // SAFETY: a new anonymous private mapping at an address of the kernel's choosing: it
+        // aliases no memory of the program.
+        let start = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if start == libc::MAP_FAILED {
+            return None;
+        }
+        // SAFETY: the range is exactly the mapping just made. The advice is a hint: if the
+        // kernel has no huge pages to give, the table works the same in small ones.
+        unsafe { libc::madvise(start, bytes, libc::MADV_HUGEPAGE) };
+        std::ptr::NonNull::new(start.cast())
+    }
+}
+
+impl std::ops::Deref for Slots {
+    type Target = [AtomicU64];
+
+    fn deref(&self) -> &[AtomicU64] {
+        match self {
+            Slots::Boxed(slots) => slots,
+            // SAFETY: the mapping holds `len` slots, is page-aligned, lives until `drop`, and is
+            // zero-filled by the kernel: all zero bits are a valid `AtomicU64` (an empty slot).
+            #[cfg(target_os = "linux")]
+            Slots::Mapped { start, len } => unsafe {
+                std::slice::from_raw_parts(start.as_ptr(), *len)
+            },
+        }
+    }
+}
+
+impl Drop for Slots {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Slots::Mapped { start, len } = self {
+            // SAFETY: unmaps exactly the mapping made in `map`, which nothing uses any more.
+            unsafe {
+                libc::munmap(
+                    start.as_ptr().cast(),
+                    *len * std::mem::size_of::<AtomicU64>(),
+                )
+            };
         }
     }
 }
