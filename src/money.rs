@@ -61,7 +61,38 @@ impl Money {
 
     /// Two decimals, no symbol, no separators: the form JSON and CSV carry ("1234.50").
     pub fn plain(self) -> String {
-        format!("{:.2}", self.round_to_penny().0)
+        let mut text = String::with_capacity(16);
+        self.push_plain(&mut text);
+        text
+    }
+
+    /// Appends [`Money::plain`]'s text: written from the pence, without the formatting
+    /// machinery (a large month writes hundreds of thousands of amounts).
+    pub fn push_plain(self, out: &mut String) {
+        let rounded = self.round_to_penny().0;
+        // Rounding leaves at most two decimal places; the mantissa in pence follows.
+        let scale = rounded.scale().min(2);
+        let pence = rounded.mantissa() * 10i128.pow(2 - scale);
+        if pence < 0 {
+            out.push('-');
+        }
+        let pence = pence.unsigned_abs();
+        let pounds = pence / 100;
+        let mut digits = [0u8; 40];
+        let mut at = digits.len();
+        let mut n = pounds;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend(digits[at..].iter().map(|d| char::from(*d)));
+        out.push('.');
+        out.push(char::from(b'0' + (pence / 10 % 10) as u8));
+        out.push(char::from(b'0' + (pence % 10) as u8));
     }
 
     /// `£1,234.56`, or `−£1,234.56` for a negative amount: the form letters and tables show.
@@ -289,6 +320,22 @@ mod tests {
 
     fn m(s: &str) -> Money {
         parse_money(s).unwrap()
+    }
+
+    proptest! {
+        /// The hand-written amount is what Decimal's own formatting writes, but that an amount
+        /// rounding to nothing is never "-0.00".
+        #[test]
+        fn plain_amounts_are_decimals_rounded_to_the_penny(mantissa in any::<i64>(), scale in 0u32..8) {
+            let amount = Money::from_decimal(Decimal::new(mantissa, scale));
+            let rounded = amount.round_to_penny();
+            let want = if rounded.0.is_zero() {
+                "0.00".to_string()
+            } else {
+                format!("{:.2}", rounded.0)
+            };
+            prop_assert_eq!(amount.plain(), want);
+        }
     }
 
     #[test]

@@ -120,6 +120,28 @@ pub fn contract_month<'w>(
     month: Month,
     today: NaiveDate,
 ) -> Result<ContractMonth<'w>, InvalidInput> {
+    build(workspace, contract, month, today, true)
+}
+
+/// [`contract_month`] without the views of its challenges (`new_challenges`, `outstanding` and
+/// `agreed` are empty): for reports of KPIs alone, which would otherwise build a view of every
+/// challenge of the month and throw it away.
+pub fn contract_month_kpis<'w>(
+    workspace: &'w Workspace,
+    contract: &'w Contract,
+    month: Month,
+    today: NaiveDate,
+) -> Result<ContractMonth<'w>, InvalidInput> {
+    build(workspace, contract, month, today, false)
+}
+
+fn build<'w>(
+    workspace: &'w Workspace,
+    contract: &'w Contract,
+    month: Month,
+    today: NaiveDate,
+    with_challenges: bool,
+) -> Result<ContractMonth<'w>, InvalidInput> {
     let history =
         history(&workspace.root, contract, month).map_err(|p| InvalidInput(p.sorted()))?;
     let (submissions, log) = contract_records(workspace, contract)?;
@@ -169,7 +191,11 @@ pub fn contract_month<'w>(
     let respond_by = calendar.add_working_days(dates.provisional_letter, timetable.response_days);
     let escalations = escalations(contract, &kpis, dates.provisional_letter, calendar);
 
-    let raised: Vec<&Raised> = history.iter().flat_map(|d| &d.challenges).collect();
+    let raised: Vec<&Raised> = if with_challenges {
+        history.iter().flat_map(|d| &d.challenges).collect()
+    } else {
+        Vec::new()
+    };
     // One response date per month, not one calendar walk per challenge.
     let respond_dates: std::collections::BTreeMap<Month, NaiveDate> = history
         .iter()

@@ -31,9 +31,12 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
     }
     match globals.format {
         Format::Json => {
-            let rows: Vec<&ChallengeView> =
-                all.iter().flat_map(|(_, n, o)| n.iter().chain(o)).collect();
-            super::print_json(&rows)?;
+            use std::io::Write;
+            let views = all.iter().flat_map(|(_, n, o)| n.iter().chain(o));
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            crate::challenge::write_views_json(views, &mut out)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
         }
         Format::Csv => {
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());

@@ -3,7 +3,7 @@
 use super::{exit, Format, Globals};
 use crate::calendar::Month;
 use crate::kpi::{KpiResult, Rag};
-use crate::report::{contract_month, selected};
+use crate::report::{contract_month_kpis, selected};
 use anyhow::Result;
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, Table};
@@ -24,7 +24,7 @@ pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let mut all = Vec::new();
     for contract in selected(&workspace, args.contract.as_deref())? {
-        let report = contract_month(&workspace, contract, args.month, globals.today)?;
+        let report = contract_month_kpis(&workspace, contract, args.month, globals.today)?;
         all.push((contract, report.kpis));
     }
     match globals.format {
