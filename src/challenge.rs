@@ -810,7 +810,7 @@ mod tests {
                 age_months: -2,
                 last_event: agreed_on,
             };
-        let views = vec![
+        let views = [
             view("R1", "plain", None),
             view(
                 "tab\there\u{1}\u{7f}",
