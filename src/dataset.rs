@@ -751,6 +751,9 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
                     let text = trim_cell(text);
                     if text.is_empty() {
                         Ok(Value::Null)
+                    } else if matches!(ty, ColumnType::Text | ColumnType::NhsNumber) {
+                        // The commonest cell, and nothing to parse: no call.
+                        Ok(Value::Text(Cow::Borrowed(text)))
                     } else {
                         parse_cell(text, ty, date_format)
                     }

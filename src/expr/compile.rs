@@ -163,6 +163,7 @@ impl Compiled {
     }
 
     /// True when the condition holds (NULL and FALSE do not match).
+    #[inline(always)]
     pub fn matches(&self, row: &[Value<'_>], memo: &Memo) -> bool {
         self.node.test(row, memo) == Some(true)
     }
@@ -682,10 +683,12 @@ impl Node {
     /// A condition's truth (None for NULL), without building values where the node allows.
     /// The commonest nodes are answered here, inline where a measure asks; the rest by
     /// [`Node::test_other`].
-    #[inline]
+    #[inline(always)]
     fn test(&self, row: &[Value<'_>], m: &Memo) -> Option<bool> {
         match self {
-            Node::Memo(index, inner) => m.recall(*index, || inner.test(row, m)),
+            // The inner node is worked out by `test_other`, never by `test` itself: a
+            // function that does not call itself can be inlined where a measure asks.
+            Node::Memo(index, inner) => m.recall(*index, || inner.test_other(row, m)),
             Node::TextEquals {
                 slot,
                 text,
@@ -705,7 +708,9 @@ impl Node {
     #[inline(never)]
     fn test_other(&self, row: &[Value<'_>], m: &Memo) -> Option<bool> {
         match self {
+            Node::Memo(..) | Node::TextEquals { .. } => self.test(row, m),
             Node::IntCompare { slot, op, value } => match &row[*slot] {
+                Value::Int(i) => Some(compare_ordering(*op, i.cmp(value))),
                 Value::Null => None,
                 other => other
                     .compare(&Value::Int(*value))
