@@ -15,7 +15,7 @@ use crate::diag::{Problem, Problems};
 use crate::duplicates::DuplicateIndex;
 use crate::expr::{CompileEnv, Memo, SlotMap};
 use crate::measure::{CompiledMeasure, Figure, MonthFigures};
-use crate::money::Money;
+use crate::money::{ExactSum, Money};
 use crate::returns::Returned;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -281,7 +281,7 @@ fn run_pass_sized(
 struct PassState {
     measures: Vec<(String, CompiledMeasure)>,
     rules: Vec<CompiledRule>,
-    value_total: Decimal,
+    value_total: ExactSum,
     has_value: bool,
     rows: u64,
 }
@@ -313,7 +313,7 @@ impl PassState {
             rows: self.rows,
             value_total: self
                 .has_value
-                .then(|| Money::from_decimal(self.value_total)),
+                .then(|| Money::from_decimal(self.value_total.total())),
         }
     }
 }
@@ -411,7 +411,7 @@ fn run_chunk(
         mut rules,
     } = compile_pass(contract, dataset, &path, &mut slots, indexes)?;
     let memo = Memo::new(&slots);
-    let mut value_total = Decimal::ZERO;
+    let mut value_total = ExactSum::default();
     let summary =
         crate::dataset::read_rows_in(&path, file, schema, slots.columns(), chunk, |row| {
             let values = row.values;
@@ -423,7 +423,7 @@ fn run_chunk(
             let value = value_slot
                 .and_then(|s| values[s].as_decimal())
                 .unwrap_or_default();
-            value_total += value;
+            value_total.add(value);
             memo.clear();
             for rule in rules.iter_mut() {
                 rule.prepare(values, &memo);

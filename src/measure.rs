@@ -6,6 +6,7 @@
 
 use crate::contract::{Aggregate, Measure};
 use crate::expr::{compile, CompileEnv, Compiled, ExprError, Memo, Want};
+use crate::money::ExactSum;
 use crate::value::Value;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -83,7 +84,7 @@ struct Tally {
 }
 
 enum State {
-    Sum(Decimal, Vec<String>),
+    Sum(ExactSum, Vec<String>),
     Ratio(Tally),
     Grouped(BTreeMap<String, Tally>),
     Count(u64, Vec<String>),
@@ -148,7 +149,7 @@ impl CompiledMeasure {
                     value: c(value, env, Some(Want::Number))?,
                 },
                 if *aggregate == Aggregate::Sum {
-                    State::Sum(Decimal::ZERO, Vec::new())
+                    State::Sum(ExactSum::default(), Vec::new())
                 } else {
                     State::Values(Vec::new(), Vec::new())
                 },
@@ -209,7 +210,7 @@ impl CompiledMeasure {
             }
             (Kind::Aggregate { value, .. }, State::Sum(sum, keys)) => {
                 if let Some(v) = value.eval(row, memo).as_decimal() {
-                    *sum += v;
+                    sum.add(v);
                     if keys.len() < SAMPLE_KEYS {
                         keys.push(key());
                     }
@@ -274,8 +275,8 @@ impl CompiledMeasure {
                     .collect(),
             ),
             (_, State::Sum(sum, keys)) => MonthFigures::Single(Figure {
-                numerator: Some(sum),
-                value: Some(sum),
+                numerator: Some(sum.total()),
+                value: Some(sum.total()),
                 numerator_keys: keys,
                 ..Figure::default()
             }),

@@ -313,6 +313,39 @@ pub fn percent_1dp(fraction: Decimal) -> String {
     format!("{pct:.1}%")
 }
 
+/// A running sum of decimals, exact, that adds amounts in pence (two decimal places, as money
+/// cells are read) as integers: the sums of a pass add one or two amounts a row, and an integer
+/// add costs a fraction of a `Decimal` one. Other amounts are added as decimals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExactSum {
+    pence: i128,
+    other: Decimal,
+}
+
+impl ExactSum {
+    #[inline]
+    pub fn add(&mut self, value: Decimal) {
+        if value.scale() == 2 {
+            self.pence += value.mantissa();
+        } else {
+            self.other += value;
+        }
+    }
+
+    /// The sum. (Beyond Decimal's range, about 10²⁶ pounds, this panics as a `Decimal` sum
+    /// would.)
+    pub fn total(self) -> Decimal {
+        self.other + Decimal::from_i128_with_scale(self.pence, 2)
+    }
+}
+
+impl std::ops::AddAssign for ExactSum {
+    fn add_assign(&mut self, later: ExactSum) {
+        self.pence += later.pence;
+        self.other += later.other;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,6 +353,24 @@ mod tests {
 
     fn m(s: &str) -> Money {
         parse_money(s).unwrap()
+    }
+
+    proptest! {
+        /// An exact sum, added in any split, is the decimals' sum.
+        #[test]
+        fn exact_sums_are_decimal_sums(
+            items in prop::collection::vec((any::<i32>(), 0u32..5), 0..50),
+            split in 0usize..50,
+        ) {
+            let values: Vec<Decimal> = items.iter().map(|(m, s)| Decimal::new(i64::from(*m), *s)).collect();
+            let want: Decimal = values.iter().copied().sum();
+            let split = split.min(values.len());
+            let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
+            values[..split].iter().for_each(|v| a.add(*v));
+            values[split..].iter().for_each(|v| b.add(*v));
+            a += b;
+            prop_assert_eq!(a.total(), want);
+        }
     }
 
     proptest! {

@@ -685,23 +685,38 @@ impl Node {
     /// [`Node::test_other`].
     #[inline(always)]
     fn test(&self, row: &[Value<'_>], m: &Memo) -> Option<bool> {
+        if let Some(truth) = self.test_simple(row) {
+            return truth;
+        }
         match self {
-            // The inner node is worked out by `test_other`, never by `test` itself: a
-            // function that does not call itself can be inlined where a measure asks.
-            Node::Memo(index, inner) => m.recall(*index, || inner.test_other(row, m)),
+            // A memoised condition is never itself a memo: its inner node is tested simply or
+            // by `test_other`, never by `test`, which therefore can be inlined.
+            Node::Memo(index, inner) => m.recall(*index, || match inner.test_simple(row) {
+                Some(truth) => truth,
+                None => inner.test_other(row, m),
+            }),
+            _ => self.test_other(row, m),
+        }
+    }
+
+    /// The truth of a column compared with a constant, answered in place; `None` for any other
+    /// node (or an integer comparison on a cell that is not an integer).
+    #[inline(always)]
+    fn test_simple(&self, row: &[Value<'_>]) -> Option<Option<bool>> {
+        match self {
             Node::TextEquals {
                 slot,
                 text,
                 negated,
-            } => match &row[*slot] {
+            } => Some(match &row[*slot] {
                 Value::Text(t) => Some(same_text(t.as_bytes(), text.as_bytes()) != *negated),
                 _ => None,
+            }),
+            Node::IntCompare { slot, op, value } => match &row[*slot] {
+                Value::Int(i) => Some(Some(compare_ordering(*op, i.cmp(value)))),
+                _ => None,
             },
-            Node::IntCompare { slot, op, value: v } => match &row[*slot] {
-                Value::Int(i) => Some(compare_ordering(*op, i.cmp(v))),
-                _ => self.test_other(row, m),
-            },
-            _ => self.test_other(row, m),
+            _ => None,
         }
     }
 
