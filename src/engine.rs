@@ -319,7 +319,7 @@ impl PassState {
 }
 
 /// A pass's measures and rules, compiled against its slots.
-struct Compiled {
+struct PassRules {
     key_slot: Option<usize>,
     value_slot: Option<usize>,
     measures: Vec<(String, CompiledMeasure)>,
@@ -332,7 +332,7 @@ fn compile_pass(
     path: &Path,
     slots: &mut SlotMap,
     indexes: &[Option<Arc<DuplicateIndex>>],
-) -> Result<Compiled, Problems> {
+) -> Result<PassRules, Problems> {
     let mut problems = Problems::new();
     let schema = contract
         .schema(dataset)
@@ -380,7 +380,7 @@ fn compile_pass(
     if problems.has_errors() {
         return Err(problems);
     }
-    Ok(Compiled {
+    Ok(PassRules {
         key_slot,
         value_slot,
         measures,
@@ -404,7 +404,7 @@ fn run_chunk(
     let mut counting = SlotMap::default();
     compile_pass(contract, dataset, &path, &mut counting, indexes)?;
     let mut slots = counting.sharing_repeated();
-    let Compiled {
+    let PassRules {
         key_slot,
         value_slot,
         mut measures,
