@@ -8,6 +8,16 @@ use std::path::Path;
 
 const TODAY: &str = "2026-07-25";
 
+/// `levers letter` for the fixture's contract.
+fn letter(dir: &std::path::Path, month: &str, stage: &str, today: &str) -> std::process::Output {
+    levers(
+        dir,
+        &[
+            "letter", "-c", "small", "-m", month, "--stage", stage, "--today", today,
+        ],
+    )
+}
+
 fn ok(out: &std::process::Output) -> String {
     assert_eq!(
         out.status.code(),
@@ -91,26 +101,8 @@ fn challenges_json_matches_golden() {
 #[test]
 fn letters_and_action_log_match_golden_and_hold_no_nhs_number() {
     let dir = fixture("letters");
-    ok(&levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            "2026-07-23",
-        ],
-    ));
-    ok(&levers(
-        &dir,
-        &[
-            "letter", "-c", "small", "-m", "2026-05", "--stage", "final", "--today", TODAY,
-        ],
-    ));
+    ok(&letter(&dir, "2026-06", "provisional", "2026-07-23"));
+    ok(&letter(&dir, "2026-05", "final", TODAY));
     ok(&levers(&dir, &["actions", "--today", TODAY]));
     let letters = dir.join("contracts/small/letters");
     let outputs = [
@@ -187,40 +179,14 @@ fn letters_are_deterministic_and_final_letters_are_never_overwritten() {
     assert!(r2.contains("Reason: Late acceptance of a challenge"));
     assert_eq!(std::fs::read(&path).unwrap(), first);
     // A provisional letter cannot change once the final exists.
-    let late = levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-05",
-            "--stage",
-            "provisional",
-            "--today",
-            TODAY,
-        ],
-    );
+    let late = letter(&dir, "2026-05", "provisional", TODAY);
     assert_eq!(late.status.code(), Some(2));
 }
 
 #[test]
 fn verify_detects_an_edited_letter_and_an_edited_input() {
     let dir = fixture("verify");
-    ok(&levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            TODAY,
-        ],
-    ));
+    ok(&letter(&dir, "2026-06", "provisional", TODAY));
     let letter = "contracts/small/letters/2026-06-provisional.md";
     assert!(ok(&levers(&dir, &["verify", letter])).starts_with("OK"));
     let original = std::fs::read_to_string(dir.join(letter)).unwrap();
@@ -583,20 +549,7 @@ fn a_template_override_is_used_and_checked() {
     )
     .unwrap();
     ok(&levers(&dir, &["check", "--today", TODAY]));
-    ok(&levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            TODAY,
-        ],
-    ));
+    ok(&letter(&dir, "2026-06", "provisional", TODAY));
     let letter =
         std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
             .unwrap();
@@ -681,20 +634,7 @@ fn markdown_characters_in_contract_text_do_not_break_a_letter_table() {
         "name = \"A&E | within *4* hours_total\"",
     );
     std::fs::write(&path, text).unwrap();
-    ok(&levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            TODAY,
-        ],
-    ));
+    ok(&letter(&dir, "2026-06", "provisional", TODAY));
     let letter =
         std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
             .unwrap();
