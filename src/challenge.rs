@@ -327,15 +327,15 @@ impl CompiledRule {
         value: Decimal,
         byte: u64,
     ) {
-        if self.filter.as_ref().is_some_and(|f| !f.matches(row, memo)) {
-            return;
-        }
+        let filtered_out =
+            |filter: &Option<Compiled>| filter.as_ref().is_some_and(|f| !f.matches(row, memo));
         match &mut self.kind {
             RuleKind::Where { condition, raised } => {
-                if condition.matches(row, memo) {
+                if !filtered_out(&self.filter) && condition.matches(row, memo) {
                     raised.push((key(), value));
                 }
             }
+            // `prepare` has applied the filter: a row it kept out has no hash.
             RuleKind::Duplicate(d) => d.add(key, value, byte),
             RuleKind::RatioCap {
                 numerator,
@@ -344,6 +344,9 @@ impl CompiledRule {
                 groups,
                 ..
             } => {
+                if filtered_out(&self.filter) {
+                    return;
+                }
                 let in_numerator = numerator.matches(row, memo);
                 let in_denominator = denominator.matches(row, memo);
                 if !in_numerator && !in_denominator {

@@ -234,3 +234,26 @@ fn rows_sharing_a_record_key_are_one_challenge() {
         ]
     );
 }
+
+/// A duplicate rule with `where` compares only the rows the filter keeps.
+#[test]
+fn a_duplicate_rule_with_a_filter_considers_only_the_rows_it_keeps() {
+    let april = "id,kind,minutes,days,who,price\n\
+        A1,fa,10,0,ann,1.00\n\
+        A2,fa,200,0,ann,2.00\n\
+        A3,fa,20,0,ann,3.00\n\
+        A4,fa,300,0,ann,4.00\n"
+        .to_string();
+    let rule = "[[challenge]]\nid = \"dup\"\nfrom = \"events\"\nduplicate_of = [\"who\", \"kind\"]\nwhere = \"minutes > 100\"\n";
+    let dir = string_workspace(
+        "filtered-duplicates",
+        rule,
+        &[("data/events/2026-04.csv", april)],
+    );
+    let ids: Vec<String> = challenges(&dir, "2026-04", "2026-05-01")
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    // A1 and A3 are outside the filter; of A2 and A4, A4 repeats A2.
+    assert_eq!(ids, ["2026-04/dup/A4"]);
+}
