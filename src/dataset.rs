@@ -638,18 +638,15 @@ fn read_rows_blocks(
         }
     };
     let width = header_reader.byte_headers().map_or(0, |h| h.len());
-    let header_end = header_reader.position().byte();
+    // Where the header ends: its byte, and the line the first record can start on (the
+    // parser counts every newline it has read).
+    let header_end = header_reader.position().clone();
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     let (start, end, first_line) = match chunk {
         Some(c) if c.start > 0 => (c.start, c.end.min(size), c.first_line),
-        // The first line of data follows the header's lines.
         other => {
             let end = other.map_or(size, |c| c.end.min(size));
-            let mut head = vec![0u8; header_end as usize];
-            let lines = std::fs::File::open(path)
-                .and_then(|f| std::io::Read::read_exact(&mut &f, &mut head))
-                .map_or(1, |()| 1 + count_byte(&head, b'\n'));
-            (header_end, end, lines)
+            (header_end.byte(), end, header_end.line())
         }
     };
     let mut rows = RowReader {
