@@ -80,7 +80,7 @@ impl DuplicateIndex {
     /// The hash of an encoded key: a per-process random seed, so that no file can be built to
     /// make the probes long (the results never depend on it).
     pub fn hash(&self, key: &[u8]) -> u64 {
-        hash_bytes(key, self.seed)
+        crate::fast_hash::hash_bytes(key, self.seed)
     }
 
     /// Asks the processor to fetch the slot where a key with `hash` would start its probe, so
@@ -259,34 +259,6 @@ impl Drop for Slots {
             };
         }
     }
-}
-
-/// A fast 64-bit hash of bytes: eight bytes at a time through a folded 128-bit multiply, then
-/// a final mix so every bit of the result depends on every input bit.
-fn hash_bytes(bytes: &[u8], seed: u64) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let fold = |a: u64, b: u64| {
-        let m = u128::from(a) * u128::from(b);
-        (m as u64) ^ ((m >> 64) as u64)
-    };
-    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        h = fold(h ^ w, K);
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        h = fold(h ^ u64::from_le_bytes(last), K);
-    }
-    // murmur3's finaliser
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::dataset::RETURNS;
 use crate::diag::{Problem, Problems};
 use crate::duplicates::DuplicateIndex;
 use crate::expr::{CompileEnv, Memo, SlotMap};
-use crate::measure::{CompiledMeasure, Figure, MonthFigures};
+use crate::measure::{CompiledMeasure, Dispatch, Figure, MonthFigures};
 use crate::money::{ExactSum, Money};
 use crate::returns::Returned;
 use rust_decimal::Decimal;
@@ -411,6 +411,7 @@ fn run_chunk(
         mut rules,
     } = compile_pass(contract, dataset, &path, &mut slots, indexes)?;
     let memo = Memo::new(&slots);
+    let dispatch = Dispatch::new(&measures);
     let mut value_total = ExactSum::default();
     let summary =
         crate::dataset::read_rows_in(&path, file, schema, slots.columns(), chunk, |row| {
@@ -428,9 +429,7 @@ fn run_chunk(
             for rule in rules.iter_mut() {
                 rule.prepare(values, &memo);
             }
-            for (_, measure) in measures.iter_mut() {
-                measure.add(values, &memo, &key);
-            }
+            dispatch.add(&mut measures, values, &memo, &key);
             for rule in rules.iter_mut() {
                 rule.add(values, &memo, &key, value, row.byte);
             }

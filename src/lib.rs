@@ -21,6 +21,7 @@ pub mod engine;
 pub mod escalation;
 pub mod explain;
 pub mod expr;
+pub mod fast_hash;
 pub mod git;
 pub mod information;
 pub mod kpi;

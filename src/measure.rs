@@ -6,11 +6,12 @@
 
 use crate::contract::{Aggregate, Measure};
 use crate::expr::{compile, CompileEnv, Compiled, ExprError, Memo, Want};
+use crate::fast_hash::FastHash;
 use crate::money::ExactSum;
 use crate::value::Value;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// How many record keys a measure keeps for `levers explain`.
 pub const SAMPLE_KEYS: usize = 10;
@@ -86,7 +87,7 @@ struct Tally {
 enum State {
     Sum(ExactSum, Vec<String>),
     Ratio(Tally),
-    Grouped(BTreeMap<String, Tally>),
+    Grouped(Groups),
     Count(u64, Vec<String>),
     Values(Vec<Decimal>, Vec<String>),
 }
@@ -119,7 +120,7 @@ impl CompiledMeasure {
             } => {
                 let by_compiled = opt(by, env, None)?;
                 let state = if by_compiled.is_some() {
-                    State::Grouped(BTreeMap::new())
+                    State::Grouped(Groups::default())
                 } else {
                     State::Ratio(Tally::default())
                 };
@@ -159,14 +160,8 @@ impl CompiledMeasure {
         Ok(Some(CompiledMeasure { gate, kind, state }))
     }
 
-    /// Feeds one row. `key` gives the row's record key, computed only when a sample needs it.
-    #[inline]
-    pub fn add(&mut self, row: &[Value<'_>], memo: &Memo, key: &dyn Fn() -> String) {
-        if self.gate.as_ref().is_none_or(|g| g.matches(row, memo)) {
-            self.add_through_gate(row, memo, key);
-        }
-    }
-
+    /// Feeds one row that passed the measure's gate ([`Dispatch`] tests gates). `key` gives
+    /// the row's record key, computed only when a sample needs it.
     fn add_through_gate(&mut self, row: &[Value<'_>], memo: &Memo, key: &dyn Fn() -> String) {
         match (&self.kind, &mut self.state) {
             (
@@ -186,7 +181,7 @@ impl CompiledMeasure {
                 }
                 let tally = match (state, by) {
                     (State::Ratio(t), _) => t,
-                    (State::Grouped(groups), Some(by)) => group_tally(groups, by.eval(row, memo)),
+                    (State::Grouped(groups), Some(by)) => groups.tally(&by.eval(row, memo)),
                     _ => return,
                 };
                 if in_numerator && (denominator.is_some() || in_denominator) {
@@ -245,8 +240,8 @@ impl CompiledMeasure {
         match (&mut self.state, later.state) {
             (State::Ratio(a), State::Ratio(b)) => tally(a, b),
             (State::Grouped(a), State::Grouped(b)) => {
-                for (group, t) in b {
-                    tally(a.entry(group).or_default(), t);
+                for (group, t) in b.into_sorted() {
+                    tally(a.tally(&Value::Text(group.into())), t);
                 }
             }
             (State::Count(a, ka), State::Count(b, kb)) => {
@@ -270,6 +265,7 @@ impl CompiledMeasure {
             (_, State::Ratio(t)) => MonthFigures::Single(tally_figure(t)),
             (_, State::Grouped(groups)) => MonthFigures::Grouped(
                 groups
+                    .into_sorted()
                     .into_iter()
                     .map(|(k, t)| (k, tally_figure(t)))
                     .collect(),
@@ -296,20 +292,142 @@ impl CompiledMeasure {
     }
 }
 
-/// The tally of a row's group, allocating the key only for a group not seen before.
-fn group_tally<'g>(groups: &'g mut BTreeMap<String, Tally>, key: Value<'_>) -> &'g mut Tally {
-    let rendered;
-    let key: &str = match &key {
-        Value::Text(t) => t,
-        other => {
-            rendered = other.render();
-            &rendered
+/// The gates `column = 'text'` on one column (by slot): each text, and the measures it lets
+/// through.
+type Switch = (usize, Vec<(String, Vec<usize>)>);
+
+/// How a pass hands each row to its measures: by gate, so that a condition that gates several
+/// measures is tested once, and so that of many `column = 'text'` gates on one column the row's
+/// cell is looked up once instead of compared with each (`pod = 'AE'`, `pod = 'DC'`, … pick one
+/// arm). Measures are independent of each other, so the order they see a row in is free.
+#[derive(Debug, Default)]
+pub struct Dispatch {
+    switches: Vec<Switch>,
+    /// Every other gate (`None`: measures with no gate), and the measures behind it.
+    gated: Vec<(Option<Compiled>, Vec<usize>)>,
+}
+
+impl Dispatch {
+    pub fn new(measures: &[(String, CompiledMeasure)]) -> Dispatch {
+        let mut dispatch = Dispatch::default();
+        // Shared gates are told apart by memo index; an unshared gate is its own.
+        let mut by_index: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut ungated: Option<usize> = None;
+        for (at, (_, measure)) in measures.iter().enumerate() {
+            let Some(gate) = &measure.gate else {
+                let group = *ungated.get_or_insert_with(|| {
+                    dispatch.gated.push((None, Vec::new()));
+                    dispatch.gated.len() - 1
+                });
+                dispatch.gated[group].1.push(at);
+                continue;
+            };
+            if let Some((slot, text)) = gate.text_equals() {
+                let arms = match dispatch.switches.iter().position(|(s, _)| *s == slot) {
+                    Some(i) => &mut dispatch.switches[i].1,
+                    None => {
+                        dispatch.switches.push((slot, Vec::new()));
+                        &mut dispatch.switches.last_mut().expect("pushed").1
+                    }
+                };
+                match arms.iter_mut().find(|(t, _)| t == text) {
+                    Some((_, members)) => members.push(at),
+                    None => arms.push((text.to_string(), vec![at])),
+                }
+                continue;
+            }
+            let group = match gate.shared_index() {
+                Some(index) => *by_index.entry(index).or_insert_with(|| {
+                    dispatch.gated.push((Some(gate.clone()), Vec::new()));
+                    dispatch.gated.len() - 1
+                }),
+                None => {
+                    dispatch.gated.push((Some(gate.clone()), Vec::new()));
+                    dispatch.gated.len() - 1
+                }
+            };
+            dispatch.gated[group].1.push(at);
         }
-    };
-    if !groups.contains_key(key) {
-        groups.insert(key.to_string(), Tally::default());
+        dispatch
     }
-    groups.get_mut(key).expect("inserted above")
+
+    /// Feeds one row to every measure whose gate it passes.
+    #[inline]
+    pub fn add(
+        &self,
+        measures: &mut [(String, CompiledMeasure)],
+        row: &[Value<'_>],
+        memo: &Memo,
+        key: &dyn Fn() -> String,
+    ) {
+        for (slot, arms) in &self.switches {
+            let Value::Text(cell) = &row[*slot] else {
+                continue;
+            };
+            let cell = cell.as_bytes();
+            if let Some((_, members)) = arms
+                .iter()
+                .find(|(text, _)| same_text(text.as_bytes(), cell))
+            {
+                for &at in members {
+                    measures[at].1.add_through_gate(row, memo, key);
+                }
+            }
+        }
+        for (gate, members) in &self.gated {
+            if gate.as_ref().is_none_or(|g| g.matches(row, memo)) {
+                for &at in members {
+                    measures[at].1.add_through_gate(row, memo, key);
+                }
+            }
+        }
+    }
+}
+
+/// Byte equality in place: the texts are a few bytes long, where a call to `memcmp` costs more
+/// than the comparison.
+#[inline]
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// The tallies of a `by` KPI's groups, found by a hash of the group's key; ordered by key only
+/// when finished.
+#[derive(Default)]
+struct Groups {
+    index: HashMap<String, usize, FastHash>,
+    tallies: Vec<Tally>,
+}
+
+impl Groups {
+    /// The tally of a row's group, allocating the key only for a group not seen before.
+    fn tally(&mut self, key: &Value<'_>) -> &mut Tally {
+        let rendered;
+        let key: &str = match key {
+            Value::Text(t) => t,
+            other => {
+                rendered = other.render();
+                &rendered
+            }
+        };
+        let at = match self.index.get(key) {
+            Some(&at) => at,
+            None => {
+                self.index.insert(key.to_string(), self.tallies.len());
+                self.tallies.push(Tally::default());
+                self.tallies.len() - 1
+            }
+        };
+        &mut self.tallies[at]
+    }
+
+    fn into_sorted(self) -> BTreeMap<String, Tally> {
+        let mut tallies: Vec<Option<Tally>> = self.tallies.into_iter().map(Some).collect();
+        self.index
+            .into_iter()
+            .filter_map(|(key, at)| Some((key, tallies[at].take()?)))
+            .collect()
+    }
 }
 
 fn tally_figure(t: Tally) -> Figure {
@@ -365,6 +483,164 @@ pub fn aggregate_value(aggregate: Aggregate, values: &mut [Decimal]) -> Option<D
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::ExprText;
+    use crate::dataset::{Column, ColumnType, Schema};
+    use crate::expr::SlotMap;
+    use proptest::prelude::*;
+    use std::borrow::Cow;
+
+    fn text(source: &str) -> ExprText {
+        ExprText {
+            text: source.to_string(),
+            expr: crate::expr::parse(source).expect("parses"),
+            span: 0..0,
+            offset: None,
+        }
+    }
+
+    /// Measures of every kind, gated by switchable, shared, compound and no conditions.
+    fn measures() -> Vec<Measure> {
+        let count = |c: &str| Measure::Count { condition: text(c) };
+        let sum = |filter: Option<&str>| Measure::Aggregate {
+            aggregate: Aggregate::Sum,
+            value: text("price"),
+            filter: filter.map(text),
+        };
+        vec![
+            count("pod = 'AE'"),
+            sum(Some("pod = 'AE'")),
+            count("pod = 'DC'"),
+            count("pod <> 'AE'"),
+            count("pod = 'AE' AND minutes > 720"),
+            count("tf = '100'"),
+            count("pod IS NULL"),
+            sum(None),
+            sum(Some("minutes > 100")),
+            Measure::Ratio {
+                filter: None,
+                numerator: text("pod = 'OPFU'"),
+                denominator: Some(text("pod = 'OPFA'")),
+                by: Some(text("tf")),
+            },
+            Measure::Ratio {
+                filter: Some(text("pod = 'AE'")),
+                numerator: text("minutes <= 240"),
+                denominator: None,
+                by: None,
+            },
+        ]
+    }
+
+    fn compiled(shared: bool) -> (Vec<(String, CompiledMeasure)>, SlotMap) {
+        let schema = Schema {
+            name: "activity".into(),
+            key: None,
+            value: None,
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: [
+                ("pod", ColumnType::Text),
+                ("minutes", ColumnType::Integer),
+                ("price", ColumnType::Money),
+                ("tf", ColumnType::Text),
+            ]
+            .iter()
+            .map(|(n, t)| Column {
+                name: n.to_string(),
+                ty: *t,
+            })
+            .collect(),
+        };
+        let lists = BTreeMap::new();
+        let compile_all = |slots: &mut SlotMap| -> Vec<(String, CompiledMeasure)> {
+            let mut env = CompileEnv {
+                schema: &schema,
+                lists: &lists,
+                slots,
+            };
+            measures()
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let m = CompiledMeasure::new(m, &mut env).ok().flatten();
+                    (i.to_string(), m.expect("compiles"))
+                })
+                .collect()
+        };
+        // Slots are given in the order columns are first met, so both compilations below
+        // lay rows out alike.
+        let mut counting = SlotMap::default();
+        let unshared = compile_all(&mut counting);
+        if !shared {
+            return (unshared, counting);
+        }
+        let mut slots = counting.sharing_repeated();
+        (compile_all(&mut slots), slots)
+    }
+
+    proptest! {
+        /// Dispatching rows by gate, with shared conditions, gives every measure the figures
+        /// it gets testing its own gate on every row.
+        #[test]
+        fn dispatch_by_gate_gives_the_figures_of_testing_each_gate(
+            rows in proptest::collection::vec(
+                (0..6usize, 0..3usize, 0..3usize, 0..3usize),
+                0..60,
+            )
+        ) {
+            let (mut dispatched, slots) = compiled(true);
+            let (mut alone, _) = compiled(false);
+            let memo = Memo::new(&slots);
+            let dispatch = Dispatch::new(&dispatched);
+            let pods = ["AE", "DC", "OPFU", "OPFA", "ae", ""];
+            let key = || "k".to_string();
+            for (pod, minutes, price, tf) in rows {
+                let cell = |t: &'static str| {
+                    if t.is_empty() { Value::Null } else { Value::Text(Cow::Borrowed(t)) }
+                };
+                let mut row = vec![Value::Null; slots.columns().len()];
+                for (slot, &column) in slots.columns().iter().enumerate() {
+                    row[slot] = match column {
+                        0 => cell(pods[pod]),
+                        1 => [Value::Null, Value::Int(100), Value::Int(800)][minutes].clone(),
+                        2 => [Value::Null, Value::Dec(Decimal::new(150, 2)), Value::Dec(Decimal::ONE)][price].clone(),
+                        _ => cell(["100", "110", ""][tf]),
+                    };
+                }
+                memo.clear();
+                dispatch.add(&mut dispatched, &row, &memo, &key);
+                let unshared = Memo::default();
+                for (_, m) in alone.iter_mut() {
+                    if m.gate.as_ref().is_none_or(|g| g.matches(&row, &unshared)) {
+                        m.add_through_gate(&row, &unshared, &key);
+                    }
+                }
+            }
+            let finish = |ms: Vec<(String, CompiledMeasure)>| -> Vec<MonthFigures> {
+                ms.into_iter().map(|(_, m)| m.finish()).collect()
+            };
+            prop_assert_eq!(finish(dispatched), finish(alone));
+        }
+    }
+
+    #[test]
+    fn gates_on_one_column_share_a_switch_and_shared_gates_one_test() {
+        let (measures, _) = compiled(true);
+        let dispatch = Dispatch::new(&measures);
+        // On `pod`: AE gates a count, a sum and a ratio, DC a count; on `tf`: one count.
+        assert_eq!(dispatch.switches.len(), 2);
+        let pod: Vec<(&str, usize)> = dispatch.switches[0]
+            .1
+            .iter()
+            .map(|(t, members)| (t.as_str(), members.len()))
+            .collect();
+        assert_eq!(pod, [("AE", 3), ("DC", 1)]);
+        // The ungated sum and the ratio without a filter share one group.
+        assert!(dispatch
+            .gated
+            .iter()
+            .any(|(gate, members)| gate.is_none() && members.len() == 2));
+    }
 
     fn ds(values: &[i64]) -> Vec<Decimal> {
         values.iter().map(|v| Decimal::from(*v)).collect()

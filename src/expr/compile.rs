@@ -167,6 +167,33 @@ impl Compiled {
     pub fn matches(&self, row: &[Value<'_>], memo: &Memo) -> bool {
         self.node.test(row, memo) == Some(true)
     }
+
+    /// For `column = 'text'`, shared or not: the column's slot and the text. A cell equal to
+    /// one such text is equal to no other, which lets a pass look up which of many such
+    /// conditions a row meets instead of testing each.
+    pub fn text_equals(&self) -> Option<(usize, &str)> {
+        let node = match &self.node {
+            Node::Memo(_, inner) => inner,
+            node => node,
+        };
+        match node {
+            Node::TextEquals {
+                slot,
+                text,
+                negated: false,
+            } => Some((*slot, text)),
+            _ => None,
+        }
+    }
+
+    /// The condition's place in the row's [`Memo`] when several rules share it: the same index
+    /// is the same condition.
+    pub fn shared_index(&self) -> Option<usize> {
+        match &self.node {
+            Node::Memo(index, _) => Some(*index),
+            _ => None,
+        }
+    }
 }
 
 /// Each row's results for the conditions of a pass, worked out at most once a row however many
