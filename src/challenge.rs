@@ -12,6 +12,7 @@ use crate::contract::{ChallengeForm, ChallengeRule};
 use crate::dataset::RecordAt;
 use crate::duplicates::{DuplicateIndex, Inserter, Outcome};
 use crate::expr::{compile, CompileEnv, Compiled, Memo, Want};
+use crate::fast_hash::PartsHasher;
 use crate::measure::{CompileFailure, SAMPLE_KEYS};
 use crate::money::Money;
 use crate::value::Value;
@@ -114,9 +115,8 @@ struct Duplicates {
     value_column: Option<usize>,
     shared: SharedIndex,
     inserter: Inserter,
-    /// This row's encoded key (`None` when a part is NULL) and its hash, from
-    /// [`CompiledRule::prepare`].
-    key: Vec<u8>,
+    /// The hash of this row's key (`None` when a part is NULL or the filter kept the row out),
+    /// from [`CompiledRule::prepare`].
     hash: Option<u64>,
     earlier: EarlierRows,
     raised: Vec<(String, Decimal)>,
@@ -133,42 +133,45 @@ struct EarlierRows {
     schema: crate::dataset::Schema,
     file: PathBuf,
     reader: Option<RecordAt>,
-    other: Vec<u8>,
 }
 
 impl EarlierRows {
-    /// Whether the row at `offset` has exactly the encoded key `key`.
-    fn same_key(&mut self, offset: u64, key: &[u8]) -> Result<bool, String> {
+    /// Whether the row at `offset` has the same key as `row`, whose key is in `key_slots`.
+    fn same_key(
+        &mut self,
+        offset: u64,
+        row: &[Value<'_>],
+        key_slots: &[usize],
+    ) -> Result<bool, String> {
         if self.reader.is_none() {
             self.reader = Some(RecordAt::open(&self.file, &self.schema)?);
         }
         let reader = self.reader.as_mut().expect("opened above");
         reader.read(offset)?;
-        self.other.clear();
-        for &column in &self.key_columns {
-            if !write_key_part(&mut self.other, &reader.value(column)?) {
+        for (&column, &slot) in self.key_columns.iter().zip(key_slots) {
+            if !same_key_part(&reader.value(column)?, &row[slot]) {
                 return Ok(false);
             }
         }
-        Ok(self.other == key)
+        Ok(true)
     }
 }
 
 impl Duplicates {
     fn prepare(&mut self, row: &[Value<'_>]) {
         self.hash = None;
-        self.key.clear();
+        let mut hasher = self.shared.index.hasher();
         for &slot in &self.key_slots {
-            if !write_key_part(&mut self.key, &row[slot]) {
+            if !hash_key_part(&mut hasher, &row[slot]) {
                 return; // a NULL key part never matches
             }
         }
-        let hash = self.shared.index.hash(&self.key);
+        let hash = hasher.finish();
         self.shared.index.prefetch(hash);
         self.hash = Some(hash);
     }
 
-    fn add(&mut self, key: &dyn Fn() -> String, value: Decimal, byte: u64) {
+    fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String, value: Decimal, byte: u64) {
         if self.failure.is_some() {
             return;
         }
@@ -178,13 +181,13 @@ impl Duplicates {
         let Duplicates {
             shared,
             inserter,
-            key: encoded,
+            key_slots,
             earlier,
             ..
         } = self;
         let index = &shared.index;
         let outcome = index.insert(inserter, hash, byte, &mut |other| {
-            earlier.same_key(other, encoded)
+            earlier.same_key(other, row, key_slots)
         });
         match outcome {
             Ok(Outcome::First) => {}
@@ -287,11 +290,9 @@ impl CompiledRule {
                         schema: env.schema.clone(),
                         file: shared.file.clone(),
                         reader: None,
-                        other: Vec::with_capacity(64),
                     },
                     shared,
                     inserter: Inserter::default(),
-                    key: Vec::with_capacity(64),
                     hash: None,
                     raised: Vec::new(),
                     displaced: Vec::new(),
@@ -336,7 +337,7 @@ impl CompiledRule {
                 }
             }
             // `prepare` has applied the filter: a row it kept out has no hash.
-            RuleKind::Duplicate(d) => d.add(key, value, byte),
+            RuleKind::Duplicate(d) => d.add(row, key, value, byte),
             RuleKind::RatioCap {
                 numerator,
                 denominator,
@@ -522,32 +523,47 @@ impl CompiledRule {
 
 /// Appends one key part to a duplicate key; false for NULL. Parts are typed and separated so
 /// that no two different keys write the same bytes.
-fn write_key_part(buffer: &mut Vec<u8>, value: &Value<'_>) -> bool {
+fn hash_key_part(hasher: &mut PartsHasher, value: &Value<'_>) -> bool {
+    // Each kind of value is led by its own word, so that no two kinds hash alike by chance.
     match value {
         Value::Null => return false,
         Value::Text(t) => {
-            buffer.push(b'T');
-            buffer.extend_from_slice(&(t.len() as u32).to_le_bytes());
-            buffer.extend_from_slice(t.as_bytes());
+            hasher.word(1);
+            hasher.bytes(t.as_bytes());
         }
         Value::Int(i) => {
-            buffer.push(b'I');
-            buffer.extend_from_slice(&i.to_le_bytes());
+            hasher.word(2);
+            hasher.word(*i as u64);
         }
         Value::Dec(d) => {
-            buffer.push(b'D');
-            buffer.extend_from_slice(&d.normalize().serialize());
+            // Equal amounts hash alike whatever their scale (1.5 and 1.50).
+            hasher.word(3);
+            hasher.bytes(&d.normalize().serialize());
         }
         Value::Date(d) => {
-            buffer.push(b'A');
-            buffer.extend_from_slice(&chrono::Datelike::num_days_from_ce(d).to_le_bytes());
+            hasher.word(4);
+            hasher.word(chrono::Datelike::num_days_from_ce(d) as u64);
         }
         Value::Bool(b) => {
-            buffer.push(b'B');
-            buffer.push(u8::from(*b));
+            hasher.word(5);
+            hasher.word(u64::from(*b));
         }
     }
     true
+}
+
+/// Whether two key parts are the same key, as [`hash_key_part`] hashes them: equal amounts are
+/// the same whatever their scale, and NULL is never the same as anything.
+fn same_key_part(a: &Value<'_>, b: &Value<'_>) -> bool {
+    match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => false,
+        (Value::Text(x), Value::Text(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Dec(x), Value::Dec(y)) => x == y,
+        (Value::Date(x), Value::Date(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// A challenge as a letter or report shows it: what was raised, and what has happened since.

@@ -287,6 +287,41 @@ fn parse_iso_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
+/// ISO dates lately parsed, by their text: a month's file holds a few dozen distinct dates in
+/// millions of cells, and a date looked up here costs a fraction of one parsed.
+struct DateCache {
+    /// Direct-mapped by the day and month digits, so that the dates of one month never evict
+    /// each other.
+    entries: [Option<([u8; 10], NaiveDate)>; 64],
+}
+
+impl Default for DateCache {
+    fn default() -> Self {
+        DateCache {
+            entries: [None; 64],
+        }
+    }
+}
+
+impl DateCache {
+    /// As [`parse_date`] with the ISO format.
+    fn parse(&mut self, text: &str) -> Result<NaiveDate, String> {
+        let Ok(bytes) = <[u8; 10]>::try_from(text.as_bytes()) else {
+            return parse_date(text, None);
+        };
+        let at =
+            (usize::from(bytes[9]) + 10 * usize::from(bytes[8]) + 31 * usize::from(bytes[6])) % 64;
+        if let Some((seen, date)) = &self.entries[at] {
+            if *seen == bytes {
+                return Ok(*date);
+            }
+        }
+        let date = parse_date(text, None)?;
+        self.entries[at] = Some((bytes, date));
+        Ok(date)
+    }
+}
+
 /// Checks a `date_format` before any file is read.
 pub fn valid_date_format(format: &str) -> bool {
     use chrono::format::{Item, StrftimeItems};
@@ -669,6 +704,8 @@ fn read_rows_blocks(
             .collect(),
         progress: Progress::new(display, size),
         recycled: Vec::with_capacity(slots.len()),
+        dates: matches!(schema.date_format.as_deref(), None | Some("%Y-%m-%d"))
+            .then(|| Box::new(DateCache::default())),
         cell_problems: 0,
         summary,
         visit,
@@ -716,6 +753,8 @@ struct RowReader<'a, F> {
     masked: Vec<usize>,
     progress: Option<Progress>,
     recycled: Vec<Value<'static>>,
+    /// ISO dates seen lately, when the dataset's dates are ISO.
+    dates: Option<Box<DateCache>>,
     cell_problems: usize,
     summary: ReadSummary,
     visit: F,
@@ -751,6 +790,8 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
                     } else if matches!(ty, ColumnType::Text | ColumnType::NhsNumber) {
                         // The commonest cell, and nothing to parse: no call.
                         Ok(Value::Text(Cow::Borrowed(text)))
+                    } else if let (ColumnType::Date, Some(dates)) = (ty, &mut self.dates) {
+                        dates.parse(text).map(Value::Date)
                     } else {
                         parse_cell(text, ty, date_format)
                     }
@@ -1462,6 +1503,25 @@ mod tests {
             )
         ) {
             check_reader_matches_csv("generated", &pieces.concat());
+        }
+
+        /// A date from the cache is the date parsed, and a bad one is refused alike.
+        #[test]
+        fn cached_dates_are_parsed_dates(
+            texts in proptest::collection::vec(
+                (2025..2028i32, 0..14u32, 0..33u32, proptest::bool::ANY),
+                0..200,
+            )
+        ) {
+            let mut cache = DateCache::default();
+            for (year, month, day, odd) in texts {
+                let text = if odd {
+                    format!("{year}-{month}-{day}")
+                } else {
+                    format!("{year}-{month:02}-{day:02}")
+                };
+                proptest::prop_assert_eq!(cache.parse(&text), parse_date(&text, None));
+            }
         }
 
         /// Commas found a word at a time are the commas a byte loop finds, whatever bytes sit

@@ -83,6 +83,11 @@ impl DuplicateIndex {
         crate::fast_hash::hash_bytes(key, self.seed)
     }
 
+    /// A hasher for a key fed part by part, seeded as [`DuplicateIndex::hash`].
+    pub fn hasher(&self) -> crate::fast_hash::PartsHasher {
+        crate::fast_hash::PartsHasher::new(self.seed)
+    }
+
     /// Asks the processor to fetch the slot where a key with `hash` would start its probe, so
     /// that the table's one cache miss a row overlaps other work. Nothing else changes.
     #[inline]
