@@ -2,15 +2,15 @@
 //! provider's activity, each with a stable id `<YYYY-MM>/<rule-id>/<record key or group key>`
 //! and a value (the sum of the dataset's value column over the rows it covers).
 //!
-//! Rules run inside the same single pass as the KPIs. Memory is bounded by distinct keys:
-//! `where` rules keep only the challenged rows, `duplicate_of` keeps eight bytes per distinct key
-//! in a [`DuplicateIndex`] (keys are compared exactly, by reading the earlier row again), and
-//! `ratio_cap` keeps one tally per group.
+//! Rules run inside the same single pass as the KPIs. `where` rules keep only the challenged
+//! rows, `ratio_cap` one tally per group, and `duplicate_of` eight bytes per row it reads (a
+//! [`KeyLog`] of key hashes, searched for repeats after the pass; keys are compared exactly, by
+//! reading both rows again): 80 MB for ten million rows, and no key text held.
 
 use crate::calendar::Month;
 use crate::contract::{ChallengeForm, ChallengeRule};
 use crate::dataset::RecordAt;
-use crate::duplicates::{DuplicateIndex, Inserter, Outcome};
+use crate::duplicates::KeyLog;
 use crate::expr::{compile, CompileEnv, Compiled, Memo, Want};
 use crate::fast_hash::PartsHasher;
 use crate::measure::{CompileFailure, SAMPLE_KEYS};
@@ -19,14 +19,8 @@ use crate::value::Value;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// The duplicate index a `duplicate_of` rule shares with the other readers of the same file.
-pub struct SharedIndex {
-    pub index: Arc<DuplicateIndex>,
-    pub file: PathBuf,
-}
 
 /// One raised challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,106 +102,80 @@ enum RuleKind {
     },
 }
 
-/// A `duplicate_of` rule's state in one reader of the file.
+/// A `duplicate_of` rule's state in one reader of the file: the rows' key hashes, logged for
+/// [`crate::duplicates::repeats`] once every reader is done.
 struct Duplicates {
     key_slots: Vec<usize>,
     record_column: Option<usize>,
     value_column: Option<usize>,
-    shared: SharedIndex,
-    inserter: Inserter,
-    /// The hash of this row's key (`None` when a part is NULL or the filter kept the row out),
-    /// from [`CompiledRule::prepare`].
-    hash: Option<u64>,
-    earlier: EarlierRows,
+    /// A hasher seeded as every reader's.
+    hasher: PartsHasher,
+    /// This reader's log, then (merged) every reader's in file order.
+    logs: Vec<KeyLog>,
+    rows: RowsAgain,
     raised: Vec<(String, Decimal)>,
-    /// Rows that turned out to repeat a key after all, when a row before them arrived later
-    /// (from the other reader): read again at the end.
-    displaced: Vec<u64>,
-    failure: Option<String>,
 }
 
-/// Earlier rows read again by offset, to compare their keys exactly.
-struct EarlierRows {
+/// Rows read again by offset: to compare two rows' keys exactly, and for a repeat's record key
+/// and value.
+#[derive(Clone)]
+struct RowsAgain {
     /// Schema columns of the key.
     key_columns: Vec<usize>,
     schema: crate::dataset::Schema,
     file: PathBuf,
-    reader: Option<RecordAt>,
 }
 
-impl EarlierRows {
-    /// Whether the row at `offset` has the same key as `row`, whose key is in `key_slots`.
-    fn same_key(
-        &mut self,
-        offset: u64,
-        row: &[Value<'_>],
-        key_slots: &[usize],
-    ) -> Result<bool, String> {
-        if self.reader.is_none() {
-            self.reader = Some(RecordAt::open(&self.file, &self.schema)?);
-        }
-        let reader = self.reader.as_mut().expect("opened above");
-        reader.read(offset)?;
-        for (&column, &slot) in self.key_columns.iter().zip(key_slots) {
-            if !same_key_part(&reader.value(column)?, &row[slot]) {
-                return Ok(false);
+impl RowsAgain {
+    /// A comparer of two rows' keys for one thread, with its own reader of the file.
+    fn comparer(&self) -> Result<impl FnMut(u64, u64) -> Result<bool, String>, String> {
+        let mut reader = RecordAt::open(&self.file, &self.schema)?;
+        let columns = self.key_columns.clone();
+        let mut earlier: Vec<Value<'static>> = Vec::with_capacity(columns.len());
+        Ok(move |a: u64, b: u64| -> Result<bool, String> {
+            reader.read(a)?;
+            earlier.clear();
+            for &column in &columns {
+                earlier.push(reader.value(column)?.into_owned());
             }
-        }
-        Ok(true)
+            reader.read(b)?;
+            for (&column, earlier) in columns.iter().zip(&earlier) {
+                if !same_key_part(earlier, &reader.value(column)?) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
     }
 }
 
 impl Duplicates {
-    fn prepare(&mut self, row: &[Value<'_>]) {
-        self.hash = None;
-        let mut hasher = self.shared.index.hasher();
+    /// Logs a row that passed the rule's filter (a row with a NULL key part never matches).
+    #[inline]
+    fn add(&mut self, row: &[Value<'_>], byte: u64) {
+        let mut hasher = self.hasher;
         for &slot in &self.key_slots {
             if !hash_key_part(&mut hasher, &row[slot]) {
-                return; // a NULL key part never matches
+                return;
             }
         }
-        let hash = hasher.finish();
-        self.shared.index.prefetch(hash);
-        self.hash = Some(hash);
-    }
-
-    fn add(&mut self, row: &[Value<'_>], key: &dyn Fn() -> String, value: Decimal, byte: u64) {
-        if self.failure.is_some() {
-            return;
-        }
-        let Some(hash) = self.hash.take() else {
-            return;
-        };
-        let Duplicates {
-            shared,
-            inserter,
-            key_slots,
-            earlier,
-            ..
-        } = self;
-        let index = &shared.index;
-        let outcome = index.insert(inserter, hash, byte, &mut |other| {
-            earlier.same_key(other, row, key_slots)
-        });
-        match outcome {
-            Ok(Outcome::First) => {}
-            Ok(Outcome::Repeat) => self.raised.push((key(), value)),
-            Ok(Outcome::Displaced(other)) => self.displaced.push(other),
-            // The engine reads the file again with a larger index.
-            Ok(Outcome::Full) => {}
-            Err(e) => self.failure = Some(e),
+        if let Some(log) = self.logs.last_mut() {
+            log.push(hasher.finish(), byte);
         }
     }
 
-    /// Reads the displaced rows again for their record keys and values.
+    /// Finds the repeats among every reader's rows, and reads each again for its record key and
+    /// value.
     fn settle(&mut self) -> Result<(), String> {
-        if self.displaced.is_empty() {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let repeats = crate::duplicates::repeats(&self.logs, threads, || self.rows.comparer())?;
+        self.logs.clear();
+        if repeats.is_empty() {
             return Ok(());
         }
-        self.displaced.sort_unstable();
-        let mut reader = RecordAt::open(&self.shared.file, &self.earlier.schema)?;
+        let mut reader = RecordAt::open(&self.rows.file, &self.rows.schema)?;
         let mut by_line = Vec::new();
-        for &offset in &self.displaced {
+        for &offset in &repeats {
             reader.read(offset)?;
             let value = match self.value_column {
                 Some(c) => reader.value(c)?.as_decimal().unwrap_or_default(),
@@ -224,11 +192,10 @@ impl Duplicates {
         }
         // Rows without a record key are cited by line, as the pass cites them.
         let offsets: Vec<u64> = by_line.iter().map(|(o, _)| *o).collect();
-        let lines = crate::dataset::lines_at(&self.shared.file, &offsets)?;
+        let lines = crate::dataset::lines_at(&self.rows.file, &offsets)?;
         for ((_, i), line) in by_line.into_iter().zip(lines) {
             self.raised[i].0 = format!("line-{line}");
         }
-        self.displaced.clear();
         Ok(())
     }
 }
@@ -242,11 +209,12 @@ struct GroupTally {
 }
 
 impl CompiledRule {
-    /// A `duplicate_of` rule needs `shared`, the index of the file being read.
+    /// A `duplicate_of` rule reads rows of `file` again, and expects about `rows` rows.
     pub fn new(
         rule: &ChallengeRule,
         env: &mut CompileEnv<'_>,
-        shared: Option<SharedIndex>,
+        file: &Path,
+        rows: usize,
     ) -> Result<CompiledRule, CompileFailure> {
         let c = |text: &crate::contract::ExprText, env: &mut CompileEnv<'_>, want| {
             compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e))
@@ -277,7 +245,6 @@ impl CompiledRule {
                     key_slots.push(env.slots.slot_for(index));
                     key_columns.push(index);
                 }
-                let shared = shared.expect("the engine gives every duplicate rule its index");
                 let column = |name: &Option<String>| {
                     name.as_deref().and_then(|n| env.schema.column_index(n))
                 };
@@ -285,18 +252,14 @@ impl CompiledRule {
                     key_slots,
                     record_column: column(&env.schema.key),
                     value_column: column(&env.schema.value),
-                    earlier: EarlierRows {
+                    hasher: crate::duplicates::key_hasher(),
+                    logs: vec![KeyLog::with_rows(rows)],
+                    rows: RowsAgain {
                         key_columns,
                         schema: env.schema.clone(),
-                        file: shared.file.clone(),
-                        reader: None,
+                        file: file.to_path_buf(),
                     },
-                    shared,
-                    inserter: Inserter::default(),
-                    hash: None,
                     raised: Vec::new(),
-                    displaced: Vec::new(),
-                    failure: None,
                 }))
             }
             ChallengeForm::RatioCap {
@@ -337,7 +300,11 @@ impl CompiledRule {
                 }
             }
             // `prepare` has applied the filter: a row it kept out has no hash.
-            RuleKind::Duplicate(d) => d.add(row, key, value, byte),
+            RuleKind::Duplicate(d) => {
+                if !filtered_out(&self.filter) {
+                    d.add(row, byte);
+                }
+            }
             RuleKind::RatioCap {
                 numerator,
                 denominator,
@@ -383,34 +350,13 @@ impl CompiledRule {
         }
     }
 
-    /// Starts on a row before the measures see it: a duplicate rule works out the row's key
-    /// and has its table slot fetched meanwhile. [`CompiledRule::add`] must follow.
-    #[inline]
-    pub fn prepare(&mut self, row: &[Value<'_>], memo: &Memo) {
-        if let RuleKind::Duplicate(d) = &mut self.kind {
-            if self.filter.as_ref().is_none_or(|f| f.matches(row, memo)) {
-                d.prepare(row);
-            } else {
-                d.hash = None;
-            }
-        }
-    }
-
-    /// Adds the state of the same rule run over another part of the file (the two share a
-    /// duplicate index, so their repeats together are the file's).
+    /// Adds the state of the same rule run over a later part of the file.
     pub fn merge(&mut self, later: CompiledRule) {
         match (&mut self.kind, later.kind) {
             (RuleKind::Where { raised, .. }, RuleKind::Where { raised: more, .. }) => {
                 raised.extend(more)
             }
-            (RuleKind::Duplicate(a), RuleKind::Duplicate(b)) => {
-                let b = *b;
-                a.raised.extend(b.raised);
-                a.displaced.extend(b.displaced);
-                if a.failure.is_none() {
-                    a.failure = b.failure;
-                }
-            }
+            (RuleKind::Duplicate(a), RuleKind::Duplicate(b)) => a.logs.extend(b.logs),
             (RuleKind::RatioCap { groups, .. }, RuleKind::RatioCap { groups: more, .. }) => {
                 for (group, t) in more {
                     let g = groups.entry(group).or_default();
@@ -425,14 +371,11 @@ impl CompiledRule {
         }
     }
 
-    /// Completes the rule once every part of the file is in: reads again the rows it must
-    /// report but did not see as repeats. An error is a file that could not be read again.
+    /// Completes the rule once every part of the file is in: a duplicate rule finds its repeats
+    /// among every part's rows. An error is a file that could not be read again.
     pub fn settle(&mut self) -> Result<(), String> {
         match &mut self.kind {
-            RuleKind::Duplicate(d) => match d.failure.take() {
-                Some(e) => Err(e),
-                None => d.settle(),
-            },
+            RuleKind::Duplicate(d) => d.settle(),
             _ => Ok(()),
         }
     }

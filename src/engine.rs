@@ -8,11 +8,10 @@
 //! unchanged (see [`crate::cache`]).
 
 use crate::calendar::Month;
-use crate::challenge::{CompiledRule, Raised, SharedIndex};
-use crate::contract::{ChallengeForm, Contract, Measure};
+use crate::challenge::{CompiledRule, Raised};
+use crate::contract::{Contract, Measure};
 use crate::dataset::RETURNS;
 use crate::diag::{Problem, Problems};
-use crate::duplicates::DuplicateIndex;
 use crate::expr::{CompileEnv, Memo, SlotMap};
 use crate::measure::{CompiledMeasure, Dispatch, Figure, MonthFigures};
 use crate::money::{ExactSum, Money};
@@ -21,7 +20,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// What one month's files give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,65 +187,21 @@ fn run_pass_timed(
             "files over a terabyte are not supported".into(),
         ));
     }
-    // Duplicate indexes are sized from an estimate of the rows; in the rare file whose rows
-    // outrun it, the pass is run again with indexes sized from the rows counted.
-    let mut rows = estimate_rows(&path);
-    loop {
-        let pass = run_pass_sized(root, file, contract, dataset, size, rows)?;
-        if !pass.overflowed {
-            return Ok(pass.state.finish(month));
-        }
-        if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
-            eprintln!(
-                "levers: {} has more rows than its first megabyte suggested; reading it again",
-                file.display()
-            );
-        }
-        rows = pass.state.rows as usize + pass.state.rows as usize / 4 + 1;
-    }
-}
-
-struct SizedPass {
-    state: PassState,
-    overflowed: bool,
-}
-
-fn one_problem(file: &Path, message: String) -> Problems {
-    let mut p = Problems::new();
-    p.push(Problem::at_line(file, 1, 1, message));
-    p
-}
-
-fn run_pass_sized(
-    root: &Path,
-    file: &Path,
-    contract: &Contract,
-    dataset: &str,
-    size: u64,
-    rows: usize,
-) -> Result<SizedPass, Problems> {
-    let path = root.join(file);
-    let indexes: Vec<Option<Arc<DuplicateIndex>>> = contract
-        .challenges
-        .iter()
-        .filter(|r| r.dataset == dataset)
-        .map(|r| {
-            matches!(r.form, ChallengeForm::DuplicateOf(_))
-                .then(|| Arc::new(DuplicateIndex::with_rows(rows)))
-        })
-        .collect();
+    // Duplicate rules' logs are sized from an estimate of the rows (they grow if it is short).
+    let rows = estimate_rows(&path);
     let halves = if size >= PARALLEL_FROM_BYTES {
         crate::dataset::halve(&path)
     } else {
         None
     };
     let mut state = match halves {
-        None => run_chunk(root, file, contract, dataset, None, &indexes)?,
+        None => run_chunk(root, file, contract, dataset, None, rows)?,
         Some((first, second)) => {
+            let half = rows / 2 + 1;
             let (a, b) = std::thread::scope(|scope| {
-                let later = scope
-                    .spawn(|| run_chunk(root, file, contract, dataset, Some(second), &indexes));
-                let earlier = run_chunk(root, file, contract, dataset, Some(first), &indexes);
+                let later =
+                    scope.spawn(|| run_chunk(root, file, contract, dataset, Some(second), half));
+                let earlier = run_chunk(root, file, contract, dataset, Some(first), half);
                 (
                     earlier,
                     later.join().unwrap_or_else(|_| Err(Problems::new())),
@@ -266,15 +220,18 @@ fn run_pass_sized(
             }
         }
     };
-    let overflowed = indexes.iter().flatten().any(|i| i.overflowed());
-    if !overflowed {
-        for rule in &mut state.rules {
-            rule.settle().map_err(|message| {
-                one_problem(file, format!("cannot read the file again: {message}"))
-            })?;
-        }
+    for rule in &mut state.rules {
+        rule.settle().map_err(|message| {
+            one_problem(file, format!("cannot read the file again: {message}"))
+        })?;
     }
-    Ok(SizedPass { state, overflowed })
+    Ok(state.finish(month))
+}
+
+fn one_problem(file: &Path, message: String) -> Problems {
+    let mut p = Problems::new();
+    p.push(Problem::at_line(file, 1, 1, message));
+    p
 }
 
 /// A pass (or one chunk of it) before its results are finished.
@@ -331,7 +288,7 @@ fn compile_pass(
     dataset: &str,
     path: &Path,
     slots: &mut SlotMap,
-    indexes: &[Option<Arc<DuplicateIndex>>],
+    rows: usize,
 ) -> Result<PassRules, Problems> {
     let mut problems = Problems::new();
     let schema = contract
@@ -366,13 +323,8 @@ fn compile_pass(
             Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
         }
     }
-    let dataset_rules = contract.challenges.iter().filter(|r| r.dataset == dataset);
-    for (rule, index) in dataset_rules.zip(indexes) {
-        let shared = index.as_ref().map(|index| SharedIndex {
-            index: Arc::clone(index),
-            file: path.to_path_buf(),
-        });
-        match CompiledRule::new(rule, &mut env, shared) {
+    for rule in contract.challenges.iter().filter(|r| r.dataset == dataset) {
+        match CompiledRule::new(rule, &mut env, path, rows) {
             Ok(r) => rules.push(r),
             Err(e) => problems.push(compile_problem(&format!("challenge rule `{}`", rule.id), e)),
         }
@@ -394,7 +346,7 @@ fn run_chunk(
     contract: &Contract,
     dataset: &str,
     chunk: Option<crate::dataset::Chunk>,
-    indexes: &[Option<Arc<DuplicateIndex>>],
+    rows: usize,
 ) -> Result<PassState, Problems> {
     let schema = contract
         .schema(dataset)
@@ -402,14 +354,14 @@ fn run_chunk(
     let path = root.join(file);
     // Compiled twice: once to count the conditions asked more than once, then to share them.
     let mut counting = SlotMap::default();
-    compile_pass(contract, dataset, &path, &mut counting, indexes)?;
+    compile_pass(contract, dataset, &path, &mut counting, 0)?;
     let mut slots = counting.sharing_repeated();
     let PassRules {
         key_slot,
         value_slot,
         mut measures,
         mut rules,
-    } = compile_pass(contract, dataset, &path, &mut slots, indexes)?;
+    } = compile_pass(contract, dataset, &path, &mut slots, rows)?;
     let memo = Memo::new(&slots);
     let dispatch = Dispatch::new(&measures);
     let mut value_total = ExactSum::default();
@@ -426,9 +378,6 @@ fn run_chunk(
                 .unwrap_or_default();
             value_total.add(value);
             memo.clear();
-            for rule in rules.iter_mut() {
-                rule.prepare(values, &memo);
-            }
             dispatch.add(&mut measures, values, &memo, &key);
             for rule in rules.iter_mut() {
                 rule.add(values, &memo, &key, value, row.byte);

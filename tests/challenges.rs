@@ -135,8 +135,9 @@ fn duplicates_are_exact_across_the_two_halves_of_a_large_file() {
     duplicates_in_a_large_file("duplicates-halves", 0);
 }
 
-/// The duplicate index is sized from the rows in the file's first megabyte; when those rows are
-/// far longer than the rest, the rows outrun it and the file is read again, with the same result.
+/// Duplicate rules size their logs from the rows in the file's first megabyte; when those rows
+/// are far longer than the rest, the rows outrun the estimate and the logs grow, with the same
+/// result.
 #[test]
 fn duplicates_are_exact_when_the_rows_outrun_the_estimate() {
     duplicates_in_a_large_file("duplicates-outrun", 2_500);
