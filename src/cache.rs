@@ -8,21 +8,22 @@
 //! its recorded hash, and any other file is hashed again. A cache that cannot be read or written
 //! is simply bypassed.
 //!
-//! The content hash is 128 bits of a fast non-cryptographic hash ([`content_hash`]), not
-//! SHA-256: it only has to notice a file that changed by accident, and SHA-256 of a 750 MB
-//! month took a tenth of the time of reading it, on a third thread competing for two cores.
-//! Provenance (`crate::audit`) still records SHA-256.
+//! The content hash is 128 bits of a fast non-cryptographic hash
+//! ([`file_content_hash`]), not SHA-256: it only has to notice a file that changed by accident.
+//! The pass works it out from the bytes it reads, so a month measured for the first time is
+//! read once, not twice; SHA-256 of a 750 MB month, on a third thread competing for two cores,
+//! took a tenth of the time of reading it. Provenance (`crate::audit`) still records SHA-256.
 
 use crate::audit::{sha256_bytes, write_atomic};
 use crate::calendar::Month;
 use crate::contract::Contract;
 use crate::diag::Problems;
-use crate::engine::{measure_month, MonthData};
+use crate::engine::{file_content_hash, measure_month, MonthData};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the cached data's meaning changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
@@ -71,21 +72,23 @@ fn definition_key(root: &Path, contract: &Contract) -> String {
     sha256_bytes(&bytes)
 }
 
-fn stamp(root: &Path, file: &Path, known: Option<&InputStamp>) -> Option<InputStamp> {
-    let meta = std::fs::metadata(root.join(file)).ok()?;
+fn size_and_time(path: &Path) -> Option<(u64, u128)> {
+    let meta = std::fs::metadata(path).ok()?;
     let modified_ns = meta
         .modified()
         .ok()?
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?
         .as_nanos();
-    let size = meta.len();
-    if let Some(k) = known {
-        if k.size == size && k.modified_ns == modified_ns {
-            return Some(k.clone());
-        }
+    Some((meta.len(), modified_ns))
+}
+
+fn stamp(root: &Path, file: &Path, known: &InputStamp) -> Option<InputStamp> {
+    let (size, modified_ns) = size_and_time(&root.join(file))?;
+    if known.size == size && known.modified_ns == modified_ns {
+        return Some(known.clone());
     }
-    let content = content_hash(&root.join(file)).ok()?;
+    let content = file_content_hash(&root.join(file)).ok()?;
     Some(InputStamp {
         path: file.to_path_buf(),
         size,
@@ -109,7 +112,7 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
                 .zip(&entry.inputs)
                 .map(|(f, known)| {
                     if known.path == *f {
-                        stamp(root, f, Some(known))
+                        stamp(root, f, known)
                     } else {
                         None
                     }
@@ -130,90 +133,55 @@ pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData
             }
         }
     }
-    // Hash the inputs on the other core while the pass reads them.
-    let (data, stamps) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| {
-            files
-                .iter()
-                .map(|f| stamp(root, f, None))
-                .collect::<Option<Vec<InputStamp>>>()
-        });
-        let data = measure_month(root, contract, month);
-        (data, hashing.join().ok().flatten())
-    });
-    let data = data?;
-    if let Some(stamps) = stamps.filter(|s| s.iter().map(|i| &i.path).eq(data.inputs.iter())) {
-        store(root, &path, &key, stamps, &data);
+    // The pass hashes the inputs as it reads them. Their sizes and times are taken before and
+    // after: an input that changed meanwhile is not cached.
+    let times = |files: &[PathBuf]| -> Vec<Option<(u64, u128)>> {
+        files.iter().map(|f| size_and_time(&root.join(f))).collect()
+    };
+    let before = times(&files);
+    let (data, contents) = measure_month(root, contract, month)?;
+    if data.inputs == files && times(&files) == before {
+        let stamps: Option<Vec<InputStamp>> = files
+            .iter()
+            .zip(before)
+            .zip(contents)
+            .map(|((f, time), content)| {
+                let (size, modified_ns) = time?;
+                Some(InputStamp {
+                    path: f.clone(),
+                    size,
+                    modified_ns,
+                    content: content?,
+                })
+            })
+            .collect();
+        if let Some(stamps) = stamps {
+            store(root, &path, &key, stamps, &data);
+        }
     }
     Ok(data)
 }
 
+/// An [`Entry`] as written: borrowed, so that a month of a million challenges is not copied to
+/// be saved.
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    key: &'a str,
+    inputs: &'a [InputStamp],
+    data: &'a MonthData,
+}
+
 fn store(root: &Path, path: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {
-    let entry = Entry {
-        key: key.to_string(),
-        inputs,
-        data: data.clone(),
+    let entry = EntryRef {
+        key,
+        inputs: &inputs,
+        data,
     };
     if let Ok(bytes) = serde_json::to_vec(&entry) {
         let _ = ensure_private_dir(root);
         // The cache is an optimisation: failing to write it changes no result.
         let _ = write_atomic(path, &bytes);
     }
-}
-
-/// A 128-bit hash of a file's bytes, in hex: two 64-bit lanes, each folding eight bytes at a
-/// time through a 128-bit multiply, with different constants, then the length and a final mix.
-/// Fixed constants: the same bytes give the same hash on every run and machine.
-pub fn content_hash(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    const K: [u64; 2] = [0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f];
-    let fold = |a: u64, b: u64| {
-        let m = u128::from(a) * u128::from(b);
-        (m as u64) ^ ((m >> 64) as u64)
-    };
-    let mut lanes = [0x243f_6a88_85a3_08d3u64, 0x1319_8a2e_0370_7344];
-    let mut file = std::fs::File::open(path)?;
-    // A multiple of eight, so that only the last read leaves a part word.
-    let mut block = vec![0u8; 1 << 20];
-    let mut length = 0u64;
-    loop {
-        let mut filled = 0;
-        while filled < block.len() {
-            match file.read(&mut block[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        length += filled as u64;
-        let mut words = block[..filled].chunks_exact(8);
-        for word in &mut words {
-            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-            lanes[0] = fold(lanes[0] ^ w, K[0]);
-            lanes[1] = fold(lanes[1] ^ w.rotate_left(29), K[1]);
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            let w = u64::from_le_bytes(last);
-            lanes[0] = fold(lanes[0] ^ w, K[0]);
-            lanes[1] = fold(lanes[1] ^ w.rotate_left(29), K[1]);
-        }
-        if filled < block.len() {
-            break;
-        }
-    }
-    let finish = |h: u64, k: u64| {
-        let h = fold(h ^ length, k);
-        fold(h ^ (h >> 31), k) ^ (h >> 29)
-    };
-    Ok(format!(
-        "{:016x}{:016x}",
-        finish(lanes[0], K[0]),
-        finish(lanes[1], K[1])
-    ))
 }
 
 #[cfg(test)]
@@ -227,7 +195,7 @@ mod tests {
         let path = dir.join("f.csv");
         let hash = |bytes: &[u8]| {
             std::fs::write(&path, bytes).unwrap();
-            content_hash(&path).unwrap()
+            file_content_hash(&path).unwrap()
         };
         // Long enough to span several reads, with a part word at the end.
         let base: Vec<u8> = (0..(1u32 << 21) + 13).map(|i| (i % 251) as u8).collect();

@@ -7,6 +7,7 @@
 //! name. Memory is bounded by the row being read, whatever the file's size.
 
 use crate::diag::{Problem, Problems};
+use crate::fast_hash::ContentHasher;
 use crate::money::parse_money;
 use crate::value::Value;
 use chrono::NaiveDate;
@@ -459,6 +460,9 @@ const MAX_CELL_PROBLEMS: usize = 100;
 pub struct ReadSummary {
     pub rows: u64,
     pub problems: Problems,
+    /// The [`ContentHasher`] hash of the bytes read: the whole file, or for a chunk, from its
+    /// start (the file's start for the first chunk) to its end. `None` if any were not read.
+    pub content: Option<[u64; 2]>,
 }
 
 /// Streams `path` through `visit`, converting the columns `slots` names (schema column
@@ -684,6 +688,7 @@ fn read_rows_blocks(
             (header_end.byte(), end, header_end.line())
         }
     };
+    let content_start = chunk.map_or(0, |c| c.start);
     let mut rows = RowReader {
         display,
         schema,
@@ -708,8 +713,20 @@ fn read_rows_blocks(
             .then(|| Box::new(DateCache::default())),
         cell_problems: 0,
         summary,
+        content: ContentHasher::starting_at(content_start),
         visit,
     };
+    // The bytes before the first record (the header) are hashed too.
+    if content_start < start {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut header = vec![0u8; (start - content_start) as usize];
+        let mut reading = &file;
+        let read = reading.seek(SeekFrom::Start(content_start)).is_ok()
+            && reading.read_exact(&mut header).is_ok();
+        if read {
+            rows.content.feed(content_start, &header);
+        }
+    }
     let unquoted = read_unquoted(&file, start, end, first_line, width, block, &mut rows);
     let (at, line) = match unquoted {
         Ok(stopped) => stopped,
@@ -728,6 +745,9 @@ fn read_rows_blocks(
             "{} more cells do not parse as their column's type (only the first {MAX_CELL_PROBLEMS} are listed)",
             rows.cell_problems - MAX_CELL_PROBLEMS
         )));
+    }
+    if rows.content.end() == end {
+        rows.summary.content = rows.content.finish();
     }
     rows.summary
 }
@@ -757,6 +777,8 @@ struct RowReader<'a, F> {
     dates: Option<Box<DateCache>>,
     cell_problems: usize,
     summary: ReadSummary,
+    /// Every byte read, hashed for the month cache as it passes (no second read of the file).
+    content: ContentHasher,
     visit: F,
 }
 
@@ -876,6 +898,8 @@ fn read_unquoted<F: FnMut(&Row<'_>)>(
     loop {
         if !eof && filled < buffer.len() {
             let n = body.read(&mut buffer[filled..])?;
+            rows.content
+                .feed(at + filled as u64, &buffer[filled..filled + n]);
             eof = n == 0;
             filled += n;
             if !eof && filled < buffer.len() {
@@ -1059,7 +1083,11 @@ fn read_quoted<F: FnMut(&Row<'_>)>(
         .buffer_capacity(1 << 20)
         .from_reader(std::io::BufReader::with_capacity(
             1 << 20,
-            file.take(end - at),
+            Hashing {
+                inner: file.take(end - at),
+                at,
+                content: std::mem::replace(&mut rows.content, ContentHasher::starting_at(0)),
+            },
         ));
     let mut record = csv::ByteRecord::new();
     let mut ranges = Vec::new();
@@ -1117,6 +1145,23 @@ fn read_quoted<F: FnMut(&Row<'_>)>(
             ranges: &ranges,
         };
         rows.record(record_line, byte, &fields);
+    }
+    rows.content = reader.into_inner().into_inner().content;
+}
+
+/// A reader that hashes what it reads, from file offset `at`.
+struct Hashing<R> {
+    inner: R,
+    at: u64,
+    content: ContentHasher,
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.content.feed(self.at, &buf[..n]);
+        self.at += n as u64;
+        Ok(n)
     }
 }
 

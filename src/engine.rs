@@ -50,11 +50,15 @@ impl MonthData {
 
 /// Reads every file of `month` for `contract` and evaluates all its KPIs and challenge rules.
 /// Any cell that does not parse, or any bad return, fails the month with every problem found.
+///
+/// Also gives each input's content hash ([`file_content_hash`]), in the order of
+/// [`MonthData::inputs`], worked out from the bytes the pass read (`None` where it could not be).
 pub fn measure_month(
     root: &Path,
     contract: &Contract,
     month: Month,
-) -> Result<MonthData, Problems> {
+) -> Result<(MonthData, Vec<Option<String>>), Problems> {
+    let mut contents = Vec::new();
     let mut data = MonthData {
         month,
         kpis: BTreeMap::new(),
@@ -78,6 +82,7 @@ pub fn measure_month(
                     data.value_totals.insert(dataset.to_string(), total);
                 }
                 data.inputs.push(file);
+                contents.push(pass.content);
             }
             Err(p) => problems.extend(p),
         }
@@ -91,6 +96,7 @@ pub fn measure_month(
         let (returns, p) = crate::returns::read(root, &file, contract);
         problems.extend(p);
         if let Some(returns) = returns {
+            contents.push(file_content_hash(&root.join(&file)).ok());
             data.inputs.push(file);
             for kpi in contract
                 .kpis
@@ -124,7 +130,7 @@ pub fn measure_month(
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(data)
+        Ok((data, contents))
     }
 }
 
@@ -133,6 +139,8 @@ struct PassResult {
     challenges: Vec<Raised>,
     rows: u64,
     value_total: Option<Money>,
+    /// The file's content hash ([`file_content_hash`]), from the bytes the pass read.
+    content: Option<String>,
 }
 
 /// Files smaller than this are read by one thread; larger ones in two halves, one per core.
@@ -143,6 +151,68 @@ static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::n
 
 pub fn set_verbose(on: bool) {
     VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How a file of `size` bytes is read: in two halves, one per core, when it is large enough
+/// and can be cut safely.
+fn file_chunks(path: &Path, size: u64) -> Option<(crate::dataset::Chunk, crate::dataset::Chunk)> {
+    if size >= PARALLEL_FROM_BYTES {
+        crate::dataset::halve(path)
+    } else {
+        None
+    }
+}
+
+/// A data file's content hash, as a pass over it works it out from the bytes it reads: the
+/// [`ContentHasher`](crate::fast_hash::ContentHasher) hashes of the runs its readers read (the
+/// whole file, or its two halves), combined. The month cache keys entries by it, and works it
+/// out here for a file whose size or time changed, both halves at once.
+pub fn file_content_hash(path: &Path) -> std::io::Result<String> {
+    let size = std::fs::metadata(path)?.len();
+    let runs: Vec<(u64, u64)> = match file_chunks(path, size) {
+        Some((_, second)) => vec![(0, second.start), (second.start, size)],
+        None => vec![(0, size)],
+    };
+    let hash_run = |&(start, end): &(u64, u64)| -> std::io::Result<[u64; 2]> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = std::fs::File::open(path)?;
+        file.seek(SeekFrom::Start(start))?;
+        let mut run = file.take(end - start);
+        let mut hasher = crate::fast_hash::ContentHasher::starting_at(start);
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let n = match run.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            hasher.feed(hasher.end(), &buffer[..n]);
+        }
+        let changed = || std::io::Error::other("the file changed while it was read");
+        if hasher.end() != end {
+            return Err(changed());
+        }
+        hasher.finish().ok_or_else(changed)
+    };
+    let hashes: Vec<std::io::Result<[u64; 2]>> = std::thread::scope(|scope| {
+        let later: Vec<_> = runs[1..]
+            .iter()
+            .map(|r| scope.spawn(move || hash_run(r)))
+            .collect();
+        let mut hashes = vec![hash_run(&runs[0])];
+        for h in later {
+            hashes.push(
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("hashing failed"))),
+            );
+        }
+        hashes
+    });
+    let runs = hashes
+        .into_iter()
+        .collect::<std::io::Result<Vec<[u64; 2]>>>()?;
+    Ok(crate::fast_hash::combine_runs(&runs))
 }
 
 /// Evaluates every KPI and rule of `dataset` over `file` in one pass. A large file is cut in two
@@ -189,11 +259,7 @@ fn run_pass_timed(
     }
     // Duplicate rules' logs are sized from an estimate of the rows (they grow if it is short).
     let rows = estimate_rows(&path);
-    let halves = if size >= PARALLEL_FROM_BYTES {
-        crate::dataset::halve(&path)
-    } else {
-        None
-    };
+    let halves = file_chunks(&path, size);
     let mut state = match halves {
         None => run_chunk(root, file, contract, dataset, None, rows)?,
         Some((first, second)) => {
@@ -241,6 +307,8 @@ struct PassState {
     value_total: ExactSum,
     has_value: bool,
     rows: u64,
+    /// The content hash of each chunk's bytes, in file order.
+    content: Vec<Option<[u64; 2]>>,
 }
 
 impl PassState {
@@ -253,6 +321,7 @@ impl PassState {
         }
         self.value_total += later.value_total;
         self.rows += later.rows;
+        self.content.extend(later.content);
     }
 
     fn finish(self, month: Month) -> PassResult {
@@ -268,6 +337,12 @@ impl PassState {
                 .flat_map(|r| r.finish(month))
                 .collect(),
             rows: self.rows,
+            content: self
+                .content
+                .iter()
+                .copied()
+                .collect::<Option<Vec<[u64; 2]>>>()
+                .map(|runs| crate::fast_hash::combine_runs(&runs)),
             value_total: self
                 .has_value
                 .then(|| Money::from_decimal(self.value_total.total())),
@@ -392,6 +467,7 @@ fn run_chunk(
         value_total,
         has_value: value_slot.is_some(),
         rows: summary.rows,
+        content: vec![summary.content],
     })
 }
 
@@ -523,5 +599,88 @@ mod compact_challenges {
         }
         crate::challenge::sort_by_id(&mut challenges);
         Ok(challenges)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::{Column, ColumnType, Schema};
+
+    /// The content hash the readers of a pass work out from the bytes they read, as
+    /// `run_pass` reads the file (whole, or in halves).
+    fn hash_as_read(path: &Path) -> Option<String> {
+        let schema = Schema {
+            name: "activity".into(),
+            key: None,
+            value: None,
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: vec![
+                Column {
+                    name: "id".into(),
+                    ty: ColumnType::Text,
+                },
+                Column {
+                    name: "note".into(),
+                    ty: ColumnType::Text,
+                },
+            ],
+        };
+        let size = std::fs::metadata(path).ok()?.len();
+        let chunks = match file_chunks(path, size) {
+            Some((a, b)) => vec![Some(a), Some(b)],
+            None => vec![None],
+        };
+        let runs: Option<Vec<[u64; 2]>> = chunks
+            .into_iter()
+            .map(|chunk| {
+                crate::dataset::read_rows_in(path, path, &schema, &[0, 1], chunk, |_| {}).content
+            })
+            .collect();
+        Some(crate::fast_hash::combine_runs(&runs?))
+    }
+
+    /// A month read for the first time is hashed by its own pass; a later run hashes the file
+    /// on its own when its time changed. Both must agree, or the cache would never be used
+    /// again: for a small file, a large one read in halves, one whose second half has quoted
+    /// fields (read by the full CSV parser, after part of it was read fast), and CRLF ends.
+    #[test]
+    fn the_pass_hashes_a_file_as_the_cache_does() {
+        let dir = std::env::temp_dir().join(format!("levers-pass-hash-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let large = |end: &str, quoted_from: usize| {
+            let mut text = format!("id,note{end}");
+            for i in 0..600_000 {
+                if i >= quoted_from {
+                    text.push_str(&format!("R{i},\"a, {i}\"{end}"));
+                } else {
+                    text.push_str(&format!("R{i},plain {i}{end}"));
+                }
+            }
+            text
+        };
+        let cases = [
+            ("small.csv", "id,note\nR1,x\nR2,y\n".to_string()),
+            ("header-only.csv", "id,note\n".to_string()),
+            ("halves.csv", large("\n", usize::MAX)),
+            ("quoted.csv", large("\n", 450_000)),
+            ("crlf.csv", large("\r\n", usize::MAX)),
+        ];
+        for (name, text) in cases {
+            let path = dir.join(name);
+            std::fs::write(&path, &text).unwrap();
+            let expected = file_content_hash(&path).unwrap();
+            assert_eq!(hash_as_read(&path), Some(expected), "{name}");
+        }
+        for name in ["halves.csv", "quoted.csv", "crlf.csv"] {
+            let path = dir.join(name);
+            let size = std::fs::metadata(&path).unwrap().len();
+            assert!(
+                file_chunks(&path, size).is_some(),
+                "{name} is read in halves"
+            );
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

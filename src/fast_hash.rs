@@ -75,6 +75,113 @@ impl PartsHasher {
     }
 }
 
+/// A 128-bit hash of a run of a file's bytes, fed in pieces as a reader meets them, by file
+/// offset: two 64-bit lanes, each folding eight bytes at a time through a 128-bit multiply with
+/// its own constant, then the length and a final mix. Fixed constants: the same bytes give the
+/// same hash on every run and machine.
+///
+/// Bytes fed again (a reader going back over part of what it read) are skipped; a gap leaves
+/// the hash unfinished ([`ContentHasher::finish`] then says so).
+#[derive(Debug, Clone)]
+pub struct ContentHasher {
+    lanes: [u64; 2],
+    start: u64,
+    /// File offset of the next byte to hash.
+    next: u64,
+    /// Bytes of a word not yet whole.
+    part: [u8; 8],
+    part_len: usize,
+    gap: bool,
+}
+
+const LANE_K: [u64; 2] = [0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f];
+
+impl ContentHasher {
+    /// A hasher of the bytes from file offset `start`.
+    pub fn starting_at(start: u64) -> ContentHasher {
+        ContentHasher {
+            lanes: [0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344],
+            start,
+            next: start,
+            part: [0; 8],
+            part_len: 0,
+            gap: false,
+        }
+    }
+
+    #[inline(always)]
+    fn word(&mut self, w: u64) {
+        self.lanes[0] = fold(self.lanes[0] ^ w, LANE_K[0]);
+        self.lanes[1] = fold(self.lanes[1] ^ w.rotate_left(29), LANE_K[1]);
+    }
+
+    /// Hashes `bytes`, found at file offset `at`.
+    pub fn feed(&mut self, at: u64, bytes: &[u8]) {
+        if at > self.next {
+            self.gap = true;
+            return;
+        }
+        let seen = (self.next - at).min(bytes.len() as u64) as usize;
+        let mut bytes = &bytes[seen..];
+        self.next += bytes.len() as u64;
+        if self.part_len > 0 {
+            let take = (8 - self.part_len).min(bytes.len());
+            self.part[self.part_len..self.part_len + take].copy_from_slice(&bytes[..take]);
+            self.part_len += take;
+            bytes = &bytes[take..];
+            if self.part_len < 8 {
+                return;
+            }
+            self.word(u64::from_le_bytes(self.part));
+            self.part_len = 0;
+        }
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.word(u64::from_le_bytes(w.try_into().expect("eight bytes")));
+        }
+        let rest = words.remainder();
+        self.part[..rest.len()].copy_from_slice(rest);
+        self.part_len = rest.len();
+    }
+
+    /// The offset just past the last byte hashed.
+    pub fn end(&self) -> u64 {
+        self.next
+    }
+
+    /// The hash of the bytes from the start to [`ContentHasher::end`]; `None` if a piece was
+    /// missing.
+    pub fn finish(mut self) -> Option<[u64; 2]> {
+        if self.gap {
+            return None;
+        }
+        if self.part_len > 0 {
+            let mut last = [0u8; 8];
+            last[..self.part_len].copy_from_slice(&self.part[..self.part_len]);
+            self.word(u64::from_le_bytes(last));
+        }
+        let length = self.next - self.start;
+        let finish = |h: u64, k: u64| {
+            let h = fold(h ^ length, k);
+            fold(h ^ (h >> 31), k) ^ (h >> 29)
+        };
+        Some([
+            finish(self.lanes[0], LANE_K[0]),
+            finish(self.lanes[1], LANE_K[1]),
+        ])
+    }
+}
+
+/// One hash, in hex, of a file's consecutive runs hashed apart (the runs its readers read).
+pub fn combine_runs(runs: &[[u64; 2]]) -> String {
+    let mut lanes = [runs.len() as u64, 0];
+    for run in runs {
+        lanes[0] = fold(lanes[0] ^ run[0], LANE_K[0]);
+        lanes[1] = fold(lanes[1] ^ run[1], LANE_K[1]);
+    }
+    format!("{:016x}{:016x}", lanes[0], lanes[1])
+}
+
 /// [`hash_bytes`] for a `HashMap` keyed by text.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FastHash;
@@ -129,6 +236,40 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// However a run is cut into pieces, and whatever is fed twice, its hash is the same;
+        /// a missing piece gives none.
+        #[test]
+        fn a_run_hashes_alike_however_it_is_fed(
+            bytes in proptest::collection::vec(0u8.., 0..100),
+            cuts in proptest::collection::vec(0usize..100, 0..6),
+            back in 0usize..10,
+        ) {
+            let whole = {
+                let mut h = ContentHasher::starting_at(5);
+                h.feed(5, &bytes);
+                h.finish()
+            };
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.push(0);
+            cuts.push(bytes.len());
+            cuts.sort_unstable();
+            let mut h = ContentHasher::starting_at(5);
+            for pair in cuts.windows(2) {
+                // Each piece is fed starting a little before where the last one ended.
+                let from = pair[0].saturating_sub(back);
+                h.feed(5 + from as u64, &bytes[from..pair[1]]);
+            }
+            proptest::prop_assert_eq!(h.end(), 5 + bytes.len() as u64);
+            proptest::prop_assert_eq!(h.finish(), whole);
+            if bytes.len() > 2 {
+                let mut gap = ContentHasher::starting_at(0);
+                gap.feed(0, &bytes[..1]);
+                gap.feed(2, &bytes[2..]);
+                proptest::prop_assert_eq!(gap.finish(), None);
+            }
+        }
+
+
         /// The tail of a long string, read as its last eight bytes shifted, hashes as the tail
         /// copied into a zeroed word would.
         #[test]
