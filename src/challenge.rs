@@ -126,13 +126,21 @@ struct RowsAgain {
     file: PathBuf,
 }
 
+/// A repeat's record key (`None`: cited by line) and value, read when its key was compared.
+type Repeat = (Option<String>, Decimal);
+
 impl RowsAgain {
-    /// A comparer of two rows' keys for one thread, with its own reader of the file.
-    fn comparer(&self) -> Result<impl FnMut(u64, u64) -> Result<bool, String>, String> {
+    /// A comparer of two rows' keys for one thread, with its own reader of the file: for rows
+    /// with the same key, the later row's record key and value.
+    fn comparer(
+        &self,
+        record_column: Option<usize>,
+        value_column: Option<usize>,
+    ) -> Result<impl FnMut(u64, u64) -> Result<Option<Repeat>, String>, String> {
         let mut reader = RecordAt::open(&self.file, &self.schema)?;
         let columns = self.key_columns.clone();
         let mut earlier: Vec<Value<'static>> = Vec::with_capacity(columns.len());
-        Ok(move |a: u64, b: u64| -> Result<bool, String> {
+        Ok(move |a: u64, b: u64| -> Result<Option<Repeat>, String> {
             reader.read(a)?;
             earlier.clear();
             for &column in &columns {
@@ -141,10 +149,18 @@ impl RowsAgain {
             reader.read(b)?;
             for (&column, earlier) in columns.iter().zip(&earlier) {
                 if !same_key_part(earlier, &reader.value(column)?) {
-                    return Ok(false);
+                    return Ok(None);
                 }
             }
-            Ok(true)
+            let value = match value_column {
+                Some(c) => reader.value(c)?.as_decimal().unwrap_or_default(),
+                None => Decimal::ZERO,
+            };
+            let record = match record_column {
+                Some(c) => reader.value(c)?,
+                None => Value::Null,
+            };
+            Ok(Some(((!record.is_null()).then(|| record.render()), value)))
         })
     }
 }
@@ -164,37 +180,26 @@ impl Duplicates {
         }
     }
 
-    /// Finds the repeats among every reader's rows, and reads each again for its record key and
-    /// value.
+    /// Finds the repeats among every reader's rows, with the record key and value of each.
     fn settle(&mut self) -> Result<(), String> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let repeats = crate::duplicates::repeats(&self.logs, threads, || self.rows.comparer())?;
+        let (record, value) = (self.record_column, self.value_column);
+        let repeats =
+            crate::duplicates::repeats(&self.logs, threads, || self.rows.comparer(record, value))?;
         self.logs.clear();
-        if repeats.is_empty() {
-            return Ok(());
-        }
-        let mut reader = RecordAt::open(&self.rows.file, &self.rows.schema)?;
-        let mut by_line = Vec::new();
-        for &offset in &repeats {
-            reader.read(offset)?;
-            let value = match self.value_column {
-                Some(c) => reader.value(c)?.as_decimal().unwrap_or_default(),
-                None => Decimal::ZERO,
-            };
-            let record = match self.record_column {
-                Some(c) => reader.value(c)?,
-                None => Value::Null,
-            };
-            if record.is_null() {
-                by_line.push((offset, self.raised.len()));
-            }
-            self.raised.push((record.render(), value));
-        }
         // Rows without a record key are cited by line, as the pass cites them.
-        let offsets: Vec<u64> = by_line.iter().map(|(o, _)| *o).collect();
-        let lines = crate::dataset::lines_at(&self.rows.file, &offsets)?;
-        for ((_, i), line) in by_line.into_iter().zip(lines) {
-            self.raised[i].0 = format!("line-{line}");
+        let unkeyed: Vec<u64> = repeats
+            .iter()
+            .filter(|(_, (record, _))| record.is_none())
+            .map(|(offset, _)| *offset)
+            .collect();
+        let mut lines = crate::dataset::lines_at(&self.rows.file, &unkeyed)?.into_iter();
+        for (_, (record, value)) in repeats {
+            let record = match record {
+                Some(record) => record,
+                None => format!("line-{}", lines.next().unwrap_or_default()),
+            };
+            self.raised.push((record, value));
         }
         Ok(())
     }

@@ -540,10 +540,17 @@ pub fn halve(path: &Path) -> Option<(Chunk, Chunk)> {
 pub struct RecordAt {
     /// A reader kept for every record: building one costs more than reading a record.
     reader: csv::Reader<std::fs::File>,
+    /// The file again, for records read in place.
+    file: std::fs::File,
     schema: Schema,
     /// Field position of each schema column, from the file's header.
     positions: Vec<usize>,
     record: csv::ByteRecord,
+    /// A record read in place: its bytes, its fields, and how many fields it has.
+    plain: Vec<u8>,
+    ranges: Vec<std::ops::Range<usize>>,
+    fields: usize,
+    in_place: bool,
 }
 
 impl RecordAt {
@@ -559,16 +566,26 @@ impl RecordAt {
             // Most records are far shorter; a longer one is read in several refills.
             .buffer_capacity(1024)
             .from_reader(std::fs::File::open(path).map_err(|e| e.to_string())?);
+        let width = positions.iter().max().map_or(0, |p| p + 1);
         Ok(RecordAt {
             reader,
+            file,
             schema: schema.clone(),
             positions,
             record: csv::ByteRecord::new(),
+            plain: vec![0; 512],
+            ranges: vec![0..0; width],
+            fields: 0,
+            in_place: false,
         })
     }
 
     /// Reads the record starting at byte `offset`; [`RecordAt::value`] then gives its cells.
     pub fn read(&mut self, offset: u64) -> Result<(), String> {
+        self.in_place = self.read_in_place(offset)?;
+        if self.in_place {
+            return Ok(());
+        }
         let mut at = csv::Position::new();
         at.set_byte(offset);
         self.reader.seek(at).map_err(|e| e.to_string())?;
@@ -583,10 +600,45 @@ impl RecordAt {
         }
     }
 
+    /// The common record, unquoted and under 512 bytes, read with one positioned read and
+    /// split as the pass splits it. False for any other (the CSV parser reads those).
+    #[cfg(unix)]
+    fn read_in_place(&mut self, offset: u64) -> Result<bool, String> {
+        use std::os::unix::fs::FileExt;
+        let n = self
+            .file
+            .read_at(&mut self.plain, offset)
+            .map_err(|e| e.to_string())?;
+        let bytes = &self.plain[..n];
+        let Some(end) = memchr::memchr(b'\n', bytes) else {
+            return Ok(false);
+        };
+        let record = &bytes[..end];
+        // A blank line (which the parser skips) or a quote: the parser's.
+        if record.is_empty() || record == b"\r" || memchr::memchr(b'"', record).is_some() {
+            return Ok(false);
+        }
+        self.fields = split_fields(record, &mut self.ranges).min(self.ranges.len());
+        Ok(true)
+    }
+
+    #[cfg(not(unix))]
+    fn read_in_place(&mut self, _offset: u64) -> Result<bool, String> {
+        Ok(false)
+    }
+
     /// The cell of schema column `column` in the record last read, typed as [`read_rows`] types
     /// it (NULL when empty).
     pub fn value(&self, column: usize) -> Result<Value<'_>, String> {
-        let raw = self.record.get(self.positions[column]).unwrap_or(b"");
+        let position = self.positions[column];
+        let raw = if self.in_place {
+            match self.ranges[..self.fields].get(position) {
+                Some(range) => &self.plain[range.clone()],
+                None => b"",
+            }
+        } else {
+            self.record.get(position).unwrap_or(b"")
+        };
         let text = std::str::from_utf8(raw)
             .map_err(|_| "the cell is not valid UTF-8 text".to_string())?
             .trim();
