@@ -850,53 +850,50 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
         // bytes are not valid alone fails to slice, and is reported as such).
         let whole = std::str::from_utf8(fields.bytes);
         let date_format = self.schema.date_format.as_deref();
-        for &(field, ty, name) in &self.slot_fields {
+        for slot in 0..self.slot_fields.len() {
+            let (field, ty, name) = self.slot_fields[slot];
             let text = match (fields.ranges.get(field), &whole) {
                 (None, _) => Some(""),
                 (Some(range), Ok(whole)) => whole.get(range.clone()),
                 (Some(range), Err(_)) => std::str::from_utf8(&fields.bytes[range.clone()]).ok(),
             };
-            let value = match text {
-                Some(text) => {
-                    let text = trim_cell(text);
-                    if text.is_empty() {
-                        Ok(Value::Null)
-                    } else if matches!(ty, ColumnType::Text | ColumnType::NhsNumber) {
-                        // The commonest cell, and nothing to parse: no call.
-                        Ok(Value::Text(Cow::Borrowed(text)))
-                    } else if let (ColumnType::Date, Some(dates)) = (ty, &mut self.dates) {
-                        dates.parse(text).map(Value::Date)
-                    } else {
-                        parse_cell(text, ty, date_format)
-                    }
-                }
-                None => Err("the cell is not valid UTF-8 text".to_string()),
+            let Some(text) = text else {
+                self.cell_problem(line, fields, field, name, "the cell is not valid UTF-8 text");
+                values.push(Value::Null);
+                continue;
             };
-            match value {
+            let text = trim_cell(text);
+            // Each common cell is pushed where it is made: a value built aside and then moved
+            // in was read back before its parts were stored, a stall on every cell.
+            let parsed = if text.is_empty() {
+                Ok(Value::Null)
+            } else {
+                match (ty, &mut self.dates) {
+                    (ColumnType::Text | ColumnType::NhsNumber, _) => {
+                        values.push(Value::Text(Cow::Borrowed(text)));
+                        continue;
+                    }
+                    (ColumnType::Date, Some(dates)) => match dates.parse(text) {
+                        Ok(date) => {
+                            values.push(Value::Date(date));
+                            continue;
+                        }
+                        Err(message) => Err(message),
+                    },
+                    (ColumnType::Money, _) => match crate::money::parse_pence(text) {
+                        Some(pence) => {
+                            values.push(Value::Dec(Decimal::new(pence, 2)));
+                            continue;
+                        }
+                        None => parse_cell(text, ty, date_format),
+                    },
+                    _ => parse_cell(text, ty, date_format),
+                }
+            };
+            match parsed {
                 Ok(v) => values.push(v),
                 Err(message) => {
-                    self.cell_problems += 1;
-                    if self.cell_problems <= MAX_CELL_PROBLEMS {
-                        let excerpt: Vec<&[u8]> = (0..fields.ranges.len())
-                            .map(|i| {
-                                let f = fields.get(i).unwrap_or(b"");
-                                if self.masked.contains(&i) && !f.is_empty() {
-                                    &b"<NHS number>"[..]
-                                } else {
-                                    f
-                                }
-                            })
-                            .collect();
-                        self.summary.problems.push(
-                            Problem::at_line(
-                                self.display,
-                                line as usize,
-                                field + 1,
-                                format!("column `{name}`: {message}"),
-                            )
-                            .with_record(&excerpt, field),
-                        );
-                    }
+                    self.cell_problem(line, fields, field, name, &message);
                     values.push(Value::Null);
                 }
             }
@@ -908,6 +905,41 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
         });
         values.clear();
         self.recycled = values.into_iter().map(|_| Value::Null).collect();
+    }
+
+    /// Records a cell that does not parse (the first [`MAX_CELL_PROBLEMS`] in full).
+    #[cold]
+    fn cell_problem(
+        &mut self,
+        line: u64,
+        fields: &Fields<'_>,
+        field: usize,
+        name: &str,
+        message: &str,
+    ) {
+        self.cell_problems += 1;
+        if self.cell_problems > MAX_CELL_PROBLEMS {
+            return;
+        }
+        let excerpt: Vec<&[u8]> = (0..fields.ranges.len())
+            .map(|i| {
+                let f = fields.get(i).unwrap_or(b"");
+                if self.masked.contains(&i) && !f.is_empty() {
+                    &b"<NHS number>"[..]
+                } else {
+                    f
+                }
+            })
+            .collect();
+        self.summary.problems.push(
+            Problem::at_line(
+                self.display,
+                line as usize,
+                field + 1,
+                format!("column `{name}`: {message}"),
+            )
+            .with_record(&excerpt, field),
+        );
     }
 
     fn width_problem(&mut self, line: u64, expected: usize, found: usize) {

@@ -225,6 +225,12 @@ pub fn parse_money(text: &str) -> Result<Money, String> {
     Ok(Money(if negative { -value } else { value }))
 }
 
+/// Pence of a plain amount (`-1234.56`, `1234.5`, `1234`), as [`parse_money`] reads it; `None`
+/// for anything else, which [`parse_money`] reads or refuses.
+pub fn parse_pence(text: &str) -> Option<i64> {
+    plain_pence(text)
+}
+
 /// The hot path: `-1234.56`, `1234.5` or `1234`, read straight into pence without allocating.
 /// Anything else (symbols, separators, brackets) goes the general way.
 fn plain_pence(text: &str) -> Option<i64> {
@@ -326,7 +332,17 @@ impl ExactSum {
     #[inline]
     pub fn add(&mut self, value: Decimal) {
         if value.scale() == 2 {
-            self.pence += value.mantissa();
+            // From the parts, one word each (`mantissa` reads them as one, after they were
+            // stored apart: a stall on every row).
+            let parts = value.unpack();
+            let magnitude = i128::from(parts.lo)
+                | (i128::from(parts.mid) << 32)
+                | (i128::from(parts.hi) << 64);
+            self.pence += if parts.negative {
+                -magnitude
+            } else {
+                magnitude
+            };
         } else {
             self.other += value;
         }
