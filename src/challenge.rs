@@ -551,8 +551,47 @@ pub fn write_views_json<'v, W: std::io::Write>(
     views: impl IntoIterator<Item = &'v ChallengeView>,
     mut out: W,
 ) -> std::io::Result<()> {
-    let mut text = String::with_capacity(1 << 16);
-    let mut any = false;
+    // A large month's JSON runs to hundreds of megabytes: batches are rendered on two threads,
+    // alternately, while this one writes them out in order.
+    const BATCH: usize = 8192;
+    const RENDERERS: usize = 2;
+    let views: Vec<&ChallengeView> = views.into_iter().collect();
+    if views.is_empty() {
+        return out.write_all(b"[]");
+    }
+    let batches: Vec<&[&ChallengeView]> = views.chunks(BATCH).collect();
+    std::thread::scope(|scope| {
+        let receivers: Vec<std::sync::mpsc::Receiver<String>> = (0..RENDERERS)
+            .map(|k| {
+                let (send, receive) = std::sync::mpsc::sync_channel(2);
+                let batches = &batches;
+                scope.spawn(move || {
+                    for i in (k..batches.len()).step_by(RENDERERS) {
+                        // The writer has stopped (a write failed): so does rendering.
+                        if send.send(render_views(batches[i], i > 0)).is_err() {
+                            return;
+                        }
+                    }
+                });
+                receive
+            })
+            .collect();
+        for (i, batch) in batches.iter().enumerate() {
+            let text = receivers[i % RENDERERS]
+                .recv()
+                .unwrap_or_else(|_| render_views(batch, i > 0));
+            out.write_all(text.as_bytes())?;
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    out.write_all(b"\n]")
+}
+
+/// The JSON of `views` as elements of the array [`write_views_json`] writes; `after` when an
+/// element comes before them.
+fn render_views(views: &[&ChallengeView], after: bool) -> String {
+    let mut text = String::with_capacity(views.len() * 560);
+    let mut any = after;
     for v in views {
         text.push_str(if any { ",\n  {\n" } else { "[\n  {\n" });
         any = true;
@@ -592,13 +631,8 @@ pub fn write_views_json<'v, W: std::io::Write>(
         plain_field(t, "age_months", &v.age_months.to_string());
         date_field(t, "last_event", v.last_event);
         text.push_str("\n  }");
-        if text.len() > 1 << 15 {
-            out.write_all(text.as_bytes())?;
-            text.clear();
-        }
     }
-    text.push_str(if any { "\n]" } else { "[]" });
-    out.write_all(text.as_bytes())
+    text
 }
 
 /// Ends the previous field (if any) and starts the field `name`, indented as serde_json's
@@ -654,22 +688,77 @@ fn push_json_str(out: &mut String, s: &str) {
 }
 
 /// Views of `raised` challenges as of `today`, using the log.
+///
+/// A large month's views (hundreds of thousands) are built in two halves at once.
 pub fn views(
     contract: &crate::contract::Contract,
     raised: &[&Raised],
     log: &crate::challenge_log::Log,
     as_of_month: Month,
     today: chrono::NaiveDate,
-    respond_by: &dyn Fn(Month) -> chrono::NaiveDate,
-    add_working_days: &dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate,
+    respond_by: &(dyn Fn(Month) -> chrono::NaiveDate + Sync),
+    add_working_days: &(dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate + Sync),
 ) -> Vec<ChallengeView> {
-    use crate::challenge_log::State;
     let contract_id: Arc<str> = contract.id.as_str().into();
     let names: BTreeMap<&str, Arc<str>> = contract
         .challenges
         .iter()
         .map(|c| (c.id.as_str(), Arc::from(c.name.as_str())))
         .collect();
+    if raised.len() >= PARALLEL_VIEWS {
+        let (first, second) = raised.split_at(raised.len() / 2);
+        let part = |part: &[&Raised]| {
+            views_of(
+                part,
+                &names,
+                &contract_id,
+                log,
+                as_of_month,
+                today,
+                respond_by,
+                add_working_days,
+            )
+        };
+        let (mut a, b) = std::thread::scope(|scope| {
+            let later = scope.spawn(|| part(second));
+            let earlier = part(first);
+            (earlier, later.join())
+        });
+        match b {
+            Ok(b) => {
+                a.extend(b);
+                return a;
+            }
+            Err(_) => return [a, part(second)].concat(),
+        }
+    }
+    views_of(
+        raised,
+        &names,
+        &contract_id,
+        log,
+        as_of_month,
+        today,
+        respond_by,
+        add_working_days,
+    )
+}
+
+/// Months with at least this many challenges have their views built on two threads.
+const PARALLEL_VIEWS: usize = 50_000;
+
+#[allow(clippy::too_many_arguments)]
+fn views_of(
+    raised: &[&Raised],
+    names: &BTreeMap<&str, Arc<str>>,
+    contract_id: &Arc<str>,
+    log: &crate::challenge_log::Log,
+    as_of_month: Month,
+    today: chrono::NaiveDate,
+    respond_by: &(dyn Fn(Month) -> chrono::NaiveDate + Sync),
+    add_working_days: &(dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate + Sync),
+) -> Vec<ChallengeView> {
+    use crate::challenge_log::State;
     raised
         .iter()
         .map(|r| {
@@ -781,7 +870,15 @@ mod tests {
                 Some(date("2026-05-01")),
             ),
         ];
-        for list in [&views[..0], &views[..1], &views[..]] {
+        // And lists that fill one batch, two, and some of a third.
+        let long: Vec<ChallengeView> = views.iter().cycle().take(2 * 8192 + 3).cloned().collect();
+        for list in [
+            &views[..0],
+            &views[..1],
+            &views[..],
+            &long[..8192],
+            &long[..],
+        ] {
             let mut ours = Vec::new();
             write_views_json(list, &mut ours).unwrap();
             let theirs = serde_json::to_string_pretty(list).unwrap();

@@ -858,7 +858,13 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
                 (Some(range), Err(_)) => std::str::from_utf8(&fields.bytes[range.clone()]).ok(),
             };
             let Some(text) = text else {
-                self.cell_problem(line, fields, field, name, "the cell is not valid UTF-8 text");
+                self.cell_problem(
+                    line,
+                    fields,
+                    field,
+                    name,
+                    "the cell is not valid UTF-8 text",
+                );
                 values.push(Value::Null);
                 continue;
             };

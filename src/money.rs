@@ -335,9 +335,8 @@ impl ExactSum {
             // From the parts, one word each (`mantissa` reads them as one, after they were
             // stored apart: a stall on every row).
             let parts = value.unpack();
-            let magnitude = i128::from(parts.lo)
-                | (i128::from(parts.mid) << 32)
-                | (i128::from(parts.hi) << 64);
+            let magnitude =
+                i128::from(parts.lo) | (i128::from(parts.mid) << 32) | (i128::from(parts.hi) << 64);
             self.pence += if parts.negative {
                 -magnitude
             } else {
