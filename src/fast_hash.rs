@@ -76,9 +76,9 @@ impl PartsHasher {
 }
 
 /// A 128-bit hash of a run of a file's bytes, fed in pieces as a reader meets them, by file
-/// offset: two 64-bit lanes, each folding eight bytes at a time through a 128-bit multiply with
-/// its own constant, then the length and a final mix. Fixed constants: the same bytes give the
-/// same hash on every run and machine.
+/// offset: sixteen bytes at a time, each half folded into its own 64-bit lane through a 128-bit
+/// multiply with the lane's constant, then the length and a final mix. Fixed constants: the same
+/// bytes give the same hash on every run and machine.
 ///
 /// Bytes fed again (a reader going back over part of what it read) are skipped; a gap leaves
 /// the hash unfinished ([`ContentHasher::finish`] then says so).
@@ -88,8 +88,8 @@ pub struct ContentHasher {
     start: u64,
     /// File offset of the next byte to hash.
     next: u64,
-    /// Bytes of a word not yet whole.
-    part: [u8; 8],
+    /// Bytes of a block not yet whole.
+    part: [u8; 16],
     part_len: usize,
     gap: bool,
 }
@@ -103,16 +103,19 @@ impl ContentHasher {
             lanes: [0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344],
             start,
             next: start,
-            part: [0; 8],
+            part: [0; 16],
             part_len: 0,
             gap: false,
         }
     }
 
     #[inline(always)]
-    fn word(&mut self, w: u64) {
-        self.lanes[0] = fold(self.lanes[0] ^ w, LANE_K[0]);
-        self.lanes[1] = fold(self.lanes[1] ^ w.rotate_left(29), LANE_K[1]);
+    fn block(&mut self, block: &[u8; 16]) {
+        let (a, b) = block.split_at(8);
+        let a = u64::from_le_bytes(a.try_into().expect("eight bytes"));
+        let b = u64::from_le_bytes(b.try_into().expect("eight bytes"));
+        self.lanes[0] = fold(self.lanes[0] ^ a, LANE_K[0]);
+        self.lanes[1] = fold(self.lanes[1] ^ b, LANE_K[1]);
     }
 
     /// Hashes `bytes`, found at file offset `at`.
@@ -125,21 +128,22 @@ impl ContentHasher {
         let mut bytes = &bytes[seen..];
         self.next += bytes.len() as u64;
         if self.part_len > 0 {
-            let take = (8 - self.part_len).min(bytes.len());
+            let take = (16 - self.part_len).min(bytes.len());
             self.part[self.part_len..self.part_len + take].copy_from_slice(&bytes[..take]);
             self.part_len += take;
             bytes = &bytes[take..];
-            if self.part_len < 8 {
+            if self.part_len < 16 {
                 return;
             }
-            self.word(u64::from_le_bytes(self.part));
+            let part = self.part;
+            self.block(&part);
             self.part_len = 0;
         }
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.word(u64::from_le_bytes(w.try_into().expect("eight bytes")));
+        let mut blocks = bytes.chunks_exact(16);
+        for block in &mut blocks {
+            self.block(block.try_into().expect("sixteen bytes"));
         }
-        let rest = words.remainder();
+        let rest = blocks.remainder();
         self.part[..rest.len()].copy_from_slice(rest);
         self.part_len = rest.len();
     }
@@ -156,9 +160,9 @@ impl ContentHasher {
             return None;
         }
         if self.part_len > 0 {
-            let mut last = [0u8; 8];
+            let mut last = [0u8; 16];
             last[..self.part_len].copy_from_slice(&self.part[..self.part_len]);
-            self.word(u64::from_le_bytes(last));
+            self.block(&last);
         }
         let length = self.next - self.start;
         let finish = |h: u64, k: u64| {

@@ -726,8 +726,9 @@ impl Node {
         }
     }
 
-    /// The truth of a column compared with a constant, answered in place; `None` for any other
-    /// node (or an integer comparison on a cell that is not an integer).
+    /// The truth of a column compared with a constant, or of a column being NULL, answered in
+    /// place; `None` for any other node (or an integer comparison on a cell that is not an
+    /// integer).
     #[inline(always)]
     fn test_simple(&self, row: &[Value<'_>]) -> Option<Option<bool>> {
         match self {
@@ -741,6 +742,10 @@ impl Node {
             }),
             Node::IntCompare { slot, op, value } => match &row[*slot] {
                 Value::Int(i) => Some(Some(compare_ordering(*op, i.cmp(value)))),
+                _ => None,
+            },
+            Node::IsNull(inner, negated) => match inner.as_ref() {
+                Node::Slot(slot) => Some(Some(row[*slot].is_null() != *negated)),
                 _ => None,
             },
             _ => None,
