@@ -454,18 +454,19 @@ impl CompiledRule {
         // Every id of one rule and month shares the prefix, so record order is id order. The
         // rows arrive nearly in order (file order), which a stable sort finds in one sweep; rows
         // sharing a record key then become one challenge, with the first row's detail.
-        all.sort_by(|a, b| a.record.cmp(&b.record));
-        let mut merged: Vec<Raised> = Vec::with_capacity(all.len());
-        for r in all {
-            match merged.last_mut() {
-                Some(last) if last.record == r.record => {
-                    last.value += r.value;
-                    last.rows += r.rows;
-                }
-                _ => merged.push(r),
-            }
+        // Merged in place: a large month's list is not copied.
+        if !all.is_sorted_by(|a, b| a.record <= b.record) {
+            all.sort_by(|a, b| a.record.cmp(&b.record));
         }
-        merged
+        all.dedup_by(|later, first| {
+            let same = later.record == first.record;
+            if same {
+                first.value += later.value;
+                first.rows += later.rows;
+            }
+            same
+        });
+        all
     }
 }
 

@@ -76,7 +76,11 @@ pub fn measure_month(
         match run_pass(root, &file, contract, dataset, month) {
             Ok(pass) => {
                 data.kpis.extend(pass.kpis);
-                data.challenges.extend(pass.challenges);
+                data.challenges
+                    .reserve(pass.challenges.iter().map(Vec::len).sum());
+                for challenges in pass.challenges {
+                    data.challenges.extend(challenges);
+                }
                 data.rows.insert(dataset.to_string(), pass.rows);
                 if let Some(total) = pass.value_total {
                     data.value_totals.insert(dataset.to_string(), total);
@@ -136,7 +140,8 @@ pub fn measure_month(
 
 struct PassResult {
     kpis: BTreeMap<String, MonthFigures>,
-    challenges: Vec<Raised>,
+    /// Each rule's challenges (kept apart: a large month's are not copied into one list twice).
+    challenges: Vec<Vec<Raised>>,
     rows: u64,
     value_total: Option<Money>,
     /// The file's content hash ([`file_content_hash`]), from the bytes the pass read.
@@ -331,11 +336,7 @@ impl PassState {
                 .into_iter()
                 .map(|(id, m)| (id, m.finish()))
                 .collect(),
-            challenges: self
-                .rules
-                .into_iter()
-                .flat_map(|r| r.finish(month))
-                .collect(),
+            challenges: self.rules.into_iter().map(|r| r.finish(month)).collect(),
             rows: self.rows,
             content: self
                 .content

@@ -1,5 +1,5 @@
 //! A fast non-cryptographic hash of bytes, for the tables the monthly pass fills once a row:
-//! the duplicate index and the groups of a `by` KPI.
+//! duplicate keys and the groups of a `by` KPI.
 //!
 //! It only has to spread keys evenly. Its keys come from the provider's own data, and a
 //! provider crafting colliding keys would only slow its own month's run.
