@@ -487,52 +487,49 @@ pub struct Chunk {
     pub first_line: u64,
 }
 
-/// Where to cut `path` in two for two readers: just after the first newline past the middle,
-/// provided the cut is not inside a quoted field (an even number of `"` before it). `None` for a
-/// file that cannot be cut safely.
-pub fn halve(path: &Path) -> Option<(Chunk, Chunk)> {
-    use std::io::Read;
-    let size = std::fs::metadata(path).ok()?.len();
-    let middle = size / 2;
-    let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).ok()?);
-    let mut buffer = vec![0u8; 1 << 20];
-    let (mut offset, mut quotes, mut lines) = (0u64, 0u64, 0u64);
+/// Where to cut `path` (of `size` bytes) for two readers: just after the first newline at or
+/// after byte `at`. `None` when there is none before the last byte.
+pub fn cut_after(path: &Path, at: u64, size: u64) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(at)).ok()?;
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut offset = at;
     loop {
         let n = file.read(&mut buffer).ok()?;
         if n == 0 {
             return None;
         }
-        let block = &buffer[..n];
-        // Past the middle, the cut is the first newline at or after it.
-        let from = middle.saturating_sub(offset).min(n as u64) as usize;
-        if let Some(i) = block[from..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map(|i| from + i)
-        {
-            quotes += count_byte(&block[..=i], b'"');
-            lines += count_byte(&block[..=i], b'\n');
+        if let Some(i) = memchr::memchr(b'\n', &buffer[..n]) {
             let cut = offset + i as u64 + 1;
-            if quotes % 2 == 1 || cut >= size {
-                return None;
-            }
-            return Some((
-                Chunk {
-                    start: 0,
-                    end: cut,
-                    first_line: 1,
-                },
-                Chunk {
-                    start: cut,
-                    end: size,
-                    first_line: lines + 1,
-                },
-            ));
+            return (cut < size).then_some(cut);
         }
-        quotes += count_byte(block, b'"');
-        lines += count_byte(block, b'\n');
         offset += n as u64;
     }
+}
+
+/// The quotes and the newlines in the first `end` bytes of `path`: whether a cut there is
+/// outside any quoted field, and the line the next record starts on.
+pub fn quotes_and_lines(path: &Path, end: u64) -> std::io::Result<(u64, u64)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?.take(end);
+    let mut buffer = vec![0u8; 1 << 20];
+    let (mut quotes, mut lines, mut read) = (0, 0, 0);
+    loop {
+        let n = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        quotes += count_byte(&buffer[..n], b'"');
+        lines += count_byte(&buffer[..n], b'\n');
+        read += n as u64;
+    }
+    if read < end {
+        return Err(std::io::Error::other("the file is shorter than it was"));
+    }
+    Ok((quotes, lines))
 }
 
 /// Reads single records of a file again by their byte offsets: the rows a duplicate rule must

@@ -158,33 +158,47 @@ pub fn set_verbose(on: bool) {
     VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// How a file of `size` bytes is read: in two halves, one per core, when it is large enough
-/// and can be cut safely.
-fn file_chunks(path: &Path, size: u64) -> Option<(crate::dataset::Chunk, crate::dataset::Chunk)> {
-    if size >= PARALLEL_FROM_BYTES {
-        crate::dataset::halve(path)
-    } else {
-        None
+/// Where a file of `size` bytes is cut for its two readers, when it is large enough: just after
+/// the first newline past 52% of it. The second reader first counts the quotes and lines before
+/// the cut ([`second_chunk`]), so it is given a little less to read.
+fn file_cut(path: &Path, size: u64) -> Option<u64> {
+    if size < PARALLEL_FROM_BYTES {
+        return None;
     }
+    crate::dataset::cut_after(path, size / 25 * 13, size)
+}
+
+/// The second reader's part of a file cut at `cut`: from the cut to the end, its first line
+/// counted. `None` when the cut is inside a quoted field (an odd number of quotes before it) or
+/// the file cannot be read: then one reader reads the whole file.
+fn second_chunk(path: &Path, cut: u64, size: u64) -> Option<crate::dataset::Chunk> {
+    let (quotes, lines) = crate::dataset::quotes_and_lines(path, cut).ok()?;
+    (quotes % 2 == 0).then_some(crate::dataset::Chunk {
+        start: cut,
+        end: size,
+        first_line: lines + 1,
+    })
 }
 
 /// A data file's content hash, as a pass over it works it out from the bytes it reads: the
 /// [`ContentHasher`](crate::fast_hash::ContentHasher) hashes of the runs its readers read (the
-/// whole file, or its two halves), combined. The month cache keys entries by it, and works it
-/// out here for a file whose size or time changed, both halves at once.
+/// whole file, or its two parts), combined. The month cache keys entries by it, and works it
+/// out here for a file whose size or time changed, both parts at once.
 pub fn file_content_hash(path: &Path) -> std::io::Result<String> {
     let size = std::fs::metadata(path)?.len();
-    let runs: Vec<(u64, u64)> = match file_chunks(path, size) {
-        Some((_, second)) => vec![(0, second.start), (second.start, size)],
+    let runs: Vec<(u64, u64)> = match file_cut(path, size) {
+        Some(cut) => vec![(0, cut), (cut, size)],
         None => vec![(0, size)],
     };
-    let hash_run = |&(start, end): &(u64, u64)| -> std::io::Result<[u64; 2]> {
+    // Each run's hash, and the quotes in it (a cut after an odd number is not made).
+    let hash_run = |&(start, end): &(u64, u64)| -> std::io::Result<([u64; 2], u64)> {
         use std::io::{Read, Seek, SeekFrom};
         let mut file = std::fs::File::open(path)?;
         file.seek(SeekFrom::Start(start))?;
         let mut run = file.take(end - start);
         let mut hasher = crate::fast_hash::ContentHasher::starting_at(start);
         let mut buffer = vec![0u8; 1 << 20];
+        let mut quotes = 0;
         loop {
             let n = match run.read(&mut buffer) {
                 Ok(0) => break,
@@ -193,14 +207,15 @@ pub fn file_content_hash(path: &Path) -> std::io::Result<String> {
                 Err(e) => return Err(e),
             };
             hasher.feed(hasher.end(), &buffer[..n]);
+            quotes += crate::dataset::count_byte(&buffer[..n], b'"');
         }
         let changed = || std::io::Error::other("the file changed while it was read");
         if hasher.end() != end {
             return Err(changed());
         }
-        hasher.finish().ok_or_else(changed)
+        Ok((hasher.finish().ok_or_else(changed)?, quotes))
     };
-    let hashes: Vec<std::io::Result<[u64; 2]>> = std::thread::scope(|scope| {
+    let hashes: Vec<std::io::Result<([u64; 2], u64)>> = std::thread::scope(|scope| {
         let later: Vec<_> = runs[1..]
             .iter()
             .map(|r| scope.spawn(move || hash_run(r)))
@@ -214,9 +229,15 @@ pub fn file_content_hash(path: &Path) -> std::io::Result<String> {
         }
         hashes
     });
-    let runs = hashes
+    let hashed = hashes
         .into_iter()
-        .collect::<std::io::Result<Vec<[u64; 2]>>>()?;
+        .collect::<std::io::Result<Vec<([u64; 2], u64)>>>()?;
+    if runs.len() > 1 && hashed[0].1 % 2 == 1 {
+        // The cut would fall inside a quoted field: the pass reads the file whole.
+        let (whole, _) = hash_run(&(0, size))?;
+        return Ok(crate::fast_hash::combine_runs(&[whole]));
+    }
+    let runs: Vec<[u64; 2]> = hashed.into_iter().map(|(hash, _)| hash).collect();
     Ok(crate::fast_hash::combine_runs(&runs))
 }
 
@@ -264,30 +285,39 @@ fn run_pass_timed(
     }
     // Duplicate rules' logs are sized from an estimate of the rows (they grow if it is short).
     let rows = estimate_rows(&path);
-    let halves = file_chunks(&path, size);
-    let mut state = match halves {
-        None => run_chunk(root, file, contract, dataset, None, rows)?,
-        Some((first, second)) => {
+    let whole = || run_chunk(root, file, contract, dataset, None, rows);
+    let mut state = match file_cut(&path, size) {
+        None => whole()?,
+        Some(cut) => {
             let half = rows / 2 + 1;
+            let first = crate::dataset::Chunk {
+                start: 0,
+                end: cut,
+                first_line: 1,
+            };
             let (a, b) = std::thread::scope(|scope| {
-                let later =
-                    scope.spawn(|| run_chunk(root, file, contract, dataset, Some(second), half));
+                let later = scope.spawn(|| {
+                    let second = second_chunk(&path, cut, size)?;
+                    Some(run_chunk(root, file, contract, dataset, Some(second), half))
+                });
                 let earlier = run_chunk(root, file, contract, dataset, Some(first), half);
                 (
                     earlier,
-                    later.join().unwrap_or_else(|_| Err(Problems::new())),
+                    later.join().unwrap_or_else(|_| Some(Err(Problems::new()))),
                 )
             });
             match (a, b) {
-                (Ok(mut a), Ok(b)) => {
+                // The cut fell inside a quoted field: the file is read whole.
+                (_, None) => whole()?,
+                (Ok(mut a), Some(Ok(b))) => {
                     a.merge(b);
                     a
                 }
-                (Err(mut p), Err(q)) => {
+                (Err(mut p), Some(Err(q))) => {
                     p.extend(q);
                     return Err(p);
                 }
-                (Err(p), _) | (_, Err(p)) => return Err(p),
+                (Err(p), _) | (_, Some(Err(p))) => return Err(p),
             }
         }
     };
@@ -629,8 +659,17 @@ mod tests {
             ],
         };
         let size = std::fs::metadata(path).ok()?.len();
-        let chunks = match file_chunks(path, size) {
-            Some((a, b)) => vec![Some(a), Some(b)],
+        let parts =
+            file_cut(path, size).and_then(|cut| Some((cut, second_chunk(path, cut, size)?)));
+        let chunks = match parts {
+            Some((cut, second)) => vec![
+                Some(crate::dataset::Chunk {
+                    start: 0,
+                    end: cut,
+                    first_line: 1,
+                }),
+                Some(second),
+            ],
             None => vec![None],
         };
         let runs: Option<Vec<[u64; 2]>> = chunks
@@ -644,8 +683,9 @@ mod tests {
 
     /// A month read for the first time is hashed by its own pass; a later run hashes the file
     /// on its own when its time changed. Both must agree, or the cache would never be used
-    /// again: for a small file, a large one read in halves, one whose second half has quoted
-    /// fields (read by the full CSV parser, after part of it was read fast), and CRLF ends.
+    /// again: for a small file, a large one read in two parts, one whose second part has quoted
+    /// fields (read by the full CSV parser, after part of it was read fast), CRLF ends, and one
+    /// whose cut would fall inside a quoted field (read whole).
     #[test]
     fn the_pass_hashes_a_file_as_the_cache_does() {
         let dir = std::env::temp_dir().join(format!("levers-pass-hash-{}", std::process::id()));
@@ -667,6 +707,15 @@ mod tests {
             ("halves.csv", large("\n", usize::MAX)),
             ("quoted.csv", large("\n", 450_000)),
             ("crlf.csv", large("\r\n", usize::MAX)),
+            // Quoted fields holding a newline after 200 bytes: the cut falls inside one.
+            ("quoted-cut.csv", {
+                let inner = "x".repeat(200);
+                let mut text = "id,note\n".to_string();
+                for i in 0..60_000 {
+                    text.push_str(&format!("R{i},\"{inner}\ny\"\n"));
+                }
+                text
+            }),
         ];
         for (name, text) in cases {
             let path = dir.join(name);
@@ -677,11 +726,19 @@ mod tests {
         for name in ["halves.csv", "quoted.csv", "crlf.csv"] {
             let path = dir.join(name);
             let size = std::fs::metadata(&path).unwrap().len();
+            let cut = file_cut(&path, size).expect("large enough to cut");
             assert!(
-                file_chunks(&path, size).is_some(),
-                "{name} is read in halves"
+                second_chunk(&path, cut, size).is_some(),
+                "{name} is read in two parts"
             );
         }
+        let path = dir.join("quoted-cut.csv");
+        let size = std::fs::metadata(&path).unwrap().len();
+        let cut = file_cut(&path, size).expect("large enough to cut");
+        assert!(
+            second_chunk(&path, cut, size).is_none(),
+            "a cut inside a quoted field is not made"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }
