@@ -63,6 +63,15 @@ for rows in $rows_list; do
     mem=$(cut -d' ' -f2 "$work/$label.times" | sort -n | tail -1)
     printf '%-10s %-28s %10.2f %14.0f %12.0f\n' "$rows" "$label" "$wall" "$(echo "$rows / $wall" | bc -l)" "$(echo "$mem / 1024" | bc -l)"
   done
+  # The goal of issue 7 is a ratio of medians; the paired runs show how far the machine's noise
+  # moves it.
+  if [ -s "$work/polars.times" ]; then
+    lw=$(cut -d' ' -f1 "$work/levers.times" | median)
+    pw=$(cut -d' ' -f1 "$work/polars.times" | median)
+    paired=$(paste -d' ' <(cut -d' ' -f1 "$work/levers.times") <(cut -d' ' -f1 "$work/polars.times") |
+      awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2}')
+    printf '%-10s levers / polars: %.2fx (medians); paired runs: %s\n' "$rows" "$(echo "$lw / $pw" | bc -l)" "$paired"
+  fi
   for tool in polars duckdb; do
     if have $tool; then
       python3 "$shared/${tool}_monthly.py" "$data" > "$work/$tool.json"

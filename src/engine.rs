@@ -148,7 +148,7 @@ struct PassResult {
     content: Option<String>,
 }
 
-/// Files smaller than this are read by one thread; larger ones in two halves, one per core.
+/// Files smaller than this are read by one thread; larger ones in two parts, one per core.
 const PARALLEL_FROM_BYTES: u64 = 8 << 20;
 
 /// Whether to report each file read on stderr (`-v`).
@@ -242,9 +242,9 @@ pub fn file_content_hash(path: &Path) -> std::io::Result<String> {
 }
 
 /// Evaluates every KPI and rule of `dataset` over `file` in one pass. A large file is cut in two
-/// at a record boundary (outside any quoted field) and each half is read on its own core with
-/// its own copy of every measure and rule, sharing each duplicate rule's index; the halves'
-/// states are then merged: counts and sums add and challenge lists concatenate.
+/// at a record boundary (outside any quoted field) and each part is read on its own core with
+/// its own copy of every measure and rule; the parts' states are then merged (counts and sums
+/// add, challenge lists concatenate, duplicate logs are searched together).
 fn run_pass(
     root: &Path,
     file: &Path,
@@ -639,7 +639,7 @@ mod tests {
     use crate::dataset::{Column, ColumnType, Schema};
 
     /// The content hash the readers of a pass work out from the bytes they read, as
-    /// `run_pass` reads the file (whole, or in halves).
+    /// `run_pass` reads the file (whole, or in two parts).
     fn hash_as_read(path: &Path) -> Option<String> {
         let schema = Schema {
             name: "activity".into(),
