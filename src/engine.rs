@@ -502,22 +502,38 @@ fn run_chunk(
     })
 }
 
-/// An estimate of a CSV file's rows (a little over, never wildly): its size over the mean
-/// length of the lines in its first megabyte.
+/// An estimate of a CSV file's rows (a little over): its size over the mean length of the lines
+/// in four samples of 256 KiB, at its start and a quarter, half and three quarters in. The
+/// duplicate rules' logs are sized from it, and a log in huge pages is resident whole, so a file
+/// whose first lines are much shorter than the rest must not make it many times too large.
 fn estimate_rows(path: &Path) -> usize {
-    use std::io::Read;
-    let Ok(size) = std::fs::metadata(path).map(|m| m.len()) else {
+    use std::io::{Read, Seek, SeekFrom};
+    const SAMPLE: u64 = 1 << 18;
+    let Ok(mut file) = std::fs::File::open(path) else {
         return 0;
     };
-    let mut head = Vec::with_capacity(1 << 20);
-    if std::fs::File::open(path)
-        .and_then(|f| f.take(1 << 20).read_to_end(&mut head))
-        .is_err()
-    {
+    let Ok(size) = file.metadata().map(|m| m.len()) else {
+        return 0;
+    };
+    let (mut bytes, mut lines) = (0u64, 0u64);
+    let mut sample = Vec::with_capacity(SAMPLE as usize);
+    for quarter in 0..4 {
+        let at = size / 4 * quarter;
+        sample.clear();
+        let read = file.seek(SeekFrom::Start(at)).is_ok()
+            && (&mut file).take(SAMPLE).read_to_end(&mut sample).is_ok();
+        if read {
+            bytes += sample.len() as u64;
+            lines += crate::dataset::count_byte(&sample, b'\n');
+        }
+        if size <= SAMPLE * 4 {
+            break; // a small file: its start is all of it, or near enough
+        }
+    }
+    if bytes == 0 {
         return 0;
     }
-    let lines = head.iter().filter(|b| **b == b'\n').count().max(1);
-    let estimate = size as f64 / (head.len() as f64 / lines as f64);
+    let estimate = size as f64 / (bytes as f64 / lines.max(1) as f64);
     (estimate * 1.02) as usize
 }
 
