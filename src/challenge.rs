@@ -706,96 +706,98 @@ pub fn views(
         .iter()
         .map(|c| (c.id.as_str(), Arc::from(c.name.as_str())))
         .collect();
-    if raised.len() >= PARALLEL_VIEWS {
-        let (first, second) = raised.split_at(raised.len() / 2);
-        let part = |part: &[&Raised]| {
-            views_of(
-                part,
-                &names,
-                &contract_id,
-                log,
-                as_of_month,
-                today,
-                respond_by,
-                add_working_days,
-            )
-        };
-        let (mut a, b) = std::thread::scope(|scope| {
-            let later = scope.spawn(|| part(second));
-            let earlier = part(first);
-            (earlier, later.join())
-        });
-        match b {
-            Ok(b) => {
-                a.extend(b);
-                return a;
-            }
-            Err(_) => return [a, part(second)].concat(),
-        }
-    }
-    views_of(
-        raised,
-        &names,
-        &contract_id,
+    let context = ViewContext {
+        names,
+        contract_id,
         log,
         as_of_month,
         today,
         respond_by,
         add_working_days,
-    )
+    };
+    let part = |part: &[&Raised]| context.views(part);
+    if raised.len() < PARALLEL_VIEWS {
+        return part(raised);
+    }
+    let (first, second) = raised.split_at(raised.len() / 2);
+    let (mut a, b) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| part(second));
+        let earlier = part(first);
+        (earlier, later.join())
+    });
+    match b {
+        Ok(b) => {
+            a.extend(b);
+            a
+        }
+        Err(_) => [a, part(second)].concat(),
+    }
 }
 
 /// Months with at least this many challenges have their views built on two threads.
 const PARALLEL_VIEWS: usize = 50_000;
 
-#[allow(clippy::too_many_arguments)]
-fn views_of(
-    raised: &[&Raised],
-    names: &BTreeMap<&str, Arc<str>>,
-    contract_id: &Arc<str>,
-    log: &crate::challenge_log::Log,
+/// What every view of one contract's challenges shares.
+struct ViewContext<'a> {
+    names: BTreeMap<&'a str, Arc<str>>,
+    contract_id: Arc<str>,
+    log: &'a crate::challenge_log::Log,
     as_of_month: Month,
     today: chrono::NaiveDate,
-    respond_by: &(dyn Fn(Month) -> chrono::NaiveDate + Sync),
-    add_working_days: &(dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate + Sync),
-) -> Vec<ChallengeView> {
-    use crate::challenge_log::State;
-    raised
-        .iter()
-        .map(|r| {
-            let id = r.id();
-            let state = log.state(&id, today);
-            let history = log.history(&id);
-            let known: Vec<_> = history.iter().filter(|e| e.date <= today).collect();
-            let due = match known.iter().rev().find(|e| e.event == State::Rechallenged) {
-                Some(e) if state == State::Rechallenged => add_working_days(e.date),
-                _ => respond_by(r.month),
-            };
-            let agreed_on = known.iter().find(|e| e.event.is_agreed()).map(|e| e.date);
-            ChallengeView {
-                id,
-                contract: contract_id.clone(),
-                month: r.month,
-                rule: r.rule.clone(),
-                rule_name: names
-                    .get(r.rule.as_ref())
-                    .cloned()
-                    .unwrap_or_else(|| r.rule.clone()),
-                record: r.record.clone(),
-                value: r.value,
-                rows: r.rows,
-                detail: r.detail.clone(),
-                state,
-                respond_by: due,
-                overdue: state.awaits_provider() && today > due,
-                closed: state.is_final(),
-                agreed: state.is_agreed(),
-                agreed_on,
-                age_months: r.month.months_until(as_of_month),
-                last_event: known.last().map(|e| e.date),
-            }
-        })
-        .collect()
+    respond_by: &'a (dyn Fn(Month) -> chrono::NaiveDate + Sync),
+    add_working_days: &'a (dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate + Sync),
+}
+
+impl ViewContext<'_> {
+    fn views(&self, raised: &[&Raised]) -> Vec<ChallengeView> {
+        let ViewContext {
+            names,
+            contract_id,
+            log,
+            as_of_month,
+            today,
+            respond_by,
+            add_working_days,
+        } = self;
+        let (as_of_month, today) = (*as_of_month, *today);
+        use crate::challenge_log::State;
+        raised
+            .iter()
+            .map(|r| {
+                let id = r.id();
+                let state = log.state(&id, today);
+                let history = log.history(&id);
+                let known: Vec<_> = history.iter().filter(|e| e.date <= today).collect();
+                let due = match known.iter().rev().find(|e| e.event == State::Rechallenged) {
+                    Some(e) if state == State::Rechallenged => add_working_days(e.date),
+                    _ => respond_by(r.month),
+                };
+                let agreed_on = known.iter().find(|e| e.event.is_agreed()).map(|e| e.date);
+                ChallengeView {
+                    id,
+                    contract: contract_id.clone(),
+                    month: r.month,
+                    rule: r.rule.clone(),
+                    rule_name: names
+                        .get(r.rule.as_ref())
+                        .cloned()
+                        .unwrap_or_else(|| r.rule.clone()),
+                    record: r.record.clone(),
+                    value: r.value,
+                    rows: r.rows,
+                    detail: r.detail.clone(),
+                    state,
+                    respond_by: due,
+                    overdue: state.awaits_provider() && today > due,
+                    closed: state.is_final(),
+                    agreed: state.is_agreed(),
+                    agreed_on,
+                    age_months: r.month.months_until(as_of_month),
+                    last_event: known.last().map(|e| e.date),
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -90,6 +90,25 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// A schema of `columns` for a dataset named `activity`, with no key, value or renames.
+    #[cfg(test)]
+    pub(crate) fn of(columns: &[(&str, ColumnType)]) -> Schema {
+        Schema {
+            name: "activity".into(),
+            key: None,
+            value: None,
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: columns
+                .iter()
+                .map(|(name, ty)| Column {
+                    name: name.to_string(),
+                    ty: *ty,
+                })
+                .collect(),
+        }
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
@@ -508,24 +527,35 @@ pub fn cut_after(path: &Path, at: u64, size: u64) -> Option<u64> {
     }
 }
 
+/// Hands everything `reader` gives to `each`, a megabyte at a time; returns the bytes read.
+pub fn read_blocks(
+    mut reader: impl std::io::Read,
+    mut each: impl FnMut(&[u8]),
+) -> std::io::Result<u64> {
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut read = 0;
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(read),
+            Ok(n) => {
+                each(&buffer[..n]);
+                read += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The quotes and the newlines in the first `end` bytes of `path`: whether a cut there is
 /// outside any quoted field, and the line the next record starts on.
 pub fn quotes_and_lines(path: &Path, end: u64) -> std::io::Result<(u64, u64)> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?.take(end);
-    let mut buffer = vec![0u8; 1 << 20];
-    let (mut quotes, mut lines, mut read) = (0, 0, 0);
-    loop {
-        let n = match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        quotes += count_byte(&buffer[..n], b'"');
-        lines += count_byte(&buffer[..n], b'\n');
-        read += n as u64;
-    }
+    let (mut quotes, mut lines) = (0, 0);
+    let read = read_blocks(std::fs::File::open(path)?.take(end), |block| {
+        quotes += count_byte(block, b'"');
+        lines += count_byte(block, b'\n');
+    })?;
     if read < end {
         return Err(std::io::Error::other("the file is shorter than it was"));
     }

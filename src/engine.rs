@@ -195,20 +195,12 @@ pub fn file_content_hash(path: &Path) -> std::io::Result<String> {
         use std::io::{Read, Seek, SeekFrom};
         let mut file = std::fs::File::open(path)?;
         file.seek(SeekFrom::Start(start))?;
-        let mut run = file.take(end - start);
         let mut hasher = crate::fast_hash::ContentHasher::starting_at(start);
-        let mut buffer = vec![0u8; 1 << 20];
         let mut quotes = 0;
-        loop {
-            let n = match run.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            hasher.feed(hasher.end(), &buffer[..n]);
-            quotes += crate::dataset::count_byte(&buffer[..n], b'"');
-        }
+        crate::dataset::read_blocks(file.take(end - start), |block| {
+            hasher.feed(hasher.end(), block);
+            quotes += crate::dataset::count_byte(block, b'"');
+        })?;
         let changed = || std::io::Error::other("the file changed while it was read");
         if hasher.end() != end {
             return Err(changed());
@@ -652,28 +644,12 @@ mod compact_challenges {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::{Column, ColumnType, Schema};
+    use crate::dataset::{ColumnType, Schema};
 
     /// The content hash the readers of a pass work out from the bytes they read, as
     /// `run_pass` reads the file (whole, or in two parts).
     fn hash_as_read(path: &Path) -> Option<String> {
-        let schema = Schema {
-            name: "activity".into(),
-            key: None,
-            value: None,
-            rename: BTreeMap::new(),
-            date_format: None,
-            columns: vec![
-                Column {
-                    name: "id".into(),
-                    ty: ColumnType::Text,
-                },
-                Column {
-                    name: "note".into(),
-                    ty: ColumnType::Text,
-                },
-            ],
-        };
+        let schema = Schema::of(&[("id", ColumnType::Text), ("note", ColumnType::Text)]);
         let size = std::fs::metadata(path).ok()?.len();
         let parts =
             file_cut(path, size).and_then(|cut| Some((cut, second_chunk(path, cut, size)?)));

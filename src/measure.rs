@@ -484,7 +484,7 @@ pub fn aggregate_value(aggregate: Aggregate, values: &mut [Decimal]) -> Option<D
 mod tests {
     use super::*;
     use crate::contract::ExprText;
-    use crate::dataset::{Column, ColumnType, Schema};
+    use crate::dataset::{ColumnType, Schema};
     use crate::expr::SlotMap;
     use proptest::prelude::*;
     use std::borrow::Cow;
@@ -532,25 +532,12 @@ mod tests {
     }
 
     fn compiled(shared: bool) -> (Vec<(String, CompiledMeasure)>, SlotMap) {
-        let schema = Schema {
-            name: "activity".into(),
-            key: None,
-            value: None,
-            rename: BTreeMap::new(),
-            date_format: None,
-            columns: [
-                ("pod", ColumnType::Text),
-                ("minutes", ColumnType::Integer),
-                ("price", ColumnType::Money),
-                ("tf", ColumnType::Text),
-            ]
-            .iter()
-            .map(|(n, t)| Column {
-                name: n.to_string(),
-                ty: *t,
-            })
-            .collect(),
-        };
+        let schema = Schema::of(&[
+            ("pod", ColumnType::Text),
+            ("minutes", ColumnType::Integer),
+            ("price", ColumnType::Money),
+            ("tf", ColumnType::Text),
+        ]);
         let lists = BTreeMap::new();
         let compile_all = |slots: &mut SlotMap| -> Vec<(String, CompiledMeasure)> {
             let mut env = CompileEnv {

@@ -1,12 +1,12 @@
 use super::*;
-use crate::dataset::{Column, ColumnType, Schema};
+use crate::dataset::{ColumnType, Schema};
 use crate::value::Value;
 use proptest::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 fn schema() -> Schema {
-    let columns = [
+    Schema::of(&[
         ("pod", ColumnType::Text),
         ("minutes", ColumnType::Integer),
         ("price", ColumnType::Money),
@@ -14,21 +14,7 @@ fn schema() -> Schema {
         ("end_date", ColumnType::Date),
         ("nhs_number", ColumnType::NhsNumber),
         ("commissioner_code", ColumnType::Text),
-    ];
-    Schema {
-        name: "activity".into(),
-        key: None,
-        value: None,
-        rename: BTreeMap::new(),
-        date_format: None,
-        columns: columns
-            .iter()
-            .map(|(n, t)| Column {
-                name: n.to_string(),
-                ty: *t,
-            })
-            .collect(),
-    }
+    ])
 }
 
 fn lists() -> BTreeMap<String, Vec<String>> {
