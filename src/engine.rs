@@ -159,13 +159,13 @@ pub fn set_verbose(on: bool) {
 }
 
 /// Where a file of `size` bytes is cut for its two readers, when it is large enough: just after
-/// the first newline past 52% of it. The second reader first counts the quotes and lines before
+/// the first newline past 50.5% of it. The second reader first counts the quotes and lines before
 /// the cut ([`second_chunk`]), so it is given a little less to read.
 fn file_cut(path: &Path, size: u64) -> Option<u64> {
     if size < PARALLEL_FROM_BYTES {
         return None;
     }
-    crate::dataset::cut_after(path, size / 25 * 13, size)
+    crate::dataset::cut_after(path, size / 200 * 101, size)
 }
 
 /// The second reader's part of a file cut at `cut`: from the cut to the end, its first line
