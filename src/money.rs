@@ -69,30 +69,38 @@ impl Money {
     /// Appends [`Money::plain`]'s text: written from the pence, without the formatting
     /// machinery (a large month writes hundreds of thousands of amounts).
     pub fn push_plain(self, out: &mut String) {
+        out.push_str(self.plain_in(&mut [0; PLAIN_BYTES]));
+    }
+
+    /// [`Money::plain`]'s text, written into `buffer` (nothing allocated).
+    fn plain_in(self, buffer: &mut [u8; PLAIN_BYTES]) -> &str {
         let rounded = self.round_to_penny().0;
         // Rounding leaves at most two decimal places; the mantissa in pence follows.
         let scale = rounded.scale().min(2);
         let pence = rounded.mantissa() * 10i128.pow(2 - scale);
-        if pence < 0 {
-            out.push('-');
-        }
+        let negative = pence < 0;
         let pence = pence.unsigned_abs();
-        let pounds = pence / 100;
-        let mut digits = [0u8; 40];
-        let mut at = digits.len();
-        let mut n = pounds;
-        loop {
+        // Written backwards from the end: pence, the point, the pounds, the sign.
+        let mut at = buffer.len();
+        let mut put = |byte: u8| {
             at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
+            buffer[at] = byte;
+        };
+        put(b'0' + (pence % 10) as u8);
+        put(b'0' + (pence / 10 % 10) as u8);
+        put(b'.');
+        let mut pounds = pence / 100;
+        loop {
+            put(b'0' + (pounds % 10) as u8);
+            pounds /= 10;
+            if pounds == 0 {
                 break;
             }
         }
-        out.extend(digits[at..].iter().map(|d| char::from(*d)));
-        out.push('.');
-        out.push(char::from(b'0' + (pence / 10 % 10) as u8));
-        out.push(char::from(b'0' + (pence % 10) as u8));
+        if negative {
+            put(b'-');
+        }
+        std::str::from_utf8(&buffer[at..]).expect("ASCII digits")
     }
 
     /// `£1,234.56`, or `−£1,234.56` for a negative amount: the form letters and tables show.
@@ -118,15 +126,19 @@ impl fmt::Display for Money {
     }
 }
 
+/// Room for [`Money::plain`]'s text: a sign, 29 digits of pounds, the point and the pence.
+const PLAIN_BYTES: usize = 40;
+
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.plain())
+        serializer.serialize_str(self.plain_in(&mut [0; PLAIN_BYTES]))
     }
 }
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
+        // Borrowed from the input where it can be: a month's cache holds hundreds of thousands.
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         Decimal::from_str(&text)
             .map(Money)
             .map_err(serde::de::Error::custom)
