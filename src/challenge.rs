@@ -750,35 +750,27 @@ struct ViewContext<'a> {
 
 impl ViewContext<'_> {
     fn views(&self, raised: &[&Raised]) -> Vec<ChallengeView> {
-        let ViewContext {
-            names,
-            contract_id,
-            log,
-            as_of_month,
-            today,
-            respond_by,
-            add_working_days,
-        } = self;
-        let (as_of_month, today) = (*as_of_month, *today);
         use crate::challenge_log::State;
+        let today = self.today;
         raised
             .iter()
             .map(|r| {
                 let id = r.id();
-                let state = log.state(&id, today);
-                let history = log.history(&id);
+                let state = self.log.state(&id, today);
+                let history = self.log.history(&id);
                 let known: Vec<_> = history.iter().filter(|e| e.date <= today).collect();
                 let due = match known.iter().rev().find(|e| e.event == State::Rechallenged) {
-                    Some(e) if state == State::Rechallenged => add_working_days(e.date),
-                    _ => respond_by(r.month),
+                    Some(e) if state == State::Rechallenged => (self.add_working_days)(e.date),
+                    _ => (self.respond_by)(r.month),
                 };
                 let agreed_on = known.iter().find(|e| e.event.is_agreed()).map(|e| e.date);
                 ChallengeView {
                     id,
-                    contract: contract_id.clone(),
+                    contract: self.contract_id.clone(),
                     month: r.month,
                     rule: r.rule.clone(),
-                    rule_name: names
+                    rule_name: self
+                        .names
                         .get(r.rule.as_ref())
                         .cloned()
                         .unwrap_or_else(|| r.rule.clone()),
@@ -792,7 +784,7 @@ impl ViewContext<'_> {
                     closed: state.is_final(),
                     agreed: state.is_agreed(),
                     agreed_on,
-                    age_months: r.month.months_until(as_of_month),
+                    age_months: r.month.months_until(self.as_of_month),
                     last_event: known.last().map(|e| e.date),
                 }
             })

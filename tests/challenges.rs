@@ -39,6 +39,13 @@ fn challenges(dir: &std::path::Path, month: &str, today: &str) -> Vec<serde_json
     serde_json::from_str(&stdout(&out)).unwrap()
 }
 
+/// April's challenges, as of 1 May, of `rules` over one month of `events`, in a workspace
+/// named `name`.
+fn april_challenges(name: &str, rules: &str, events: String) -> Vec<serde_json::Value> {
+    let dir = string_workspace(name, rules, &[("data/events/2026-04.csv", events)]);
+    challenges(&dir, "2026-04", "2026-05-01")
+}
+
 #[test]
 fn each_rule_form_on_a_small_month() {
     let april = "id,kind,minutes,days,who,price\n\
@@ -52,12 +59,7 @@ fn each_rule_form_on_a_small_month() {
         A8,fu,10,0,bob,20.00\n\
         A9,fu,10,0,bob,30.00\n"
         .to_string();
-    let dir = string_workspace(
-        "challenge-forms",
-        RULES,
-        &[("data/events/2026-04.csv", april)],
-    );
-    let got = challenges(&dir, "2026-04", "2026-05-01");
+    let got = april_challenges("challenge-forms", RULES, april);
     let summary: Vec<String> = got
         .iter()
         .map(|c| {
@@ -191,8 +193,7 @@ fn duplicates_in_a_large_file(name: &str, long_rows: usize) {
     );
     let rule =
         "[[challenge]]\nid = \"dup\"\nfrom = \"events\"\nduplicate_of = [\"who\", \"kind\"]\n";
-    let dir = string_workspace(name, rule, &[("data/events/2026-04.csv", text)]);
-    let got: BTreeMap<String, u64> = challenges(&dir, "2026-04", "2026-05-01")
+    let got: BTreeMap<String, u64> = april_challenges(name, rule, text)
         .iter()
         .map(|c| {
             let record = c["record"].as_str().unwrap().to_string();
@@ -216,8 +217,7 @@ fn rows_sharing_a_record_key_are_one_challenge() {
         A1,fu,10,0,dan,1.00\n"
         .to_string();
     let rule = "[[challenge]]\nid = \"long\"\nfrom = \"events\"\nwhere = \"minutes > 100\"\n";
-    let dir = string_workspace("shared-record", rule, &[("data/events/2026-04.csv", april)]);
-    let got: Vec<(String, String, u64)> = challenges(&dir, "2026-04", "2026-05-01")
+    let got: Vec<(String, String, u64)> = april_challenges("shared-record", rule, april)
         .iter()
         .map(|c| {
             (
@@ -246,12 +246,7 @@ fn a_duplicate_rule_with_a_filter_considers_only_the_rows_it_keeps() {
         A4,fa,300,0,ann,4.00\n"
         .to_string();
     let rule = "[[challenge]]\nid = \"dup\"\nfrom = \"events\"\nduplicate_of = [\"who\", \"kind\"]\nwhere = \"minutes > 100\"\n";
-    let dir = string_workspace(
-        "filtered-duplicates",
-        rule,
-        &[("data/events/2026-04.csv", april)],
-    );
-    let ids: Vec<String> = challenges(&dir, "2026-04", "2026-05-01")
+    let ids: Vec<String> = april_challenges("filtered-duplicates", rule, april)
         .iter()
         .map(|c| c["id"].as_str().unwrap().to_string())
         .collect();
