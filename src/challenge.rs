@@ -118,7 +118,6 @@ struct Duplicates {
 
 /// Rows read again by offset: to compare two rows' keys exactly, and for a repeat's record key
 /// and value.
-#[derive(Clone)]
 struct RowsAgain {
     /// Schema columns of the key.
     key_columns: Vec<usize>,
