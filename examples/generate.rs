@@ -20,20 +20,23 @@ const LAST: &str = "2026-10";
 
 // One entry per month from April 2025 to October 2026.
 const AE_WITHIN_4H_PER_MILLE: [u64; 19] = [
-    962, 958, 954, 957, 951, 944, 931, 918, 906, 921, 947, 956, 952, 943, 936, 931, 945, 953, 958,
+    805, 801, 798, 794, 790, 781, 772, 754, 735, 722, 748, 768, 784, 792, 796, 789, 781, 768, 752,
 ];
 const AE_OVER_12H_PER_100K: [u64; 19] = [
-    0, 0, 30, 0, 0, 60, 120, 180, 150, 90, 30, 0, 0, 30, 0, 60, 0, 0, 30,
+    4200, 4500, 4800, 5200, 5500, 6500, 8200, 9800, 11800, 12600, 10400, 8300, 6500, 5400, 4900,
+    5600, 6700, 8400, 10300,
 ];
 const FOLLOW_UP_RATIO: [u64; 19] = [
     195, 198, 205, 210, 215, 220, 218, 212, 205, 200, 198, 196, 199, 203, 208, 214, 219, 223, 226,
 ];
 const RTT_UNDER_18_PER_MILLE: [u64; 19] = [
-    935, 930, 926, 921, 914, 908, 902, 895, 891, 896, 904, 912, 919, 923, 926, 922, 917, 911, 906,
+    612, 618, 624, 628, 631, 626, 619, 611, 604, 608, 617, 629, 641, 652, 660, 663, 659, 648, 641,
 ];
-const RTT_52_WEEKS: [u64; 19] = [0, 0, 1, 0, 0, 2, 1, 3, 2, 1, 0, 0, 0, 1, 0, 0, 0, 2, 1];
+const RTT_52_WEEKS: [u64; 19] = [
+    14, 13, 12, 12, 11, 10, 10, 9, 9, 8, 8, 7, 7, 6, 6, 5, 6, 7, 7,
+];
 const HANDOVERS_30_60: [u64; 19] = [
-    40, 38, 45, 52, 60, 69, 90, 95, 88, 70, 60, 55, 50, 48, 44, 52, 58, 66, 69,
+    20, 19, 22, 26, 30, 34, 45, 48, 44, 35, 30, 27, 25, 24, 22, 26, 29, 33, 35,
 ];
 const HANDOVERS_OVER_60: [u64; 19] = [0, 1, 0, 1, 2, 2, 5, 6, 4, 2, 1, 0, 0, 1, 0, 1, 2, 2, 2];
 const MSA_PATIENT_DAYS: [u64; 19] = [0, 0, 3, 0, 0, 5, 8, 12, 7, 3, 0, 0, 0, 2, 0, 0, 4, 6, 9];
@@ -43,12 +46,69 @@ const FFT_POSITIVE_TENTHS: [u64; 19] = [
 const SEPSIS_ON_TIME_OF_120: [u64; 19] = [
     104, 106, 103, 108, 110, 107, 101, 99, 102, 105, 109, 111, 112, 110, 108, 106, 109, 111, 113,
 ];
+/// Discharge summaries sent within 24 hours, in tenths of a percent, and the Trust's note on
+/// the months it fell short (its exception report in the return).
+const DISCHARGE_SUMMARIES: [(u64, &str); 19] = [
+    (962, ""),
+    (958, ""),
+    (951, ""),
+    (
+        942,
+        "Summer leave left two medical wards without a discharge coordinator",
+    ),
+    (935, ""),
+    (956, ""),
+    (961, ""),
+    (
+        948,
+        "Winter escalation wards opened without electronic discharge access",
+    ),
+    (939, ""),
+    (
+        882,
+        "System-wide IT outage 6-12 January; summaries sent on paper and logged late",
+    ),
+    (924, ""),
+    (953, ""),
+    (960, ""),
+    (964, ""),
+    (957, ""),
+    (952, ""),
+    (
+        946,
+        "Junior doctor rota gaps on the medical wards; locum cover agreed from 1 October",
+    ),
+    (931, ""),
+    (954, ""),
+];
 const IT_P1_ON_TIME_PER_MILLE: [u64; 19] = [
     1000, 1000, 900, 1000, 1000, 950, 800, 1000, 1000, 900, 1000, 1000, 1000, 1000, 850, 1000,
     1000, 900, 1000,
 ];
 const IT_P2_ON_TIME_PER_MILLE: [u64; 19] = [
     950, 940, 920, 910, 890, 860, 830, 870, 910, 930, 940, 950, 945, 920, 880, 860, 840, 870, 900,
+];
+/// Harbourline's account of the months availability fell short, in its return.
+const IT_AVAILABILITY_NOTES: [&str; 19] = [
+    "",
+    "",
+    "",
+    "Data centre cooling fault on 9 July; failover took 4 hours",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "Planned network upgrade overran by 3 hours on 20 September",
+    "Storage controller failure on 14 October; the firmware fix was applied on 16 October",
 ];
 const IT_AVAILABILITY_HUNDREDTHS: [u64; 19] = [
     9982, 9975, 9961, 9920, 9944, 9971, 9990, 9935, 9912, 9960, 9978, 9981, 9969, 9948, 9941, 9975,
@@ -147,10 +207,13 @@ fn generate_workspace(root: &Path) {
             root,
             &format!("{acute}/data/returns/{month}.csv"),
             &format!(
-                "kpi,numerator,denominator,value,note\nfft-positive,,,{}.{},\ncquin-sepsis,{},120,,audit of 120 patients\n",
+                "kpi,numerator,denominator,value,note\nfft-positive,,,{}.{},\ncquin-sepsis,{},120,,audit of 120 patients\ndischarge-summaries,,,{}.{},{}\n",
                 FFT_POSITIVE_TENTHS[i] / 10,
                 FFT_POSITIVE_TENTHS[i] % 10,
-                SEPSIS_ON_TIME_OF_120[i]
+                SEPSIS_ON_TIME_OF_120[i],
+                DISCHARGE_SUMMARIES[i].0 / 10,
+                DISCHARGE_SUMMARIES[i].0 % 10,
+                DISCHARGE_SUMMARIES[i].1
             ),
         );
         // Receipts: activity is late for August 2026, RTT for May 2026.
@@ -184,9 +247,10 @@ fn generate_workspace(root: &Path) {
             root,
             &format!("{it}/data/returns/{month}.csv"),
             &format!(
-                "kpi,numerator,denominator,value,note\navailability,,,{}.{:02},\nuser-satisfaction,{},300,,quarterly survey rolled monthly\n",
+                "kpi,numerator,denominator,value,note\navailability,,,{}.{:02},{}\nuser-satisfaction,{},300,,\n",
                 IT_AVAILABILITY_HUNDREDTHS[i] / 100,
                 IT_AVAILABILITY_HUNDREDTHS[i] % 100,
+                IT_AVAILABILITY_NOTES[i],
                 248 + (i as u64 * 7) % 25
             ),
         );
@@ -217,6 +281,90 @@ fn generate_workspace(root: &Path) {
         "wrote the example workspace's data for {FIRST} to {LAST} under {}",
         root.display()
     );
+    replay_history(root, HISTORY_UNTIL.parse().unwrap());
+}
+
+/// The letters and action logs the example ships with: what `levers run` wrote on each date it
+/// had something due, up to the day before this date. The README's first command takes the
+/// cycle on from there (the September final letter and the October provisional one).
+const HISTORY_UNTIL: &str = "2026-11-16";
+
+/// Runs `levers run` as of every date from the first letter's to `until` (exclusive) on which a
+/// letter falls due, in a scratch git repository holding a copy of the workspace, and copies
+/// the letters and action logs it wrote back into `root`.
+fn replay_history(root: &Path, until: chrono::NaiveDate) {
+    let scratch = std::env::temp_dir().join(format!("levers-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let copy = |from: &Path, to: &Path| {
+        let status = std::process::Command::new("cp")
+            .arg("-R")
+            .arg(from)
+            .arg(to)
+            .status()
+            .expect("cp runs");
+        assert!(status.success(), "cannot copy {}", from.display());
+    };
+    copy(&root.join("levers.toml"), &scratch);
+    copy(&root.join("contracts"), &scratch);
+    for id in ["northshore-acute", "northgate-it-sla"] {
+        let dir = scratch.join("contracts").join(id);
+        let _ = std::fs::remove_dir_all(dir.join("letters"));
+        let _ = std::fs::remove_file(dir.join("action-log.md"));
+    }
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(&scratch)
+            .args([
+                "-c",
+                "user.name=levers example",
+                "-c",
+                "user.email=example@localhost",
+            ])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?} failed");
+    };
+    git(&["init", "--quiet"]);
+    git(&["add", "-A"]);
+    git(&["commit", "--quiet", "-m", "Example workspace"]);
+    let workspace = levers::workspace::Workspace::load(&scratch);
+    let calendar = &workspace.calendar;
+    let timetable = &workspace.settings.timetable;
+    let mut dates: Vec<chrono::NaiveDate> = months()
+        .into_iter()
+        .flat_map(|m| {
+            let d = timetable.dates_for(m, calendar);
+            [d.provisional_letter, d.final_letter]
+        })
+        .filter(|d| *d < until)
+        .collect();
+    dates.sort();
+    dates.dedup();
+    for today in dates {
+        let globals = levers::cmd::Globals {
+            workspace: Some(scratch.clone()),
+            today,
+            format: levers::cmd::Format::Table,
+            quiet: true,
+            verbose: 0,
+            colour: false,
+        };
+        let code = levers::cmd::run::run(&globals, levers::cmd::run::RunArgs { dry_run: false })
+            .expect("the example's history runs");
+        assert_eq!(code, 0, "levers run --today {today} found a problem");
+    }
+    for id in ["northshore-acute", "northgate-it-sla"] {
+        let from = scratch.join("contracts").join(id);
+        let to = root.join("contracts").join(id);
+        let _ = std::fs::remove_dir_all(to.join("letters"));
+        copy(&from.join("letters"), &to);
+        std::fs::copy(from.join("action-log.md"), to.join("action-log.md"))
+            .expect("the action log was written");
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 /// The provider's responses and the commissioner's decisions, as a contracts team would have

@@ -7,7 +7,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=""
-today="2026-11-23"
+today="2026-11-25"
 while [ $# -gt 0 ]; do
   case "$1" in
     --today) today="$2"; shift 2 ;;

@@ -50,15 +50,6 @@ pub fn actions(
             });
         }
     }
-    for meeting in meetings.iter().filter(|m| m.date <= today) {
-        for update in &meeting.updates {
-            if let Some(action) = out.iter_mut().find(|a| a.id == update.action) {
-                action.status = update.status;
-                action.closed_on = (update.status != ActionStatus::Open).then_some(meeting.date);
-                action.note = update.note.clone();
-            }
-        }
-    }
     let calendar = &workspace.calendar;
     let timetable = &workspace.settings.timetable;
     for (i, (month, results)) in months.iter().enumerate() {
@@ -66,12 +57,12 @@ pub fn actions(
         if letter > today {
             continue;
         }
-        for r in results.iter().filter(|r| r.escalate && r.rag == Rag::Red) {
+        for r in results.iter().filter(|r| r.escalation_run > 0) {
             for (n, step) in contract
                 .escalation
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.red_months == r.consecutive_red)
+                .filter(|(_, s)| s.run_months == r.escalation_run)
             {
                 let owner = contract
                     .contact(&step.owner_role)
@@ -107,7 +98,7 @@ pub fn actions(
                     },
                     closed_on,
                     note: if closed_on.is_some() {
-                        "the KPI was green again".into()
+                        "the requirement was met again".into()
                     } else {
                         String::new()
                     },
@@ -115,7 +106,51 @@ pub fn actions(
             }
         }
     }
+    // Updates recorded at meetings, in date order: on meeting actions and escalation actions
+    // alike (an escalation action closes when a meeting records it done, or when its KPI is
+    // next met, whichever comes first).
+    for meeting in meetings.iter().filter(|m| m.date <= today) {
+        for update in &meeting.updates {
+            if let Some(action) = out.iter_mut().find(|a| a.id == update.action) {
+                if action.closed_on.is_some_and(|d| d < meeting.date) {
+                    continue;
+                }
+                action.status = update.status;
+                action.closed_on = (update.status != ActionStatus::Open).then_some(meeting.date);
+                action.note = update.note.clone();
+            }
+        }
+    }
     out
+}
+
+/// Updates at meetings that name an action that does not exist (as of `today`), each located.
+pub fn unknown_updates(actions: &[Action], meetings: &[Meeting]) -> crate::diag::Problems {
+    let mut problems = crate::diag::Problems::new();
+    let ids: Vec<&str> = actions.iter().map(|a| a.id.as_str()).collect();
+    for meeting in meetings {
+        for update in &meeting.updates {
+            if ids.contains(&update.action.as_str()) {
+                continue;
+            }
+            let hint = crate::diag::closest(&update.action, &ids)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            problems.push(
+                crate::diag::Problem::at_line(
+                    &meeting.file,
+                    update.line,
+                    update.column,
+                    format!(
+                        "this update is for action `{}`, which no meeting agreed and no escalation step created{hint}",
+                        update.action
+                    ),
+                )
+                .with_excerpt(update.excerpt.clone()),
+            );
+        }
+    }
+    problems
 }
 
 /// Every action of `report`'s contract as of `today`: its meetings (read here, with any
@@ -227,7 +262,7 @@ pub fn render_log(
     let ctx = serde_json::json!({
         "meta": {
             "title": yaml(&format!("Action log: {}", contract.title)),
-            "date": today.format("%Y-%m-%d").to_string(),
+            "date": yaml(&long_date(today)),
             "from": yaml(&organisation.name),
             "to": yaml(&contract.provider.name),
             "reference": yaml(&contract.reference),

@@ -82,6 +82,9 @@ pub struct Provenance {
     pub input_commit: String,
     /// Each input file, relative to the workspace, with its SHA-256.
     pub inputs: Vec<(std::path::PathBuf, String)>,
+    /// Files written with this one (a letter's challenge CSV), with their SHA-256: they
+    /// carry no provenance of their own, so `verify` checks them through this record.
+    pub companions: Vec<(std::path::PathBuf, String)>,
 }
 
 const PROVENANCE_START: &str = "<!-- provenance: levers ";
@@ -103,6 +106,7 @@ impl Provenance {
             command,
             input_commit: crate::git::input_commit(root, inputs),
             inputs: hashed,
+            companions: Vec::new(),
         })
     }
 
@@ -123,13 +127,18 @@ impl Provenance {
         for (path, sha) in &self.inputs {
             text.push_str(&format!("input: {} sha256 {sha}\n", path.display()));
         }
+        for (path, sha) in &self.companions {
+            text.push_str(&format!("companion: {} sha256 {sha}\n", path.display()));
+        }
         text.push_str("-->\n");
         text
     }
 
-    /// The same record as `#` lines, for the end of a CSV file.
-    pub fn csv_trailer(&self) -> String {
-        self.comment().lines().map(|l| format!("# {l}\n")).collect()
+    /// The `--today` the file was made as of: for a letter, its date.
+    pub fn today(&self) -> Option<chrono::NaiveDate> {
+        let mut words = self.command.split_whitespace();
+        words.find(|w| *w == "--today")?;
+        words.next()?.parse().ok()
     }
 
     /// Reads the provenance block of a generated file.
@@ -143,6 +152,7 @@ impl Provenance {
             command: String::new(),
             input_commit: commit.trim().to_string(),
             inputs: Vec::new(),
+            companions: Vec::new(),
         };
         for line in lines {
             let line = line.trim_start_matches("# ");
@@ -152,10 +162,14 @@ impl Provenance {
             let (key, value) = line.split_once(": ")?;
             match key {
                 "command" => p.command = value.to_string(),
-                "input" => {
+                "input" | "companion" => {
                     let (path, sha) = value.rsplit_once(" sha256 ")?;
-                    p.inputs
-                        .push((std::path::PathBuf::from(path), sha.to_string()));
+                    let entry = (std::path::PathBuf::from(path), sha.to_string());
+                    if key == "input" {
+                        p.inputs.push(entry);
+                    } else {
+                        p.companions.push(entry);
+                    }
                 }
                 _ => {}
             }
@@ -178,9 +192,9 @@ mod provenance_tests {
                 ("contracts/a/contract.toml".into(), "00ff".into()),
                 ("levers.toml".into(), "11ee".into()),
             ],
+            companions: vec![("contracts/a/letters/x.csv".into(), "22dd".into())],
         };
         let text = format!("# Letter\n\nbody\n\n{}", p.comment());
-        assert_eq!(Provenance::parse(&text), Some(p.clone()));
-        assert_eq!(Provenance::parse(&p.csv_trailer()), Some(p));
+        assert_eq!(Provenance::parse(&text), Some(p));
     }
 }

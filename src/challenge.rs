@@ -11,7 +11,7 @@ use crate::calendar::Month;
 use crate::contract::{ChallengeForm, ChallengeRule};
 use crate::dataset::RecordAt;
 use crate::duplicates::KeyLog;
-use crate::expr::{compile, CompileEnv, Compiled, Memo, Want};
+use crate::expr::{compile, CompileEnv, Compiled, Memo, SlotMap, Want};
 use crate::fast_hash::PartsHasher;
 use crate::measure::{CompileFailure, SAMPLE_KEYS};
 use crate::money::Money;
@@ -37,6 +37,10 @@ pub struct Raised {
     /// The first record keys behind it (a ratio cap covers several rows).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<String>,
+    /// Other rules that also select its rows, in precedence order: information only, since a
+    /// row is challenged once (§4.6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Arc<str>>,
 }
 
 impl Raised {
@@ -80,17 +84,46 @@ pub fn sort_by_id(challenges: &mut [Raised]) {
     }
 }
 
+/// The most challenge rules one dataset may have: a row's other rules are kept as bits of a
+/// word.
+pub const MAX_RULES_PER_DATASET: usize = 64;
+
+/// The challenge rules of one dataset's pass, in precedence order (§4.6), with their running
+/// state.
+///
+/// A row is challenged once. `where` rules are tested on every row as it streams past and the
+/// first that selects it takes it; the others that also select it are kept, as information. A
+/// duplicate is only known once the pass is done, so each row a `duplicate_of` rule finds is
+/// settled afterwards against the `where` rule that took it, whichever comes first in
+/// precedence keeping it. A ratio cap challenges a number of rows of a group, not particular
+/// rows, so it cannot take a row from a row rule: it counts only the rows no row rule takes,
+/// whatever its own place (the rows a duplicate takes are read again and taken off its
+/// tallies once duplicates are known). No row's value is ever challenged twice.
+pub struct RuleSet {
+    /// In precedence order; a rule's bit in [`Taken::also`] is its index here.
+    rules: Vec<CompiledRule>,
+    wheres: Vec<usize>,
+    duplicates: Vec<usize>,
+    caps: Vec<usize>,
+    /// The pass's slots, to evaluate the caps' expressions on rows read again.
+    slots: SlotMap,
+}
+
 /// A challenge rule compiled against the pass's slots, with its running state.
-pub struct CompiledRule {
-    rule_id: String,
+struct CompiledRule {
+    rule_id: Arc<str>,
     filter: Option<Compiled>,
     kind: RuleKind,
+    /// A ratio cap's `by`, numerator and denominator as written, for its challenges' detail.
+    texts: Option<(String, String, String)>,
 }
 
 enum RuleKind {
     Where {
         condition: Compiled,
-        raised: Vec<(String, Decimal)>,
+        /// The columns the condition reads, whose values say what was found.
+        found: Vec<Found>,
+        taken: Vec<Taken>,
     },
     Duplicate(Box<Duplicates>),
     RatioCap {
@@ -102,10 +135,32 @@ enum RuleKind {
     },
 }
 
+/// A column a `where` rule reads, shown in a challenge's detail. An NHS number is described,
+/// never shown.
+struct Found {
+    slot: usize,
+    name: String,
+    nhs_number: bool,
+}
+
+/// A row a rule took.
+struct Taken {
+    record: String,
+    value: Decimal,
+    /// The row's byte offset in the file.
+    byte: u64,
+    /// The other rules that also select the row (bits by rule index).
+    also: u64,
+    detail: String,
+    /// Settled to a rule before this one (a duplicate): not challenged by this rule.
+    given_up: bool,
+}
+
 /// A `duplicate_of` rule's state in one reader of the file: the rows' key hashes, logged for
 /// [`crate::duplicates::repeats`] once every reader is done.
 struct Duplicates {
     key_slots: Vec<usize>,
+    key_names: Vec<String>,
     record_column: Option<usize>,
     value_column: Option<usize>,
     /// A hasher seeded as every reader's.
@@ -113,7 +168,8 @@ struct Duplicates {
     /// This reader's log, then (merged) every reader's in file order.
     logs: Vec<KeyLog>,
     rows: RowsAgain,
-    raised: Vec<(String, Decimal)>,
+    /// After settling: every later row repeating an earlier row's key, in file order.
+    found: Vec<Taken>,
 }
 
 /// Rows read again by offset: to compare two rows' keys exactly, and for a repeat's record key
@@ -125,12 +181,13 @@ struct RowsAgain {
     file: PathBuf,
 }
 
-/// A repeat's record key (`None`: cited by line) and value, read when its key was compared.
-type Repeat = (Option<String>, Decimal);
+/// A repeat's record key (`None`: cited by line), value, and the record key of the earlier
+/// row it repeats, read when its key was compared.
+type Repeat = (Option<String>, Decimal, Option<String>);
 
 impl RowsAgain {
     /// A comparer of two rows' keys for one thread, with its own reader of the file: for rows
-    /// with the same key, the later row's record key and value.
+    /// with the same key, the later row's record key and value, and the earlier row's key.
     fn comparer(
         &self,
         record_column: Option<usize>,
@@ -145,6 +202,10 @@ impl RowsAgain {
             for &column in &columns {
                 earlier.push(reader.value(column)?.into_owned());
             }
+            let earlier_record = match record_column {
+                Some(c) => Some(reader.value(c)?.render()).filter(|r| !r.is_empty()),
+                None => None,
+            };
             reader.read(b)?;
             for (&column, earlier) in columns.iter().zip(&earlier) {
                 if !same_key_part(earlier, &reader.value(column)?) {
@@ -159,7 +220,11 @@ impl RowsAgain {
                 Some(c) => reader.value(c)?,
                 None => Value::Null,
             };
-            Ok(Some(((!record.is_null()).then(|| record.render()), value)))
+            Ok(Some((
+                (!record.is_null()).then(|| record.render()),
+                value,
+                earlier_record,
+            )))
         })
     }
 }
@@ -189,16 +254,28 @@ impl Duplicates {
         // Rows without a record key are cited by line, as the pass cites them.
         let unkeyed: Vec<u64> = repeats
             .iter()
-            .filter(|(_, (record, _))| record.is_none())
+            .filter(|(_, (record, _, _))| record.is_none())
             .map(|(offset, _)| *offset)
             .collect();
         let mut lines = crate::dataset::lines_at(&self.rows.file, &unkeyed)?.into_iter();
-        for (_, (record, value)) in repeats {
+        let same = self.key_names.join(", ");
+        for (byte, (record, value, earlier)) in repeats {
             let record = match record {
                 Some(record) => record,
                 None => format!("line-{}", lines.next().unwrap_or_default()),
             };
-            self.raised.push((record, value));
+            let detail = match earlier {
+                Some(earlier) => format!("repeats record {earlier} (same {same})"),
+                None => format!("repeats an earlier row (same {same})"),
+            };
+            self.found.push(Taken {
+                record,
+                value,
+                byte,
+                also: 0,
+                detail,
+                given_up: false,
+            });
         }
         Ok(())
     }
@@ -214,7 +291,7 @@ struct GroupTally {
 
 impl CompiledRule {
     /// A `duplicate_of` rule reads rows of `file` again, and expects about `rows` rows.
-    pub fn new(
+    fn new(
         rule: &ChallengeRule,
         env: &mut CompileEnv<'_>,
         file: &Path,
@@ -229,10 +306,28 @@ impl CompiledRule {
             .map(|f| c(f, env, Some(Want::Condition)))
             .transpose()?;
         let kind = match &rule.form {
-            ChallengeForm::Where(condition) => RuleKind::Where {
-                condition: c(condition, env, Some(Want::Condition))?,
-                raised: Vec::new(),
-            },
+            ChallengeForm::Where(condition) => {
+                let compiled = c(condition, env, Some(Want::Condition))?;
+                let found = condition
+                    .expr
+                    .columns()
+                    .into_iter()
+                    .filter_map(|name| {
+                        let index = env.schema.column_index(name)?;
+                        Some(Found {
+                            slot: env.slots.slot_for(index),
+                            name: name.to_string(),
+                            nhs_number: env.schema.columns[index].ty
+                                == crate::dataset::ColumnType::NhsNumber,
+                        })
+                    })
+                    .collect();
+                RuleKind::Where {
+                    condition: compiled,
+                    found,
+                    taken: Vec::new(),
+                }
+            }
             ChallengeForm::DuplicateOf(columns) => {
                 let mut key_slots = Vec::new();
                 let mut key_columns = Vec::new();
@@ -254,6 +349,7 @@ impl CompiledRule {
                 };
                 RuleKind::Duplicate(Box::new(Duplicates {
                     key_slots,
+                    key_names: columns.clone(),
                     record_column: column(&env.schema.key),
                     value_column: column(&env.schema.value),
                     hasher: crate::duplicates::key_hasher(),
@@ -263,7 +359,7 @@ impl CompiledRule {
                         schema: env.schema.clone(),
                         file: file.to_path_buf(),
                     },
-                    raised: Vec::new(),
+                    found: Vec::new(),
                 }))
             }
             ChallengeForm::RatioCap {
@@ -279,86 +375,141 @@ impl CompiledRule {
                 groups: BTreeMap::new(),
             },
         };
+        let texts = match &rule.form {
+            ChallengeForm::RatioCap {
+                numerator,
+                denominator,
+                by,
+                ..
+            } => Some((
+                by.text.clone(),
+                numerator.text.clone(),
+                denominator.text.clone(),
+            )),
+            _ => None,
+        };
         Ok(CompiledRule {
-            rule_id: rule.id.clone(),
+            rule_id: rule.id.as_str().into(),
             filter,
             kind,
+            texts,
         })
     }
 
-    /// Feeds one row; `key` and `value` are the row's record key and money value.
-    pub fn add(
+    fn passes_filter(&self, row: &[Value<'_>], memo: &Memo) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(row, memo))
+    }
+
+    /// For a `where` rule: whether it selects the row.
+    #[inline]
+    fn selects(&self, row: &[Value<'_>], memo: &Memo) -> bool {
+        match &self.kind {
+            RuleKind::Where { condition, .. } => {
+                self.passes_filter(row, memo) && condition.matches(row, memo)
+            }
+            _ => false,
+        }
+    }
+
+    /// For a `where` rule: takes a row it selects.
+    fn take(&mut self, row: &[Value<'_>], record: String, value: Decimal, byte: u64, also: u64) {
+        if let RuleKind::Where { found, taken, .. } = &mut self.kind {
+            taken.push(Taken {
+                record,
+                value,
+                byte,
+                also,
+                detail: found_in(found, row),
+                given_up: false,
+            });
+        }
+    }
+
+    /// For a `duplicate_of` rule: logs a row it considers.
+    #[inline]
+    fn log(&mut self, row: &[Value<'_>], memo: &Memo, byte: u64) {
+        let passes = self.filter.as_ref().is_none_or(|f| f.matches(row, memo));
+        if let RuleKind::Duplicate(d) = &mut self.kind {
+            if passes {
+                d.add(row, byte);
+            }
+        }
+    }
+
+    /// For a ratio cap: counts a row no row rule took (`sign` −1 takes it off again).
+    fn tally(
         &mut self,
         row: &[Value<'_>],
         memo: &Memo,
         key: &dyn Fn() -> String,
         value: Decimal,
-        byte: u64,
+        sign: i64,
     ) {
-        let filtered_out =
-            |filter: &Option<Compiled>| filter.as_ref().is_some_and(|f| !f.matches(row, memo));
-        match &mut self.kind {
-            RuleKind::Where { condition, raised } => {
-                if !filtered_out(&self.filter) && condition.matches(row, memo) {
-                    raised.push((key(), value));
+        let passes = self.passes_filter(row, memo);
+        let RuleKind::RatioCap {
+            numerator,
+            denominator,
+            by,
+            groups,
+            ..
+        } = &mut self.kind
+        else {
+            return;
+        };
+        if !passes {
+            return;
+        }
+        let in_numerator = numerator.matches(row, memo);
+        let in_denominator = denominator.matches(row, memo);
+        if !in_numerator && !in_denominator {
+            return;
+        }
+        let group = by.eval(row, memo);
+        if group.is_null() {
+            return;
+        }
+        let rendered;
+        let group_key: &str = match &group {
+            Value::Text(t) => t,
+            other => {
+                rendered = other.render();
+                &rendered
+            }
+        };
+        if !groups.contains_key(group_key) {
+            groups.insert(group_key.to_string(), GroupTally::default());
+        }
+        let tally = groups.get_mut(group_key).expect("inserted above");
+        let step = |count: &mut u64| {
+            *count = if sign < 0 {
+                count.saturating_sub(1)
+            } else {
+                *count + 1
+            }
+        };
+        if in_numerator {
+            step(&mut tally.numerator);
+            if sign < 0 {
+                tally.numerator_value -= value;
+                let record = key();
+                tally.keys.retain(|k| *k != record);
+            } else {
+                tally.numerator_value += value;
+                if tally.keys.len() < SAMPLE_KEYS {
+                    tally.keys.push(key());
                 }
             }
-            // `prepare` has applied the filter: a row it kept out has no hash.
-            RuleKind::Duplicate(d) => {
-                if !filtered_out(&self.filter) {
-                    d.add(row, byte);
-                }
-            }
-            RuleKind::RatioCap {
-                numerator,
-                denominator,
-                by,
-                groups,
-                ..
-            } => {
-                if filtered_out(&self.filter) {
-                    return;
-                }
-                let in_numerator = numerator.matches(row, memo);
-                let in_denominator = denominator.matches(row, memo);
-                if !in_numerator && !in_denominator {
-                    return;
-                }
-                let group = by.eval(row, memo);
-                if group.is_null() {
-                    return;
-                }
-                let rendered;
-                let group_key: &str = match &group {
-                    Value::Text(t) => t,
-                    other => {
-                        rendered = other.render();
-                        &rendered
-                    }
-                };
-                if !groups.contains_key(group_key) {
-                    groups.insert(group_key.to_string(), GroupTally::default());
-                }
-                let tally = groups.get_mut(group_key).expect("inserted above");
-                if in_numerator {
-                    tally.numerator += 1;
-                    tally.numerator_value += value;
-                    if tally.keys.len() < SAMPLE_KEYS {
-                        tally.keys.push(key());
-                    }
-                }
-                if in_denominator {
-                    tally.denominator += 1;
-                }
-            }
+        }
+        if in_denominator {
+            step(&mut tally.denominator);
         }
     }
 
     /// Adds the state of the same rule run over a later part of the file.
-    pub fn merge(&mut self, later: CompiledRule) {
+    fn merge(&mut self, later: CompiledRule) {
         match (&mut self.kind, later.kind) {
-            (RuleKind::Where { raised, .. }, RuleKind::Where { raised: more, .. }) => {
-                raised.extend(more)
+            (RuleKind::Where { taken, .. }, RuleKind::Where { taken: more, .. }) => {
+                taken.extend(more)
             }
             (RuleKind::Duplicate(a), RuleKind::Duplicate(b)) => a.logs.extend(b.logs),
             (RuleKind::RatioCap { groups, .. }, RuleKind::RatioCap { groups: more, .. }) => {
@@ -375,57 +526,45 @@ impl CompiledRule {
         }
     }
 
-    /// Completes the rule once every part of the file is in: a duplicate rule finds its repeats
-    /// among every part's rows. An error is a file that could not be read again.
-    pub fn settle(&mut self) -> Result<(), String> {
+    /// The rows the rule took, in file order: a `where` rule's, or a settled duplicate rule's.
+    fn taken_mut(&mut self) -> Option<&mut Vec<Taken>> {
         match &mut self.kind {
-            RuleKind::Duplicate(d) => d.settle(),
-            _ => Ok(()),
+            RuleKind::Where { taken, .. } => Some(taken),
+            RuleKind::Duplicate(d) => Some(&mut d.found),
+            RuleKind::RatioCap { .. } => None,
         }
     }
 
-    /// The challenges raised, sorted by id. Rows sharing a record key are one challenge.
-    pub fn finish(self, month: Month) -> Vec<Raised> {
-        let rule: Arc<str> = self.rule_id.into();
-        let matches: Arc<str> = "matches the rule".into();
-        let repeats: Arc<str> = "repeats an earlier row's key".into();
+    /// The challenges raised, sorted by id, naming other rules by `names`. Rows sharing a
+    /// record key are one challenge.
+    fn finish(self, month: Month, names: &[Arc<str>]) -> Vec<Raised> {
+        let rule = self.rule_id;
+        let also = |bits: u64| -> Vec<Arc<str>> {
+            (0..names.len())
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| names[i].clone())
+                .collect()
+        };
         let mut all: Vec<Raised> = Vec::new();
-        let mut add =
-            |record: String, value: Money, rows: u64, detail: Arc<str>, keys: Vec<String>| {
-                all.push(Raised {
-                    month,
-                    rule: rule.clone(),
-                    record,
-                    value,
-                    rows,
-                    detail,
-                    keys,
-                })
-            };
+        let rows = |taken: Vec<Taken>, all: &mut Vec<Raised>| {
+            all.extend(taken.into_iter().filter(|t| !t.given_up).map(|t| Raised {
+                month,
+                rule: rule.clone(),
+                record: t.record,
+                value: Money::from_decimal(t.value),
+                rows: 1,
+                detail: t.detail.into(),
+                keys: Vec::new(),
+                also: also(t.also),
+            }));
+        };
         match self.kind {
-            RuleKind::Where { raised, .. } => {
-                for (record, value) in raised {
-                    add(
-                        record,
-                        Money::from_decimal(value),
-                        1,
-                        matches.clone(),
-                        Vec::new(),
-                    );
-                }
-            }
-            RuleKind::Duplicate(d) => {
-                for (record, value) in d.raised {
-                    add(
-                        record,
-                        Money::from_decimal(value),
-                        1,
-                        repeats.clone(),
-                        Vec::new(),
-                    );
-                }
-            }
+            RuleKind::Where { taken, .. } => rows(taken, &mut all),
+            RuleKind::Duplicate(d) => rows(d.found, &mut all),
             RuleKind::RatioCap { max, groups, .. } => {
+                let Some((by, numerator_text, denominator_text)) = self.texts else {
+                    return all;
+                };
                 for (group, tally) in groups {
                     let allowed = (max * Decimal::from(tally.denominator)).floor();
                     let excess = Decimal::from(tally.numerator) - allowed;
@@ -435,18 +574,25 @@ impl CompiledRule {
                     // Valued at the group's mean value per numerator row, rounded once.
                     let mean = tally.numerator_value / Decimal::from(tally.numerator);
                     let value = Money::from_decimal(mean * excess).round_to_penny();
-                    let detail =
-                        format!(
-                        "{} numerator rows against {} denominator rows: {} allowed at {}, {} above",
-                        tally.numerator, tally.denominator, allowed, max.normalize(), excess
+                    let detail = format!(
+                        "{by} {group}: {} rows where {numerator_text} against {} where {denominator_text}; {} allowed at a ratio of {}, so {} above, valued at the mean of {} a row",
+                        tally.numerator,
+                        tally.denominator,
+                        allowed,
+                        max.normalize(),
+                        excess,
+                        Money::from_decimal(mean).round_to_penny()
                     );
-                    add(
-                        group,
+                    all.push(Raised {
+                        month,
+                        rule: rule.clone(),
+                        record: group,
                         value,
-                        excess.try_into().unwrap_or(0),
-                        detail.into(),
-                        tally.keys,
-                    );
+                        rows: excess.try_into().unwrap_or(0),
+                        detail: detail.into(),
+                        keys: tally.keys,
+                        also: Vec::new(),
+                    });
                 }
             }
         }
@@ -462,10 +608,234 @@ impl CompiledRule {
             if same {
                 first.value += later.value;
                 first.rows += later.rows;
+                for rule in later.also.drain(..) {
+                    if !first.also.contains(&rule) {
+                        first.also.push(rule);
+                    }
+                }
             }
             same
         });
         all
+    }
+}
+
+/// What a `where` rule found in a row: the values of the columns its condition reads (an NHS
+/// number only described).
+fn found_in(found: &[Found], row: &[Value<'_>]) -> String {
+    let mut text = String::new();
+    for f in found {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str(&f.name);
+        let value = &row[f.slot];
+        match value {
+            Value::Null => text.push_str(" is blank"),
+            Value::Text(t) if f.nhs_number => {
+                text.push_str(if crate::dataset::valid_nhs_number(t) {
+                    " is a valid NHS number"
+                } else {
+                    " is not a valid NHS number"
+                })
+            }
+            other => {
+                text.push_str(" is ");
+                text.push_str(&other.render());
+            }
+        }
+    }
+    text
+}
+
+impl RuleSet {
+    /// Compiles `rules` (one dataset's, in precedence order) against the pass's slots.
+    pub fn new(
+        rules: &[&ChallengeRule],
+        env: &mut CompileEnv<'_>,
+        file: &Path,
+        rows: usize,
+    ) -> Result<RuleSet, Vec<(String, CompileFailure)>> {
+        let mut set = RuleSet {
+            rules: Vec::new(),
+            wheres: Vec::new(),
+            duplicates: Vec::new(),
+            caps: Vec::new(),
+            slots: SlotMap::default(),
+        };
+        let mut failures = Vec::new();
+        for (at, rule) in rules.iter().enumerate() {
+            if at >= MAX_RULES_PER_DATASET {
+                let message =
+                    format!("a dataset can have at most {MAX_RULES_PER_DATASET} challenge rules");
+                failures.push((
+                    rule.id.clone(),
+                    (rule.id.clone(), crate::expr::ExprError::new(0..0, message)),
+                ));
+                continue;
+            }
+            match CompiledRule::new(rule, env, file, rows) {
+                Ok(compiled) => {
+                    let at = set.rules.len();
+                    match compiled.kind {
+                        RuleKind::Where { .. } => set.wheres.push(at),
+                        RuleKind::Duplicate(_) => set.duplicates.push(at),
+                        RuleKind::RatioCap { .. } => set.caps.push(at),
+                    }
+                    set.rules.push(compiled);
+                }
+                Err(e) => failures.push((rule.id.clone(), e)),
+            }
+        }
+        if failures.is_empty() {
+            Ok(set)
+        } else {
+            Err(failures)
+        }
+    }
+
+    /// Records the slots the pass was compiled against, once every measure and rule is in.
+    pub fn set_slots(&mut self, slots: &SlotMap) {
+        self.slots = slots.clone();
+    }
+
+    /// Feeds one row; `key` gives its record key, `value` its money value, `byte` its offset.
+    #[inline]
+    pub fn add(
+        &mut self,
+        row: &[Value<'_>],
+        memo: &Memo,
+        key: &dyn Fn() -> String,
+        value: Decimal,
+        byte: u64,
+    ) {
+        let mut taker = None;
+        let mut also = 0u64;
+        for &i in &self.wheres {
+            if self.rules[i].selects(row, memo) {
+                if taker.is_none() {
+                    taker = Some(i);
+                } else {
+                    also |= 1 << i;
+                }
+            }
+        }
+        if let Some(i) = taker {
+            self.rules[i].take(row, key(), value, byte, also);
+        }
+        for &i in &self.duplicates {
+            self.rules[i].log(row, memo, byte);
+        }
+        if taker.is_none() {
+            for &i in &self.caps {
+                self.rules[i].tally(row, memo, key, value, 1);
+            }
+        }
+    }
+
+    /// Adds the state of the same rules run over a later part of the file.
+    pub fn merge(&mut self, later: RuleSet) {
+        for (a, b) in self.rules.iter_mut().zip(later.rules) {
+            a.merge(b);
+        }
+    }
+
+    /// Completes the rules once every part of the file is in: duplicate rules find their
+    /// repeats among every part's rows, each row is settled to the first rule in precedence
+    /// that selects it, and the ratio caps give up the rows a duplicate took. An error is a
+    /// file that could not be read again.
+    pub fn settle(&mut self) -> Result<(), String> {
+        if self.duplicates.is_empty() {
+            return Ok(());
+        }
+        for &i in &self.duplicates {
+            if let RuleKind::Duplicate(d) = &mut self.rules[i].kind {
+                d.settle()?;
+            }
+        }
+        // Every row some duplicate rule found, with the rules that found it.
+        let mut rows: BTreeMap<u64, Vec<(usize, usize)>> = BTreeMap::new();
+        for &d in &self.duplicates {
+            if let RuleKind::Duplicate(dup) = &self.rules[d].kind {
+                for (at, t) in dup.found.iter().enumerate() {
+                    rows.entry(t.byte).or_default().push((d, at));
+                }
+            }
+        }
+        let mut taken_by_duplicate: Vec<u64> = Vec::new();
+        let wheres = self.wheres.clone();
+        for (byte, mut claims) in rows {
+            // The `where` rule that took the row in the pass, if any (rows are in file order).
+            let by_where = wheres.iter().find_map(|&w| {
+                let taken = self.rules[w].taken_mut()?;
+                let at = taken.binary_search_by_key(&byte, |t| t.byte).ok()?;
+                Some((w, at))
+            });
+            if let Some(claim) = by_where {
+                claims.push(claim);
+            }
+            claims.sort_unstable();
+            let (winner, winner_at) = claims[0];
+            let mut also = 0u64;
+            for &(rule, at) in &claims[1..] {
+                let taken = &mut self.rules[rule].taken_mut().expect("a row rule")[at];
+                taken.given_up = true;
+                also |= (1 << rule) | taken.also;
+            }
+            self.rules[winner].taken_mut().expect("a row rule")[winner_at].also |= also;
+            if by_where.is_none() {
+                taken_by_duplicate.push(byte);
+            }
+        }
+        if !self.caps.is_empty() && !taken_by_duplicate.is_empty() {
+            self.untally(&taken_by_duplicate)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the rows at `bytes` (which the caps counted, no `where` rule having taken them)
+    /// off the ratio caps' tallies, reading each again.
+    fn untally(&mut self, bytes: &[u64]) -> Result<(), String> {
+        let Some(RuleKind::Duplicate(d)) = self.duplicates.first().map(|&i| &self.rules[i].kind)
+        else {
+            return Ok(());
+        };
+        let schema = d.rows.schema.clone();
+        let file = d.rows.file.clone();
+        let (key_column, value_column) = (d.record_column, d.value_column);
+        let mut reader = RecordAt::open(&file, &schema)?;
+        let memo = Memo::new(&self.slots);
+        let columns = self.slots.columns().to_vec();
+        let mut row: Vec<Value<'static>> = Vec::with_capacity(columns.len());
+        for &byte in bytes {
+            reader.read(byte)?;
+            row.clear();
+            for &column in &columns {
+                row.push(reader.value(column)?.into_owned());
+            }
+            let value = match value_column {
+                Some(c) => reader.value(c)?.as_decimal().unwrap_or_default(),
+                None => Decimal::ZERO,
+            };
+            let record = match key_column {
+                Some(c) => reader.value(c)?.render(),
+                None => String::new(),
+            };
+            memo.clear();
+            for &i in &self.caps {
+                self.rules[i].tally(&row, &memo, &|| record.clone(), value, -1);
+            }
+        }
+        Ok(())
+    }
+
+    /// The challenges each rule raised, each sorted by id.
+    pub fn finish(self, month: Month) -> Vec<Vec<Raised>> {
+        let names: Vec<Arc<str>> = self.rules.iter().map(|r| r.rule_id.clone()).collect();
+        self.rules
+            .into_iter()
+            .map(|r| r.finish(month, &names))
+            .collect()
     }
 }
 
@@ -523,14 +893,19 @@ pub struct ChallengeView {
     pub month: Month,
     pub rule: Arc<str>,
     pub rule_name: Arc<str>,
+    /// The column (or, for a ratio cap, the grouping) that `record` is a value of.
+    pub key_column: Arc<str>,
     pub record: String,
     pub value: Money,
     pub rows: u64,
     pub detail: Arc<str>,
+    /// Other rules that also select its rows, for information (§4.6).
+    pub also: Vec<Arc<str>>,
     pub state: crate::challenge_log::State,
-    /// The provider's response was due by this date (the month's provisional letter date plus
-    /// the response window), or by the re-challenge date plus the window.
-    pub respond_by: chrono::NaiveDate,
+    /// The provider's response is due by this date: the date of the letter that raised the
+    /// challenge plus the response window, or the re-challenge date plus the window. None when
+    /// no letter has raised it yet.
+    pub respond_by: Option<chrono::NaiveDate>,
     /// No provider response by the respond-by date.
     pub overdue: bool,
     /// Closed: accepted, withdrawn, upheld or overturned.
@@ -616,14 +991,17 @@ fn render_views(views: &[&ChallengeView], after: bool) -> String {
         text_field(t, "month", &month);
         text_field(t, "rule", &v.rule);
         text_field(t, "rule_name", &v.rule_name);
+        text_field(t, "key_column", &v.key_column);
         text_field(t, "record", &v.record);
         let mut value = String::with_capacity(16);
         v.value.push_plain(&mut value);
         text_field(t, "value", &value);
         plain_field(t, "rows", &v.rows.to_string());
         text_field(t, "detail", &v.detail);
+        json_key(t, "also");
+        push_json_list(t, &v.also);
         text_field(t, "state", v.state.name());
-        date_field(t, "respond_by", Some(v.respond_by));
+        date_field(t, "respond_by", v.respond_by);
         plain_field(t, "overdue", flag(v.overdue));
         plain_field(t, "closed", flag(v.closed));
         plain_field(t, "agreed", flag(v.agreed));
@@ -644,6 +1022,20 @@ fn json_key(out: &mut String, name: &str) {
     out.push_str("    \"");
     out.push_str(name);
     out.push_str("\": ");
+}
+
+/// A list of strings as serde_json's pretty printer writes it inside an object in an array.
+fn push_json_list(out: &mut String, items: &[Arc<str>]) {
+    if items.is_empty() {
+        out.push_str("[]");
+        return;
+    }
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        out.push_str(if i == 0 { "\n      " } else { ",\n      " });
+        push_json_str(out, item);
+    }
+    out.push_str("\n    ]");
 }
 
 /// A date as serde writes a `NaiveDate`: `"YYYY-MM-DD"`, or null.
@@ -696,14 +1088,19 @@ pub fn views(
     log: &crate::challenge_log::Log,
     as_of_month: Month,
     today: chrono::NaiveDate,
-    respond_by: &(dyn Fn(Month) -> chrono::NaiveDate + Sync),
+    respond_by: &(dyn Fn(Month) -> Option<chrono::NaiveDate> + Sync),
     add_working_days: &(dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate + Sync),
 ) -> Vec<ChallengeView> {
     let contract_id: Arc<str> = contract.id.as_str().into();
-    let names: BTreeMap<&str, Arc<str>> = contract
+    let names: BTreeMap<&str, (Arc<str>, Arc<str>)> = contract
         .challenges
         .iter()
-        .map(|c| (c.id.as_str(), Arc::from(c.name.as_str())))
+        .map(|c| {
+            (
+                c.id.as_str(),
+                (Arc::from(c.name.as_str()), key_column(contract, c)),
+            )
+        })
         .collect();
     let context = ViewContext {
         names,
@@ -737,13 +1134,26 @@ pub fn views(
 const PARALLEL_VIEWS: usize = 50_000;
 
 /// What every view of one contract's challenges shares.
+/// The column a rule's challenges cite records by: the dataset's key, or a ratio cap's `by`.
+fn key_column(contract: &crate::contract::Contract, rule: &ChallengeRule) -> Arc<str> {
+    match &rule.form {
+        ChallengeForm::RatioCap { by, .. } => by.text.as_str().into(),
+        _ => contract
+            .schema(&rule.dataset)
+            .and_then(|s| s.key.as_deref())
+            .unwrap_or("line")
+            .into(),
+    }
+}
+
 struct ViewContext<'a> {
-    names: BTreeMap<&'a str, Arc<str>>,
+    /// Each rule's name and key column.
+    names: BTreeMap<&'a str, (Arc<str>, Arc<str>)>,
     contract_id: Arc<str>,
     log: &'a crate::challenge_log::Log,
     as_of_month: Month,
     today: chrono::NaiveDate,
-    respond_by: &'a (dyn Fn(Month) -> chrono::NaiveDate + Sync),
+    respond_by: &'a (dyn Fn(Month) -> Option<chrono::NaiveDate> + Sync),
     add_working_days: &'a (dyn Fn(chrono::NaiveDate) -> chrono::NaiveDate + Sync),
 }
 
@@ -759,27 +1169,32 @@ impl ViewContext<'_> {
                 let history = self.log.history(&id);
                 let known: Vec<_> = history.iter().filter(|e| e.date <= today).collect();
                 let due = match known.iter().rev().find(|e| e.event == State::Rechallenged) {
-                    Some(e) if state == State::Rechallenged => (self.add_working_days)(e.date),
+                    Some(e) if state == State::Rechallenged => {
+                        Some((self.add_working_days)(e.date))
+                    }
                     _ => (self.respond_by)(r.month),
                 };
                 let agreed_on = known.iter().find(|e| e.event.is_agreed()).map(|e| e.date);
+                let (rule_name, key_column) = self
+                    .names
+                    .get(r.rule.as_ref())
+                    .cloned()
+                    .unwrap_or_else(|| (r.rule.clone(), Arc::from("record")));
                 ChallengeView {
                     id,
                     contract: self.contract_id.clone(),
                     month: r.month,
                     rule: r.rule.clone(),
-                    rule_name: self
-                        .names
-                        .get(r.rule.as_ref())
-                        .cloned()
-                        .unwrap_or_else(|| r.rule.clone()),
+                    rule_name,
+                    key_column,
                     record: r.record.clone(),
                     value: r.value,
                     rows: r.rows,
                     detail: r.detail.clone(),
+                    also: r.also.clone(),
                     state,
                     respond_by: due,
-                    overdue: state.awaits_provider() && today > due,
+                    overdue: state.awaits_provider() && due.is_some_and(|due| today > due),
                     closed: state.is_final(),
                     agreed: state.is_agreed(),
                     agreed_on,
@@ -805,6 +1220,7 @@ mod tests {
             rows: 1,
             detail: "".into(),
             keys: Vec::new(),
+            also: Vec::new(),
         }
     }
 
@@ -843,12 +1259,18 @@ mod tests {
                 month: "2026-04".parse().unwrap(),
                 rule: "dup".into(),
                 rule_name: "Duplicate — same key".into(),
+                key_column: "record_id".into(),
                 record: record.into(),
                 value: Money::from_decimal(Decimal::new(-123456, 3)),
                 rows: 3,
                 detail: detail.into(),
+                also: if agreed_on.is_some() {
+                    vec!["a\"b".into(), "c".into()]
+                } else {
+                    Vec::new()
+                },
                 state: State::Rechallenged,
-                respond_by: date("2026-06-10"),
+                respond_by: agreed_on,
                 overdue: true,
                 closed: false,
                 agreed: false,

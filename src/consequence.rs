@@ -61,6 +61,8 @@ impl LineItem {
 pub struct Withholding {
     pub kind: ItemKind,
     pub source: String,
+    /// What the sum was withheld for, in words (the KPI or the information breach).
+    pub description: String,
     pub month: Month,
     /// What the ledger holds: the line's amount scaled by any cap that bound that month.
     pub amount: Money,
@@ -252,13 +254,17 @@ pub fn positions(
                     kind: ItemKind::Release,
                     source: w.source.clone(),
                     group: None,
-                    description: format!("release of the sum withheld in {}", w.month.long_name()),
+                    description: format!(
+                        "Release of the sum withheld in {} for {}",
+                        w.month.long_name(),
+                        w.description
+                    ),
                     amount: w.amount,
                     status: ConsequenceStatus::None,
                     mode: None,
                     basis: match w.kind {
                         ItemKind::Information => "the data has been received".into(),
-                        _ => "the KPI is green again".into(),
+                        _ => format!("the requirement was met again in {}", month.long_name()),
                     },
                 });
             }
@@ -327,12 +333,8 @@ pub fn positions(
         }
 
         // Escalation steps with a consequence of their own, for each KPI that has reached them.
-        for result in input
-            .kpis
-            .iter()
-            .filter(|r| r.escalate && matches!(r.rag, Rag::Red))
-        {
-            for (_, step) in crate::escalation::steps_reached(contract, result.consecutive_red) {
+        for result in input.kpis.iter().filter(|r| r.escalation_run > 0) {
+            for (_, step) in crate::escalation::steps_reached(contract, result.escalation_run) {
                 let Some(consequence) = &step.consequence else {
                     continue;
                 };
@@ -348,7 +350,7 @@ pub fn positions(
                     amount,
                     status,
                     mode: Some(consequence.mode),
-                    basis: format!("{basis}; red {} months running", result.consecutive_red),
+                    basis: format!("{basis}; failing {} months running", result.escalation_run),
                 });
             }
         }
@@ -364,15 +366,23 @@ pub fn positions(
                 continue;
             };
             let status = status_of(consequence, false);
-            let when = match info.received {
-                Some(r) => format!("received {} after the due date {}", r, info.due),
-                None => format!("not received by the due date {}", info.due),
+            let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+            let (what, when) = match (info.status, info.received) {
+                (crate::information::Provision::Late, Some(r)) => (
+                    "late",
+                    format!("received {}, due {}", long(r), long(info.due)),
+                ),
+                _ => ("missing", format!("not received by {}", long(info.due))),
             };
             items.push(LineItem {
                 kind: ItemKind::Information,
                 source: info.dataset.clone(),
                 group: None,
-                description: format!("Information breach: {} data {}", info.dataset, when),
+                description: format!(
+                    "the {what} {} data for {} ({when})",
+                    info.dataset,
+                    month.long_name(),
+                ),
                 amount,
                 status,
                 mode: Some(consequence.mode),
@@ -444,6 +454,7 @@ pub fn positions(
             ledger.push(Withholding {
                 kind: item.kind,
                 source: item.source.clone(),
+                description: item.description.clone(),
                 month,
                 amount: item.amount.times(scale).round_to_penny(),
                 released_in: None,

@@ -25,6 +25,8 @@ pub struct Party {
     pub name: String,
     pub code: String,
     pub address: Vec<String>,
+    /// The provider's own reference for the contract: "Your ref" on letters.
+    pub reference: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -32,6 +34,21 @@ pub struct Contact {
     pub name: String,
     pub title: String,
     pub email: String,
+    /// How a letter to this contact opens ("Dear Tom"); "Dear <name>" when not given.
+    pub salutation: Option<String>,
+    /// Copied in on every letter.
+    pub cc: bool,
+}
+
+impl Contact {
+    /// "Tom Reed, Director of Contracts", or the name alone.
+    pub fn name_and_title(&self) -> String {
+        if self.title.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}, {}", self.name, self.title)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +227,13 @@ pub struct ChallengeRule {
     /// The table's span in contract.toml.
     pub span: Range<usize>,
     pub id: String,
+    /// Where the rule stands when several select one row (§4.6): its `precedence`, or else
+    /// its position among the `[[challenge]]` blocks (1 for the first). Lower goes first; the
+    /// contract keeps its rules sorted by it, an explicit `precedence` before a position of the
+    /// same number, then block order.
+    pub precedence: u32,
+    /// Whether `precedence` was written rather than taken from the position.
+    pub explicit_precedence: bool,
     pub name: String,
     pub dataset: String,
     /// A filter on the rows the rule considers (for `duplicate_of` and `ratio_cap`).
@@ -222,8 +246,9 @@ pub struct EscalationStep {
     /// The table's span in contract.toml.
     pub span: Range<usize>,
     pub step: String,
-    /// Consecutive red months that reach this step.
-    pub red_months: u32,
+    /// The run of consecutive months that reaches this step (`when = "red N"`): failing
+    /// months, or red ones under `escalate_on = "red"`.
+    pub run_months: u32,
     /// The contact role (`commissioner_lead` for `contacts.commissioner_lead`).
     pub owner_role: String,
     pub meeting: Option<String>,
@@ -251,6 +276,16 @@ pub struct Relief {
     pub kpi: String,
     pub months: Vec<Month>,
     pub reason: String,
+}
+
+/// What the escalation ladder's `red N` counts (§4.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalateOn {
+    /// Consecutive months failing the target, red or amber (the default): a month of amber
+    /// does not reset a run of failures.
+    Failing,
+    /// Consecutive red months only (`escalate_on = "red"`).
+    Red,
 }
 
 /// A cap: a percentage of the period's value, or a fixed sum.
@@ -285,6 +320,7 @@ pub struct Contract {
     pub information: Vec<Information>,
     pub challenges: Vec<ChallengeRule>,
     pub escalation: Vec<EscalationStep>,
+    pub escalate_on: EscalateOn,
     pub variations: Vec<Variation>,
     pub reliefs: Vec<Relief>,
     /// The schema of every dataset this contract may read (workspace ones, overridden here).
@@ -389,6 +425,10 @@ fn read_contract(
                     .string_list(doc, "address")
                     .map(|l| l.value.into_iter().map(|s| s.value).collect())
                     .unwrap_or_default(),
+                reference: p
+                    .string(doc, "reference")
+                    .map(|s| s.value)
+                    .unwrap_or_default(),
             };
             p.finish(doc);
             party
@@ -482,6 +522,8 @@ fn read_contract(
                     .unwrap_or_default(),
                 title: c.string(doc, "title").map(|s| s.value).unwrap_or_default(),
                 email: c.string(doc, "email").map(|s| s.value).unwrap_or_default(),
+                salutation: c.string(doc, "salutation").map(|s| s.value),
+                cc: c.bool(doc, "cc").unwrap_or(false),
             };
             c.string(doc, "phone");
             c.finish(doc);
@@ -527,16 +569,33 @@ fn read_contract(
             Some(Information { dataset: dataset?.value, due: due?, consequence, span })
         })
         .collect();
-    let challenges = top
+    let mut challenges: Vec<ChallengeRule> = top
         .tables(doc, "challenge")
         .into_iter()
-        .filter_map(|t| read_challenge(doc, t, &ctx))
+        .enumerate()
+        .filter_map(|(position, t)| read_challenge(doc, t, &ctx, position as u32 + 1))
         .collect();
+    // A row two rules select is challenged by the first in this order (§4.6).
+    challenges.sort_by_key(|r| (r.precedence, !r.explicit_precedence));
     let escalation = top
         .tables(doc, "escalation")
         .into_iter()
         .filter_map(|t| read_escalation(doc, t))
         .collect();
+    let escalate_on = match top.string(doc, "escalate_on") {
+        None => EscalateOn::Failing,
+        Some(v) => match v.value.as_str() {
+            "failing" => EscalateOn::Failing,
+            "red" => EscalateOn::Red,
+            other => {
+                doc.error(
+                    v.span,
+                    format!("unknown escalate_on `{other}`: expected \"failing\" (red or amber, the default) or \"red\""),
+                );
+                EscalateOn::Failing
+            }
+        },
+    };
     let variations = top
         .tables(doc, "variation")
         .into_iter()
@@ -622,6 +681,7 @@ fn read_contract(
         information,
         challenges,
         escalation,
+        escalate_on,
         variations,
         reliefs,
         datasets,
@@ -756,7 +816,7 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
     let consequence = t
         .table(doc, "consequence")
         .and_then(|c| read_consequence(doc, c));
-    let escalate = t.bool(doc, "escalate").unwrap_or(true);
+    let escalate = t.bool(doc, "escalate");
     let screen_outliers = t.bool(doc, "screen_outliers").unwrap_or(true);
     t.string(doc, "description");
 
@@ -847,8 +907,13 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
         measure: measure?,
         target,
         amber,
+        // Incentives reward; they do not climb the ladder unless the contract says so.
+        escalate: escalate.unwrap_or(
+            !consequence
+                .as_ref()
+                .is_some_and(|c| matches!(c.form, ConsequenceForm::Incentive { .. })),
+        ),
         consequence,
-        escalate,
         screen_outliers,
         span,
     })
@@ -944,10 +1009,14 @@ fn read_challenge(
     doc: &mut Doc,
     mut t: Fields<'_, '_>,
     ctx: &ExprContext<'_>,
+    position: u32,
 ) -> Option<ChallengeRule> {
     let span = t.span();
     let id = t.required_string(doc, "id");
     let name = t.string(doc, "name").map(|s| s.value);
+    let explicit = t.whole_number(doc, "precedence");
+    let explicit_precedence = explicit.is_some();
+    let precedence = explicit.map_or(position, |p| p.value);
     let dataset = t
         .string(doc, "from")
         .map_or_else(|| "activity".to_string(), |s| s.value);
@@ -1009,6 +1078,8 @@ fn read_challenge(
     };
     Some(ChallengeRule {
         name: name.unwrap_or_else(|| id.value.clone()),
+        precedence,
+        explicit_precedence,
         id: id.value,
         dataset,
         filter,
@@ -1028,7 +1099,7 @@ fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationSte
         .table(doc, "consequence")
         .and_then(|c| read_consequence(doc, c));
     t.finish(doc);
-    let red_months = when.as_ref().and_then(|w| {
+    let run_months = when.as_ref().and_then(|w| {
         let n = w
             .value
             .trim()
@@ -1077,7 +1148,7 @@ fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationSte
     };
     Some(EscalationStep {
         step: step?.value,
-        red_months: red_months?,
+        run_months: run_months?,
         owner_role: owner_role?,
         meeting,
         due_working_days,
@@ -1248,9 +1319,9 @@ fn validate(doc: &mut Doc, contract: &Contract) {
             );
         }
     }
-    let ladder: Vec<u32> = contract.escalation.iter().map(|s| s.red_months).collect();
+    let ladder: Vec<u32> = contract.escalation.iter().map(|s| s.run_months).collect();
     if let Some(i) = ladder.windows(2).position(|w| w[0] >= w[1]) {
-        doc.error(contract.escalation[i + 1].span.clone(), "the escalation ladder must list its steps lowest first, each needing more consecutive red months than the one before");
+        doc.error(contract.escalation[i + 1].span.clone(), "the escalation ladder must list its steps lowest first, each needing a longer run of failing months than the one before");
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::calendar::Month;
 use crate::contract::Contract;
-use crate::letter::Stage;
+use crate::letter::{IssuedLetters, Stage};
 use crate::workspace::Workspace;
 use chrono::NaiveDate;
 
@@ -18,10 +18,11 @@ pub struct DueLetter {
 ///
 /// A month counts from the first month with any data file. Its provisional letter is due from
 /// the timetable's provisional-letter date until a final letter exists; its final letter from
-/// the later of the final-letter date and the end of the provider's response window. When a
-/// month's final letter is already due and it has no letter at all (a workspace catching up on
-/// history), only the final letter is written: a provisional position issued after the final
-/// one is due would tell the provider nothing.
+/// the latest of the final-letter date, the freeze date and, when a provisional letter was
+/// issued, the end of the provider's response window on it. When a month's final letter is
+/// already due and it has no letter at all (a workspace catching up on history), only the final
+/// letter is written: a provisional position issued after the final one is due would tell the
+/// provider nothing.
 pub fn due_letters(workspace: &Workspace, contract: &Contract, today: NaiveDate) -> Vec<DueLetter> {
     let (start, end) = contract.months();
     let last = end.min(Month::of(today));
@@ -34,26 +35,34 @@ pub fn due_letters(workspace: &Workspace, contract: &Contract, today: NaiveDate)
     };
     let timetable = &workspace.settings.timetable;
     let calendar = &workspace.calendar;
+    let issued = IssuedLetters::read(root, &contract.dir);
     let mut due = Vec::new();
     for month in first.through(last) {
+        if crate::engine::month_files(root, contract, month).is_empty() {
+            continue; // no data: nothing to write about
+        }
         let dates = timetable.dates_for(month, calendar);
-        let respond_by =
-            calendar.add_working_days(dates.provisional_letter, timetable.response_days);
-        let letters = contract.dir.join("letters");
-        let has = |stage: &str| {
-            root.join(letters.join(format!("{month}-{stage}.md")))
-                .exists()
+        let provisional = issued.get(month, Stage::Provisional);
+        let has_final = issued.get(month, Stage::Final).is_some();
+        let final_from = match provisional {
+            Some(p) => dates.final_letter.max(dates.freeze).max(
+                calendar
+                    .add_working_days(p.date, timetable.response_days)
+                    .succ_opt()
+                    .unwrap_or(p.date),
+            ),
+            None => dates.final_letter.max(dates.freeze),
         };
-        let final_due = today >= dates.final_letter.max(respond_by);
-        if final_due && !has("final") {
+        let final_due = today >= final_from;
+        if final_due && !has_final {
             due.push(DueLetter {
                 month,
                 stage: Stage::Final,
             });
         } else if !final_due
             && today >= dates.provisional_letter
-            && !has("provisional")
-            && !has("final")
+            && provisional.is_none()
+            && !has_final
         {
             due.push(DueLetter {
                 month,

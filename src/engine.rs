@@ -8,7 +8,7 @@
 //! unchanged (see [`crate::cache`]).
 
 use crate::calendar::Month;
-use crate::challenge::{CompiledRule, Raised};
+use crate::challenge::{Raised, RuleSet};
 use crate::contract::{Contract, Measure};
 use crate::dataset::RETURNS;
 use crate::diag::{Problem, Problems};
@@ -110,7 +110,7 @@ pub fn measure_month(
                 let Some(r) = returns.get(&kpi.id) else {
                     continue;
                 };
-                let figure = match r.figure {
+                let mut figure = match r.figure {
                     Returned::Ratio {
                         numerator,
                         denominator,
@@ -125,6 +125,7 @@ pub fn measure_month(
                         }
                     }
                 };
+                figure.note = Some(r.note.clone()).filter(|n| !n.trim().is_empty());
                 data.kpis
                     .insert(kpi.id.clone(), MonthFigures::Single(figure));
             }
@@ -313,11 +314,10 @@ fn run_pass_timed(
             }
         }
     };
-    for rule in &mut state.rules {
-        rule.settle().map_err(|message| {
-            one_problem(file, format!("cannot read the file again: {message}"))
-        })?;
-    }
+    state
+        .rules
+        .settle()
+        .map_err(|message| one_problem(file, format!("cannot read the file again: {message}")))?;
     Ok(state.finish(month))
 }
 
@@ -330,7 +330,7 @@ fn one_problem(file: &Path, message: String) -> Problems {
 /// A pass (or one chunk of it) before its results are finished.
 struct PassState {
     measures: Vec<(String, CompiledMeasure)>,
-    rules: Vec<CompiledRule>,
+    rules: RuleSet,
     value_total: ExactSum,
     has_value: bool,
     rows: u64,
@@ -343,9 +343,7 @@ impl PassState {
         for ((_, a), (_, b)) in self.measures.iter_mut().zip(later.measures) {
             a.merge(b);
         }
-        for (a, b) in self.rules.iter_mut().zip(later.rules) {
-            a.merge(b);
-        }
+        self.rules.merge(later.rules);
         self.value_total += later.value_total;
         self.rows += later.rows;
         self.content.extend(later.content);
@@ -358,7 +356,7 @@ impl PassState {
                 .into_iter()
                 .map(|(id, m)| (id, m.finish()))
                 .collect(),
-            challenges: self.rules.into_iter().map(|r| r.finish(month)).collect(),
+            challenges: self.rules.finish(month),
             rows: self.rows,
             content: self
                 .content
@@ -378,7 +376,7 @@ struct PassRules {
     key_slot: Option<usize>,
     value_slot: Option<usize>,
     measures: Vec<(String, CompiledMeasure)>,
-    rules: Vec<CompiledRule>,
+    rules: RuleSet,
 }
 
 fn compile_pass(
@@ -405,7 +403,6 @@ fn compile_pass(
         slots,
     };
     let mut measures: Vec<(String, CompiledMeasure)> = Vec::new();
-    let mut rules: Vec<CompiledRule> = Vec::new();
     let compile_problem = |what: &str, (text, error): crate::measure::CompileFailure| {
         Problem::at_line(
             &contract.file,
@@ -421,15 +418,23 @@ fn compile_pass(
             Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
         }
     }
-    for rule in contract.challenges.iter().filter(|r| r.dataset == dataset) {
-        match CompiledRule::new(rule, &mut env, path, rows) {
-            Ok(r) => rules.push(r),
-            Err(e) => problems.push(compile_problem(&format!("challenge rule `{}`", rule.id), e)),
+    let of_dataset: Vec<&crate::contract::ChallengeRule> = contract
+        .challenges
+        .iter()
+        .filter(|r| r.dataset == dataset)
+        .collect();
+    let rules = match RuleSet::new(&of_dataset, &mut env, path, rows) {
+        Ok(rules) => Some(rules),
+        Err(failures) => {
+            for (rule, e) in failures {
+                problems.push(compile_problem(&format!("challenge rule `{rule}`"), e));
+            }
+            None
         }
-    }
-    if problems.has_errors() {
+    };
+    let Some(rules) = rules.filter(|_| !problems.has_errors()) else {
         return Err(problems);
-    }
+    };
     Ok(PassRules {
         key_slot,
         value_slot,
@@ -460,6 +465,7 @@ fn run_chunk(
         mut measures,
         mut rules,
     } = compile_pass(contract, dataset, &path, &mut slots, rows)?;
+    rules.set_slots(&slots);
     let memo = Memo::new(&slots);
     let dispatch = Dispatch::new(&measures);
     let mut value_total = ExactSum::default();
@@ -477,9 +483,7 @@ fn run_chunk(
             value_total.add(value);
             memo.clear();
             dispatch.add(&mut measures, values, &memo, &key);
-            for rule in rules.iter_mut() {
-                rule.add(values, &memo, &key, value, row.byte);
-            }
+            rules.add(values, &memo, &key, value, row.byte);
         });
     if summary.problems.has_errors() {
         return Err(summary.problems);
@@ -569,8 +573,9 @@ pub fn history(root: &Path, contract: &Contract, last: Month) -> Result<Vec<Mont
 }
 
 /// The month cache holds hundreds of thousands of challenges for a large month, so they are
-/// stored per rule as parallel lists of records and values (their ids follow from month, rule
-/// and record); a challenge with its own detail or rows (a ratio cap) is stored whole.
+/// stored per rule as parallel lists of records, values and details (their ids follow from
+/// month, rule and record); a challenge covering several rows (a ratio cap) or that other rules
+/// also select is stored whole.
 mod compact_challenges {
     use crate::calendar::Month;
     use crate::challenge::Raised;
@@ -582,9 +587,9 @@ mod compact_challenges {
     struct Group {
         month: Month,
         rule: Arc<str>,
-        detail: Arc<str>,
         records: Vec<String>,
         values: Vec<Money>,
+        details: Vec<Arc<str>>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         whole: Vec<Raised>,
     }
@@ -600,16 +605,17 @@ mod compact_challenges {
                 groups.push(Group {
                     month: c.month,
                     rule: c.rule.clone(),
-                    detail: c.detail.clone(),
                     records: Vec::new(),
                     values: Vec::new(),
+                    details: Vec::new(),
                     whole: Vec::new(),
                 });
             }
             let group = groups.last_mut().expect("pushed above");
-            if c.rows == 1 && c.keys.is_empty() && c.detail == group.detail {
+            if c.rows == 1 && c.keys.is_empty() && c.also.is_empty() {
                 group.records.push(c.record.clone());
                 group.values.push(c.value);
+                group.details.push(c.detail.clone());
             } else {
                 group.whole.push(c.clone());
             }
@@ -623,15 +629,19 @@ mod compact_challenges {
         let groups = Vec::<Group>::deserialize(deserializer)?;
         let mut challenges = Vec::new();
         for g in groups {
-            for (record, value) in g.records.into_iter().zip(g.values) {
+            if g.records.len() != g.values.len() || g.records.len() != g.details.len() {
+                return Err(serde::de::Error::custom("lists of unequal length"));
+            }
+            for ((record, value), detail) in g.records.into_iter().zip(g.values).zip(g.details) {
                 challenges.push(Raised {
                     month: g.month,
                     rule: g.rule.clone(),
                     record,
                     value,
                     rows: 1,
-                    detail: g.detail.clone(),
+                    detail,
                     keys: Vec::new(),
+                    also: Vec::new(),
                 });
             }
             challenges.extend(g.whole);

@@ -1,11 +1,11 @@
 //! The escalation ladder (§1 step 4, §4): failing KPIs climb the contract's steps by their run
-//! of consecutive red months; a green month resets the run. Each step reached in a month is an
-//! action for the step's named owner, due the step's working days after that month's
-//! provisional letter.
+//! of consecutive failing months (red or amber; red only under `escalate_on = "red"`); a month
+//! that meets the target resets the run. Each step reached in a month is an action for the
+//! step's named owner, due the step's working days after that month's provisional letter.
 
 use crate::calendar::{Calendar, Month};
 use crate::contract::{Contract, EscalationStep};
-use crate::kpi::{KpiResult, Rag};
+use crate::kpi::KpiResult;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -15,7 +15,8 @@ pub struct Escalation {
     pub group: Option<String>,
     pub name: String,
     pub month: Month,
-    pub consecutive_red: u32,
+    /// The run the ladder counts ([`KpiResult::escalation_run`]).
+    pub run: u32,
     /// The highest step in force.
     pub step: String,
     pub step_number: usize,
@@ -27,17 +28,17 @@ pub struct Escalation {
     pub due: NaiveDate,
 }
 
-/// The ladder's steps a KPI red for `consecutive_red` months has reached, lowest first, with
-/// their 1-based numbers: the one place the ladder's rule is written.
+/// The ladder's steps a KPI whose run is `run` months has reached, lowest first, with their
+/// 1-based numbers: the one place the ladder's rule is written.
 pub fn steps_reached(
     contract: &Contract,
-    consecutive_red: u32,
+    run: u32,
 ) -> impl Iterator<Item = (usize, &EscalationStep)> {
     contract
         .escalation
         .iter()
         .enumerate()
-        .filter(move |(_, s)| s.red_months <= consecutive_red)
+        .filter(move |(_, s)| s.run_months <= run)
         .map(|(i, s)| (i + 1, s))
 }
 
@@ -49,8 +50,8 @@ pub fn escalations(
     calendar: &Calendar,
 ) -> Vec<Escalation> {
     let mut out = Vec::new();
-    for r in results.iter().filter(|r| r.escalate && r.rag == Rag::Red) {
-        let Some((number, step)) = steps_reached(contract, r.consecutive_red).last() else {
+    for r in results.iter().filter(|r| r.escalation_run > 0) {
+        let Some((number, step)) = steps_reached(contract, r.escalation_run).last() else {
             continue;
         };
         let owner = contract.contact(&step.owner_role).map_or_else(
@@ -68,10 +69,10 @@ pub fn escalations(
             group: r.by_group.clone(),
             name: r.name.clone(),
             month: r.month,
-            consecutive_red: r.consecutive_red,
+            run: r.escalation_run,
             step: step.step.clone(),
             step_number: number,
-            reached_this_month: step.red_months == r.consecutive_red,
+            reached_this_month: step.run_months == r.escalation_run,
             owner_role: step.owner_role.clone(),
             owner,
             meeting: step.meeting.clone(),

@@ -319,9 +319,12 @@ pub fn challenge(
     );
     let _ = writeln!(
         out,
-        "State: {}; response due by {}{}",
+        "State: {}; {}{}",
         view.state,
-        view.respond_by,
+        view.respond_by.map_or_else(
+            || "no letter has raised it yet, so no response is due".to_string(),
+            |d| format!("response due by {d}")
+        ),
         if view.overdue { " — overdue" } else { "" }
     );
     let history = log.history(id);

@@ -125,7 +125,9 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
 
 /// The bytes of `path` at `commit`.
 pub fn show(root: &Path, commit: &str, path: &Path) -> Result<Vec<u8>> {
-    let spec = format!("{commit}:{}", path.display());
+    // `./` makes the path relative to the workspace, which may be a folder inside the
+    // repository.
+    let spec = format!("{commit}:./{}", path.display());
     let out = git(root)
         .args(["show", &spec])
         .output()
@@ -134,4 +136,39 @@ pub fn show(root: &Path, commit: &str, path: &Path) -> Result<Vec<u8>> {
         bail!("{} is not in commit {commit}", path.display());
     }
     Ok(out.stdout)
+}
+
+/// Every file ever added or changed under `dir` (relative to `root`) in the history of HEAD,
+/// with the last commit that added or changed it: one call to git, for files that may have
+/// left the working tree. Empty outside a repository.
+pub fn files_in_history(root: &Path, dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let Ok(out) = git(root)
+        .args([
+            "log",
+            "--diff-filter=AM",
+            "--name-only",
+            "--relative",
+            "--format=commit %H",
+            "--",
+        ])
+        .arg(dir)
+        .output()
+    else {
+        return files;
+    };
+    if !out.status.success() {
+        return files;
+    }
+    let mut commit = String::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some(hash) = line.strip_prefix("commit ") {
+            commit = hash.to_string();
+        } else if !line.is_empty() {
+            files
+                .entry(PathBuf::from(line))
+                .or_insert_with(|| commit.clone());
+        }
+    }
+    files
 }

@@ -97,13 +97,29 @@ pub fn due_date(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Provision {
     OnTime,
     Late,
+    /// No data file for the month by its due date (whatever submissions.csv says): a breach.
     Missing,
     /// Not yet due as of today.
     NotDue,
+    /// The file is there but submissions.csv records no receipt, so when it arrived is not
+    /// known: not a breach levers can assert.
+    Unrecorded,
+}
+
+impl Provision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provision::OnTime => "on_time",
+            Provision::Late => "late",
+            Provision::Missing => "missing",
+            Provision::NotDue => "not_due",
+            Provision::Unrecorded => "unrecorded",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,7 +136,9 @@ impl InformationResult {
     }
 }
 
-/// Whether each requirement was met for `month`, as of `today`.
+/// Whether each requirement was met for `month`, as of `today`. `stored` says whether a
+/// dataset's file for the month is in the workspace: the receipt in submissions.csv dates the
+/// file, but without the file there is no data, whatever the record says.
 pub fn assess(
     contract: &Contract,
     submissions: &Submissions,
@@ -128,6 +146,7 @@ pub fn assess(
     today: NaiveDate,
     timetable: &Timetable,
     calendar: &Calendar,
+    stored: &dyn Fn(&str) -> bool,
 ) -> Vec<InformationResult> {
     contract
         .information
@@ -135,16 +154,18 @@ pub fn assess(
         .map(|req| {
             let due = due_date(req, month, timetable, calendar);
             let received = submissions.received(month, &req.dataset);
-            let status = match received {
-                Some(r) if r <= due => Provision::OnTime,
-                Some(r) if r <= today => Provision::Late,
+            // A receipt dated after `today` had not happened as of today.
+            let status = match (stored(&req.dataset), received) {
+                (true, Some(r)) if r <= due && r <= today => Provision::OnTime,
+                (true, Some(r)) if r <= today => Provision::Late,
+                (true, None) => Provision::Unrecorded,
                 _ if today <= due => Provision::NotDue,
                 _ => Provision::Missing,
             };
             InformationResult {
                 dataset: req.dataset.clone(),
                 due,
-                received,
+                received: received.filter(|r| *r <= today),
                 status,
             }
         })

@@ -5,7 +5,7 @@
 //! the letters, so they can never disagree.
 
 use crate::calendar::Month;
-use crate::contract::{Aggregate, Consequence, Contract, Kpi, Measure, Variation};
+use crate::contract::{Aggregate, Consequence, Contract, EscalateOn, Kpi, Measure, Variation};
 use crate::engine::MonthData;
 use crate::measure::{aggregate_value, Figure, MonthFigures};
 use crate::money::Money;
@@ -21,6 +21,9 @@ pub enum Rag {
     Green,
     Amber,
     Red,
+    /// A dataset the KPI reads has no file for the month (§5.2a): not measured, never green.
+    Missing,
+    /// No target, or no activity to measure.
     None,
 }
 
@@ -30,7 +33,18 @@ impl Rag {
             Rag::Green => "Green",
             Rag::Amber => "Amber",
             Rag::Red => "Red",
+            Rag::Missing => "Missing",
             Rag::None => "—",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rag::Green => "green",
+            Rag::Amber => "amber",
+            Rag::Red => "red",
+            Rag::Missing => "missing",
+            Rag::None => "none",
         }
     }
 
@@ -150,6 +164,9 @@ pub struct SpcResult {
     pub points: usize,
     /// Fewer than 12 points: the limits are trial limits.
     pub trial: bool,
+    /// Every point the same (the moving ranges all zero): the limits collapse onto the mean, so
+    /// the series supports no SPC reading and no assurance.
+    pub no_variation: bool,
     pub screen_outliers: bool,
     pub signal: Signal,
     pub special_cause: Option<spc::Rule>,
@@ -175,7 +192,10 @@ pub struct KpiResult {
     /// Whether the actual reads as a percentage.
     pub percent: bool,
     pub rag: Rag,
+    /// Measured, but nothing to measure (an empty denominator): neither met nor failed.
     pub no_activity: bool,
+    /// Not measured: a dataset the KPI reads has no file for the month.
+    pub missing: bool,
     #[serde(with = "number::option")]
     pub numerator: Option<Decimal>,
     #[serde(with = "number::option")]
@@ -196,6 +216,9 @@ pub struct KpiResult {
     pub consecutive_red: u32,
     /// Consecutive months failing the target (amber or red), for `after = N`.
     pub consecutive_failing: u32,
+    /// The run the escalation ladder counts: failing months, or red ones under
+    /// `escalate_on = "red"`; zero for a KPI outside the ladder.
+    pub escalation_run: u32,
     pub consequence: Money,
     pub consequence_status: ConsequenceStatus,
     /// How the consequence was worked out, in words (for explain and letters).
@@ -211,42 +234,112 @@ pub struct KpiResult {
 }
 
 impl KpiResult {
-    /// "91.2%" for percentages, the number otherwise; "no activity" without a value.
-    pub fn actual_display(&self) -> String {
-        display_value(self.actual, self.percent)
+    /// The target in force, parsed.
+    fn target_in_force(&self) -> Option<Target> {
+        self.target.as_deref().and_then(|t| Target::parse(t).ok())
     }
 
+    /// The actual as a person reads it ("91.2%", "4.54"), with as many decimals as it takes
+    /// for the figure shown to meet or fail its target as the exact figure does: 98.47% against
+    /// ≥ 98.5% shows as 98.47%, never 98.5%. "data missing" or "no activity" without a value.
+    pub fn actual_display(&self) -> String {
+        if self.missing {
+            return "data missing".into();
+        }
+        match self.actual {
+            None => "no activity".into(),
+            Some(v) => shown_against(v, self.percent, self.target_in_force().as_ref()),
+        }
+    }
+
+    /// The variance as the letter's own figures give it: the actual as shown minus the target,
+    /// in percentage points or units, so a reader subtracting the two columns gets it; never
+    /// shown as zero unless the actual meets the threshold exactly.
     pub fn variance_display(&self) -> String {
-        match self.variance {
-            None => "—".into(),
-            Some(v) if self.percent => format!("{} pp", signed(v.round_dp(1), 1)),
-            Some(v) => {
-                let shown = v.round_dp(2).normalize();
-                signed(shown, shown.scale())
-            }
+        let (Some(actual), Some(target), Some(_)) =
+            (self.actual, self.target_in_force(), self.variance)
+        else {
+            return "—".into();
+        };
+        let scale = if self.percent {
+            Decimal::ONE_HUNDRED
+        } else {
+            Decimal::ONE
+        };
+        let (shown, places) = shown_value(actual, self.percent, Some(&target));
+        let difference = shown - target.threshold * scale;
+        if self.percent {
+            format!("{} pp", signed(difference, places.max(1)))
+        } else {
+            signed(difference, places)
         }
     }
 }
 
-fn signed(v: Decimal, dp: u32) -> String {
-    let sign = if v.is_sign_negative() && !v.is_zero() {
-        "−"
-    } else if v.is_zero() {
+/// `v` (already rounded as shown) with a sign, to `places` decimal places.
+fn signed(v: Decimal, places: u32) -> String {
+    let sign = if v.is_zero() {
         ""
+    } else if v.is_sign_negative() {
+        "−"
     } else {
         "+"
     };
-    format!("{sign}{:.*}", dp as usize, v.abs())
+    format!("{sign}{:.*}", places as usize, v.abs())
+}
+
+fn round(v: Decimal, dp: u32) -> Decimal {
+    v.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// The fewest places from `from` (at most 8) at which the rounded `v` satisfies `faithful`.
+fn places_to_show(v: Decimal, from: u32, faithful: impl Fn(Decimal) -> bool) -> u32 {
+    (from..=8).find(|&dp| faithful(round(v, dp))).unwrap_or(8)
+}
+
+/// A value as a letter shows it against its target: a percentage to one decimal place (a
+/// number to two), or more when fewer would show a failing figure as meeting the target, or a
+/// figure off the threshold as on it.
+pub fn shown_against(value: Decimal, percent: bool, target: Option<&Target>) -> String {
+    let (shown, places) = shown_value(value, percent, target);
+    if percent {
+        format!("{:.*}%", places as usize, shown)
+    } else {
+        format!("{:.*}", places as usize, shown)
+    }
+}
+
+/// The figure [`shown_against`] shows (in percent for percentages) and its decimal places:
+/// one for a percentage, up to two for a number (none for a whole one), more when needed.
+fn shown_value(value: Decimal, percent: bool, target: Option<&Target>) -> (Decimal, u32) {
+    let scale = if percent {
+        Decimal::ONE_HUNDRED
+    } else {
+        Decimal::ONE
+    };
+    let faithful = |shown: Decimal| {
+        let as_value = shown / scale;
+        target.is_none_or(|t| {
+            t.holds(as_value) == t.holds(value)
+                && ((as_value == t.threshold) == (value == t.threshold))
+        })
+    };
+    let from = if percent { 1 } else { 2 };
+    let places = places_to_show(value * scale, from, faithful);
+    let shown = round(value * scale, places);
+    if percent {
+        (shown, places)
+    } else {
+        // 4.50 reads as 4.5, and a whole number has no decimals, unless precision is needed.
+        let normal = shown.normalize();
+        (normal, normal.scale().min(places))
+    }
 }
 
 pub fn display_value(value: Option<Decimal>, percent: bool) -> String {
     match value {
         None => "no activity".into(),
-        Some(v) if percent => crate::money::percent_1dp(v),
-        Some(v) => {
-            let r = v.round_dp(2).normalize();
-            r.to_string()
-        }
+        Some(v) => shown_against(v, percent, None),
     }
 }
 
@@ -275,13 +368,20 @@ pub fn evaluate(contract: &Contract, history: &[MonthData], month: Month) -> Vec
     for kpi in &contract.kpis {
         let figures = current.and_then(|m| m.kpis.get(&kpi.id));
         let grouped = matches!(kpi.measure, Measure::Ratio { by: Some(_), .. });
-        let groups = if grouped {
+        let groups = if grouped && figures.is_some() {
             groups_in(figures)
         } else {
             vec![None]
         };
         for group in groups {
-            results.push(evaluate_one(contract, kpi, &upto, month, group));
+            results.push(evaluate_one(
+                contract,
+                kpi,
+                &upto,
+                month,
+                group,
+                figures.is_none(),
+            ));
         }
     }
     results
@@ -293,6 +393,7 @@ fn evaluate_one(
     upto: &[&MonthData],
     month: Month,
     group: Option<String>,
+    missing: bool,
 ) -> KpiResult {
     let terms = terms(contract, kpi, month);
     let series: Vec<(Month, Figure)> = upto
@@ -311,32 +412,41 @@ fn evaluate_one(
         kpi.measure.is_ratio() || figure.denominator.is_some(),
         |t| t.percent,
     );
-    let rag_now = rag(figure.value, terms.target, terms.amber);
+    let rag_now = if missing {
+        Rag::Missing
+    } else {
+        rag(figure.value, terms.target, terms.amber)
+    };
     let variance = figure.value.zip(terms.target).map(|(v, t)| t.variance(v));
     let excess_now = match (figure.value, terms.target) {
         (Some(_), Some(t)) if rag_now.failing() => excess(kpi, &figure, t),
         (Some(_), Some(_)) => Some(Decimal::ZERO),
         _ => None,
     };
-    // Consecutive months (calendar months, none missing) ending at `month`.
+    // Consecutive measured months ending at `month`. A month whose data is missing neither
+    // counts nor breaks a run (withholding data must not reset the escalation ladder), but a
+    // month with data missing is itself in no run.
     let run = |pred: &dyn Fn(Rag) -> bool| -> u32 {
+        if missing {
+            return 0;
+        }
         let mut count = 0;
-        let mut expected = month;
         for (m, f) in series.iter().rev() {
-            if *m != expected {
-                break;
-            }
             let t = self::terms(contract, kpi, *m);
             if !pred(rag(f.value, t.target, t.amber)) {
                 break;
             }
             count += 1;
-            expected = expected.previous();
         }
         count
     };
     let consecutive_red = run(&|r| r == Rag::Red);
     let consecutive_failing = run(&|r| r.failing());
+    let escalation_run = match (kpi.escalate, contract.escalate_on) {
+        (false, _) => 0,
+        (true, EscalateOn::Failing) => consecutive_failing,
+        (true, EscalateOn::Red) => consecutive_red,
+    };
     let previous = series
         .iter()
         .find(|(m, _)| *m == month.previous())
@@ -368,7 +478,8 @@ fn evaluate_one(
         amber: terms.amber.map(|t| t.text.clone()),
         percent,
         rag: rag_now,
-        no_activity: figure.value.is_none(),
+        no_activity: figure.value.is_none() && !missing,
+        missing,
         numerator: figure.numerator,
         denominator: figure.denominator,
         actual: figure.value,
@@ -379,6 +490,7 @@ fn evaluate_one(
         ytd,
         consecutive_red,
         consecutive_failing,
+        escalation_run,
         consequence: Money::ZERO,
         consequence_status: ConsequenceStatus::None,
         consequence_basis: String::new(),
@@ -456,6 +568,7 @@ fn spc_for(
         near_upper: None,
         points: values.len(),
         trial: values.len() < spc::TRIAL_BELOW,
+        no_variation: false,
         screen_outliers: kpi.screen_outliers,
         signal: Signal::None,
         special_cause: None,
@@ -464,6 +577,13 @@ fn spc_for(
     let Some(limits) = spc::limits(&values, kpi.screen_outliers) else {
         return empty;
     };
+    if limits.upper == limits.lower {
+        return SpcResult {
+            mean: Some(limits.mean),
+            no_variation: true,
+            ..empty
+        };
+    }
     let causes = spc::special_causes(&values, &limits);
     let last = if has_current {
         causes.last().copied().flatten()

@@ -10,6 +10,7 @@
 use crate::audit::{write_atomic, Provenance};
 use crate::calendar::Month;
 use crate::challenge::ChallengeView;
+use crate::challenge_log::State;
 use crate::consequence::ItemKind;
 use crate::information::Provision;
 use crate::kpi::{ConsequenceStatus, KpiResult, Rag};
@@ -25,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub const BUILT_IN_LETTER: &str = include_str!("templates/letter.md");
 pub const LETTER_OVERRIDE: &str = "templates/letter.md";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum Stage {
     Provisional,
     Final,
@@ -37,6 +38,93 @@ impl Stage {
             Stage::Provisional => "provisional",
             Stage::Final => "final",
         }
+    }
+}
+
+/// A letter already issued: the date it was written as of, and its file when it is in the
+/// working tree (a letter only in git history has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub date: NaiveDate,
+    pub file: Option<PathBuf>,
+}
+
+/// The letters of one contract issued so far (first issues; reissues do not move a date),
+/// from its `letters/` folder and, for any no longer there, git history.
+#[derive(Debug, Clone, Default)]
+pub struct IssuedLetters {
+    letters: BTreeMap<(Month, Stage), Issued>,
+}
+
+impl IssuedLetters {
+    pub fn read(root: &Path, contract_dir: &Path) -> IssuedLetters {
+        let dir = contract_dir.join("letters");
+        let mut letters = BTreeMap::new();
+        let parse_name = |name: &str| -> Option<(Month, Stage)> {
+            let stem = name.strip_suffix(".md")?;
+            let (month, stage) = stem.split_once('-').and_then(|(y, rest)| {
+                let (m, stage) = rest.split_once('-')?;
+                Some((format!("{y}-{m}"), stage))
+            })?;
+            let stage = match stage {
+                "provisional" => Stage::Provisional,
+                "final" => Stage::Final,
+                _ => return None,
+            };
+            Some((month.parse().ok()?, stage))
+        };
+        let date_of = |text: &str| Provenance::parse(text).and_then(|p| p.today());
+        if let Ok(entries) = std::fs::read_dir(root.join(&dir)) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().to_string();
+                let Some(key) = parse_name(&name) else {
+                    continue;
+                };
+                let file = dir.join(&name);
+                if let Some(date) = std::fs::read_to_string(root.join(&file))
+                    .ok()
+                    .and_then(|t| date_of(&t))
+                {
+                    letters.insert(
+                        key,
+                        Issued {
+                            date,
+                            file: Some(file),
+                        },
+                    );
+                }
+            }
+        }
+        for (path, commit) in crate::git::files_in_history(root, &dir) {
+            let Some(key) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(parse_name)
+            else {
+                continue;
+            };
+            if letters.contains_key(&key) || root.join(&path).exists() {
+                continue;
+            }
+            let date = crate::git::show(root, &commit, &path)
+                .ok()
+                .and_then(|b| date_of(&String::from_utf8_lossy(&b)));
+            if let Some(date) = date {
+                letters.insert(key, Issued { date, file: None });
+            }
+        }
+        IssuedLetters { letters }
+    }
+
+    pub fn get(&self, month: Month, stage: Stage) -> Option<&Issued> {
+        self.letters.get(&(month, stage))
+    }
+
+    /// The letter that raised a month's challenges: its provisional letter, or its final
+    /// letter when no provisional letter was issued.
+    pub fn raising(&self, month: Month) -> Option<&Issued> {
+        self.get(month, Stage::Provisional)
+            .or_else(|| self.get(month, Stage::Final))
     }
 }
 
@@ -94,6 +182,23 @@ struct KpiRow {
     consequence: String,
 }
 
+/// The KPIs of one group of the contract (national, local, quality…), in contract order.
+#[derive(Serialize)]
+struct KpiSection {
+    heading: String,
+    rows: Vec<KpiRow>,
+}
+
+#[derive(Serialize)]
+struct ExceptionRow {
+    name: String,
+    figure: String,
+    cause: String,
+    actions: String,
+    trajectory: String,
+    source: String,
+}
+
 #[derive(Serialize)]
 struct InfoRow {
     dataset: String,
@@ -103,7 +208,7 @@ struct InfoRow {
 }
 
 #[derive(Serialize)]
-struct RuleRow {
+struct CountRow {
     name: String,
     count: usize,
     value: String,
@@ -133,53 +238,105 @@ struct FinanceLine {
     amount: String,
 }
 
+/// Section numbers, for the sections a letter has (empty ones are left out).
+#[derive(Serialize, Default)]
+struct Numbers {
+    exceptions: usize,
+    information: usize,
+    challenges: usize,
+    escalation: usize,
+    finance: usize,
+}
+
+/// Everything the letter template lays out: the words and figures, worked out and escaped.
 #[derive(Serialize)]
 pub struct LetterContext {
     meta: Meta,
-    meta_from_plain: String,
     stage: &'static str,
     is_final: bool,
     reissue: Option<String>,
     month_long: String,
+    letterhead: Vec<String>,
+    date: String,
+    our_ref: String,
+    your_ref: String,
     addressee: Vec<String>,
     salutation: String,
     subject: String,
+    opening: String,
     summary: String,
-    national: Vec<KpiRow>,
-    local: Vec<KpiRow>,
+    kpi_sections: Vec<(usize, KpiSection)>,
     notes: Vec<String>,
+    missing: Vec<String>,
+    exceptions: Vec<ExceptionRow>,
+    exceptions_requested: Vec<String>,
     information: Vec<InfoRow>,
-    new_challenges: Vec<RuleRow>,
+    challenges_intro: String,
+    new_by_rule: Vec<CountRow>,
+    new_by_state: Vec<CountRow>,
     new_count: usize,
     new_value: String,
     outstanding: Vec<OutstandingRow>,
     outstanding_count: usize,
     outstanding_value: String,
+    overdue_note: String,
     companion: String,
-    key_name: String,
+    companion_note: String,
     escalations: Vec<EscalationRow>,
+    escalation_rule: String,
     finance: Vec<FinanceLine>,
     finance_notes: Vec<String>,
     agreed_position: String,
     respond_by: String,
+    reply_by: String,
+    asks_response: bool,
+    closing: String,
     signatory: String,
     signatory_title: String,
+    signatory_org: String,
+    cc: Vec<String>,
+    n: Numbers,
     provenance: String,
 }
 
-fn kpi_row(r: &KpiResult) -> KpiRow {
-    let name = match &r.by_group {
+/// How a group of KPIs is headed in a letter.
+fn section_heading(category: &str) -> String {
+    match category {
+        "national" => "National standards".into(),
+        "local" => "Local requirements".into(),
+        "quality" => "Quality requirements".into(),
+        "cquin" => "CQUIN".into(),
+        other => {
+            let mut chars = other.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().collect::<String>() + chars.as_str()
+            })
+        }
+    }
+}
+
+fn kpi_name(r: &KpiResult) -> String {
+    match &r.by_group {
         Some(g) => format!("{} ({g})", r.name),
         None => r.name.clone(),
-    };
+    }
+}
+
+fn kpi_row(r: &KpiResult, is_final: bool) -> KpiRow {
     let rag = match r.rag {
-        Rag::Red if r.consecutive_red > 1 => {
-            format!("Red ({} month)", crate::number::ordinal(r.consecutive_red))
-        }
+        Rag::Red | Rag::Amber if r.consecutive_failing > 1 => format!(
+            "{} ({} month failing)",
+            r.rag.label(),
+            crate::number::ordinal(r.consecutive_failing)
+        ),
         other => other.label().to_string(),
     };
-    let trend = if r.no_activity {
+    let trend = if r.missing {
+        "—".to_string()
+    } else if r.no_activity {
         "No activity".to_string()
+    } else if r.spc.no_variation {
+        "No variation: no SPC limits".to_string()
     } else {
         match r.spc.signal {
             Signal::Improvement => "Special cause: improvement".into(),
@@ -189,17 +346,22 @@ fn kpi_row(r: &KpiResult) -> KpiRow {
             Signal::None => "—".into(),
         }
     };
+    let (deducted, withheld) = if is_final {
+        ("deducted", "withheld")
+    } else {
+        ("to be deducted", "to be withheld")
+    };
     let consequence = match r.consequence_status {
         ConsequenceStatus::None => "—".to_string(),
-        ConsequenceStatus::Charged => r.consequence.to_string(),
-        ConsequenceStatus::Withheld => format!("{} withheld", r.consequence),
-        ConsequenceStatus::Suspended => format!("{} suspended", r.consequence),
-        ConsequenceStatus::Relieved => format!("{} relieved", r.consequence),
+        ConsequenceStatus::Charged => format!("{} {deducted}", r.consequence),
+        ConsequenceStatus::Withheld => format!("{} {withheld}", r.consequence),
+        ConsequenceStatus::Suspended => format!("{} (suspended)", r.consequence),
+        ConsequenceStatus::Relieved => format!("{} (relieved)", r.consequence),
         ConsequenceStatus::Capped => format!("{} (capped)", r.consequence),
         ConsequenceStatus::Earned => format!("{} earned", r.consequence),
     };
     KpiRow {
-        name: md(&name),
+        name: md(&kpi_name(r)),
         target: r
             .target
             .as_deref()
@@ -213,6 +375,18 @@ fn kpi_row(r: &KpiResult) -> KpiRow {
     }
 }
 
+/// "Agreed" and the other words a letter uses for the states of this month's challenges.
+fn state_words(state: State) -> &'static str {
+    match state {
+        State::Raised | State::Rechallenged => "Awaiting your response",
+        State::Accepted | State::Upheld => "Agreed",
+        State::Rejected => "Rejected by you, under review",
+        State::Disputed => "In dispute",
+        State::Withdrawn => "Withdrawn by us",
+        State::Overturned => "Overturned in dispute",
+    }
+}
+
 /// The words and figures of the letter for `report` at `stage`.
 pub fn context(
     report: &ContractMonth<'_>,
@@ -223,74 +397,153 @@ pub fn context(
 ) -> LetterContext {
     let contract = report.contract;
     let month = report.month;
+    let month_long = month.long_name();
     let is_final = stage == Stage::Final;
     let provider_lead = contract.contact("provider_lead");
     let mut addressee = Vec::new();
     if let Some(lead) = provider_lead {
-        addressee.push(md(&if lead.title.is_empty() {
-            lead.name.clone()
-        } else {
-            format!("{}, {}", lead.name, lead.title)
-        }));
+        addressee.push(md(&lead.name_and_title()));
     }
     addressee.push(md(&contract.provider.name));
     addressee.extend(contract.provider.address.iter().map(|l| md(l)));
-    let salutation = provider_lead.map_or_else(|| "Sir or Madam".to_string(), |l| md(&l.name));
+    let salutation = provider_lead.map_or_else(
+        || "Dear Sir or Madam".to_string(),
+        |l| {
+            md(l.salutation
+                .clone()
+                .unwrap_or_else(|| format!("Dear {}", l.name))
+                .as_str())
+        },
+    );
+    let mut letterhead = vec![md(&organisation.name)];
+    letterhead.extend(organisation.address.iter().map(|l| md(l)));
+    letterhead.extend(organisation.letterhead.iter().map(|l| md(l)));
 
-    let measured: Vec<&KpiResult> = report.kpis.iter().filter(|k| k.rag != Rag::None).collect();
+    // A final letter raises the month's challenges itself when no provisional letter did.
+    let raises_challenges = !is_final || report.provisional.is_none();
+    let respond_by = long_date(report.respond_by);
+    let dates = &report.dates;
+    let opening = match (stage, &report.provisional) {
+        (Stage::Provisional, _) => format!(
+            "This is the provisional position for {month_long}, on the data received by the date of this letter. It becomes final after the final data date ({}) and the end of the period for your response.",
+            long_date(dates.freeze)
+        ),
+        (Stage::Final, Some(provisional)) => format!(
+            "This is the final position for {month_long}. It follows our provisional letter of {}, the final data date ({}) and the end of the period for your response to it.",
+            long_date(provisional.date),
+            long_date(dates.freeze)
+        ),
+        (Stage::Final, None) => format!(
+            "This is the final position for {month_long}, on the data as it stood at the final data date ({}). No provisional letter was issued for {month_long}, so the data challenges below are put to you for the first time in this letter.",
+            long_date(dates.freeze)
+        ),
+    };
+
+    // The summary: what was met, what it costs, what is challenged, what is missing.
+    let measured: Vec<&KpiResult> = report
+        .kpis
+        .iter()
+        .filter(|k| matches!(k.rag, Rag::Green | Rag::Amber | Rag::Red))
+        .collect();
     let met = measured.iter().filter(|k| k.rag == Rag::Green).count();
+    let missing_kpis = report.kpis.iter().filter(|k| k.missing).count();
     let position = &report.position;
     let penalties = position.total_after_cap;
     let new_value: Money = report.new_challenges.iter().map(|c| c.value).sum();
     let outstanding_value: Money = report.outstanding.iter().map(|c| c.value).sum();
-    let respond_by = long_date(report.respond_by);
-    let mut summary = format!("{met} of {} requirements met", measured.len());
+    let mut parts: Vec<String> = Vec::new();
+    parts.push(match measured.len() {
+        0 => "no requirement could be measured this month".to_string(),
+        n => format!("{met} of {n} requirements met"),
+    });
+    if missing_kpis > 0 {
+        parts.push(format!(
+            "{} not measured because {} data is missing",
+            count_words(missing_kpis, "requirement", "requirements"),
+            if missing_kpis == 1 { "its" } else { "their" }
+        ));
+    }
+    let (deducted_word, withheld_word) = if is_final {
+        ("deducted", "withheld")
+    } else {
+        ("to be deducted", "to be withheld")
+    };
     if penalties.is_zero() {
-        summary.push_str("; no consequences apply");
+        parts.push("no consequences apply".into());
     } else {
         let deducted = position.deductions.min(penalties);
         let withheld = penalties - deducted;
-        let parts: Vec<String> = [(deducted, "deducted"), (withheld, "withheld")]
+        let pieces: Vec<String> = [(deducted, deducted_word), (withheld, withheld_word)]
             .iter()
             .filter(|(m, _)| !m.is_zero())
             .map(|(m, word)| format!("{m} {word}"))
             .collect();
-        if parts.len() == 2 {
-            summary.push_str(&format!(
-                "; consequences of {penalties} ({})",
-                parts.join(", ")
-            ));
+        parts.push(if pieces.len() == 2 {
+            format!("consequences of {penalties} ({})", pieces.join(", "))
         } else {
-            summary.push_str(&format!("; consequences of {}", parts.join("")));
-        }
+            format!("consequences of {}", pieces.join(""))
+        });
     }
     if !position.incentives.is_zero() {
-        summary.push_str(&format!("; incentives of {} earned", position.incentives));
+        parts.push(format!("incentives of {} earned", position.incentives));
     }
-    summary.push_str(&format!(
-        "; {} worth {}; {} outstanding from earlier months; {}.",
-        count_words(
-            report.new_challenges.len(),
-            "new data challenge",
-            "new data challenges"
-        ),
-        new_value,
-        count_words(report.outstanding.len(), "challenge", "challenges"),
-        count_words(
+    if !report.new_challenges.is_empty() {
+        parts.push(format!(
+            "{} worth {new_value}",
+            count_words(
+                report.new_challenges.len(),
+                "data challenge for the month",
+                "data challenges for the month"
+            )
+        ));
+    } else {
+        parts.push("no data challenges for the month".into());
+    }
+    if !report.outstanding.is_empty() {
+        parts.push(format!(
+            "{} from earlier months still open",
+            count_words(report.outstanding.len(), "challenge", "challenges")
+        ));
+    }
+    if report.breaches() > 0 {
+        parts.push(count_words(
             report.breaches(),
             "information breach",
-            "information breaches"
-        ),
-    ));
-    let summary = format!("Summary: {}{}", summary[..1].to_uppercase(), &summary[1..]);
-    let summary = if is_final {
-        summary
-    } else {
-        format!("{summary} Please respond to each challenge by {respond_by}.")
-    };
+            "information breaches",
+        ));
+    }
+    let joined = parts.join("; ");
+    let mut summary = format!("Summary: {}{}.", joined[..1].to_uppercase(), &joined[1..]);
+    if raises_challenges && !report.new_challenges.is_empty() {
+        summary.push_str(&format!(
+            " Please respond to each challenge by {respond_by}."
+        ));
+    }
 
-    let (national, local): (Vec<&KpiResult>, Vec<&KpiResult>) =
-        report.kpis.iter().partition(|k| k.category == "national");
+    // The KPI tables, one per group, in contract order.
+    let mut sections: Vec<KpiSection> = Vec::new();
+    for r in &report.kpis {
+        let heading = section_heading(&r.category);
+        if !sections.iter().any(|s| s.heading == heading) {
+            sections.push(KpiSection {
+                heading: heading.clone(),
+                rows: Vec::new(),
+            });
+        }
+        let section = sections
+            .iter_mut()
+            .find(|s| s.heading == heading)
+            .expect("added above");
+        section.rows.push(kpi_row(r, is_final));
+    }
+    let mut number = 0;
+    let mut next = || {
+        number += 1;
+        number
+    };
+    let kpi_sections: Vec<(usize, KpiSection)> =
+        sections.into_iter().map(|s| (next(), s)).collect();
+
     let mut notes = Vec::new();
     for r in &report.kpis {
         if let Some(v) = &r.variation {
@@ -302,23 +555,96 @@ pub fn context(
         }
         if let Some(reason) = &r.relief {
             notes.push(format!(
-                "{}: relief applies for {} ({}); the consequence is shown but not charged.",
+                "{}: relief applies for {month_long} ({}); the consequence is shown but not charged.",
                 md(&r.name),
-                report.month.long_name(),
                 md(reason)
             ));
         }
-        if r.spc.points > 1
-            && r.spc.trial
-            && r.by_group.is_none()
-            && notes.iter().all(|n| !n.starts_with("Trend:"))
-        {
-            notes.push(format!("Trend: statistical process control limits are trial limits while fewer than {} months of data exist.", crate::spc::TRIAL_BELOW));
-        }
+    }
+    if report
+        .kpis
+        .iter()
+        .any(|r| r.spc.points > 1 && r.spc.trial && !r.spc.no_variation && !r.missing)
+    {
+        notes.push(format!("Trend: the statistical process control limits are trial limits while fewer than {} months of data exist.", crate::spc::TRIAL_BELOW));
+    }
+    if report.kpis.iter().any(|r| r.spc.no_variation && !r.missing) {
+        notes.push("Trend: where every month so far shows the same figure (or nearly every month shows none), the series cannot support statistical process control limits, so no variation signal or assurance is given.".into());
     }
     notes.dedup();
 
-    let information = report
+    // Missing data: named, never read as "no activity".
+    let mut missing: Vec<String> = Vec::new();
+    for dataset in report.missing_datasets() {
+        let kpis: Vec<String> = report
+            .kpis
+            .iter()
+            .filter(|k| k.missing && contract.kpi(&k.kpi).is_some_and(|d| d.dataset == dataset))
+            .map(|k| md(&k.name))
+            .collect();
+        let breach = report
+            .information
+            .iter()
+            .any(|i| i.dataset == dataset && i.is_breach());
+        missing.push(format!(
+            "No {} data has been received for {month_long}, so {} cannot be measured{}.",
+            md(&dataset),
+            if kpis.is_empty() {
+                "the requirements that read it".to_string()
+            } else {
+                kpis.join(", ")
+            },
+            if breach {
+                "; this is also an information breach (section below)"
+            } else {
+                ""
+            }
+        ));
+    }
+
+    // Exception analysis: the provider's account of each failing KPI, or a request for one.
+    let mut exceptions = Vec::new();
+    let mut exceptions_requested = Vec::new();
+    for r in report.kpis.iter().filter(|r| r.rag.failing()) {
+        let figure = format!(
+            "{} against a target of {}",
+            r.actual_display(),
+            r.target
+                .as_deref()
+                .and_then(|t| crate::target::Target::parse(t).ok())
+                .map_or_else(|| "—".into(), |t| t.display())
+        );
+        let given: Vec<&crate::exceptions::Exception> = report
+            .exceptions
+            .iter()
+            .filter(|e| e.kpi == r.kpi)
+            .collect();
+        for e in &given {
+            exceptions.push(ExceptionRow {
+                name: md(&kpi_name(r)),
+                figure: figure.clone(),
+                cause: md(&e.cause),
+                actions: md(&e.actions),
+                trajectory: md(&e.trajectory),
+                source: md(&e.given_in),
+            });
+        }
+        if given.is_empty() {
+            match &r.figure.note {
+                Some(note) => exceptions.push(ExceptionRow {
+                    name: md(&kpi_name(r)),
+                    figure,
+                    cause: md(note),
+                    actions: String::new(),
+                    trajectory: String::new(),
+                    source: "the note on your return".into(),
+                }),
+                None => exceptions_requested.push(md(&kpi_name(r))),
+            }
+        }
+    }
+
+    let information: Vec<InfoRow> = report
         .information
         .iter()
         .map(|i| InfoRow {
@@ -330,27 +656,65 @@ pub fn context(
                 Provision::Late => "Late: breach".into(),
                 Provision::Missing => "Not received: breach".into(),
                 Provision::NotDue => "Not yet due".into(),
+                Provision::Unrecorded => "Received; date of receipt not recorded".into(),
             },
         })
         .collect();
 
+    // Data challenges.
     let mut rules: BTreeMap<String, (usize, Money)> = BTreeMap::new();
+    let mut states: BTreeMap<&str, (usize, Money)> = BTreeMap::new();
     for c in &report.new_challenges {
         let e = rules.entry(c.rule_name.to_string()).or_default();
         e.0 += 1;
         e.1 += c.value;
+        let e = states.entry(state_words(c.state)).or_default();
+        e.0 += 1;
+        e.1 += c.value;
     }
-    let new_challenges = rules
+    let new_by_rule = rules
         .into_iter()
-        .map(|(name, (count, value))| RuleRow {
+        .map(|(name, (count, value))| CountRow {
             name: md(&name),
             count,
             value: value.to_string(),
         })
         .collect();
-    let mut groups: BTreeMap<(Month, String), (usize, Money, usize)> = BTreeMap::new();
+    let state_order = [
+        "Agreed",
+        "Awaiting your response",
+        "Rejected by you, under review",
+        "In dispute",
+        "Withdrawn by us",
+        "Overturned in dispute",
+    ];
+    let new_by_state: Vec<CountRow> = state_order
+        .iter()
+        .filter_map(|s| {
+            states.get(s).map(|(count, value)| CountRow {
+                name: s.to_string(),
+                count: *count,
+                value: value.to_string(),
+            })
+        })
+        .collect();
+    let new_count = report.new_challenges.len();
+    let challenges_intro = if new_count == 0 {
+        format!("We raise no data challenges for {month_long}.")
+    } else if raises_challenges {
+        format!(
+            "We challenge {} for {month_long}, worth {new_value} in total. A record that more than one rule selects is challenged once, under the first rule that selects it:",
+            count_words(new_count, "record", "records")
+        )
+    } else {
+        format!(
+            "Our provisional letter put {} for {month_long} to you, worth {new_value} in total. Where each stands now:",
+            count_words(new_count, "challenge", "challenges")
+        )
+    };
+    let mut groups: BTreeMap<(Month, &str), (usize, Money, usize)> = BTreeMap::new();
     for c in &report.outstanding {
-        let e = groups.entry((c.month, c.state.to_string())).or_default();
+        let e = groups.entry((c.month, state_words(c.state))).or_default();
         e.0 += 1;
         e.1 += c.value;
         e.2 += usize::from(c.overdue);
@@ -359,12 +723,68 @@ pub fn context(
         .into_iter()
         .map(|((m, state), (count, value, overdue))| OutstandingRow {
             month: m.long_name(),
-            state,
+            state: state.to_string(),
             count,
             value: value.to_string(),
             overdue,
         })
         .collect();
+    let overdue: Vec<&ChallengeView> = report
+        .new_challenges
+        .iter()
+        .chain(&report.outstanding)
+        .filter(|c| c.overdue)
+        .collect();
+    let overdue_note = if overdue.is_empty() {
+        String::new()
+    } else {
+        let value: Money = overdue.iter().map(|c| c.value).sum();
+        format!(
+            "{} worth {value} {} had no response from you by the date our letter raising {} asked for one.",
+            capitalise(&count_words(overdue.len(), "challenge", "challenges")),
+            if overdue.len() == 1 { "has" } else { "have" },
+            if overdue.len() == 1 { "it" } else { "them" },
+        )
+    };
+    let key_columns: Vec<String> = {
+        let mut keys: Vec<String> = report
+            .new_challenges
+            .iter()
+            .chain(&report.outstanding)
+            .map(|c| c.key_column.to_string())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    let holds_nhs_numbers = contract.datasets_read().into_iter().any(|d| {
+        contract.schema(d).is_some_and(|s| {
+            s.columns
+                .iter()
+                .any(|c| c.ty == crate::dataset::ColumnType::NhsNumber)
+        })
+    });
+    let companion_note = format!(
+        "Each challenge is listed in the attached file `{}`, one row each: its identifier, the record it cites (by {}), the reason with what was found, its value, its state, and any other rule that also applies to it (for information only: no record is challenged twice).{}",
+        companion_name(month, stage),
+        if key_columns.is_empty() {
+            "the dataset's key column".to_string()
+        } else {
+            format!(
+                "the column named in `key_column`: {}",
+                key_columns
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        if holds_nhs_numbers {
+            " No NHS number is included."
+        } else {
+            ""
+        }
+    );
 
     let escalations = report
         .escalations
@@ -374,7 +794,7 @@ pub fn context(
                 Some(g) => format!("{} ({g})", e.name),
                 None => e.name.clone(),
             }),
-            months: e.consecutive_red,
+            months: e.run,
             step: md(&if e.reached_this_month {
                 e.step.clone()
             } else {
@@ -388,7 +808,13 @@ pub fn context(
             },
         })
         .collect();
+    let escalation_rule = match contract.escalate_on {
+        crate::contract::EscalateOn::Failing => "Months failing counts the consecutive months in which the requirement failed its target, red or amber: an amber month does not reset the count.",
+        crate::contract::EscalateOn::Red => "Months failing counts the consecutive months in which the requirement was red: under this contract an amber month resets the count.",
+    }
+    .to_string();
 
+    // The financial summary: each withholding and each release named.
     let negative = |m: Money| {
         if m.is_zero() {
             m.to_string()
@@ -396,16 +822,29 @@ pub fn context(
             (-m).to_string()
         }
     };
-    let mut finance = vec![
-        FinanceLine {
-            label: "Deductions".into(),
-            amount: negative(position.deductions),
-        },
-        FinanceLine {
-            label: "Withholdings".into(),
-            amount: negative(position.withholdings),
-        },
-    ];
+    let mut finance = vec![FinanceLine {
+        label: format!("Deductions{}", if is_final { "" } else { " (to be made)" }),
+        amount: negative(position.deductions),
+    }];
+    for item in position
+        .items
+        .iter()
+        .filter(|i| i.counts_towards_cap() && i.mode == Some(crate::contract::Mode::Withhold))
+    {
+        finance.push(FinanceLine {
+            label: format!(
+                "{} for {}: {}",
+                if is_final {
+                    "Withheld"
+                } else {
+                    "To be withheld"
+                },
+                md(&item.description),
+                md(&item.basis)
+            ),
+            amount: negative(item.amount),
+        });
+    }
     if !position.cap_adjustment.is_zero() {
         let cap = position.monthly_cap.unwrap_or_default();
         finance.push(FinanceLine {
@@ -423,29 +862,34 @@ pub fn context(
             amount: (-position.annual_cap_adjustment).to_string(),
         });
     }
-    finance.push(FinanceLine {
-        label: "Releases of sums withheld earlier".into(),
-        amount: position.releases.to_string(),
-    });
-    finance.push(FinanceLine {
-        label: "Incentives earned".into(),
-        amount: position.incentives.to_string(),
-    });
+    for item in position
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Release)
+    {
+        finance.push(FinanceLine {
+            label: format!("{}: {}", md(&item.description), md(&item.basis)),
+            amount: item.amount.to_string(),
+        });
+    }
+    if !position.incentives.is_zero() {
+        finance.push(FinanceLine {
+            label: "Incentives earned".into(),
+            amount: position.incentives.to_string(),
+        });
+    }
     if is_final {
         finance.push(FinanceLine {
             label: "Agreed data challenges".into(),
             amount: negative(report.agreed_value),
         });
         finance.push(FinanceLine {
-            label: format!("**Net adjustment for {}**", month.long_name()),
+            label: format!("**Net adjustment for {month_long}**"),
             amount: format!("**{}**", report.net_adjustment()),
         });
     } else {
         finance.push(FinanceLine {
-            label: format!(
-                "**Net adjustment from consequences for {}**",
-                month.long_name()
-            ),
+            label: format!("**Net adjustment from consequences for {month_long}**"),
             amount: format!("**{}**", position.consequences_net()),
         });
     }
@@ -459,11 +903,9 @@ pub fn context(
             position.relieved
         ));
     }
-    for item in position
-        .items
-        .iter()
-        .filter(|i| i.kind == ItemKind::Information || i.kind == ItemKind::Escalation)
-    {
+    for item in position.items.iter().filter(|i| {
+        i.kind == ItemKind::Escalation && i.mode != Some(crate::contract::Mode::Withhold)
+    }) {
         finance_notes.push(format!(
             "{}: {} ({}).",
             md(&item.description),
@@ -471,10 +913,27 @@ pub fn context(
             md(&item.basis)
         ));
     }
-    if !position.held.is_zero() {
+    let still_held: Vec<&crate::consequence::Withholding> = report
+        .ledger
+        .iter()
+        .filter(|w| w.released_in.is_none_or(|m| m > month) && w.month <= month)
+        .collect();
+    if !still_held.is_empty() {
+        let total: Money = still_held.iter().map(|w| w.amount).sum();
+        let list: Vec<String> = still_held
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} withheld in {} for {}",
+                    w.amount,
+                    w.month.long_name(),
+                    md(&w.description)
+                )
+            })
+            .collect();
         finance_notes.push(format!(
-            "Sums withheld and not yet released, including this month: {}.",
-            position.held
+            "Sums withheld and not yet released, including this month's: {total} ({}).",
+            list.join("; ")
         ));
     }
     if !is_final {
@@ -483,86 +942,171 @@ pub fn context(
     }
 
     let agreed_position = if is_final {
-        let agreed: Vec<&ChallengeView> = report.agreed.iter().collect();
-        let disputed: Vec<&ChallengeView> = report
+        let agreed = report.agreed.len();
+        let open: Vec<&ChallengeView> = report
             .new_challenges
             .iter()
             .chain(&report.outstanding)
-            .filter(|c| !c.closed && !c.agreed)
+            .filter(|c| !c.closed)
             .collect();
-        let disputed_value: Money = disputed.iter().map(|c| c.value).sum();
-        format!(
-            "The agreed position: {} worth {} {} been agreed since the last final letter and {} deducted from the payment for {}. {} worth {} remain{} open and will carry forward. The net adjustment to the payment for {} is {}.",
-            count_words(agreed.len(), "challenge", "challenges"),
-            report.agreed_value,
-            if agreed.len() == 1 { "has" } else { "have" },
-            if agreed.len() == 1 { "is" } else { "are" },
-            month.long_name(),
-            count_words(disputed.len(), "challenge", "challenges").replace("no ", "No ").replace("one ", "One "),
-            disputed_value,
-            if disputed.len() == 1 { "s" } else { "" },
-            month.long_name(),
+        let open_value: Money = open.iter().map(|c| c.value).sum();
+        let period = match report.agreed_since {
+            Some(since) => format!(
+                "between {} and {}",
+                long_date(since.succ_opt().unwrap_or(since)),
+                long_date(report.agreed_until)
+            ),
+            None => format!("up to {}", long_date(report.agreed_until)),
+        };
+        let of_month = report.agreed.iter().filter(|c| c.month == month).count();
+        let breakdown = if of_month == agreed || of_month == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({of_month} for {month_long} and {} from earlier months)",
+                agreed - of_month
+            )
+        };
+        let mut text = if agreed == 0 {
+            format!("No challenges were agreed {period}, so none is deducted from the payment for {month_long}.")
+        } else {
+            format!(
+                "The agreed position: {}{breakdown} worth {} {} agreed {period} and {} deducted from the payment for {month_long}.",
+                count_words(agreed, "challenge", "challenges"),
+                report.agreed_value,
+                if agreed == 1 { "was" } else { "were" },
+                if agreed == 1 { "is" } else { "are" },
+            )
+        };
+        if !open.is_empty() {
+            text.push_str(&format!(
+                " {} worth {open_value} {} open and will carry forward.",
+                capitalise(&count_words(open.len(), "challenge", "challenges")),
+                if open.len() == 1 { "remains" } else { "remain" },
+            ));
+        }
+        text.push_str(&format!(
+            " The net adjustment to the payment for {month_long} is {}.",
             report.net_adjustment()
-        )
+        ));
+        text
     } else {
         String::new()
     };
 
+    let asks_response = raises_challenges && new_count > 0;
+    let closing = if !is_final {
+        format!("The final position for {month_long} will follow after the final data date.")
+    } else {
+        String::new()
+    };
+
+    let mut n = Numbers::default();
+    let mut next = || {
+        number += 1;
+        number
+    };
+    if !exceptions.is_empty() || !exceptions_requested.is_empty() {
+        n.exceptions = next();
+    }
+    if !information.is_empty() {
+        n.information = next();
+    }
+    n.challenges = next();
+    let escalations: Vec<EscalationRow> = escalations;
+    if !escalations.is_empty() {
+        n.escalation = next();
+    }
+    n.finance = next();
+
     let commissioner_lead = contract.contact("commissioner_lead");
+    let cc: Vec<String> = contract
+        .contacts
+        .values()
+        .filter(|c| c.cc)
+        .map(|c| md(&c.name_and_title()))
+        .collect();
     let title = format!(
-        "Contract performance and data challenges: {} ({})",
-        month.long_name(),
+        "Contract performance and data challenges: {month_long} ({})",
         stage.name()
     );
     LetterContext {
         meta: Meta {
             title: yaml(&title),
-            date: report.today.format("%Y-%m-%d").to_string(),
+            date: yaml(&long_date(report.today)),
             from: yaml(&organisation.name),
             to: yaml(&contract.provider.name),
             reference: yaml(&contract.reference),
         },
-        meta_from_plain: md(&organisation.name),
         stage: stage.name(),
         is_final,
         reissue: reissue.map(md),
-        month_long: month.long_name(),
+        month_long: month_long.clone(),
+        letterhead,
+        date: long_date(report.today),
+        our_ref: md(&if contract.reference.is_empty() {
+            format!("{}/{month}", contract.id)
+        } else {
+            format!("{}/{month}", contract.reference)
+        }),
+        your_ref: md(&contract.provider.reference),
         addressee,
         salutation,
         subject: format!(
-            "{} ({}): performance and data challenges for {}",
+            "{} ({}): performance and data challenges for {month_long}",
             md(&contract.title),
-            md(&contract.reference),
-            month.long_name()
+            md(&contract.reference)
         ),
+        opening,
         summary,
-        national: national.into_iter().map(kpi_row).collect(),
-        local: local.into_iter().map(kpi_row).collect(),
+        kpi_sections,
         notes,
+        missing,
+        exceptions,
+        exceptions_requested,
         information,
-        new_challenges,
-        new_count: report.new_challenges.len(),
+        challenges_intro,
+        new_by_rule: if raises_challenges {
+            new_by_rule
+        } else {
+            Vec::new()
+        },
+        new_by_state: if raises_challenges {
+            Vec::new()
+        } else {
+            new_by_state
+        },
+        new_count,
         new_value: new_value.to_string(),
         outstanding,
         outstanding_count: report.outstanding.len(),
         outstanding_value: outstanding_value.to_string(),
+        overdue_note,
         companion: companion_name(month, stage),
-        key_name: contract
-            .schema("activity")
-            .and_then(|s| s.key.clone())
-            .map_or_else(
-                || "record key".into(),
-                |k| format!("record key (`{}`)", md(&k)),
-            ),
+        companion_note,
         escalations,
+        escalation_rule,
         finance,
         finance_notes,
         agreed_position,
         respond_by,
+        reply_by: long_date(report.reply_by),
+        asks_response,
+        closing,
         signatory: commissioner_lead.map_or_else(|| md(&organisation.name), |c| md(&c.name)),
         signatory_title: commissioner_lead.map_or_else(String::new, |c| md(&c.title)),
+        signatory_org: md(&organisation.name),
+        cc,
+        n,
         provenance: provenance.to_string(),
     }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().collect::<String>() + chars.as_str()
+    })
 }
 
 pub fn companion_name(month: Month, stage: Stage) -> String {
@@ -621,7 +1165,21 @@ pub fn provenance(root: &Path, report: &ContractMonth<'_>, command: String) -> R
     Provenance::of(root, command, &letter_inputs(root, report)).context("cannot hash the inputs")
 }
 
-/// The letter text and companion CSV for `report`.
+/// The companion CSV of `report`: this month's challenges and those still outstanding, one
+/// row each, data only (its provenance is in the letter's block).
+pub fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    crate::cmd::challenges::write_csv_header(&mut csv)?;
+    for c in report.new_challenges.iter().chain(&report.outstanding) {
+        crate::cmd::challenges::write_csv_row(&mut csv, c)?;
+    }
+    Ok(String::from_utf8(
+        csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?)
+}
+
+/// The letter text and companion CSV for `report`; the letter's provenance records the
+/// companion, written as `companion`, by its SHA-256.
 pub fn render(
     report: &ContractMonth<'_>,
     stage: Stage,
@@ -629,7 +1187,14 @@ pub fn render(
     organisation: &crate::workspace::Organisation,
     reissue: Option<&str>,
     provenance: &Provenance,
+    companion: &Path,
 ) -> Result<(String, String)> {
+    let csv = companion_csv(report)?;
+    let mut provenance = provenance.clone();
+    provenance.companions = vec![(
+        companion.to_path_buf(),
+        crate::audit::sha256_bytes(csv.as_bytes()),
+    )];
     let source = template_source(root, LETTER_OVERRIDE, BUILT_IN_LETTER)?;
     let env = environment("letter.md", &source)
         .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
@@ -638,14 +1203,43 @@ pub fn render(
         .get_template("letter.md")
         .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
         .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    crate::cmd::challenges::write_csv_header(&mut csv)?;
-    for c in report.new_challenges.iter().chain(&report.outstanding) {
-        crate::cmd::challenges::write_csv_row(&mut csv, c)?;
-    }
-    let mut csv = String::from_utf8(csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
-    csv.push_str(&provenance.csv_trailer());
     Ok((tidy(&text), csv))
+}
+
+/// Why a letter cannot be written now, if it cannot: a month with no data at all, or a final
+/// letter before the month's freeze date or before the provider's response window on its
+/// provisional letter has ended (`--force` writes it anyway, and its provenance says so).
+pub fn not_yet(report: &ContractMonth<'_>, stage: Stage, force: bool) -> Option<String> {
+    let month = report.month;
+    if !report.history.iter().any(|d| d.month == month) {
+        return Some(format!(
+            "there is no data for {} at all (no file under {}/data/*/{month}.csv), so there is nothing to write a letter about",
+            month.long_name(),
+            report.contract.dir.display()
+        ));
+    }
+    if stage != Stage::Final || force {
+        return None;
+    }
+    let freeze = report.dates.freeze;
+    if report.today < freeze {
+        return Some(format!(
+            "the final letter for {} cannot be written before the final data (freeze) date, {}; pass --force to write it anyway (its provenance will say so)",
+            month.long_name(),
+            long_date(freeze)
+        ));
+    }
+    if let Some(provisional) = &report.provisional {
+        if report.today <= report.respond_by {
+            return Some(format!(
+                "the provider has until {} to respond to the provisional letter of {}, so the final letter for {} cannot be written yet; pass --force to write it anyway (its provenance will say so)",
+                long_date(report.respond_by),
+                long_date(provisional.date),
+                month.long_name()
+            ));
+        }
+    }
+    None
 }
 
 /// At most one blank line in a row, and one newline at the end.
@@ -699,6 +1293,7 @@ pub fn write(
     if stage == Stage::Provisional && root.join(&final_path).exists() {
         bail!("the final letter for {} has been issued ({}), so the provisional letter can no longer change", report.month.long_name(), final_path.display());
     }
+    let companion = dir.join(companion_name(report.month, stage));
     let (text, csv) = render(
         report,
         stage,
@@ -706,8 +1301,8 @@ pub fn write(
         organisation,
         None,
         &provenance(root, report, command.clone())?,
+        &companion,
     )?;
-    let companion = dir.join(companion_name(report.month, stage));
     if stage == Stage::Final && root.join(&path).exists() {
         let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
         if existing == text {
@@ -731,6 +1326,7 @@ pub fn write(
             }
             n += 1;
         };
+        let reissued_companion = dir.join(format!("{}-final-r{n}-challenges.csv", report.month));
         let (text, csv) = render(
             report,
             stage,
@@ -742,8 +1338,8 @@ pub fn write(
                 report,
                 format!("{command} --reissue --reason {reason:?}"),
             )?,
+            &reissued_companion,
         )?;
-        let reissued_companion = dir.join(format!("{}-final-r{n}-challenges.csv", report.month));
         write_atomic(&root.join(&reissued_companion), csv.as_bytes())?;
         write_atomic(&root.join(&reissued), text.as_bytes())?;
         return Ok(Written {
@@ -752,9 +1348,8 @@ pub fn write(
             letter: reissued,
         });
     }
-    if root.join(&path).exists()
-        && std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == text)
-        && root.join(&companion).exists()
+    if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == text)
+        && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == csv)
     {
         return Ok(Written {
             files: Vec::new(),

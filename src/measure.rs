@@ -33,6 +33,9 @@ pub struct Figure {
     /// The first record keys in the denominator but not the numerator: those behind an excess.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shortfall_keys: Vec<String>,
+    /// A provider return's note: its account of the figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Figure {

@@ -31,6 +31,10 @@ pub struct Update {
     pub action: String,
     pub status: ActionStatus,
     pub note: String,
+    /// Where `action = "…"` is written, for a problem about the id it names.
+    pub line: usize,
+    pub column: usize,
+    pub excerpt: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +46,8 @@ pub struct Meeting {
     pub attendees: Vec<String>,
     pub actions: Vec<MeetingAction>,
     pub updates: Vec<Update>,
+    /// The provider's accounts of failing KPIs given at the meeting.
+    pub exceptions: Vec<crate::exceptions::Exception>,
 }
 
 /// Reads every meeting file of a contract, sorted by date then file name.
@@ -73,16 +79,11 @@ pub fn read_all(root: &Path, contract_dir: &Path, kpi_ids: &[&str]) -> (Vec<Meet
 }
 
 fn read_one(root: &Path, file: &Path, name: &str, kpi_ids: &[&str]) -> (Option<Meeting>, Problems) {
-    let source = match std::fs::read_to_string(root.join(file)) {
+    let source = match crate::workspace::read_text(&root.join(file)) {
         Ok(s) => s,
         Err(e) => {
             let mut p = Problems::new();
-            p.push(Problem::at_line(
-                file,
-                1,
-                1,
-                format!("cannot read the meeting: {e}"),
-            ));
+            p.push(Problem::at_line(file, 1, 1, e));
             return (None, p);
         }
     };
@@ -190,13 +191,26 @@ fn read_one(root: &Path, file: &Path, name: &str, kpi_ids: &[&str]) -> (Option<M
             .unwrap_or_default();
         u.finish(&mut doc);
         if let (Some(action), Some(status)) = (action, status) {
+            let (line, column, excerpt) = crate::diag::locate(&source, action.span.start);
             updates.push(Update {
                 action: action.value,
                 status,
                 note,
+                line,
+                column,
+                excerpt,
             });
         }
     }
+    let given_in = match date {
+        Some(d) => format!("the {kind_text} of {}", d.format("%-d %B %Y")),
+        None => format!("the {kind_text}"),
+    };
+    let exceptions = top
+        .tables(&mut doc, "exception")
+        .into_iter()
+        .filter_map(|t| crate::exceptions::read_table(&mut doc, t, None, kpi_ids, &given_in))
+        .collect();
     top.string(&mut doc, "chair");
     top.string(&mut doc, "notes");
     top.finish(&mut doc);
@@ -207,6 +221,7 @@ fn read_one(root: &Path, file: &Path, name: &str, kpi_ids: &[&str]) -> (Option<M
         attendees,
         actions,
         updates,
+        exceptions,
     });
     (meeting, doc.problems)
 }

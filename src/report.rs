@@ -11,9 +11,11 @@ use crate::engine::{history, MonthData};
 use crate::escalation::{escalations, Escalation};
 use crate::information::{assess, InformationResult, Submissions};
 use crate::kpi::{evaluate, KpiResult};
+use crate::letter::{Issued, IssuedLetters, Stage};
 use crate::money::Money;
 use crate::workspace::{MonthDates, Workspace};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub struct ContractMonth<'w> {
@@ -21,8 +23,16 @@ pub struct ContractMonth<'w> {
     pub month: Month,
     pub today: NaiveDate,
     pub dates: MonthDates,
-    /// The provider must respond to the month's provisional letter by this date.
+    /// The provider must respond to the month's challenges by this date: the date of the letter
+    /// that raised them (or of the letter being written) plus the response window.
     pub respond_by: NaiveDate,
+    /// A reply asked for in a letter written today is due by this date (today plus the
+    /// response window).
+    pub reply_by: NaiveDate,
+    /// The letter being written, if the report is for one.
+    pub writing: Option<Stage>,
+    /// The month's provisional letter, when one was issued (and is not the one being written).
+    pub provisional: Option<Issued>,
     pub history: Vec<MonthData>,
     pub kpis: Vec<KpiResult>,
     /// Every earlier month's results, from the contract's start (escalation history).
@@ -35,11 +45,16 @@ pub struct ContractMonth<'w> {
     pub new_challenges: Vec<ChallengeView>,
     /// Challenges from earlier months not yet closed.
     pub outstanding: Vec<ChallengeView>,
-    /// Challenges agreed since the previous month's final letter (they reduce this month's
-    /// payment in the final letter).
+    /// Challenges agreed within this month's final-letter period (they reduce this month's
+    /// payment in the final letter): after `agreed_since`, up to `agreed_until`.
     pub agreed: Vec<ChallengeView>,
     pub agreed_value: Money,
-    /// Every input file read, relative to the workspace, sorted.
+    pub agreed_since: Option<NaiveDate>,
+    pub agreed_until: NaiveDate,
+    /// The provider's accounts of this month's failing KPIs (read for letters only).
+    pub exceptions: Vec<crate::exceptions::Exception>,
+    /// Every input file read, relative to the workspace, sorted: the contract's files and
+    /// data, and the earlier letters whose dates the figures depend on.
     pub inputs: Vec<PathBuf>,
 }
 
@@ -51,6 +66,19 @@ impl ContractMonth<'_> {
 
     pub fn breaches(&self) -> usize {
         self.information.iter().filter(|i| i.is_breach()).count()
+    }
+
+    /// The datasets a KPI reads that have no file for the month, sorted.
+    pub fn missing_datasets(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .kpis
+            .iter()
+            .filter(|k| k.missing)
+            .filter_map(|k| self.contract.kpi(&k.kpi).map(|d| d.dataset.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 }
 
@@ -120,7 +148,19 @@ pub fn contract_month<'w>(
     month: Month,
     today: NaiveDate,
 ) -> Result<ContractMonth<'w>, InvalidInput> {
-    build(workspace, contract, month, today, true)
+    build(workspace, contract, month, today, true, None)
+}
+
+/// [`contract_month`] as the letter of `stage` being written today sees it: that letter raises
+/// the month's challenges if no earlier letter did, and its date bounds the agreed challenges.
+pub fn contract_month_for_letter<'w>(
+    workspace: &'w Workspace,
+    contract: &'w Contract,
+    month: Month,
+    today: NaiveDate,
+    stage: Stage,
+) -> Result<ContractMonth<'w>, InvalidInput> {
+    build(workspace, contract, month, today, true, Some(stage))
 }
 
 /// [`contract_month`] without the views of its challenges (`new_challenges`, `outstanding` and
@@ -132,7 +172,7 @@ pub fn contract_month_kpis<'w>(
     month: Month,
     today: NaiveDate,
 ) -> Result<ContractMonth<'w>, InvalidInput> {
-    build(workspace, contract, month, today, false)
+    build(workspace, contract, month, today, false, None)
 }
 
 fn build<'w>(
@@ -141,6 +181,7 @@ fn build<'w>(
     month: Month,
     today: NaiveDate,
     with_challenges: bool,
+    writing: Option<Stage>,
 ) -> Result<ContractMonth<'w>, InvalidInput> {
     let history =
         history(&workspace.root, contract, month).map_err(|p| InvalidInput(p.sorted()))?;
@@ -157,7 +198,20 @@ fn build<'w>(
             (
                 m,
                 evaluate(contract, &history, m),
-                assess(contract, &submissions, m, today, timetable, calendar),
+                assess(
+                    contract,
+                    &submissions,
+                    m,
+                    today,
+                    timetable,
+                    calendar,
+                    &|dataset| {
+                        workspace
+                            .root
+                            .join(contract.data_file(dataset, m))
+                            .is_file()
+                    },
+                ),
             )
         })
         .collect();
@@ -188,69 +242,119 @@ fn build<'w>(
         .expect("the month itself always has a position");
 
     let dates = timetable.dates_for(month, calendar);
-    let respond_by = calendar.add_working_days(dates.provisional_letter, timetable.response_days);
     let escalations = escalations(contract, &kpis, dates.provisional_letter, calendar);
+
+    // The letters already issued: they raise each month's challenges (so the response clock
+    // runs from them) and bound each final letter's agreed challenges. The letter being
+    // written is not yet among them, whatever its file says.
+    let issued = IssuedLetters::read(&workspace.root, &contract.dir);
+    let issued_letter = |m: Month, stage: Stage| -> Option<&Issued> {
+        if m == month && writing.is_some_and(|w| w <= stage) {
+            return None;
+        }
+        issued.get(m, stage)
+    };
+    let mut letters_read: Vec<PathBuf> = Vec::new();
+    let mut read = |letter: Option<&Issued>| {
+        if let Some(file) = letter.and_then(|l| l.file.clone()) {
+            letters_read.push(file);
+        }
+    };
+    let window = |d: NaiveDate| calendar.add_working_days(d, timetable.response_days);
+    // The date each month's challenges were raised to the provider, if they have been.
+    let raised_on: BTreeMap<Month, NaiveDate> = history
+        .iter()
+        .filter(|d| d.month <= month)
+        .filter_map(|d| {
+            let letter = issued_letter(d.month, Stage::Provisional)
+                .or_else(|| issued_letter(d.month, Stage::Final));
+            read(letter);
+            match letter {
+                Some(l) => Some((d.month, l.date)),
+                None if d.month == month && writing.is_some() => Some((d.month, today)),
+                None => None,
+            }
+        })
+        .collect();
+    let provisional = issued_letter(month, Stage::Provisional).cloned();
+    let respond_by = window(raised_on.get(&month).copied().unwrap_or(today));
+    let respond = |m: Month| raised_on.get(&m).map(|d| window(*d));
 
     let raised: Vec<&Raised> = if with_challenges {
         history.iter().flat_map(|d| &d.challenges).collect()
     } else {
         Vec::new()
     };
-    // One response date per month, not one calendar walk per challenge.
-    let respond_dates: std::collections::BTreeMap<Month, NaiveDate> = history
-        .iter()
-        .map(|d| {
-            (
-                d.month,
-                calendar.add_working_days(
-                    timetable.dates_for(d.month, calendar).provisional_letter,
-                    timetable.response_days,
-                ),
-            )
-        })
-        .collect();
-    let respond = |m: Month| {
-        respond_dates.get(&m).copied().unwrap_or_else(|| {
-            calendar.add_working_days(
-                timetable.dates_for(m, calendar).provisional_letter,
-                timetable.response_days,
-            )
-        })
-    };
-    let add_window = |d: NaiveDate| calendar.add_working_days(d, timetable.response_days);
     // Views of this month's challenges and of earlier ones are built apart: a large month holds
     // hundreds of thousands, and splitting one list afterwards would hold them twice.
     let (this_month, older): (Vec<&Raised>, Vec<&Raised>) =
         raised.into_iter().partition(|r| r.month == month);
-    let new_challenges = views(
-        contract,
-        &this_month,
-        &log,
-        month,
-        today,
-        &respond,
-        &add_window,
-    );
-    let older = views(contract, &older, &log, month, today, &respond, &add_window);
-    let previous_final = timetable.dates_for(month.previous(), calendar).final_letter;
+    let new_challenges = views(contract, &this_month, &log, month, today, &respond, &window);
+    let older = views(contract, &older, &log, month, today, &respond, &window);
+
+    // Each agreed challenge is deducted by exactly one final letter: the first whose period
+    // holds the date it was agreed. A month's period ends on the earlier of its timetabled
+    // final-letter date and the date its final letter was issued (or is being written), and
+    // starts where the period of the last earlier month with data ended.
+    let period_end = |m: Month| {
+        let timetabled = timetable.dates_for(m, calendar).final_letter;
+        let issued = if m == month && writing == Some(Stage::Final) {
+            Some(today)
+        } else {
+            let letter = issued_letter(m, Stage::Final);
+            letter.map(|l| l.date)
+        };
+        issued.map_or(timetabled, |d| d.min(timetabled))
+    };
+    let previous_with_data = history.iter().rev().map(|d| d.month).find(|m| *m < month);
+    if let Some(m) = previous_with_data {
+        read(issued_letter(m, Stage::Final));
+    }
+    let since = previous_with_data.map(period_end);
+    let until = period_end(month).min(today);
     // In id order, as the challenges are: earlier months first.
     let agreed: Vec<ChallengeView> = older
         .iter()
         .chain(&new_challenges)
         .filter(|c| {
             c.agreed_on
-                .is_some_and(|d| d > previous_final && d <= today)
+                .is_some_and(|d| since.is_none_or(|s| d > s) && d <= until)
         })
         .cloned()
         .collect();
     let outstanding: Vec<ChallengeView> = older.into_iter().filter(|c| !c.closed).collect();
     let agreed_value = agreed.iter().map(|c| c.value).sum();
 
+    let mut exceptions = Vec::new();
+    if writing.is_some() {
+        let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
+        let (files, mut problems) =
+            crate::exceptions::read_files(&workspace.root, &contract.dir, &kpi_ids);
+        let (meetings, meeting_problems) =
+            crate::meetings::read_all(&workspace.root, &contract.dir, &kpi_ids);
+        problems.extend(meeting_problems);
+        if problems.has_errors() {
+            return Err(InvalidInput(problems.sorted()));
+        }
+        exceptions = files
+            .into_iter()
+            .chain(
+                meetings
+                    .into_iter()
+                    .filter(|m| m.date <= today)
+                    .flat_map(|m| m.exceptions),
+            )
+            .filter(|e| e.month == month)
+            .collect();
+        letters_read.extend(exceptions.iter().map(|e| e.file.clone()));
+    }
+
     let mut inputs: Vec<PathBuf> = vec![
         PathBuf::from(crate::workspace::SETTINGS_FILE),
         contract.file.clone(),
     ];
     inputs.extend(history.iter().flat_map(|d| d.inputs.iter().cloned()));
+    inputs.extend(letters_read);
     for name in ["submissions.csv", "challenge-log.csv"] {
         let file = contract.dir.join(name);
         if workspace.root.join(&file).is_file() {
@@ -266,6 +370,9 @@ fn build<'w>(
         today,
         dates,
         respond_by,
+        reply_by: window(today),
+        writing,
+        provisional,
         history,
         kpis,
         earlier,
@@ -277,6 +384,9 @@ fn build<'w>(
         outstanding,
         agreed,
         agreed_value,
+        agreed_since: since,
+        agreed_until: until,
+        exceptions,
         inputs,
     })
 }

@@ -131,11 +131,9 @@ impl Target {
     /// "≥ 95.0%" or "= 0", as a letter shows the target.
     pub fn display(&self) -> String {
         if self.percent {
-            format!(
-                "{} {}",
-                self.op.pretty(),
-                crate::money::percent_1dp(self.threshold)
-            )
+            let pct = (self.threshold * Decimal::ONE_HUNDRED).normalize();
+            let places = pct.scale().max(1) as usize;
+            format!("{} {:.*}%", self.op.pretty(), places, pct)
         } else {
             format!("{} {}", self.op.pretty(), self.threshold.normalize())
         }

@@ -8,7 +8,7 @@ use crate::diag::{Problem, Problems};
 use crate::workspace::Workspace;
 use std::path::Path;
 
-pub fn check_workspace(workspace: &Workspace) -> Problems {
+pub fn check_workspace(workspace: &Workspace, today: chrono::NaiveDate) -> Problems {
     let mut problems = workspace.problems.clone();
     for (file, _) in [
         (
@@ -23,9 +23,28 @@ pub fn check_workspace(workspace: &Workspace) -> Problems {
         problems.extend(check_template(&workspace.root, file));
     }
     for contract in workspace.contracts.iter().chain(&workspace.broken) {
-        problems.extend(check_contract_files(&workspace.root, contract));
+        let mut found = check_contract_files(&workspace.root, contract);
+        // Updates are checked against every action as of today, escalation actions included,
+        // once the files those come from are sound.
+        if !found.has_errors() && !workspace.broken.iter().any(|b| b.id == contract.id) {
+            found.extend(unknown_updates(workspace, contract, today));
+        }
+        problems.extend(found);
     }
     problems
+}
+
+fn unknown_updates(
+    workspace: &Workspace,
+    contract: &Contract,
+    today: chrono::NaiveDate,
+) -> Problems {
+    let month = crate::cmd::actions::as_of_month(contract, today);
+    let Ok(report) = crate::report::contract_month(workspace, contract, month, today) else {
+        return Problems::new();
+    };
+    let (actions, meetings, _) = crate::actions::for_report(workspace, &report, today);
+    crate::actions::unknown_updates(&actions, &meetings)
 }
 
 /// A workspace's template override must parse; an error names its line.

@@ -73,20 +73,104 @@ fn each_rule_form_on_a_small_month() {
     assert_eq!(
         summary,
         [
-            // ann's fu rows repeat each other (A2 first, A3 and A4 later); a blank `who` never matches.
+            // ann's fu rows repeat each other (A2 first, A3 and A4 later); a blank `who` never
+            // matches. A3 is also over 100 minutes, but a row is challenged once, by the first
+            // rule in precedence (block order): `long` is named as also applying.
             "2026-04/dup/A3 60.00",
             "2026-04/dup/A4 70.00",
             "2026-04/dup/A9 30.00",
-            "2026-04/long/A3 60.00",
-            // ann: 3 follow-ups against 1 first, 1.5 allowed (so 1 whole row), 2 above at the mean £60.
-            "2026-04/ratio/ann 120.00",
-            // bob: 2 against 1: the second row is above 1.5, valued at the mean £25.
-            "2026-04/ratio/bob 25.00",
+            // The ratio cap counts only rows no row rule took: ann has one follow-up left (A2)
+            // against one first attendance, bob one (A8) against one: none above 1.5.
         ]
     );
     assert!(got
         .iter()
         .all(|c| c["state"] == "raised" && c["month"] == "2026-04"));
+    let also: Vec<String> = got.iter().map(|c| c["also"].to_string()).collect();
+    assert_eq!(also, [r#"["long"]"#, "[]", "[]"]);
+}
+
+/// The same month with `long` first in precedence: it takes A3, the duplicate rule keeps the
+/// other repeats, and the ratio cap, now short of A3 only, challenges ann's excess.
+#[test]
+fn precedence_decides_which_rule_takes_a_row() {
+    let april = "id,kind,minutes,days,who,price
+        A1,fa,10,0,ann,100.00
+        A2,fu,10,0,ann,50.00
+        A3,fu,200,0,ann,60.00
+        A4,fu,10,0,ann,70.00
+        A5,fu,10,0,ann,80.00
+        A6,fu,10,0,ann,90.00
+"
+    .to_string();
+    let rules = RULES.replace("id = \"long\"", "id = \"long\"\nprecedence = 1");
+    let got = april_challenges("challenge-precedence", &rules, april);
+    let summary: Vec<String> = got
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} also={}",
+                c["id"].as_str().unwrap(),
+                c["value"].as_str().unwrap(),
+                c["also"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "2026-04/dup/A4 70.00 also=[]",
+            "2026-04/dup/A5 80.00 also=[]",
+            "2026-04/dup/A6 90.00 also=[]",
+            r#"2026-04/long/A3 60.00 also=["dup"]"#,
+        ]
+    );
+}
+
+/// However rules overlap, the money challenged never exceeds the value of the rows behind it:
+/// no row is deducted twice.
+#[test]
+fn challenged_money_never_exceeds_the_rows_behind_it() {
+    let mut rows = String::from("id,kind,minutes,days,who,price\n");
+    let mut total = 0i64;
+    for i in 0..400 {
+        let kind = ["fa", "fu", "fu", "fu", "x"][i % 5];
+        let who = ["ann", "bob", "cy", ""][(i / 3) % 4];
+        let minutes = (i * 37) % 300;
+        let pence = 1000 + (i as i64 * 7919) % 50_000;
+        total += pence;
+        rows.push_str(&format!(
+            "R{i},{kind},{minutes},0,{who},{}.{:02}\n",
+            pence / 100,
+            pence % 100
+        ));
+    }
+    let rules = format!(
+        "{RULES}\n[[challenge]]\nid = \"bob\"\nfrom = \"events\"\nwhere = \"who = 'bob' OR minutes > 250\"\n"
+    );
+    let got = april_challenges("challenge-overlap", &rules, rows);
+    let challenged: i64 = got
+        .iter()
+        .map(|c| {
+            let v = c["value"].as_str().unwrap().replace('.', "");
+            v.parse::<i64>().unwrap()
+        })
+        .sum();
+    assert!(!got.is_empty());
+    assert!(
+        challenged <= total,
+        "challenged {challenged} pence of {total}"
+    );
+    // Every row-level challenge names a different row.
+    let mut records: Vec<&str> = got
+        .iter()
+        .filter(|c| c["rule"] != "ratio")
+        .map(|c| c["record"].as_str().unwrap())
+        .collect();
+    let before = records.len();
+    records.sort();
+    records.dedup();
+    assert_eq!(records.len(), before, "a row challenged twice");
 }
 
 #[test]
@@ -104,6 +188,30 @@ fn outstanding_challenges_carry_forward_until_closed_and_show_overdue() {
         ),
     ];
     let dir = string_workspace("carry-forward", RULES, &files);
+    // Nothing is overdue until a letter has put the challenges to the provider.
+    let unasked = challenges(&dir, "2026-06", "2026-07-25");
+    assert!(unasked
+        .iter()
+        .all(|c| c["overdue"] == false && c["respond_by"].is_null()));
+    // April's and May's provisional letters go out; each challenge is due ten working days
+    // after the letter that raised it.
+    for (month, today) in [("2026-04", "2026-05-27"), ("2026-05", "2026-06-24")] {
+        let out = levers(
+            &dir,
+            &[
+                "letter",
+                "-c",
+                "c",
+                "-m",
+                month,
+                "--stage",
+                "provisional",
+                "--today",
+                today,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
     let june = challenges(&dir, "2026-06", "2026-07-25");
     let states: Vec<String> = june
         .iter()

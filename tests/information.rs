@@ -32,7 +32,8 @@ due = "wd 10"
     let file = c.dir.join("submissions.csv");
     let (subs, problems) = levers::information::read(&root.join(&file), &file, c);
     assert!(problems.is_empty());
-    let status = |month: &str, today: &str| -> Vec<(String, Provision)> {
+    // The files stored: every receipted month's, as `import` stores them.
+    let stored_with = |month: &str, stored: &dyn Fn(&str) -> bool, today: &str| {
         assess(
             c,
             &subs,
@@ -40,10 +41,15 @@ due = "wd 10"
             today.parse().unwrap(),
             &ws.settings.timetable,
             &ws.calendar,
+            stored,
         )
         .into_iter()
         .map(|i| (format!("{} due {}", i.dataset, i.due), i.status))
-        .collect()
+        .collect::<Vec<(String, Provision)>>()
+    };
+    let status = |month: &str, today: &str| {
+        let receipted = |dataset: &str| month == "2026-04" || dataset == "events";
+        stored_with(month, &receipted, today)
     };
     assert_eq!(
         status("2026-04", "2026-06-30"),
@@ -60,4 +66,18 @@ due = "wd 10"
     );
     assert_eq!(status("2026-05", "2026-07-01")[1].1, Provision::Missing);
     assert_eq!(status("2026-05", "2026-07-01")[0].1, Provision::OnTime);
+    // A receipt dated after today had not happened as of today.
+    assert_eq!(status("2026-05", "2026-05-30")[0].1, Provision::NotDue);
+    // A file with no receipt: it arrived, when is not known, so no breach is claimed.
+    let everything = |_: &str| true;
+    assert_eq!(
+        stored_with("2026-05", &everything, "2026-07-01")[1].1,
+        Provision::Unrecorded
+    );
+    // A receipt with no file: there is no data, whatever the record says.
+    let nothing = |_: &str| false;
+    assert_eq!(
+        stored_with("2026-04", &nothing, "2026-06-30")[0].1,
+        Provision::Missing
+    );
 }

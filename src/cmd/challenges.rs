@@ -79,14 +79,15 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// The companion CSV's columns: the full detail of each challenge (no NHS numbers: records are
-/// cited by the dataset key).
-pub const CSV_HEADER: [&str; 13] = [
+/// The companion CSV's columns: the full detail of each challenge, one row each (no NHS
+/// numbers: records are cited by the dataset's key column, named in `key_column`).
+pub const CSV_HEADER: [&str; 16] = [
     "id",
     "contract",
     "month",
     "rule",
     "rule_name",
+    "key_column",
     "record",
     "value",
     "rows",
@@ -95,6 +96,8 @@ pub const CSV_HEADER: [&str; 13] = [
     "overdue",
     "age_months",
     "detail",
+    "also_selected_by",
+    "agreed_on",
 ];
 
 pub fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> Result<()> {
@@ -102,21 +105,28 @@ pub fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> Result<(
     Ok(())
 }
 
+/// One challenge as a CSV row, every cell safe to open in a spreadsheet.
 pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeView) -> Result<()> {
+    use crate::sanitize::spreadsheet_cell as cell;
+    let date = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
+    let also: Vec<&str> = c.also.iter().map(|a| a.as_ref()).collect();
     out.write_record([
-        c.id.clone(),
-        c.contract.to_string(),
-        c.month.to_string(),
-        c.rule.to_string(),
-        c.rule_name.to_string(),
-        c.record.clone(),
-        c.value.plain(),
-        c.rows.to_string(),
-        c.state.to_string(),
-        c.respond_by.to_string(),
-        c.overdue.to_string(),
-        c.age_months.to_string(),
-        c.detail.to_string(),
+        cell(&c.id).as_ref(),
+        cell(&c.contract).as_ref(),
+        &c.month.to_string(),
+        cell(&c.rule).as_ref(),
+        cell(&c.rule_name).as_ref(),
+        cell(&c.key_column).as_ref(),
+        cell(&c.record).as_ref(),
+        &c.value.plain(),
+        &c.rows.to_string(),
+        c.state.name(),
+        &date(c.respond_by),
+        if c.overdue { "true" } else { "false" },
+        &c.age_months.to_string(),
+        cell(&c.detail).as_ref(),
+        cell(&also.join("; ")).as_ref(),
+        &date(c.agreed_on),
     ])?;
     Ok(())
 }

@@ -13,7 +13,7 @@ pub struct CheckArgs {}
 
 pub fn run(globals: &Globals, _args: CheckArgs) -> Result<u8> {
     let workspace = globals.load()?;
-    let problems = check_workspace(&workspace).sorted();
+    let problems = check_workspace(&workspace, globals.today).sorted();
     print(globals, &problems)?;
     let errors = problems
         .iter()

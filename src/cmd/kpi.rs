@@ -57,6 +57,7 @@ fn rag_cell(rag: Rag, text: String, colour: bool) -> Cell {
         Rag::Green => cell.fg(Color::Green),
         Rag::Amber => cell.fg(Color::Yellow),
         Rag::Red => cell.fg(Color::Red),
+        Rag::Missing => cell.fg(Color::Magenta),
         Rag::None => cell,
     }
 }

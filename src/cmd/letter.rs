@@ -3,7 +3,7 @@
 use super::{exit, Globals};
 use crate::calendar::Month;
 use crate::letter::{write, Stage};
-use crate::report::{contract, contract_month};
+use crate::report::{contract, contract_month_for_letter};
 use anyhow::{bail, Result};
 use clap::Args;
 
@@ -30,6 +30,10 @@ pub struct LetterArgs {
     /// Why the final letter is reissued (recorded in the letter)
     #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
+    /// Write a final letter before the freeze date or the end of the provider's response
+    /// window (recorded in its provenance)
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
@@ -41,8 +45,18 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
     if args.commit {
         crate::git::refuse_levers_source(&workspace.root)?;
     }
-    let report = contract_month(&workspace, contract, args.month, globals.today)?;
-    let command = regenerate_command(&contract.id, args.month, args.stage, globals.today);
+    let report =
+        contract_month_for_letter(&workspace, contract, args.month, globals.today, args.stage)?;
+    if let Some(why) = crate::letter::not_yet(&report, args.stage, args.force) {
+        bail!("{why}; nothing was written");
+    }
+    let command = regenerate_command(
+        &contract.id,
+        args.month,
+        args.stage,
+        globals.today,
+        args.force && args.stage == Stage::Final,
+    );
     let reason = if args.reissue {
         args.reason.as_deref()
     } else {
@@ -80,10 +94,12 @@ pub fn regenerate_command(
     month: Month,
     stage: Stage,
     today: chrono::NaiveDate,
+    force: bool,
 ) -> String {
     format!(
-        "letter --contract {contract} --month {month} --stage {} --today {today}",
-        stage.name()
+        "letter --contract {contract} --month {month} --stage {} --today {today}{}",
+        stage.name(),
+        if force { " --force" } else { "" }
     )
 }
 

@@ -3,7 +3,7 @@
 
 use super::{exit, Globals};
 use crate::cycle::due_letters;
-use crate::report::contract_month;
+use crate::report::contract_month_for_letter;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::io::Write;
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 pub struct RunArgs {
     /// List what would be written, and write nothing
     #[arg(long)]
-    dry_run: bool,
+    pub dry_run: bool,
 }
 
 /// How long a second run waits for the first to finish.
@@ -108,7 +108,8 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
     for contract in &workspace.contracts {
         let outcome: Result<()> = (|| {
             for due in due_letters(&workspace, contract, today) {
-                let report = contract_month(&workspace, contract, due.month, today)?;
+                let report =
+                    contract_month_for_letter(&workspace, contract, due.month, today, due.stage)?;
                 let path = crate::letter::letter_path(&report, due.stage);
                 if args.dry_run {
                     crate::say!(
@@ -120,8 +121,13 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     );
                     continue;
                 }
-                let command =
-                    super::letter::regenerate_command(&contract.id, due.month, due.stage, today);
+                let command = super::letter::regenerate_command(
+                    &contract.id,
+                    due.month,
+                    due.stage,
+                    today,
+                    false,
+                );
                 let written = crate::letter::write(
                     &report,
                     due.stage,

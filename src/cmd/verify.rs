@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 
 /// Reads the provenance at the end of FILE, checks each input's SHA-256, and makes the file
 /// again, from the working tree when the inputs are unchanged or from the recorded commit when
-/// they have moved on. Exit 0 when it matches; 1 with the first differing lines when not.
+/// they have moved on. Exit 0 when it matches; 1 with the first differing lines when not. A
+/// letter's challenge CSV is checked through the letter's provenance.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// A generated letter or action log
+    /// A generated letter, challenge CSV or action log
     file: PathBuf,
 }
 
@@ -75,15 +76,41 @@ fn parse_command(command: &str) -> Result<Target> {
     }
 }
 
+/// The letter whose provenance covers a challenge CSV: `…-challenges.csv` → `….md`.
+fn letter_of_companion(file: &Path) -> Option<PathBuf> {
+    let name = file.file_name()?.to_str()?;
+    let stem = name.strip_suffix("-challenges.csv")?;
+    Some(file.with_file_name(format!("{stem}.md")))
+}
+
 pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
     let root = globals.root()?;
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let Some(provenance) = Provenance::parse(&text) else {
+    let companion = letter_of_companion(&args.file);
+    let made_from = companion.as_deref().unwrap_or(&args.file);
+    let letter_text = std::fs::read_to_string(made_from)
+        .with_context(|| format!("cannot read {}", made_from.display()))?;
+    let Some(provenance) = Provenance::parse(&letter_text) else {
         bail!(
             "{} has no levers provenance block, so it cannot be verified",
-            args.file.display()
+            made_from.display()
         );
+    };
+    let text = match &companion {
+        Some(_) => {
+            let text = std::fs::read_to_string(&args.file)
+                .with_context(|| format!("cannot read {}", args.file.display()))?;
+            let recorded = provenance.companions.first().map(|(_, sha)| sha.as_str());
+            if recorded != Some(crate::audit::sha256_bytes(text.as_bytes()).as_str()) {
+                crate::say!(
+                    "MISMATCH: {} is not the file its letter {} records (its SHA-256 differs)",
+                    args.file.display(),
+                    made_from.display()
+                );
+                return Ok(exit::NEEDS_ATTENTION);
+            }
+            text
+        }
+        None => letter_text,
     };
     let target = parse_command(&provenance.command)?;
     let changed: Vec<&PathBuf> = provenance
@@ -93,7 +120,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         .map(|(path, _)| path)
         .collect();
     let remade = if changed.is_empty() {
-        remake(&root, &target, &provenance)?
+        remake(&root, &target, &provenance, companion.is_some())?
     } else {
         crate::say!(
             "inputs changed since {} was made: {}",
@@ -123,7 +150,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
             }
             crate::audit::write_atomic(&scratch.join(path), &bytes)?;
         }
-        let result = remake(&scratch, &target, &provenance);
+        let result = remake(&scratch, &target, &provenance, companion.is_some());
         let _ = std::fs::remove_dir_all(&scratch);
         result?
     };
@@ -160,7 +187,13 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
     Ok(exit::NEEDS_ATTENTION)
 }
 
-fn remake(root: &Path, target: &Target, provenance: &Provenance) -> Result<String> {
+/// The file the target makes: the letter, or with `companion` its challenge CSV.
+fn remake(
+    root: &Path,
+    target: &Target,
+    provenance: &Provenance,
+    companion: bool,
+) -> Result<String> {
     let workspace = Workspace::load(root);
     match target {
         Target::Letter {
@@ -171,16 +204,29 @@ fn remake(root: &Path, target: &Target, provenance: &Provenance) -> Result<Strin
             reason,
         } => {
             let contract = crate::report::contract(&workspace, contract)?;
-            let report = crate::report::contract_month(&workspace, contract, *month, *today)?;
-            let (text, _) = crate::letter::render(
+            let report = crate::report::contract_month_for_letter(
+                &workspace, contract, *month, *today, *stage,
+            )?;
+            let companion_path = provenance
+                .companions
+                .first()
+                .map(|(path, _)| path.clone())
+                .unwrap_or_else(|| {
+                    contract
+                        .dir
+                        .join("letters")
+                        .join(crate::letter::companion_name(*month, *stage))
+                });
+            let (text, csv) = crate::letter::render(
                 &report,
                 *stage,
                 root,
                 &workspace.settings.organisation,
                 reason.as_deref(),
                 provenance,
+                &companion_path,
             )?;
-            Ok(text)
+            Ok(if companion { csv } else { text })
         }
         Target::Actions { contract, today } => {
             let contract = crate::report::contract(&workspace, contract)?;

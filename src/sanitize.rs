@@ -1,0 +1,68 @@
+//! Text from input files made safe for the place it is written to.
+//!
+//! Record keys, notes and names come from files the provider and others control. Written as
+//! they are, a key such as `=HYPERLINK("http://…")` runs as a formula when the companion CSV is
+//! opened in a spreadsheet, and an escape sequence rewrites a terminal. Every output goes
+//! through [`clean`]; spreadsheet cells also through [`spreadsheet_cell`].
+
+use std::borrow::Cow;
+
+/// `text` without control characters (C0 other than tab and newline, DEL and C1): they have
+/// no place in a letter, a table or a spreadsheet, and an ESC can drive a terminal.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    let control = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
+    if !text.chars().any(control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().filter(|c| !control(*c)).collect())
+}
+
+/// A cell as a spreadsheet should read it: [`clean`], and, when it starts with a character
+/// that makes a spreadsheet read a formula (`=`, `+`, `-`, `@`, tab or carriage return), led by
+/// an apostrophe, as OWASP advises against CSV injection. A number (`-12.50`) stays a number.
+pub fn spreadsheet_cell(text: &str) -> Cow<'_, str> {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(text);
+    match (clean(text), formula) {
+        (cell, false) => cell,
+        (cell, true) => Cow::Owned(format!("'{cell}")),
+    }
+}
+
+/// `-12.50`, `+3`, `1e5` is not one: an optional sign, digits, an optional fraction.
+fn is_plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_are_not() {
+        for (cell, expected) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+44 1234", "'+44 1234"),
+            ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+            ("\tX", "'\tX"),
+            ("-12.50", "-12.50"),
+            ("+3", "+3"),
+            ("R2609-0001", "R2609-0001"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_cell(cell), expected, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_removed() {
+        assert_eq!(clean("a\u{0}b\u{1b}[31mc\u{7f}\u{85}"), "ab[31mc");
+        assert_eq!(clean("line\none\ttab"), "line\none\ttab");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
+}
