@@ -248,18 +248,17 @@ fn row(a: &Action) -> Row {
     }
 }
 
-/// The action log's Markdown, ending with `provenance`.
-pub fn render_log(
-    root: &std::path::Path,
+/// What the action-log template lays out.
+pub fn log_context(
     contract: &Contract,
     organisation: &crate::workspace::Organisation,
     actions: &[Action],
     today: NaiveDate,
     provenance: &str,
-) -> anyhow::Result<String> {
-    use crate::letter::{environment, long_date, md, template_error, template_source, yaml};
+) -> serde_json::Value {
+    use crate::letter::{long_date, md, yaml};
     let (overdue, open, closed) = sections(actions, today);
-    let ctx = serde_json::json!({
+    serde_json::json!({
         "meta": {
             "title": yaml(&format!("Action log: {}", contract.title)),
             "date": yaml(&long_date(today)),
@@ -273,7 +272,20 @@ pub fn render_log(
         "open": open.iter().map(|a| row(a)).collect::<Vec<_>>(),
         "closed": closed.iter().map(|a| row(a)).collect::<Vec<_>>(),
         "provenance": provenance,
-    });
+    })
+}
+
+/// The action log's Markdown, ending with `provenance`.
+pub fn render_log(
+    root: &std::path::Path,
+    contract: &Contract,
+    organisation: &crate::workspace::Organisation,
+    actions: &[Action],
+    today: NaiveDate,
+    provenance: &str,
+) -> anyhow::Result<String> {
+    use crate::letter::{environment, template_error, template_source};
+    let ctx = log_context(contract, organisation, actions, today, provenance);
     let source = template_source(root, ACTION_LOG_OVERRIDE, BUILT_IN_ACTION_LOG)?;
     let env = environment("action-log.md", &source)
         .map_err(|e| anyhow::anyhow!(template_error(ACTION_LOG_OVERRIDE, &e)))?;

@@ -16,6 +16,69 @@ fn git(root: &Path) -> Command {
     command
 }
 
+/// Whether the `git` command can be run at all.
+pub fn available() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Why a command that commits cannot: git missing, or the folder not a repository.
+pub fn cannot_commit(root: &Path) -> Option<String> {
+    if !available() {
+        return Some("git was not found: install git (for example `apt install git`) and make sure it is on the PATH".into());
+    }
+    if !is_repository(root) {
+        return Some(format!(
+            "{} is not a git repository: run `git init` there first",
+            root.display()
+        ));
+    }
+    None
+}
+
+/// The identity a commit is made under: the user's own configured name and email, so that the
+/// audit trail shows a person; levers' only where none is configured (as under cron).
+fn identity(root: &Path) -> Vec<String> {
+    let configured = |key: &str| {
+        git(root)
+            .args(["config", "--get", key])
+            .output()
+            .is_ok_and(|o| o.status.success() && !o.stdout.trim_ascii().is_empty())
+    };
+    let mut args = Vec::new();
+    if !configured("user.name") {
+        args.extend(["-c".to_string(), "user.name=levers".to_string()]);
+    }
+    if !configured("user.email") {
+        args.extend(["-c".to_string(), "user.email=levers@localhost".to_string()]);
+    }
+    args
+}
+
+/// Makes `root` a git repository holding `paths` in a first commit, unless it is already
+/// inside one (then nothing is done). Returns the commit's short hash, if one was made.
+pub fn init_with(root: &Path, paths: &[PathBuf], message: &str) -> Result<Option<String>> {
+    if is_repository(root) {
+        return Ok(None);
+    }
+    if !available() {
+        bail!("git was not found, so the workspace is not yet a git repository: install git, then run `git init` and commit its files");
+    }
+    let init = git(root)
+        .args(["init", "--quiet"])
+        .output()
+        .context("cannot run git")?;
+    if !init.status.success() {
+        bail!(
+            "git init failed: {}",
+            String::from_utf8_lossy(&init.stderr).trim()
+        );
+    }
+    commit(root, paths, message).map(Some)
+}
+
 /// The folder is inside a git work tree.
 pub fn is_repository(root: &Path) -> bool {
     git(root)
@@ -67,6 +130,40 @@ fn is_levers_source(root: &Path) -> bool {
             .is_ok_and(|t| t.contains("name = \"levers\""))
 }
 
+/// Refuses, before anything is written, what would make a commit go wrong: levers' own
+/// source repository, git missing, a folder that is no repository, or one in the middle of a
+/// merge, rebase, cherry-pick or revert (whose next commit would carry levers' outputs).
+pub fn ready_to_commit(root: &Path) -> Result<()> {
+    refuse_levers_source(root)?;
+    if let Some(why) = cannot_commit(root) {
+        bail!("{why}; nothing was written");
+    }
+    if let Some(operation) = operation_in_progress(root) {
+        bail!("the repository is in the middle of a {operation}: finish it (or abort it) before levers commits anything; nothing was written");
+    }
+    Ok(())
+}
+
+/// A merge, rebase, cherry-pick or revert under way in the repository holding `root`.
+pub fn operation_in_progress(root: &Path) -> Option<&'static str> {
+    let out = git(root)
+        .args(["rev-parse", "--git-dir"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let dir = root.join(String::from_utf8_lossy(&out.stdout).trim());
+    [
+        ("MERGE_HEAD", "merge"),
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+    ]
+    .into_iter()
+    .find(|(file, _)| dir.join(file).exists())
+    .map(|(_, operation)| operation)
+}
+
 /// Refuses, before anything is written, to commit into levers' own source repository.
 pub fn refuse_levers_source(root: &Path) -> Result<()> {
     if is_levers_source(root) {
@@ -79,8 +176,8 @@ pub fn refuse_levers_source(root: &Path) -> Result<()> {
 /// alone. Returns the new commit's short hash.
 pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
     refuse_levers_source(root)?;
-    if !is_repository(root) {
-        bail!("{} is not a git repository, so --commit cannot record the output: run `git init` there first, or leave out --commit", root.display());
+    if let Some(why) = cannot_commit(root) {
+        bail!("{why}; the output was written but not committed");
     }
     let add = git(root)
         .arg("add")
@@ -95,18 +192,8 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
         );
     }
     let commit = git(root)
-        .args([
-            "-c",
-            "user.name=levers",
-            "-c",
-            "user.email=levers@localhost",
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "-m",
-            message,
-            "--",
-        ])
+        .args(identity(root))
+        .args(["commit", "--quiet", "--no-verify", "-m", message, "--"])
         .args(paths)
         .output()
         .context("cannot run git")?;

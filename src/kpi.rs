@@ -606,3 +606,119 @@ fn spc_for(
         ..empty
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    /// A failing figure never reads as meeting its target, nor a figure off the threshold as
+    /// on it; otherwise one decimal place for percentages, two for numbers.
+    #[test]
+    fn figures_show_as_many_decimals_as_their_target_needs() {
+        let t = |text: &str| Target::parse(text).unwrap();
+        for (value, percent, target, shown) in [
+            ("0.98471", true, Some(">= 98.5%"), "98.47%"),
+            ("0.98499", true, Some(">= 98.5%"), "98.499%"),
+            ("0.985", true, Some(">= 98.5%"), "98.5%"),
+            ("0.98512", true, Some(">= 98.5%"), "98.51%"),
+            ("0.9123", true, Some(">= 95%"), "91.2%"),
+            ("0.9123", true, None, "91.2%"),
+            ("0.04999", true, Some("<= 5%"), "4.999%"),
+            ("0.05001", true, Some("<= 5%"), "5.001%"),
+            ("5.504", false, Some("<= 5.5"), "5.504"),
+            ("4.5", false, Some("<= 5.5"), "4.5"),
+            ("2", false, Some("= 0"), "2"),
+        ] {
+            let target = target.map(t);
+            assert_eq!(
+                shown_against(d(value), percent, target.as_ref()),
+                shown,
+                "{value} against {target:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_variance_is_the_shown_actual_less_the_target() {
+        let result = |actual: &str, target: &str, percent: bool| KpiResult {
+            actual: Some(d(actual)),
+            target: Some(target.into()),
+            variance: Some(Target::parse(target).unwrap().variance(d(actual))),
+            percent,
+            ..blank()
+        };
+        // 98.47% against 98.5%: −0.03 pp, never 0.0 pp.
+        assert_eq!(
+            result("0.98471", ">= 98.5%", true).variance_display(),
+            "−0.03 pp"
+        );
+        // 89.75% shows as 89.8%, and 89.8 − 92.0 is −2.2 as a reader works it out.
+        assert_eq!(
+            result("0.8975", ">= 92%", true).variance_display(),
+            "−2.2 pp"
+        );
+        assert_eq!(result("0.95", ">= 95%", true).variance_display(), "0.0 pp");
+        assert_eq!(result("4.61", "<= 5.5", false).variance_display(), "−0.89");
+        assert_eq!(result("9", "= 0", false).variance_display(), "+9");
+    }
+
+    fn blank() -> KpiResult {
+        KpiResult {
+            contract: String::new(),
+            month: "2026-04".parse().unwrap(),
+            kpi: String::new(),
+            name: String::new(),
+            group: None,
+            category: String::new(),
+            by_group: None,
+            measure: String::new(),
+            target: None,
+            amber: None,
+            percent: false,
+            rag: Rag::None,
+            no_activity: false,
+            missing: false,
+            numerator: None,
+            denominator: None,
+            actual: None,
+            variance: None,
+            excess: None,
+            previous: None,
+            change: None,
+            ytd: Ytd {
+                numerator: None,
+                denominator: None,
+                actual: None,
+                months: 0,
+            },
+            consecutive_red: 0,
+            consecutive_failing: 0,
+            escalation_run: 0,
+            consequence: Money::ZERO,
+            consequence_status: ConsequenceStatus::None,
+            consequence_basis: String::new(),
+            spc: SpcResult {
+                mean: None,
+                lower: None,
+                upper: None,
+                near_lower: None,
+                near_upper: None,
+                points: 0,
+                trial: true,
+                no_variation: false,
+                screen_outliers: true,
+                signal: Signal::None,
+                special_cause: None,
+                assurance: Assurance::None,
+            },
+            variation: None,
+            relief: None,
+            escalate: true,
+            figure: Figure::default(),
+        }
+    }
+}

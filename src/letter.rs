@@ -185,6 +185,7 @@ struct KpiRow {
 /// The KPIs of one group of the contract (national, local, quality…), in contract order.
 #[derive(Serialize)]
 struct KpiSection {
+    number: usize,
     heading: String,
     rows: Vec<KpiRow>,
 }
@@ -265,7 +266,7 @@ pub struct LetterContext {
     subject: String,
     opening: String,
     summary: String,
-    kpi_sections: Vec<(usize, KpiSection)>,
+    kpi_sections: Vec<KpiSection>,
     notes: Vec<String>,
     missing: Vec<String>,
     exceptions: Vec<ExceptionRow>,
@@ -526,6 +527,7 @@ pub fn context(
         let heading = section_heading(&r.category);
         if !sections.iter().any(|s| s.heading == heading) {
             sections.push(KpiSection {
+                number: 0,
                 heading: heading.clone(),
                 rows: Vec::new(),
             });
@@ -541,8 +543,13 @@ pub fn context(
         number += 1;
         number
     };
-    let kpi_sections: Vec<(usize, KpiSection)> =
-        sections.into_iter().map(|s| (next(), s)).collect();
+    let kpi_sections: Vec<KpiSection> = sections
+        .into_iter()
+        .map(|s| KpiSection {
+            number: next(),
+            ..s
+        })
+        .collect();
 
     let mut notes = Vec::new();
     for r in &report.kpis {

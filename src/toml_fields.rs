@@ -15,6 +15,62 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+thread_local! {
+    /// Every (table, key) a loader has asked for while recording is on: what the reference
+    /// in docs/reference.md is checked against, so that it cannot drift from the loaders.
+    static ASKED: std::cell::RefCell<Option<std::collections::BTreeSet<(String, String)>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Starts recording the keys loaders ask for, on this thread.
+pub fn start_recording_keys() {
+    ASKED.with(|a| *a.borrow_mut() = Some(Default::default()));
+}
+
+/// The (table, key) pairs asked for since [`start_recording_keys`], tables named as the
+/// reference names them (`[[kpi]]`, `[datasets.<name>]`, `[contacts.<role>]`…).
+pub fn recorded_keys() -> std::collections::BTreeSet<(String, String)> {
+    ASKED.with(|a| a.borrow_mut().take().unwrap_or_default())
+}
+
+fn record(what: &str, key: &str) {
+    ASKED.with(|a| {
+        if let Some(asked) = a.borrow_mut().as_mut() {
+            let key = if key.len() > 1
+                && key.starts_with('p')
+                && key[1..].bytes().all(|b| b.is_ascii_digit())
+            {
+                "pNN"
+            } else {
+                key
+            };
+            asked.insert((reference_table(what), key.to_string()));
+        }
+    });
+}
+
+/// A table's name in messages, as the reference heads it: data in the name (a dataset, a
+/// month, a role) becomes a placeholder, and `` `x` `` becomes `[x]`.
+fn reference_table(what: &str) -> String {
+    if let Some(rest) = what.strip_prefix("[datasets.") {
+        return if rest.ends_with(']') {
+            "[datasets.<name>]".into()
+        } else {
+            what.into()
+        };
+    }
+    if what.starts_with("[timetable.dates.") {
+        return "[timetable.dates.\"YYYY-MM\"]".into();
+    }
+    if what.starts_with("contact `") {
+        return "[contacts.<role>]".into();
+    }
+    match what.strip_prefix('`').and_then(|w| w.strip_suffix('`')) {
+        Some(name) => format!("[{name}]"),
+        None => what.into(),
+    }
+}
+
 /// A value read from a file, with the byte span it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct At<T> {
@@ -84,6 +140,7 @@ impl<'t, 'i> Fields<'t, 'i> {
 
     /// The raw value of `key`, marking the key as known.
     pub fn get(&mut self, key: &'static str) -> Option<&'t Spanned<DeValue<'i>>> {
+        record(&self.what, key);
         self.used.push(key.to_string());
         self.table
             .iter()

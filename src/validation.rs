@@ -101,6 +101,7 @@ pub fn check_contract_files(root: &Path, contract: &Contract) -> Problems {
     }
     let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
     problems.extend(crate::meetings::read_all(root, &contract.dir, &kpi_ids).1);
+    problems.extend(crate::exceptions::read_files(root, &contract.dir, &kpi_ids).1);
     problems
 }
 

@@ -426,6 +426,21 @@ fn init_makes_a_workspace_that_passes_check() {
         &target,
         &["kpi", "-m", "2026-06", "--today", TODAY],
     ));
+    // A git repository whose first commit holds every input, so letters can name it.
+    let committed = git(&target, &["ls-files"]);
+    assert!(
+        committed.contains("contracts/example/contract.toml"),
+        "{committed}"
+    );
+    assert!(git(&target, &["status", "--porcelain"]).is_empty());
+    ok(&levers(&target, &["run", "--today", TODAY]));
+    let letter =
+        std::fs::read_to_string(target.join("contracts/example/letters/2026-06-provisional.md"))
+            .unwrap();
+    assert!(
+        !letter.contains("commit uncommitted"),
+        "the inputs were committed"
+    );
     let again = levers(&dir, &["init", target.to_str().unwrap(), "--today", TODAY]);
     assert_eq!(again.status.code(), Some(2));
 }

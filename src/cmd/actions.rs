@@ -7,7 +7,7 @@ use crate::calendar::Month;
 use crate::contract::Contract;
 use crate::report::{contract_month, selected};
 use crate::workspace::Workspace;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -25,11 +25,8 @@ pub struct ActionsArgs {
 
 pub fn run(globals: &Globals, args: ActionsArgs) -> Result<u8> {
     let workspace = globals.load()?;
-    if args.commit && !crate::git::is_repository(&workspace.root) {
-        bail!("{} is not a git repository, so --commit cannot record the action logs: run `git init` there first, or leave out --commit", workspace.root.display());
-    }
     if args.commit {
-        crate::git::refuse_levers_source(&workspace.root)?;
+        crate::git::ready_to_commit(&workspace.root)?;
     }
     let mut written = Vec::new();
     for contract in selected(&workspace, args.contract.as_deref())? {

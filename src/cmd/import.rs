@@ -47,11 +47,8 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
     };
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    if args.commit && !crate::git::is_repository(&workspace.root) {
-        bail!("{} is not a git repository, so --commit cannot record the import: run `git init` there first, or leave out --commit", workspace.root.display());
-    }
     if args.commit {
-        crate::git::refuse_levers_source(&workspace.root)?;
+        crate::git::ready_to_commit(&workspace.root)?;
     }
     let target = contract.data_file(&args.dataset, args.month);
     if workspace.root.join(&target).exists() && !args.replace {

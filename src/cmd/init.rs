@@ -37,11 +37,22 @@ pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
     }
     if !globals.quiet {
         crate::say!(
-            "Created a levers workspace in {} with {} files. Try: levers --workspace {} check",
+            "Created a levers workspace in {} with {} files.",
             dir.display(),
             files.len(),
-            dir.display()
         );
+    }
+    // Letters record the commit their inputs are at: the inputs start out committed.
+    let paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    match crate::git::init_with(&dir, &paths, "levers init: an example workspace") {
+        Ok(Some(hash)) if !globals.quiet => {
+            crate::say!("Made it a git repository, its files in a first commit ({hash}).")
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("levers: warning: {e:#}"),
+    }
+    if !globals.quiet {
+        crate::say!("Try: levers --workspace {} check", dir.display());
     }
     Ok(exit::OK)
 }

@@ -39,11 +39,8 @@ pub struct LetterArgs {
 pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let contract = contract(&workspace, &args.contract)?;
-    if args.commit && !crate::git::is_repository(&workspace.root) {
-        bail!("{} is not a git repository, so --commit cannot record the letter: run `git init` there first, or leave out --commit", workspace.root.display());
-    }
     if args.commit {
-        crate::git::refuse_levers_source(&workspace.root)?;
+        crate::git::ready_to_commit(&workspace.root)?;
     }
     let report =
         contract_month_for_letter(&workspace, contract, args.month, globals.today, args.stage)?;

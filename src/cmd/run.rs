@@ -82,11 +82,8 @@ impl Drop for RunLock {
 pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let root = workspace.root.clone();
-    if !args.dry_run && !crate::git::is_repository(&root) {
-        bail!("levers run commits what it writes, and {} is not a git repository: run `git init` there first (or use --dry-run)", root.display());
-    }
     if !args.dry_run {
-        crate::git::refuse_levers_source(&workspace.root)?;
+        crate::git::ready_to_commit(&root)?;
     }
     let _lock = if args.dry_run {
         None

@@ -29,6 +29,10 @@ pub struct StatusRow {
     pub red: usize,
     pub amber: usize,
     pub green: usize,
+    /// KPIs not measured because a dataset they read has no file for the month.
+    pub missing: usize,
+    /// Those datasets, comma-separated.
+    pub missing_data: String,
     pub deductions: Money,
     pub withholdings: Money,
     pub incentives: Money,
@@ -88,7 +92,7 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
         let months_to_end = Month::of(globals.today).months_until(end);
         let overdue = outstanding.iter().filter(|c| c.overdue).count();
         let red = count(Rag::Red);
-        let attention = red as i64 * 100
+        let attention = (red + count(Rag::Missing)) as i64 * 100
             + overdue_actions.len() as i64 * 10
             + overdue as i64
             + report.escalations.len() as i64 * 50
@@ -100,6 +104,8 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
             red,
             amber: count(Rag::Amber),
             green: count(Rag::Green),
+            missing: count(Rag::Missing),
+            missing_data: report.missing_datasets().join(", "),
             deductions: report.position.deductions,
             withholdings: report.position.withholdings,
             incentives: report.position.incentives,
@@ -158,7 +164,14 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
                 table.add_row(vec![
                     r.contract.clone(),
                     r.month.to_string(),
-                    format!("{}/{}/{}", r.red, r.amber, r.green),
+                    if r.missing > 0 {
+                        format!(
+                            "{}/{}/{} ({} missing: no {} data)",
+                            r.red, r.amber, r.green, r.missing, r.missing_data
+                        )
+                    } else {
+                        format!("{}/{}/{}", r.red, r.amber, r.green)
+                    },
                     r.deductions.to_string(),
                     r.withholdings.to_string(),
                     r.incentives.to_string(),
