@@ -25,24 +25,29 @@ pub struct Action {
 }
 
 /// Every action of a contract as of `today`: meeting actions with their updates, and one
-/// action per escalation step reached in a month whose provisional letter has gone out. An
-/// escalation action closes when its KPI is next green.
+/// action per escalation step reached in a month whose letter has gone out (`letters` holds
+/// the date each month's challenges and position were put to the provider), due the step's
+/// working days after that letter. An escalation action is done when a meeting of the step's
+/// kind held after the letter takes up its KPI (an action, update or exception account on it),
+/// and lapses, no longer required, when the letter of a later month shows the KPI met.
 pub fn actions(
     workspace: &Workspace,
     contract: &Contract,
     meetings: &[Meeting],
     months: &[(Month, &[KpiResult])],
+    letters: &std::collections::BTreeMap<Month, NaiveDate>,
     today: NaiveDate,
 ) -> Vec<Action> {
     let mut out: Vec<Action> = Vec::new();
-    for meeting in meetings.iter().filter(|m| m.date <= today) {
+    let held: Vec<&Meeting> = meetings.iter().filter(|m| m.date <= today).collect();
+    for meeting in &held {
         for a in &meeting.actions {
             out.push(Action {
                 id: a.id.clone(),
                 text: a.text.clone(),
                 owner: a.owner.clone(),
                 due: a.due,
-                source: format!("{} {}", meeting.kind, meeting.date),
+                source: format!("{} {}", meeting.kind, long(meeting.date)),
                 kpi: a.kpi.clone(),
                 status: ActionStatus::Open,
                 closed_on: None,
@@ -51,12 +56,22 @@ pub fn actions(
         }
     }
     let calendar = &workspace.calendar;
-    let timetable = &workspace.settings.timetable;
+    let takes_up = |meeting: &Meeting, kpi: &str| {
+        meeting
+            .actions
+            .iter()
+            .any(|a| a.kpi.as_deref() == Some(kpi))
+            || meeting.exceptions.iter().any(|e| e.kpi == kpi)
+            || meeting.updates.iter().any(|u| {
+                out.iter()
+                    .any(|a| a.id == u.action && a.kpi.as_deref() == Some(kpi))
+            })
+    };
+    let mut escalated: Vec<Action> = Vec::new();
     for (i, (month, results)) in months.iter().enumerate() {
-        let letter = timetable.dates_for(*month, calendar).provisional_letter;
-        if letter > today {
+        let Some(&letter) = letters.get(month).filter(|d| **d <= today) else {
             continue;
-        }
+        };
         for r in results.iter().filter(|r| r.escalation_run > 0) {
             for (n, step) in contract
                 .escalation
@@ -67,21 +82,36 @@ pub fn actions(
                 let owner = contract
                     .contact(&step.owner_role)
                     .map_or_else(|| step.owner_role.clone(), |c| c.name.clone());
-                // Closed by the first later month in which the KPI is green.
-                let closed_on = months[i + 1..]
+                // Taken up at a meeting of the step's kind after the letter.
+                let taken_up = step.meeting.as_ref().and_then(|kind| {
+                    held.iter()
+                        .find(|m| m.kind == *kind && m.date >= letter && takes_up(m, &r.kpi))
+                });
+                // No longer required once a later month's letter shows the KPI met.
+                let met_again = months[i + 1..]
                     .iter()
                     .find(|(_, later)| {
                         later.iter().any(|l| {
                             l.kpi == r.kpi && l.by_group == r.by_group && l.rag == Rag::Green
                         })
                     })
-                    .map(|(m, _)| timetable.dates_for(*m, calendar).provisional_letter)
-                    .filter(|d| *d <= today);
+                    .and_then(|(m, _)| letters.get(m).map(|d| (*m, *d)))
+                    .filter(|(_, d)| *d <= today);
+                let (status, closed_on, note) = match (taken_up, met_again) {
+                    (Some(m), Some((_, d))) if m.date > d => lapsed(d, met_again),
+                    (Some(m), _) => (
+                        ActionStatus::Done,
+                        Some(m.date),
+                        format!("taken up at the {} of {}", m.kind, long(m.date)),
+                    ),
+                    (None, Some((_, d))) => lapsed(d, met_again),
+                    (None, None) => (ActionStatus::Open, None, String::new()),
+                };
                 let group = r
                     .by_group
                     .as_ref()
                     .map_or_else(String::new, |g| format!("-{g}"));
-                out.push(Action {
+                escalated.push(Action {
                     id: format!("ESC-{month}-{}{group}-{}", r.kpi, n + 1),
                     text: format!("{}: {}", step.step, r.name),
                     owner,
@@ -91,21 +121,14 @@ pub fn actions(
                         None => format!("escalation, {}", month.long_name()),
                     },
                     kpi: Some(r.kpi.clone()),
-                    status: if closed_on.is_some() {
-                        ActionStatus::Done
-                    } else {
-                        ActionStatus::Open
-                    },
+                    status,
                     closed_on,
-                    note: if closed_on.is_some() {
-                        "the requirement was met again".into()
-                    } else {
-                        String::new()
-                    },
+                    note,
                 });
             }
         }
     }
+    out.extend(escalated);
     // Updates recorded at meetings, in date order: on meeting actions and escalation actions
     // alike (an escalation action closes when a meeting records it done, or when its KPI is
     // next met, whichever comes first).
@@ -153,6 +176,24 @@ pub fn unknown_updates(actions: &[Action], meetings: &[Meeting]) -> crate::diag:
     problems
 }
 
+fn long(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+/// An escalation action no longer required: its KPI was met again, as the letter of `date`
+/// showed.
+fn lapsed(
+    date: NaiveDate,
+    met: Option<(Month, NaiveDate)>,
+) -> (ActionStatus, Option<NaiveDate>, String) {
+    let month = met.map_or_else(String::new, |(m, _)| m.long_name());
+    (
+        ActionStatus::Lapsed,
+        Some(date),
+        format!("the requirement was met again in {month}"),
+    )
+}
+
 /// Every action of `report`'s contract as of `today`: its meetings (read here, with any
 /// problems in them) and the escalation actions of every month up to the report's.
 pub fn for_report(
@@ -170,7 +211,14 @@ pub fn for_report(
         .chain(std::iter::once((report.month, report.kpis.as_slice())))
         .collect();
     (
-        actions(workspace, contract, &meetings, &months, today),
+        actions(
+            workspace,
+            contract,
+            &meetings,
+            &months,
+            &report.letter_dates,
+            today,
+        ),
         meetings,
         problems,
     )
@@ -239,6 +287,13 @@ fn row(a: &Action) -> Row {
                     "Dropped".into()
                 } else {
                     format!("Dropped: {}", md(&a.note))
+                }
+            }
+            ActionStatus::Lapsed => {
+                if a.note.is_empty() {
+                    "Closed: no longer required".into()
+                } else {
+                    format!("Closed: no longer required ({})", md(&a.note))
                 }
             }
             ActionStatus::Open => "Open".into(),

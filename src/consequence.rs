@@ -36,6 +36,9 @@ pub struct LineItem {
     pub description: String,
     /// Rounded to the penny; positive (a release or incentive is paid to the provider).
     pub amount: Money,
+    /// What is taken after the month's caps, this item's share of the capped total (the
+    /// amount itself when no cap binds, or for releases and incentives).
+    pub after_cap: Money,
     pub status: ConsequenceStatus,
     /// Deduct or withhold, for penalties; none for releases and incentives.
     pub mode: Option<Mode>,
@@ -90,8 +93,15 @@ pub struct Position {
     pub annual_cap: Option<Money>,
     /// Zero or negative.
     pub annual_cap_adjustment: Money,
+    /// Deductions and withholdings after caps in the financial year so far, this month
+    /// included: what the annual cap has taken.
+    pub annual_cap_used: Money,
     /// Deductions and withholdings after both caps.
     pub total_after_cap: Money,
+    /// The deductions and the withholdings within `total_after_cap`: the capped total shared
+    /// among the items in proportion, to the penny.
+    pub deductions_after_cap: Money,
+    pub withholdings_after_cap: Money,
     /// Withholdings still held at the end of the month (all months so far).
     pub held: Money,
 }
@@ -251,6 +261,7 @@ pub fn positions(
             if met {
                 w.released_in = Some(month);
                 items.push(LineItem {
+                    after_cap: Money::ZERO,
                     kind: ItemKind::Release,
                     source: w.source.clone(),
                     group: None,
@@ -292,6 +303,7 @@ pub fn positions(
                 result.consequence_basis = basis.clone();
                 if !amount.is_zero() {
                     items.push(LineItem {
+                        after_cap: Money::ZERO,
                         kind: ItemKind::Incentive,
                         source: kpi.id.clone(),
                         group: result.by_group.clone(),
@@ -321,6 +333,7 @@ pub fn positions(
             result.consequence_status = status;
             result.consequence_basis = basis.clone();
             items.push(LineItem {
+                after_cap: Money::ZERO,
                 kind: ItemKind::Kpi,
                 source: kpi.id.clone(),
                 group: result.by_group.clone(),
@@ -343,10 +356,11 @@ pub fn positions(
                 };
                 let status = status_of(consequence, result.relief.is_some());
                 items.push(LineItem {
+                    after_cap: Money::ZERO,
                     kind: ItemKind::Escalation,
                     source: result.kpi.clone(),
                     group: result.by_group.clone(),
-                    description: format!("{}: {}", step.step, result.name),
+                    description: format!("{} (escalation: {})", result.name, step.step),
                     amount,
                     status,
                     mode: Some(consequence.mode),
@@ -375,6 +389,7 @@ pub fn positions(
                 _ => ("missing", format!("not received by {}", long(info.due))),
             };
             items.push(LineItem {
+                after_cap: Money::ZERO,
                 kind: ItemKind::Information,
                 source: info.dataset.clone(),
                 group: None,
@@ -431,13 +446,22 @@ pub fn positions(
             }
         }
 
-        // Withholdings enter the ledger scaled by any cap that bound, so what is released
-        // later is exactly what was held back.
-        let scale = if total_before_cap.is_zero() {
-            Decimal::ONE
-        } else {
-            total_after_cap.amount() / total_before_cap.amount()
-        };
+        // The capped total is shared among the items in proportion, to the penny: what each
+        // withholding holds back (and later releases) is its share, and the shares add up to
+        // the capped total exactly.
+        for item in items.iter_mut() {
+            item.after_cap = item.amount;
+        }
+        let capped: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].counts_towards_cap())
+            .collect();
+        let amounts: Vec<Money> = capped.iter().map(|&i| items[i].amount).collect();
+        for (&i, share) in capped
+            .iter()
+            .zip(crate::money::apportion(&amounts, total_after_cap))
+        {
+            items[i].after_cap = share;
+        }
         for item in &items {
             if item.mode != Some(Mode::Withhold) || !item.counts_towards_cap() {
                 continue;
@@ -456,7 +480,7 @@ pub fn positions(
                 source: item.source.clone(),
                 description: item.description.clone(),
                 month,
-                amount: item.amount.times(scale).round_to_penny(),
+                amount: item.after_cap,
                 released_in: None,
                 release_after,
             });
@@ -478,6 +502,16 @@ pub fn positions(
             i.counts_towards_cap() && i.mode == Some(Mode::Withhold)
         });
         let position = Position {
+            deductions_after_cap: items
+                .iter()
+                .filter(|i| i.counts_towards_cap() && i.mode != Some(Mode::Withhold))
+                .map(|i| i.after_cap)
+                .sum(),
+            withholdings_after_cap: items
+                .iter()
+                .filter(|i| i.counts_towards_cap() && i.mode == Some(Mode::Withhold))
+                .map(|i| i.after_cap)
+                .sum(),
             month,
             monthly_value: value.round_to_penny(),
             deductions: total_before_cap - withheld_items,
@@ -491,6 +525,7 @@ pub fn positions(
             cap_adjustment,
             annual_cap,
             annual_cap_adjustment,
+            annual_cap_used: year_so_far + total_after_cap,
             total_after_cap,
             held: ledger
                 .iter()

@@ -78,6 +78,8 @@ pub struct Column {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema {
     pub name: String,
+    /// How letters name the dataset ("Patient-level activity"); the name when not given.
+    pub title: Option<String>,
     /// The column that identifies a row; challenges cite it.
     pub key: Option<String>,
     /// The money column: the value of a row.
@@ -90,10 +92,16 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// How letters name the dataset.
+    pub fn title(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.name)
+    }
+
     /// A schema of `columns` for a dataset named `activity`, with no key, value or renames.
     #[cfg(test)]
     pub(crate) fn of(columns: &[(&str, ColumnType)]) -> Schema {
         Schema {
+            title: None,
             name: "activity".into(),
             key: None,
             value: None,
@@ -133,6 +141,7 @@ impl Schema {
             ("price", ColumnType::Money),
         ];
         Schema {
+            title: None,
             name: "activity".into(),
             key: Some("record_id".into()),
             value: Some("price".into()),
@@ -158,6 +167,7 @@ impl Schema {
             ("note", ColumnType::Text),
         ];
         Schema {
+            title: Some("Provider returns".into()),
             name: RETURNS.into(),
             key: Some("kpi".into()),
             value: None,
@@ -358,7 +368,8 @@ pub struct Row<'r> {
 }
 
 /// A small file with a fixed header (submissions, the challenge log): every record with its
-/// line and an excerpt for messages, and the problems met. A missing file has no records.
+/// line and an excerpt for messages, and the problems met, each at its line (a line that is
+/// not UTF-8 is one problem, not the end of the file). A missing file has no records.
 pub fn read_fixed_csv(
     path: &Path,
     display: &Path,
@@ -366,25 +377,37 @@ pub fn read_fixed_csv(
 ) -> (Vec<(usize, String, csv::StringRecord)>, Problems) {
     let mut problems = Problems::new();
     let mut records = Vec::new();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (records, problems),
+    let bytes = match crate::workspace::read_regular(path, crate::workspace::MAX_TEXT_BYTES) {
+        Ok(b) => b,
+        Err(_) if !path.exists() && std::fs::symlink_metadata(path).is_err() => {
+            return (records, problems)
+        }
         Err(e) => {
-            problems.push(Problem::at_line(
-                display,
-                1,
-                1,
-                format!("cannot read the file: {e}"),
-            ));
+            problems.push(Problem::at_line(display, 1, 1, e));
             return (records, problems);
         }
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    match reader.headers() {
-        Ok(h) if h.iter().map(str::trim).eq(header.iter().copied()) => {}
+    if let Some(encoding) = crate::workspace::utf16(&bytes) {
+        problems.push(Problem::at_line(
+            display,
+            1,
+            1,
+            format!("the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" and try again"),
+        ));
+        return (records, problems);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    match reader.byte_headers() {
+        Ok(h)
+            if h.iter()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .eq(header.iter().map(|h| h.to_string())) => {}
         Ok(h) => {
+            let found: Vec<String> = h
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).to_string())
+                .collect();
             problems.push(
                 Problem::at_line(
                     display,
@@ -392,7 +415,7 @@ pub fn read_fixed_csv(
                     1,
                     format!("expected the header `{}`", header.join(",")),
                 )
-                .with_excerpt(h.iter().collect::<Vec<_>>().join(",")),
+                .with_excerpt(found.join(",")),
             );
             return (records, problems);
         }
@@ -406,12 +429,33 @@ pub fn read_fixed_csv(
             return (records, problems);
         }
     }
-    for record in reader.records() {
+    for record in reader.byte_records() {
         match record {
             Ok(r) => {
                 let line = r.position().map_or(0, |p| p.line() as usize);
-                let excerpt = r.iter().collect::<Vec<_>>().join(",");
-                records.push((line, excerpt, r));
+                match csv::StringRecord::from_byte_record(r) {
+                    Ok(r) => {
+                        let excerpt = r.iter().collect::<Vec<_>>().join(",");
+                        records.push((line, excerpt, r));
+                    }
+                    Err(e) => {
+                        let excerpt = e
+                            .into_byte_record()
+                            .iter()
+                            .map(|f| String::from_utf8_lossy(f).to_string())
+                            .collect::<Vec<_>>()
+                            .join(",");
+                        problems.push(
+                            Problem::at_line(
+                                display,
+                                line,
+                                1,
+                                "this line is not UTF-8 text: save the file as UTF-8 and try again",
+                            )
+                            .with_excerpt(excerpt),
+                        );
+                    }
+                }
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
@@ -821,7 +865,7 @@ fn read_rows_blocks(
     }
     if rows.cell_problems > MAX_CELL_PROBLEMS {
         rows.summary.problems.push(problem(format!(
-            "{} more cells do not parse as their column's type (only the first {MAX_CELL_PROBLEMS} are listed)",
+            "{} more rows or cells have problems (only the first {MAX_CELL_PROBLEMS} are listed)",
             rows.cell_problems - MAX_CELL_PROBLEMS
         )));
     }
@@ -976,6 +1020,10 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
     }
 
     fn width_problem(&mut self, line: u64, expected: usize, found: usize) {
+        self.cell_problems += 1;
+        if self.cell_problems > MAX_CELL_PROBLEMS {
+            return;
+        }
         self.summary.problems.push(Problem::at_line(
             self.display,
             line as usize,
@@ -1318,7 +1366,35 @@ fn header_positions<R: std::io::Read>(
             schema.rename.get(&h).cloned().unwrap_or(h)
         })
         .collect();
-    let header_line: String = names.join(",");
+    let header_line: String = crate::diag::short(&names.join(","));
+    // A column named twice would be read from its first place, silently: an error instead.
+    for column in &schema.columns {
+        let places: Vec<usize> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.eq_ignore_ascii_case(&column.name))
+            .map(|(i, _)| i + 1)
+            .collect();
+        if places.len() > 1 {
+            problems.push(
+                Problem::at_line(
+                    display,
+                    1,
+                    places[1],
+                    format!(
+                        "the column `{}` is named more than once in the header (fields {}): levers cannot tell which to read",
+                        column.name,
+                        places
+                            .iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                )
+                .with_excerpt(header_line.clone()),
+            );
+        }
+    }
     let mut positions = Vec::with_capacity(schema.columns.len());
     for column in &schema.columns {
         let found = names.iter().position(|n| *n == column.name).or_else(|| {
@@ -1427,6 +1503,7 @@ mod tests {
             "record_id,start_date,price,extra\nA,2026-04-01,10.00,x\nB,2026-02-30,1.999,y\nC,2026-04-03,\"£1,000\",z\n",
         );
         let schema = Schema {
+            title: None,
             name: "t".into(),
             key: Some("record_id".into()),
             value: Some("price".into()),
@@ -1563,6 +1640,7 @@ mod tests {
 
     fn text_schema() -> Schema {
         Schema {
+            title: None,
             name: "t".into(),
             key: None,
             value: None,

@@ -67,25 +67,54 @@ impl Problem {
     }
 
     pub fn with_excerpt(mut self, excerpt: impl Into<String>) -> Self {
-        self.excerpt = Some(excerpt.into());
+        self.excerpt = Some(short(&excerpt.into()));
         self
     }
 
-    /// Shows a CSV record under the message, the caret under field `field` (0-based).
+    /// Shows a CSV record under the message, the caret under field `field` (0-based): the
+    /// fields around it, each shortened, so that a ten-megabyte line shows as a line.
     pub fn with_record(mut self, fields: &[&[u8]], field: usize) -> Self {
-        let texts: Vec<String> = fields
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect();
+        const AROUND: usize = 6;
+        const FIELD_CHARS: usize = 40;
+        let first = field.saturating_sub(AROUND);
+        let last = (field + AROUND + 1).min(fields.len());
+        let mut texts: Vec<String> = Vec::new();
+        if first > 0 {
+            texts.push("…".into());
+        }
+        let caret_field = texts.len() + field - first;
+        texts.extend(fields[first..last].iter().map(|f| {
+            let text = String::from_utf8_lossy(&f[..f.len().min(4 * FIELD_CHARS)]);
+            shorten(&text, FIELD_CHARS)
+        }));
+        if last < fields.len() {
+            texts.push("…".into());
+        }
         let caret = texts
             .iter()
-            .take(field)
+            .take(caret_field)
             .map(|t| t.chars().count() + 1)
             .sum::<usize>()
             + 1;
         self.excerpt = Some(texts.join(","));
         self.caret = Some(caret);
         self
+    }
+}
+
+/// The longest excerpt or quoted value a problem shows, in characters.
+pub const MAX_EXCERPT: usize = 200;
+
+/// `text` cut to [`MAX_EXCERPT`] characters (with "…"), its control characters removed: a
+/// problem quotes input, and input can be enormous or hostile.
+pub fn short(text: &str) -> String {
+    shorten(&crate::sanitize::clean(text), MAX_EXCERPT)
+}
+
+fn shorten(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
     }
 }
 
@@ -121,11 +150,11 @@ impl fmt::Display for Problem {
         write!(
             f,
             "{}:{}:{}: {}: {}",
-            self.file.display(),
+            crate::sanitize::clean(&self.file.display().to_string()),
             self.line,
             self.column,
             severity,
-            self.message
+            crate::sanitize::clean(&self.message)
         )?;
         if let Some(excerpt) = &self.excerpt {
             let gutter = self.line.to_string();
@@ -140,6 +169,9 @@ impl fmt::Display for Problem {
         Ok(())
     }
 }
+
+/// The most problems shown for one file: past it, a count of the rest.
+pub const MAX_PER_FILE: usize = 200;
 
 /// An ordered collection of problems.
 #[derive(Debug, Default, Clone)]
@@ -176,13 +208,38 @@ impl Problems {
         self.list.iter()
     }
 
-    /// Sorted by file, then position, so that output is stable whatever order the checks ran in.
+    /// Sorted by file, then position, so that output is stable whatever order the checks ran
+    /// in; at most [`MAX_PER_FILE`] a file, the rest counted in one last problem.
     pub fn sorted(mut self) -> Vec<Problem> {
         self.list.sort_by(|a, b| {
             (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
         });
         self.list.dedup();
-        self.list
+        let mut shown: Vec<Problem> = Vec::with_capacity(self.list.len());
+        let mut i = 0;
+        while i < self.list.len() {
+            let file = self.list[i].file.clone();
+            let end = self.list[i..]
+                .iter()
+                .position(|p| p.file != file)
+                .map_or(self.list.len(), |n| i + n);
+            let count = end - i;
+            shown.extend(self.list[i..end].iter().take(MAX_PER_FILE).cloned());
+            if count > MAX_PER_FILE {
+                let last = &self.list[end - 1];
+                shown.push(Problem::at_line(
+                    &file,
+                    last.line,
+                    1,
+                    format!(
+                        "{} more problems in this file are not shown (only the first {MAX_PER_FILE} are)",
+                        count - MAX_PER_FILE
+                    ),
+                ));
+            }
+            i = end;
+        }
+        shown
     }
 }
 

@@ -210,6 +210,15 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&head.stdout).trim().to_string())
 }
 
+/// Whether any of `paths` differs from what HEAD holds (modified, new or staged).
+pub fn uncommitted(root: &Path, paths: &[PathBuf]) -> bool {
+    git(root)
+        .args(["status", "--porcelain", "--untracked-files=all", "--"])
+        .args(paths)
+        .output()
+        .map_or(true, |o| !o.status.success() || !o.stdout.is_empty())
+}
+
 /// The bytes of `path` at `commit`.
 pub fn show(root: &Path, commit: &str, path: &Path) -> Result<Vec<u8>> {
     // `./` makes the path relative to the workspace, which may be a folder inside the

@@ -496,10 +496,11 @@ fn evaluate_one(
         consequence_basis: String::new(),
         spc,
         variation: terms.variation.map(|v| {
+            let effective = v.effective.format("%-d %B %Y");
             if v.reason.is_empty() {
-                format!("variation effective {}", v.effective)
+                format!("variation effective {effective}")
             } else {
-                format!("variation effective {}: {}", v.effective, v.reason)
+                format!("variation effective {effective} ({})", v.reason)
             }
         }),
         relief,

@@ -7,7 +7,7 @@
 //! `levers challenges` print. Text taken from contract files is escaped for Markdown, so a `|`
 //! or `*` in a KPI name cannot break a table.
 
-use crate::audit::{write_atomic, Provenance};
+use crate::audit::{write_file, Provenance};
 use crate::calendar::Month;
 use crate::challenge::ChallengeView;
 use crate::challenge_log::State;
@@ -197,6 +197,8 @@ struct ExceptionRow {
     cause: String,
     actions: String,
     trajectory: String,
+    /// A provider return's note, when that is all there is.
+    note: String,
     source: String,
 }
 
@@ -212,6 +214,8 @@ struct InfoRow {
 struct CountRow {
     name: String,
     count: usize,
+    /// The records the challenges cover (a ratio cap's covers several).
+    rows: u64,
     value: String,
 }
 
@@ -231,6 +235,9 @@ struct EscalationRow {
     step: String,
     owner: String,
     due: String,
+    /// Where the step's action stands as of the letter's date, and any earlier step's action
+    /// still overdue.
+    status: String,
 }
 
 #[derive(Serialize)]
@@ -271,11 +278,13 @@ pub struct LetterContext {
     missing: Vec<String>,
     exceptions: Vec<ExceptionRow>,
     exceptions_requested: Vec<String>,
+    exceptions_request: String,
     information: Vec<InfoRow>,
     challenges_intro: String,
     new_by_rule: Vec<CountRow>,
     new_by_state: Vec<CountRow>,
     new_count: usize,
+    new_rows: u64,
     new_value: String,
     outstanding: Vec<OutstandingRow>,
     outstanding_count: usize,
@@ -472,8 +481,8 @@ pub fn context(
     if penalties.is_zero() {
         parts.push("no consequences apply".into());
     } else {
-        let deducted = position.deductions.min(penalties);
-        let withheld = penalties - deducted;
+        let deducted = position.deductions_after_cap;
+        let withheld = position.withholdings_after_cap;
         let pieces: Vec<String> = [(deducted, deducted_word), (withheld, withheld_word)]
             .iter()
             .filter(|(m, _)| !m.is_zero())
@@ -485,9 +494,26 @@ pub fn context(
             format!("consequences of {}", pieces.join(""))
         });
     }
+    if !position.releases.is_zero() {
+        parts.push(format!(
+            "releases of {} withheld earlier",
+            position.releases
+        ));
+    }
     if !position.incentives.is_zero() {
         parts.push(format!("incentives of {} earned", position.incentives));
     }
+    parts.push(if is_final {
+        format!(
+            "a net adjustment of {}, agreed data challenges included",
+            report.net_adjustment()
+        )
+    } else {
+        format!(
+            "a net adjustment from consequences of {}",
+            position.consequences_net()
+        )
+    });
     if !report.new_challenges.is_empty() {
         parts.push(format!(
             "{} worth {new_value}",
@@ -575,6 +601,16 @@ pub fn context(
     {
         notes.push(format!("Trend: the statistical process control limits are trial limits while fewer than {} months of data exist.", crate::spc::TRIAL_BELOW));
     }
+    if report.kpis.iter().any(|r| {
+        let shown = r.actual_display();
+        let places = shown
+            .trim_end_matches('%')
+            .split_once('.')
+            .map_or(0, |(_, d)| d.len());
+        places > if r.percent { 1 } else { 2 }
+    }) {
+        notes.push("Figures are shown to one decimal place (numbers to two), or to more where fewer would show a figure that fails its target as meeting it, or one off the threshold as on it.".into());
+    }
     if report.kpis.iter().any(|r| r.spc.no_variation && !r.missing) {
         notes.push("Trend: where every month so far shows the same figure (or nearly every month shows none), the series cannot support statistical process control limits, so no variation signal or assurance is given.".into());
     }
@@ -595,7 +631,7 @@ pub fn context(
             .any(|i| i.dataset == dataset && i.is_breach());
         missing.push(format!(
             "No {} data has been received for {month_long}, so {} cannot be measured{}.",
-            md(&dataset),
+            md(contract.schema(&dataset).map_or(&dataset, |s| s.title())),
             if kpis.is_empty() {
                 "the requirements that read it".to_string()
             } else {
@@ -633,6 +669,7 @@ pub fn context(
                 cause: md(&e.cause),
                 actions: md(&e.actions),
                 trajectory: md(&e.trajectory),
+                note: String::new(),
                 source: md(&e.given_in),
             });
         }
@@ -641,21 +678,37 @@ pub fn context(
                 Some(note) => exceptions.push(ExceptionRow {
                     name: md(&kpi_name(r)),
                     figure,
-                    cause: md(note),
+                    cause: String::new(),
                     actions: String::new(),
                     trajectory: String::new(),
-                    source: "the note on your return".into(),
+                    note: md(note),
+                    source: "your return".into(),
                 }),
                 None => exceptions_requested.push(md(&kpi_name(r))),
             }
         }
     }
 
+    let exceptions_request = match (&report.provisional, stage) {
+        (Some(provisional), Stage::Final) => format!(
+            "We asked for these in our provisional letter of {}, by {}. Please send each by **{}**: the cause of the failure, the actions you are taking, and a trajectory for recovery with dates.",
+            long_date(provisional.date),
+            long_date(report.respond_by),
+            long_date(report.reply_by)
+        ),
+        _ => format!(
+            "Please send one for each by **{}**: the cause of the failure, the actions you are taking, and a trajectory for recovery with dates.",
+            long_date(report.reply_by)
+        ),
+    };
+
     let information: Vec<InfoRow> = report
         .information
         .iter()
         .map(|i| InfoRow {
-            dataset: md(&i.dataset),
+            dataset: md(contract
+                .schema(&i.dataset)
+                .map_or(&i.dataset, |s| s.title())),
             due: long_date(i.due),
             received: i.received.map_or_else(|| "—".into(), long_date),
             status: match i.status {
@@ -669,25 +722,61 @@ pub fn context(
         .collect();
 
     // Data challenges.
-    let mut rules: BTreeMap<String, (usize, Money)> = BTreeMap::new();
-    let mut states: BTreeMap<&str, (usize, Money)> = BTreeMap::new();
+    // This month's challenges by rule, in the rules' order of precedence, and by state.
+    let mut rules: Vec<(&str, CountRow)> = contract
+        .challenges
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                CountRow {
+                    name: md(&r.name),
+                    count: 0,
+                    rows: 0,
+                    value: String::new(),
+                },
+            )
+        })
+        .collect();
+    let mut rule_values: Vec<Money> = vec![Money::ZERO; rules.len()];
+    // A final letter counts as agreed only what its period took in; later agreements are
+    // deducted by the next final letter, and shown apart.
+    let deducted_here = |c: &ChallengeView| report.agreed.iter().any(|a| a.id == c.id);
+    let agreed_later = format!(
+        "Agreed after {} (deducted in the next final letter)",
+        long_date(report.agreed_until)
+    );
+    let mut states: BTreeMap<String, (usize, u64, Money)> = BTreeMap::new();
     for c in &report.new_challenges {
-        let e = rules.entry(c.rule_name.to_string()).or_default();
+        if let Some(at) = rules.iter().position(|(id, _)| **id == *c.rule) {
+            rules[at].1.count += 1;
+            rules[at].1.rows += c.rows;
+            rule_values[at] += c.value;
+        }
+        let state = if c.agreed && is_final && !deducted_here(c) {
+            agreed_later.clone()
+        } else if c.agreed && is_final {
+            "Agreed (deducted in this letter)".to_string()
+        } else {
+            state_words(c.state).to_string()
+        };
+        let e = states.entry(state).or_default();
         e.0 += 1;
-        e.1 += c.value;
-        let e = states.entry(state_words(c.state)).or_default();
-        e.0 += 1;
-        e.1 += c.value;
+        e.1 += c.rows;
+        e.2 += c.value;
     }
-    let new_by_rule = rules
+    let new_by_rule: Vec<CountRow> = rules
         .into_iter()
-        .map(|(name, (count, value))| CountRow {
-            name: md(&name),
-            count,
+        .zip(rule_values)
+        .filter(|((_, row), _)| row.count > 0)
+        .map(|((_, row), value)| CountRow {
             value: value.to_string(),
+            ..row
         })
         .collect();
     let state_order = [
+        "Agreed (deducted in this letter)",
+        agreed_later.as_str(),
         "Agreed",
         "Awaiting your response",
         "Rejected by you, under review",
@@ -698,25 +787,44 @@ pub fn context(
     let new_by_state: Vec<CountRow> = state_order
         .iter()
         .filter_map(|s| {
-            states.get(s).map(|(count, value)| CountRow {
+            states.get(*s).map(|(count, rows, value)| CountRow {
                 name: s.to_string(),
                 count: *count,
+                rows: *rows,
                 value: value.to_string(),
             })
         })
         .collect();
     let new_count = report.new_challenges.len();
+    let new_rows: u64 = report.new_challenges.iter().map(|c| c.rows).sum();
+    let group_rules: Vec<String> = contract
+        .challenges
+        .iter()
+        .filter(|r| {
+            matches!(r.form, crate::contract::ChallengeForm::RatioCap { .. })
+                && report.new_challenges.iter().any(|c| *c.rule == r.id)
+        })
+        .map(|r| md(&r.name))
+        .collect();
     let challenges_intro = if new_count == 0 {
         format!("We raise no data challenges for {month_long}.")
     } else if raises_challenges {
-        format!(
-            "We challenge {} for {month_long}, worth {new_value} in total. A record that more than one rule selects is challenged once, under the first rule that selects it:",
-            count_words(new_count, "record", "records")
-        )
+        let mut text = format!(
+            "We raise {} for {month_long}, covering {}, worth {new_value} in total. A record that more than one rule selects is challenged once, under the first rule that selects it (the rules are listed in that order).",
+            count_words(new_count, "challenge", "challenges"),
+            count_words(new_rows as usize, "record", "records"),
+        );
+        for name in &group_rules {
+            text.push_str(&format!(
+                " {name}: each challenge is one group, covering the records above the agreed ratio in it, valued at the group's mean value a record."
+            ));
+        }
+        text
     } else {
         format!(
-            "Our provisional letter put {} for {month_long} to you, worth {new_value} in total. Where each stands now:",
-            count_words(new_count, "challenge", "challenges")
+            "Our provisional letter put {} for {month_long} to you, covering {}, worth {new_value} in total. Where they stand now:",
+            count_words(new_count, "challenge", "challenges"),
+            count_words(new_rows as usize, "record", "records"),
         )
     };
     let mut groups: BTreeMap<(Month, &str), (usize, Money, usize)> = BTreeMap::new();
@@ -772,19 +880,12 @@ pub fn context(
         })
     });
     let companion_note = format!(
-        "Each challenge is listed in the attached file `{}`, one row each: its identifier, the record it cites (by {}), the reason with what was found, its value, its state, and any other rule that also applies to it (for information only: no record is challenged twice).{}",
+        "Each challenge is listed in the attached file {}, one row each: its identifier, the record it cites (by {}), the reason with what was found, its value, where it stands, and any other rule that also applies to the record (for information only: no record is challenged twice).{}",
         companion_name(month, stage),
         if key_columns.is_empty() {
-            "the dataset's key column".to_string()
+            "the dataset's key".to_string()
         } else {
-            format!(
-                "the column named in `key_column`: {}",
-                key_columns
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            md(&key_columns.join(" or "))
         },
         if holds_nhs_numbers {
             " No NHS number is included."
@@ -793,10 +894,54 @@ pub fn context(
         }
     );
 
+    let today = report.today;
+    let action_status = |e: &crate::escalation::Escalation| -> String {
+        use crate::meetings::ActionStatus;
+        let for_kpi = |a: &&crate::actions::Action| {
+            a.id.starts_with("ESC-") && a.kpi.as_deref() == Some(e.kpi.as_str())
+        };
+        let this_step = report
+            .actions
+            .iter()
+            .filter(for_kpi)
+            .filter(|a| a.text.starts_with(&format!("{}: ", e.step)))
+            .max_by_key(|a| a.due);
+        let mut text = match this_step {
+            None => "—".to_string(),
+            Some(a) => match a.status {
+                ActionStatus::Open if a.due < today => {
+                    format!("Overdue since {}", long_date(a.due))
+                }
+                ActionStatus::Open => "Open".to_string(),
+                ActionStatus::Done => format!("Done ({})", a.note),
+                ActionStatus::Dropped => "Dropped".to_string(),
+                ActionStatus::Lapsed => "Closed: no longer required".to_string(),
+            },
+        };
+        let earlier: Vec<String> = report
+            .actions
+            .iter()
+            .filter(for_kpi)
+            .filter(|a| {
+                a.status == ActionStatus::Open
+                    && a.due < today
+                    && !a.text.starts_with(&format!("{}: ", e.step))
+            })
+            .map(|a| {
+                let step = a.text.split(": ").next().unwrap_or(&a.text);
+                format!("{step} (due {})", long_date(a.due))
+            })
+            .collect();
+        if !earlier.is_empty() {
+            text.push_str(&format!("; also overdue: {}", earlier.join(", ")));
+        }
+        md(&text)
+    };
     let escalations = report
         .escalations
         .iter()
         .map(|e| EscalationRow {
+            status: action_status(e),
             name: md(&match &e.group {
                 Some(g) => format!("{} ({g})", e.name),
                 None => e.name.clone(),
@@ -918,6 +1063,26 @@ pub fn context(
             md(&item.description),
             item.amount,
             md(&item.basis)
+        ));
+    }
+    if let Some(cap) = position.monthly_cap {
+        finance_notes.push(format!(
+            "The month's deductions and withholdings are capped at {cap}{}.",
+            match contract.monthly_cap {
+                Some(crate::contract::Cap::Percent(p)) => format!(
+                    " ({} of the monthly value {})",
+                    crate::money::percent_1dp(p),
+                    position.monthly_value
+                ),
+                _ => String::new(),
+            }
+        ));
+    }
+    if let Some(cap) = position.annual_cap {
+        finance_notes.push(format!(
+            "Of the annual cap of {cap}, {} has been taken in the financial year so far, this month included, leaving {}.",
+            position.annual_cap_used,
+            (cap - position.annual_cap_used).max(Money::ZERO)
         ));
     }
     let still_held: Vec<&crate::consequence::Withholding> = report
@@ -1071,6 +1236,7 @@ pub fn context(
         missing,
         exceptions,
         exceptions_requested,
+        exceptions_request,
         information,
         challenges_intro,
         new_by_rule: if raises_challenges {
@@ -1084,6 +1250,7 @@ pub fn context(
             new_by_state
         },
         new_count,
+        new_rows,
         new_value: new_value.to_string(),
         outstanding,
         outstanding_count: report.outstanding.len(),
@@ -1347,8 +1514,8 @@ pub fn write(
             )?,
             &reissued_companion,
         )?;
-        write_atomic(&root.join(&reissued_companion), csv.as_bytes())?;
-        write_atomic(&root.join(&reissued), text.as_bytes())?;
+        write_file(root, &reissued_companion, csv.as_bytes())?;
+        write_file(root, &reissued, text.as_bytes())?;
         return Ok(Written {
             files: vec![reissued.clone(), reissued_companion],
             unchanged: false,
@@ -1365,9 +1532,9 @@ pub fn write(
         });
     }
     // The companion first: a letter on disk always has its detail beside it.
-    write_atomic(&root.join(&companion), csv.as_bytes())
+    write_file(root, &companion, csv.as_bytes())
         .with_context(|| format!("cannot write {}", companion.display()))?;
-    write_atomic(&root.join(&path), text.as_bytes())
+    write_file(root, &path, text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Written {
         files: vec![path.clone(), companion],

@@ -15,6 +15,8 @@ pub enum ActionStatus {
     Open,
     Done,
     Dropped,
+    /// An escalation action no longer required: its KPI was met again.
+    Lapsed,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -331,6 +331,42 @@ pub fn percent_1dp(fraction: Decimal) -> String {
     format!("{pct:.1}%")
 }
 
+/// Shares `total` among `amounts` in proportion to them, in whole pence, so that the shares
+/// add up to `total` exactly: each share is its exact proportion rounded down to the penny,
+/// and the pennies left over go to the largest remainders (the earliest first, on a tie).
+/// Amounts are penny amounts, none negative, and `total` is at most their sum. This is how a
+/// cap that binds is spread over a month's items, so that what is withheld item by item, and
+/// later released, adds up to the capped total and never a penny more.
+pub fn apportion(amounts: &[Money], total: Money) -> Vec<Money> {
+    let pence = |m: Money| -> i128 {
+        let d = m.round_to_penny().0 * Decimal::ONE_HUNDRED;
+        d.trunc().mantissa() / 10i128.pow(d.trunc().scale())
+    };
+    let whole: i128 = amounts.iter().map(|a| pence(*a)).sum();
+    let target = pence(total).clamp(0, whole);
+    if whole == 0 {
+        return amounts.iter().map(|_| Money::ZERO).collect();
+    }
+    let mut shares: Vec<(i128, i128, usize)> = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let exact = pence(*a) * target;
+            (exact / whole, exact % whole, i)
+        })
+        .collect();
+    let given: i128 = shares.iter().map(|s| s.0).sum();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| shares[b].1.cmp(&shares[a].1).then(a.cmp(&b)));
+    for &i in order.iter().take((target - given) as usize) {
+        shares[i].0 += 1;
+    }
+    shares
+        .into_iter()
+        .map(|(p, _, _)| Money::from_pence(p as i64))
+        .collect()
+}
+
 /// A running sum of decimals, exact, that adds amounts in pence (two decimal places, as money
 /// cells are read) as integers: the sums of a pass add one or two amounts a row, and an integer
 /// add costs a fraction of a `Decimal` one. Other amounts are added as decimals.
@@ -376,6 +412,37 @@ impl std::ops::AddAssign for ExactSum {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cap_is_shared_to_the_penny() {
+        let m = |p: i64| Money::from_pence(p);
+        // Two equal items under a cap with an odd penny: one gets it.
+        assert_eq!(apportion(&[m(100), m(100)], m(101)), [m(51), m(50)]);
+        // In proportion: 750 and 81,750 of a total 82,500 capped at 82,500 stay as they are.
+        assert_eq!(
+            apportion(&[m(75_000), m(8_175_000)], m(8_250_000)),
+            [m(75_000), m(8_175_000)]
+        );
+        assert_eq!(apportion(&[m(0), m(300)], m(150)), [m(0), m(150)]);
+        assert_eq!(apportion(&[], m(0)), Vec::<Money>::new());
+    }
+
+    proptest::proptest! {
+        /// Shares add up to the total exactly, none exceeds its amount, none is negative.
+        #[test]
+        fn shares_add_up_exactly(amounts in proptest::collection::vec(0i64..10_000_000, 0..12), cut in 0u32..=100) {
+            let amounts: Vec<Money> = amounts.into_iter().map(Money::from_pence).collect();
+            let whole: Money = amounts.iter().copied().sum();
+            let total = Money::from_decimal(whole.amount() * Decimal::from(cut) / Decimal::ONE_HUNDRED).round_to_penny();
+            let total = Money::from_pence(((total.amount() * Decimal::ONE_HUNDRED).trunc()).try_into().unwrap_or(0i64));
+            let shares = apportion(&amounts, total);
+            let sum: Money = shares.iter().copied().sum();
+            proptest::prop_assert_eq!(sum, total);
+            for (share, amount) in shares.iter().zip(&amounts) {
+                proptest::prop_assert!(*share <= *amount && !share.is_negative());
+            }
+        }
+    }
     use proptest::prelude::*;
 
     fn m(s: &str) -> Money {

@@ -31,6 +31,9 @@ pub struct ContractMonth<'w> {
     pub reply_by: NaiveDate,
     /// The letter being written, if the report is for one.
     pub writing: Option<Stage>,
+    /// The date each month's position and challenges were put to the provider: the date of
+    /// the letter that raised them (today for the letter being written).
+    pub letter_dates: BTreeMap<Month, NaiveDate>,
     /// The month's provisional letter, when one was issued (and is not the one being written).
     pub provisional: Option<Issued>,
     pub history: Vec<MonthData>,
@@ -53,6 +56,9 @@ pub struct ContractMonth<'w> {
     pub agreed_until: NaiveDate,
     /// The provider's accounts of this month's failing KPIs (read for letters only).
     pub exceptions: Vec<crate::exceptions::Exception>,
+    /// Every action as of today, meeting and escalation actions alike (read for letters only:
+    /// the letter shows where each escalation step's action stands).
+    pub actions: Vec<crate::actions::Action>,
     /// Every input file read, relative to the workspace, sorted: the contract's files and
     /// data, and the earlier letters whose dates the figures depend on.
     pub inputs: Vec<PathBuf>,
@@ -160,7 +166,22 @@ pub fn contract_month_for_letter<'w>(
     today: NaiveDate,
     stage: Stage,
 ) -> Result<ContractMonth<'w>, InvalidInput> {
-    build(workspace, contract, month, today, true, Some(stage))
+    let mut report = build(workspace, contract, month, today, true, Some(stage))?;
+    let (actions, meetings, problems) = crate::actions::for_report(workspace, &report, today);
+    if problems.has_errors() {
+        return Err(InvalidInput(problems.sorted()));
+    }
+    report.actions = actions;
+    // The minutes that decided where an action stands are inputs of the letter too.
+    report.inputs.extend(
+        meetings
+            .into_iter()
+            .filter(|m| m.date <= today)
+            .map(|m| m.file),
+    );
+    report.inputs.sort();
+    report.inputs.dedup();
+    Ok(report)
 }
 
 /// [`contract_month`] without the views of its challenges (`new_challenges`, `outstanding` and
@@ -242,7 +263,6 @@ fn build<'w>(
         .expect("the month itself always has a position");
 
     let dates = timetable.dates_for(month, calendar);
-    let escalations = escalations(contract, &kpis, dates.provisional_letter, calendar);
 
     // The letters already issued: they raise each month's challenges (so the response clock
     // runs from them) and bound each final letter's agreed challenges. The letter being
@@ -277,6 +297,17 @@ fn build<'w>(
         })
         .collect();
     let provisional = issued_letter(month, Stage::Provisional).cloned();
+    // Steps reached this month are due from the letter that tells the provider (or, before
+    // one has gone out, from the timetable's date for it).
+    let escalations = escalations(
+        contract,
+        &kpis,
+        raised_on
+            .get(&month)
+            .copied()
+            .unwrap_or(dates.provisional_letter),
+        calendar,
+    );
     let respond_by = window(raised_on.get(&month).copied().unwrap_or(today));
     let respond = |m: Month| raised_on.get(&m).map(|d| window(*d));
 
@@ -372,6 +403,7 @@ fn build<'w>(
         respond_by,
         reply_by: window(today),
         writing,
+        letter_dates: raised_on.clone(),
         provisional,
         history,
         kpis,
@@ -387,6 +419,7 @@ fn build<'w>(
         agreed_since: since,
         agreed_until: until,
         exceptions,
+        actions: Vec::new(),
         inputs,
     })
 }

@@ -43,9 +43,19 @@ pub fn read(
     contract: &Contract,
 ) -> (Option<BTreeMap<String, Return>>, Problems) {
     let path = root.join(display);
-    if !path.is_file() {
+    if !path.exists() {
         return (None, Problems::new());
     }
+    read_at(&path, display, contract)
+}
+
+/// Reads returns from `path`, naming it `display` in problems.
+pub fn read_at(
+    path: &Path,
+    display: &Path,
+    contract: &Contract,
+) -> (Option<BTreeMap<String, Return>>, Problems) {
+    let path = path.to_path_buf();
     let schema = Schema::returns();
     let mut problems = Problems::new();
     let mut returns = BTreeMap::new();

@@ -56,6 +56,9 @@ pub struct Target {
     pub percent: bool,
     /// As written in the contract.
     pub text: String,
+    /// The number as written ("2.0", "98.5"), so a letter shows the precision the contract
+    /// chose.
+    pub number: String,
 }
 
 impl Target {
@@ -83,6 +86,7 @@ impl Target {
             threshold,
             percent,
             text: t.to_string(),
+            number: number.to_string(),
         })
     }
 
@@ -128,15 +132,10 @@ impl Target {
         excess.max(Decimal::ZERO)
     }
 
-    /// "≥ 95.0%" or "= 0", as a letter shows the target.
+    /// "≥ 95%" or "≤ 2.0", as a letter shows the target: the number as the contract wrote it.
     pub fn display(&self) -> String {
-        if self.percent {
-            let pct = (self.threshold * Decimal::ONE_HUNDRED).normalize();
-            let places = pct.scale().max(1) as usize;
-            format!("{} {:.*}%", self.op.pretty(), places, pct)
-        } else {
-            format!("{} {}", self.op.pretty(), self.threshold.normalize())
-        }
+        let percent = if self.percent { "%" } else { "" };
+        format!("{} {}{percent}", self.op.pretty(), self.number)
     }
 }
 

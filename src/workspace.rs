@@ -467,6 +467,7 @@ pub fn read_datasets(doc: &mut Doc, datasets: Fields<'_, '_>, into: &mut BTreeMa
 }
 
 fn read_schema(doc: &mut Doc, fields: &mut Fields<'_, '_>, name: &At<String>) -> Option<Schema> {
+    let title = fields.string(doc, "title").map(|t| t.value);
     let key = fields.string(doc, "key");
     let value = fields.string(doc, "value");
     let mut rename = BTreeMap::new();
@@ -525,6 +526,7 @@ fn read_schema(doc: &mut Doc, fields: &mut Fields<'_, '_>, name: &At<String>) ->
         ),
     }
     let schema = Schema {
+        title,
         name: name.value.clone(),
         key: key.as_ref().map(|k| k.value.clone()),
         value: value.as_ref().map(|v| v.value.clone()),

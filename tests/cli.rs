@@ -406,10 +406,38 @@ fn import_refuses_a_bad_file_whole_and_stores_a_good_one() {
             TODAY,
         ],
     );
+    assert!(
+        ok(&again).contains("already stored"),
+        "the same file again changes nothing"
+    );
     assert_eq!(
-        again.status.code(),
+        std::fs::read_to_string(dir.join("contracts/small/submissions.csv"))
+            .unwrap()
+            .matches("2026-07,activity")
+            .count(),
+        1
+    );
+    let mut changed = bytes.clone();
+    changed.extend_from_slice(b"2607-999,,15N,AE,100,VB01Z,2026-07-03,2026-07-03,90,150.00\n");
+    std::fs::write(&source, &changed).unwrap();
+    let different = levers(
+        &dir,
+        &[
+            "import",
+            "-c",
+            "small",
+            "-m",
+            "2026-07",
+            "activity",
+            source.to_str().unwrap(),
+            "--today",
+            TODAY,
+        ],
+    );
+    assert_eq!(
+        different.status.code(),
         Some(2),
-        "an existing month needs --replace"
+        "a different file for a month already imported needs --replace"
     );
 }
 

@@ -316,6 +316,21 @@ fn escalation_counts_amber_months_unless_the_contract_counts_red_only() {
 #[test]
 fn a_meeting_closes_an_escalation_action_and_an_unknown_update_is_reported() {
     let dir = ladder_workspace("ladder-update", "");
+    // April's letter goes out on 27 May: the step it reports is an action from then.
+    ok(&levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "c",
+            "-m",
+            "2026-04",
+            "--stage",
+            "provisional",
+            "--today",
+            "2026-05-27",
+        ],
+    ));
     // April's review action (ESC-2026-04-quick-1) recorded done at a meeting in June.
     let meeting = "type = \"CRM\"\n[[update]]\naction = \"ESC-2026-04-quick-1\"\nstatus = \"done\"\nnote = \"Reviewed at the June CRM\"\n";
     std::fs::create_dir_all(dir.join("contracts/c/meetings")).unwrap();
@@ -360,10 +375,10 @@ fn the_provider_account_of_a_failure_is_carried_or_asked_for() {
     ok(&levers(&dir, &["check", "--today", "2026-07-23"]));
     ok(&letter(&dir, "2026-06", "provisional", "2026-07-23"));
     let june = read(&dir, "contracts/small/letters/2026-06-provisional.md");
-    assert!(june.contains("**A&E within 4 hours** (81.0% against a target of ≥ 95.0%; from your exception report for June 2026)"), "{june}");
+    assert!(june.contains("**A&E within 4 hours** (81.0% against a target of ≥ 95%; from your exception report for June 2026)"), "{june}");
     assert!(june.contains("- Cause: Two consultants off sick"));
     assert!(june.contains("- Recovery trajectory: 95% by September"));
-    assert!(june.contains("We have received no exception report for A&E over 12 hours, Follow-ups per first attendance (100). Please send one by **6 August 2026**"));
+    assert!(june.contains("We have received no exception report for:\n\n- A&E over 12 hours\n- Follow-ups per first attendance (100)\n\nPlease send one for each by **6 August 2026**"), "{june}");
     assert!(june.contains("input: contracts/small/exceptions/2026-06.toml sha256"));
     // An exception for a KPI the contract lacks is an error at its line.
     std::fs::write(

@@ -2,7 +2,7 @@
 
 use super::{exit, Globals};
 use crate::actions::render_log;
-use crate::audit::{write_atomic, Provenance};
+use crate::audit::{write_file, Provenance};
 use crate::calendar::Month;
 use crate::contract::Contract;
 use crate::report::{contract_month, selected};
@@ -90,7 +90,7 @@ pub fn write_log(
     if std::fs::read_to_string(workspace.root.join(&file)).is_ok_and(|t| t == text) {
         return Ok(None);
     }
-    write_atomic(&workspace.root.join(&file), text.as_bytes())
+    write_file(&workspace.root, &file, text.as_bytes())
         .with_context(|| format!("cannot write {}", file.display()))?;
     Ok(Some(file))
 }

@@ -31,8 +31,9 @@ pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
         }
         let _ = text;
     }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for (path, text) in &files {
-        crate::audit::write_atomic(&dir.join(path), text.as_bytes())
+        crate::audit::write_file(&dir, path, text.as_bytes())
             .with_context(|| format!("cannot write {}", dir.join(path).display()))?;
     }
     if !globals.quiet {

@@ -4,11 +4,8 @@
 use super::{exit, Globals};
 use crate::cycle::due_letters;
 use crate::report::contract_month_for_letter;
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::Args;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// Writes and commits every letter and action log that is due, one line per output. Contracts
 /// whose inputs are invalid are reported and skipped (exit 1); the others still run. A second
@@ -20,75 +17,20 @@ pub struct RunArgs {
     pub dry_run: bool,
 }
 
-/// How long a second run waits for the first to finish.
-const LOCK_WAIT: Duration = Duration::from_secs(10);
-
-/// Holds `.levers/run.lock` for the life of the run.
-struct RunLock {
-    path: PathBuf,
-}
-
-impl RunLock {
-    fn acquire(root: &Path) -> Result<RunLock> {
-        let path = crate::cache::ensure_private_dir(root)
-            .context("cannot create .levers")?
-            .join("run.lock");
-        let started = Instant::now();
-        loop {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut file) => {
-                    let _ = writeln!(file, "{}", std::process::id());
-                    return Ok(RunLock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                    let pid = holder.trim().parse::<u32>().ok();
-                    // A lock left by a run that died (its process is gone) is taken over.
-                    if let Some(pid) = pid {
-                        if !Path::new("/proc").join(pid.to_string()).exists()
-                            && Path::new("/proc/self").exists()
-                        {
-                            let _ = std::fs::remove_file(&path);
-                            continue;
-                        }
-                    }
-                    if started.elapsed() > LOCK_WAIT {
-                        bail!(
-                            "another levers run is in progress (it holds {}, process {}); nothing was done. Try again when it has finished",
-                            path.display(),
-                            holder.trim()
-                        );
-                    }
-                    std::thread::sleep(Duration::from_millis(200));
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot create {}", path.display()))
-                }
-            }
-        }
-    }
-}
-
-impl Drop for RunLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
 pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let root = workspace.root.clone();
     if !args.dry_run {
         crate::git::ready_to_commit(&root)?;
     }
+    if args.dry_run {
+        // A dry run writes nothing at all: not even the cache.
+        crate::cache::set_read_only(true);
+    }
     let _lock = if args.dry_run {
         None
     } else {
-        Some(RunLock::acquire(&root)?)
+        Some(crate::lock::WorkspaceLock::acquire(&root)?)
     };
     let today = globals.today;
     let mut code = exit::OK;

@@ -148,7 +148,8 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
                 let _ = std::fs::remove_dir_all(&scratch);
                 return Ok(exit::NEEDS_ATTENTION);
             }
-            crate::audit::write_atomic(&scratch.join(path), &bytes)?;
+            std::fs::create_dir_all(&scratch)?;
+            crate::audit::write_file(&scratch, path, &bytes)?;
         }
         let result = remake(&scratch, &target, &provenance, companion.is_some());
         let _ = std::fs::remove_dir_all(&scratch);

@@ -133,32 +133,31 @@ impl Expr {
         out
     }
 
-    fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
-        f(self);
+    /// The expression's operands, in order.
+    pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
-            ExprKind::Column(_) | ExprKind::ContractList(_) | ExprKind::Literal(_) => {}
-            ExprKind::Not(e) | ExprKind::Negate(e) | ExprKind::IsNull { expr: e, .. } => e.visit(f),
+            ExprKind::Column(_) | ExprKind::ContractList(_) | ExprKind::Literal(_) => Vec::new(),
+            ExprKind::Not(e) | ExprKind::Negate(e) | ExprKind::IsNull { expr: e, .. } => vec![e],
             ExprKind::Binary(_, a, b)
             | ExprKind::Like {
                 expr: a,
                 pattern: b,
                 ..
-            } => {
-                a.visit(f);
-                b.visit(f);
-            }
+            } => vec![a, b],
             ExprKind::InList { expr, list, .. } => {
-                expr.visit(f);
-                list.iter().for_each(|e| e.visit(f));
+                std::iter::once(&**expr).chain(list.iter()).collect()
             }
             ExprKind::Between {
                 expr, low, high, ..
-            } => {
-                expr.visit(f);
-                low.visit(f);
-                high.visit(f);
-            }
-            ExprKind::Call { args, .. } => args.iter().for_each(|e| e.visit(f)),
+            } => vec![expr, low, high],
+            ExprKind::Call { args, .. } => args.iter().collect(),
+        }
+    }
+
+    fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        f(self);
+        for child in self.children() {
+            child.visit(f);
         }
     }
 }

@@ -150,20 +150,43 @@ struct Parser<'s> {
     tokens: Vec<Spanned>,
     pos: usize,
     source: &'s str,
+    /// How deeply the parser has recursed: bounded, so hostile text cannot overflow the stack.
+    depth: usize,
 }
+
+/// The deepest an expression may nest (parentheses, NOT, minus, operators on operators).
+/// Real conditions nest a handful of levels; the bound keeps every later walk of the tree
+/// (type checking, compiling, evaluating, printing) well inside the stack.
+pub const MAX_DEPTH: usize = 200;
+
+/// The most tokens one expression may have.
+pub const MAX_TOKENS: usize = 20_000;
 
 /// Parses one expression; the whole text must be consumed.
 pub fn parse(source: &str) -> Result<Expr, ExprError> {
     let tokens = lex(source)?;
+    if tokens.len() > MAX_TOKENS {
+        return Err(ExprError::new(
+            0..source.len(),
+            format!("the expression is too long: more than {MAX_TOKENS} words and symbols"),
+        ));
+    }
     let mut parser = Parser {
         tokens,
         pos: 0,
         source,
+        depth: 0,
     };
     if matches!(parser.peek(), Token::Eof) {
         return Err(ExprError::new(0..source.len(), "the expression is empty"));
     }
     let expr = parser.expr(0)?;
+    if let Some(span) = too_deep(&expr) {
+        return Err(ExprError::new(
+            span,
+            format!("the expression nests more than {MAX_DEPTH} levels deep here: split it, or write it with IN (…)"),
+        ));
+    }
     match parser.peek() {
         Token::Eof => Ok(expr),
         _ => {
@@ -177,6 +200,19 @@ pub fn parse(source: &str) -> Result<Expr, ExprError> {
             ))
         }
     }
+}
+
+/// The span of the first node deeper than [`MAX_DEPTH`], found without recursion (a chain of
+/// ten thousand ORs is one level of parser recursion but ten thousand levels of tree).
+fn too_deep(expr: &Expr) -> Option<Range<usize>> {
+    let mut stack: Vec<(&Expr, usize)> = vec![(expr, 1)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Some(e.span.clone());
+        }
+        stack.extend(e.children().into_iter().map(|c| (c, depth + 1)));
+    }
+    None
 }
 
 impl Parser<'_> {
@@ -234,6 +270,20 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self, min_bp: u8) -> Result<Expr, ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let span = self.span();
+            return Err(ExprError::new(
+                span,
+                format!("the expression nests more than {MAX_DEPTH} levels deep here"),
+            ));
+        }
+        let result = self.expr_within(min_bp);
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_within(&mut self, min_bp: u8) -> Result<Expr, ExprError> {
         let mut lhs = self.prefix()?;
         loop {
             let start = lhs.span.start;

@@ -417,3 +417,29 @@ fn shared_conditions_answer_as_unshared_ones() {
         }
     }
 }
+
+/// Hostile nesting is an error at its position, never a stack overflow: ten thousand
+/// parentheses, NOTs, minus signs, or a chain of ten thousand ORs.
+#[test]
+fn deep_nesting_is_refused_at_its_position() {
+    let n = 10_000;
+    let cases = [
+        format!("{}a = 1{}", "(".repeat(n), ")".repeat(n)),
+        format!("{}a = 1", "NOT ".repeat(n)),
+        format!("{}1 = 1", "- ".repeat(n)),
+        vec!["a = 1"; n].join(" OR "),
+    ];
+    for text in cases {
+        let error = crate::expr::parse(&text).expect_err("too deep");
+        assert!(
+            error.message.contains("nests more than 200 levels deep")
+                || error.message.contains("too long"),
+            "{}",
+            error.message
+        );
+        assert!(error.span.end <= text.len());
+    }
+    // Two hundred levels of parentheses are still fine.
+    let fine = format!("{}a = 1{}", "(".repeat(150), ")".repeat(150));
+    assert!(crate::expr::parse(&fine).is_ok());
+}
