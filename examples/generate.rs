@@ -327,6 +327,15 @@ fn replay_history(root: &Path, until: chrono::NaiveDate) {
             .expect("git runs");
         assert!(status.success(), "git {args:?} failed");
     };
+    // Commits made under a fixed identity and at fixed times hash the same on every machine,
+    // so the letters, which name their inputs' commit, are written byte for byte the same.
+    let at = |date: chrono::NaiveDate| format!("{date}T07:30:00+0000");
+    std::env::set_var("GIT_AUTHOR_NAME", "levers example");
+    std::env::set_var("GIT_AUTHOR_EMAIL", "example@localhost");
+    std::env::set_var("GIT_COMMITTER_NAME", "levers example");
+    std::env::set_var("GIT_COMMITTER_EMAIL", "example@localhost");
+    std::env::set_var("GIT_AUTHOR_DATE", at("2025-05-01".parse().unwrap()));
+    std::env::set_var("GIT_COMMITTER_DATE", at("2025-05-01".parse().unwrap()));
     git(&["init", "--quiet"]);
     git(&["add", "-A"]);
     git(&["commit", "--quiet", "-m", "Example workspace"]);
@@ -344,6 +353,8 @@ fn replay_history(root: &Path, until: chrono::NaiveDate) {
     dates.sort();
     dates.dedup();
     for today in dates {
+        std::env::set_var("GIT_AUTHOR_DATE", at(today));
+        std::env::set_var("GIT_COMMITTER_DATE", at(today));
         let globals = levers::cmd::Globals {
             workspace: Some(scratch.clone()),
             today,

@@ -482,3 +482,27 @@ fn a_series_without_variation_supports_no_spc_reading() {
         assert!(spc["lower"].is_null() && spc["upper"].is_null());
     }
 }
+
+/// The example workspace ships the letters levers wrote for it: they must still be what the
+/// code writes (regenerate them with `cargo run --release --example generate`).
+#[test]
+fn the_example_letters_are_what_the_code_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "contracts/northshore-acute/letters/2026-08-final.md",
+        "contracts/northshore-acute/letters/2026-09-provisional.md",
+        "contracts/northshore-acute/letters/2026-09-provisional-challenges.csv",
+        "contracts/northgate-it-sla/letters/2026-08-final.md",
+        "contracts/northgate-it-sla/letters/2026-09-provisional.md",
+        "contracts/northshore-acute/action-log.md",
+    ] {
+        let out = levers(root, &["verify", file]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{file} is stale: run `cargo run --release --example generate`\n{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
