@@ -228,6 +228,25 @@ mod tests {
     }
 }
 
+/// Text as it may stand inside an HTML comment on one line: `&` and `>` as entities, so that
+/// nothing (a reissue reason holding `-->`) can end the comment early; line breaks and other
+/// control characters as spaces.
+fn in_comment(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '>' => "&gt;".to_string(),
+            c if c.is_control() => " ".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// [`in_comment`] undone.
+fn from_comment(text: &str) -> String {
+    text.replace("&gt;", ">").replace("&amp;", "&")
+}
+
 /// What a generated file was made from: enough to make it again and to check it (§5.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
@@ -278,13 +297,17 @@ impl Provenance {
     pub fn comment(&self) -> String {
         let mut text = format!(
             "{PROVENANCE_START}{}{COMMIT_PREFIX}{}\ncommand: {}\n",
-            self.version, self.input_commit, self.command
+            self.version,
+            self.input_commit,
+            in_comment(&self.command)
         );
         for (path, sha) in &self.inputs {
-            text.push_str(&format!("input: {} sha256 {sha}\n", path.display()));
+            let path = in_comment(&path.display().to_string());
+            text.push_str(&format!("input: {path} sha256 {sha}\n"));
         }
         for (path, sha) in &self.companions {
-            text.push_str(&format!("companion: {} sha256 {sha}\n", path.display()));
+            let path = in_comment(&path.display().to_string());
+            text.push_str(&format!("companion: {path} sha256 {sha}\n"));
         }
         text.push_str("-->\n");
         text
@@ -317,10 +340,13 @@ impl Provenance {
             }
             let (key, value) = line.split_once(": ")?;
             match key {
-                "command" => p.command = value.to_string(),
+                "command" => p.command = from_comment(value),
                 "input" | "companion" => {
                     let (path, sha) = value.rsplit_once(" sha256 ")?;
-                    let entry = (std::path::PathBuf::from(path), sha.to_string());
+                    let entry = (
+                        std::path::PathBuf::from(from_comment(path)),
+                        sha.to_string(),
+                    );
                     if key == "input" {
                         p.inputs.push(entry);
                     } else {
@@ -342,7 +368,7 @@ mod provenance_tests {
     fn provenance_round_trips_through_its_comment() {
         let p = Provenance {
             version: "0.1.0".into(),
-            command: "letter --contract a --month 2026-04 --stage final --today 2026-06-01".into(),
+            command: "letter --contract a --month 2026-04 --stage final --today 2026-06-01 --reissue --reason \"a --> b & c\"".into(),
             input_commit: "abc1234".into(),
             inputs: vec![
                 ("contracts/a/contract.toml".into(), "00ff".into()),
@@ -351,6 +377,7 @@ mod provenance_tests {
             companions: vec![("contracts/a/letters/x.csv".into(), "22dd".into())],
         };
         let text = format!("# Letter\n\nbody\n\n{}", p.comment());
+        assert_eq!(text.matches("-->").count(), 1, "only the comment's own end");
         assert_eq!(Provenance::parse(&text), Some(p));
     }
 }

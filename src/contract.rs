@@ -187,6 +187,9 @@ pub enum Due {
     WorkingDay(u32),
 }
 
+/// The most working days a due date may be after its month (or its letter): a year's worth.
+pub const MAX_WORKING_DAYS: u32 = 260;
+
 impl Due {
     pub fn parse(text: &str) -> Option<Due> {
         match text.trim() {
@@ -195,6 +198,7 @@ impl Due {
             other => other
                 .strip_prefix("wd")
                 .and_then(|n| n.trim().parse().ok())
+                .filter(|n| *n <= MAX_WORKING_DAYS)
                 .map(Due::WorkingDay),
         }
     }
@@ -374,7 +378,7 @@ const PERCENTILE_HINT: &str = "p1 to p99";
 pub fn load(root: &Path, id: &str, settings: &Settings) -> (Option<Contract>, Problems) {
     let dir = Path::new("contracts").join(id);
     let file = dir.join("contract.toml");
-    let source = match std::fs::read_to_string(root.join(&file)) {
+    let source = match crate::workspace::read_text(&root.join(&file)) {
         Ok(s) => s,
         Err(e) => {
             let mut problems = Problems::new();
@@ -560,7 +564,7 @@ fn read_contract(
             let due = match t.string(doc, "due") {
                 None => Some(Due::Flex),
                 Some(d) => Due::parse(&d.value).or_else(|| {
-                    doc.error(d.span.clone(), format!("unknown due `{}`: expected \"flex\", \"freeze\" or \"wd N\" (working day N after month end)", d.value));
+                    doc.error(d.span.clone(), format!("unknown due `{}`: expected \"flex\", \"freeze\" or \"wd N\" (working day N after month end, N at most {MAX_WORKING_DAYS})", d.value));
                     None
                 }),
             };
@@ -734,6 +738,16 @@ fn read_cap(doc: &mut Doc, fields: &mut Fields<'_, '_>, key: &'static str) -> Op
     let text = crate::toml_fields::as_string(doc, value, &format!("`{key}`"))?;
     if text.value.trim().ends_with('%') {
         match crate::money::parse_percent(&text.value) {
+            Ok(p) if p < Decimal::ZERO || p > Decimal::ONE => {
+                doc.error(
+                    text.span,
+                    format!(
+                        "`{key}` must be a percentage from 0% to 100%, found `{}`",
+                        text.value
+                    ),
+                );
+                None
+            }
             Ok(p) => Some(Cap::Percent(p)),
             Err(e) => {
                 doc.error(text.span, e);
@@ -742,6 +756,18 @@ fn read_cap(doc: &mut Doc, fields: &mut Fields<'_, '_>, key: &'static str) -> Op
         }
     } else {
         match crate::money::parse_money(&text.value) {
+            Ok(m)
+                if m.is_negative() || m.amount() > Decimal::from(crate::toml_fields::MAX_MONEY) =>
+            {
+                doc.error(
+                    text.span,
+                    format!(
+                        "`{key}` must be a sum from £0 to £1,000,000,000,000, found `{}`",
+                        text.value
+                    ),
+                );
+                None
+            }
             Ok(m) => Some(Cap::Amount(m)),
             Err(_) => {
                 doc.error(text.span, format!("`{key}` must be a percentage of the value (\"2.5%\") or a sum of money (\"50000.00\"), found `{}`", text.value));
@@ -955,15 +981,26 @@ fn read_consequence(doc: &mut Doc, mut c: Fields<'_, '_>) -> Option<Consequence>
     };
     let after = c.whole_number(doc, "after").map_or(1, |a| a.value.max(1));
     let suspended = c.bool(doc, "suspended").unwrap_or(false);
+    // Count the forms written, not those that read well: a bad amount is already an error,
+    // and must not also read as "no form".
+    let written = ["per_excess", "fixed", "percent_of_monthly_value", "earn"]
+        .iter()
+        .filter(|key| c.get(key).is_some())
+        .count();
     c.finish(doc);
-    let forms = [
-        per_excess.is_some(),
-        fixed.is_some(),
-        percent.is_some(),
-        earn.is_some(),
-    ];
-    if forms.iter().filter(|f| **f).count() != 1 {
+    if written != 1 {
         doc.error(span, "a consequence needs exactly one of `per_excess`, `fixed`, `percent_of_monthly_value` or `earn`");
+        return None;
+    }
+    if [
+        &per_excess.is_some(),
+        &fixed.is_some(),
+        &percent.is_some(),
+        &earn.is_some(),
+    ]
+    .iter()
+    .all(|f| !**f)
+    {
         return None;
     }
     let form = if let Some(rate) = per_excess {
@@ -1022,6 +1059,7 @@ fn read_challenge(
         .map_or_else(|| "activity".to_string(), |s| s.value);
     let filter = read_expr(doc, &mut t, "where", ctx);
     let duplicate_of = t.string_list(doc, "duplicate_of");
+    let t_has_ratio_cap = t.get("ratio_cap").is_some();
     let ratio_cap = t.table(doc, "ratio_cap").and_then(|mut r| {
         let numerator = read_expr(doc, &mut r, "numerator", ctx);
         let denominator = read_expr(doc, &mut r, "denominator", ctx);
@@ -1068,6 +1106,8 @@ fn read_challenge(
             )
         }
         (None, Some(form)) => (form, filter),
+        // A `ratio_cap` that did not read well is already an error.
+        (None, None) if t_has_ratio_cap => return None,
         (None, None) => match filter {
             Some(condition) => (ChallengeForm::Where(condition), None),
             None => {
@@ -1138,7 +1178,7 @@ fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationSte
                 doc.error(
                     d.span,
                     format!(
-                        "`{}`: expected \"wd N\", N working days after the provisional letter",
+                        "`{}`: expected \"wd N\", N working days after the provisional letter (at most {MAX_WORKING_DAYS})",
                         d.value
                     ),
                 );
@@ -1188,6 +1228,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
                 check_expr(doc, &mut env, Some(numerator), Some(Want::Condition));
                 check_expr(doc, &mut env, denominator.as_ref(), Some(Want::Condition));
                 check_expr(doc, &mut env, by.as_ref(), None);
+                check_no_nhs_number(doc, schema, by.as_ref());
             }
             Measure::Count { condition } => {
                 check_expr(doc, &mut env, Some(condition), Some(Want::Condition))
@@ -1248,6 +1289,22 @@ fn validate(doc: &mut Doc, contract: &Contract) {
             );
         }
     }
+    for dataset in contract.datasets.keys() {
+        let rules: Vec<&ChallengeRule> = contract
+            .challenges
+            .iter()
+            .filter(|r| r.dataset == *dataset)
+            .collect();
+        if let Some(extra) = rules.get(crate::challenge::MAX_RULES_PER_DATASET) {
+            doc.error(
+                extra.span.clone(),
+                format!(
+                    "dataset `{dataset}` has more than {} challenge rules",
+                    crate::challenge::MAX_RULES_PER_DATASET
+                ),
+            );
+        }
+    }
     let mut rule_ids = Vec::new();
     for rule in &contract.challenges {
         if rule_ids.contains(&rule.id.as_str()) {
@@ -1293,6 +1350,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
                 check_expr(doc, &mut env, Some(numerator), Some(Want::Condition));
                 check_expr(doc, &mut env, Some(denominator), Some(Want::Condition));
                 check_expr(doc, &mut env, Some(by), None);
+                check_no_nhs_number(doc, schema, Some(by));
                 if max.is_sign_negative() {
                     doc.error(
                         rule.span.clone(),
@@ -1356,6 +1414,23 @@ fn unknown_kpi(contract: &Contract, id: &str, what: &str) -> String {
         "{what} names unknown KPI `{id}`: {hint}expected one of {}",
         ids.join(", ")
     )
+}
+
+/// A `by` grouping becomes the record that letters and spreadsheets cite: it must not read an
+/// NHS number, whatever the function around it.
+fn check_no_nhs_number(doc: &mut Doc, schema: &Schema, by: Option<&ExprText>) {
+    let Some(by) = by else { return };
+    for column in by.expr.columns() {
+        if schema
+            .column(column)
+            .is_some_and(|c| c.ty == crate::dataset::ColumnType::NhsNumber)
+        {
+            doc.error(
+                by.span.clone(),
+                format!("`by` reads `{column}`, which holds NHS numbers: each group's key appears in letters and spreadsheets, and no NHS number may; group by something else"),
+            );
+        }
+    }
 }
 
 fn check_expr(

@@ -251,26 +251,50 @@ fn modulus_11(digits: &[u32; 10]) -> bool {
 }
 
 /// Parses one non-empty cell as `ty`. The error says what was expected.
+/// The largest magnitude a number in a data cell may have: sums of billions of rows of such
+/// figures, and products of two, stay exact and inside the decimal type.
+pub const MAX_CELL_MAGNITUDE: u64 = 1_000_000_000_000_000;
+
 pub fn parse_cell<'a>(
     text: &'a str,
     ty: ColumnType,
     date_format: Option<&str>,
 ) -> Result<Value<'a>, String> {
+    let text_shown = || crate::diag::short(text);
+    let bounded = |value: Value<'a>| -> Result<Value<'a>, String> {
+        let too_large = match &value {
+            Value::Int(i) => i.unsigned_abs() > MAX_CELL_MAGNITUDE,
+            Value::Dec(d) => d.abs() > Decimal::from(MAX_CELL_MAGNITUDE),
+            _ => false,
+        };
+        if too_large {
+            Err(format!(
+                "`{}` is larger than any figure a monthly file holds (at most 10^15 either way)",
+                crate::diag::short(text)
+            ))
+        } else {
+            Ok(value)
+        }
+    };
     match ty {
         ColumnType::Text | ColumnType::NhsNumber => Ok(Value::Text(Cow::Borrowed(text))),
         ColumnType::Integer => text
             .parse::<i64>()
             .map(Value::Int)
-            .map_err(|_| format!("expected a whole number, found `{text}`")),
+            .map_err(|_| format!("expected a whole number, found `{}`", text_shown()))
+            .and_then(bounded),
         ColumnType::Decimal => parse_plain_decimal(text)
             .map(Value::Dec)
-            .ok_or_else(|| format!("expected a decimal number, found `{text}`")),
-        ColumnType::Money => parse_money(text).map(|m| Value::Dec(m.amount())),
+            .ok_or_else(|| format!("expected a decimal number, found `{}`", text_shown()))
+            .and_then(bounded),
+        ColumnType::Money => parse_money(text)
+            .map(|m| Value::Dec(m.amount()))
+            .and_then(bounded),
         ColumnType::Date => parse_date(text, date_format).map(Value::Date),
         ColumnType::Boolean => match text.to_ascii_lowercase().as_str() {
             "true" | "t" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
             "false" | "f" | "no" | "n" | "0" => Ok(Value::Bool(false)),
-            _ => Err(format!("expected true or false, found `{text}`")),
+            _ => Err(format!("expected true or false, found `{}`", text_shown())),
         },
     }
 }
@@ -779,6 +803,17 @@ fn read_rows_blocks(
 ) -> ReadSummary {
     let mut summary = ReadSummary::default();
     let problem = |message: String| Problem::at_line(display, 1, 1, message);
+    // Only a regular file: a named pipe would block the read, a device never end it.
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            summary.problems.push(problem(format!(
+                "cannot read the file: it is {}, not a regular file",
+                crate::workspace::file_kind(&meta)
+            )));
+            return summary;
+        }
+        _ => {}
+    }
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -788,6 +823,25 @@ fn read_rows_blocks(
             return summary;
         }
     };
+    {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(64);
+        if (&file).take(64).read_to_end(&mut head).is_ok() {
+            if let Some(encoding) = crate::workspace::utf16(&head) {
+                summary.problems.push(problem(format!(
+                    "the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" and try again"
+                )));
+                return summary;
+            }
+        }
+        use std::io::Seek;
+        if (&file).seek(std::io::SeekFrom::Start(0)).is_err() {
+            summary
+                .problems
+                .push(problem("cannot read the file again from its start".into()));
+            return summary;
+        }
+    }
     // The header, read on its own: where each column is, and where the records start.
     let mut header_reader = csv::ReaderBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))

@@ -47,8 +47,8 @@ impl Problem {
             line,
             column,
             severity: Severity::Error,
-            message: message.into(),
-            excerpt: Some(excerpt),
+            message: message_text(message.into()),
+            excerpt: Some(short(&excerpt)),
             caret: None,
         }
     }
@@ -60,7 +60,7 @@ impl Problem {
             line,
             column,
             severity: Severity::Error,
-            message: message.into(),
+            message: message_text(message.into()),
             excerpt: None,
             caret: None,
         }
@@ -109,6 +109,16 @@ pub const MAX_EXCERPT: usize = 200;
 /// problem quotes input, and input can be enormous or hostile.
 pub fn short(text: &str) -> String {
     shorten(&crate::sanitize::clean(text), MAX_EXCERPT)
+}
+
+/// A message as a problem keeps it: control characters removed and its length bounded (a
+/// message may quote a cell, and a cell may be ten megabytes).
+fn message_text(message: String) -> String {
+    const MAX_MESSAGE: usize = 2_000;
+    if message.len() <= MAX_MESSAGE && !message.chars().any(char::is_control) {
+        return message;
+    }
+    shorten(&crate::sanitize::clean(&message), MAX_MESSAGE)
 }
 
 fn shorten(text: &str, limit: usize) -> String {

@@ -73,6 +73,15 @@ pub fn measure_month(
         if !root.join(&file).is_file() {
             continue;
         }
+        if !crate::workspace::inside_workspace(root, &root.join(&file)) {
+            problems.push(Problem::at_line(
+                &file,
+                1,
+                1,
+                "this data file links outside the workspace: store the month's data in the workspace (levers import)",
+            ));
+            continue;
+        }
         match run_pass(root, &file, contract, dataset, month) {
             Ok(pass) => {
                 data.kpis.extend(pass.kpis);

@@ -179,6 +179,18 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
     if let Some(why) = cannot_commit(root) {
         bail!("{why}; the output was written but not committed");
     }
+    // Nothing is left staged when either step fails: the user's next commit must not carry
+    // levers' outputs.
+    let failed = |what: &str, stderr: &[u8]| {
+        let _ = git(root)
+            .args(["reset", "--quiet", "--"])
+            .args(paths)
+            .output();
+        anyhow::anyhow!(
+            "git {what} failed, so the files written are not yet committed (the next `levers run` commits them): {}",
+            String::from_utf8_lossy(stderr).trim()
+        )
+    };
     let add = git(root)
         .arg("add")
         .arg("--")
@@ -186,10 +198,7 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
         .output()
         .context("cannot run git")?;
     if !add.status.success() {
-        bail!(
-            "git add failed: {}",
-            String::from_utf8_lossy(&add.stderr).trim()
-        );
+        return Err(failed("add", &add.stderr));
     }
     let commit = git(root)
         .args(identity(root))
@@ -198,10 +207,7 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
         .output()
         .context("cannot run git")?;
     if !commit.status.success() {
-        bail!(
-            "git commit failed: {}",
-            String::from_utf8_lossy(&commit.stderr).trim()
-        );
+        return Err(failed("commit", &commit.stderr));
     }
     let head = git(root)
         .args(["rev-parse", "--short", "HEAD"])
@@ -217,6 +223,51 @@ pub fn uncommitted(root: &Path, paths: &[PathBuf]) -> bool {
         .args(paths)
         .output()
         .map_or(true, |o| !o.status.success() || !o.stdout.is_empty())
+}
+
+/// The files under `dir` (relative to `root`) that differ from HEAD: modified, new or staged.
+pub fn uncommitted_files(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    let Ok(out) = git(root)
+        .args([
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--",
+        ])
+        .arg(dir)
+        .output()
+    else {
+        return Vec::new();
+    };
+    if !out.status.success() {
+        return Vec::new();
+    }
+    // Entries are "XY path\0"; a rename adds its old path as a second entry.
+    let mut files = Vec::new();
+    let mut entries = out.stdout.split(|b| *b == 0).filter(|e| !e.is_empty());
+    while let Some(entry) = entries.next() {
+        if entry.len() < 4 {
+            continue;
+        }
+        let status = &entry[..2];
+        let path = String::from_utf8_lossy(&entry[3..]).to_string();
+        if status[0] == b'R' || status[0] == b'C' {
+            entries.next();
+        }
+        // Paths are relative to the repository's top; make them relative to the workspace.
+        files.push(PathBuf::from(path));
+    }
+    let top = git(root)
+        .args(["rev-parse", "--show-prefix"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    files
+        .into_iter()
+        .filter_map(|f| f.strip_prefix(&top).ok().map(Path::to_path_buf))
+        .collect()
 }
 
 /// The bytes of `path` at `commit`.

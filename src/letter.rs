@@ -138,16 +138,33 @@ pub fn md(text: &str) -> String {
                 out.push(c);
             }
             '<' => out.push_str("&lt;"),
-            '\n' | '\r' => out.push(' '),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
             _ => out.push(c),
         }
     }
     out
 }
 
-/// A YAML double-quoted string (the metadata block pandoc reads).
+/// A YAML double-quoted string (the metadata block pandoc reads), on one line: backslashes and
+/// quotes escaped, a line break written as `\n`, other control characters dropped, so that no
+/// text (a title holding a newline and `---`) can end the block or add a key to it.
 pub fn yaml(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 pub fn long_date(date: NaiveDate) -> String {
@@ -1309,7 +1326,7 @@ pub fn environment<'s>(
 pub fn template_source(root: &Path, override_path: &str, built_in: &'static str) -> Result<String> {
     let path = root.join(override_path);
     if path.is_file() {
-        std::fs::read_to_string(&path).with_context(|| format!("cannot read {override_path}"))
+        crate::workspace::read_text(&path).map_err(|e| anyhow::anyhow!("{override_path}: {e}"))
     } else {
         Ok(built_in.to_string())
     }

@@ -8,8 +8,14 @@ use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// How long a command waits for another to finish.
-const WAIT: Duration = Duration::from_secs(10);
+/// How long a command waits for another to finish (`LEVERS_LOCK_WAIT_MS` shortens it, for
+/// tests).
+fn wait() -> Duration {
+    std::env::var("LEVERS_LOCK_WAIT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(10), Duration::from_millis)
+}
 
 /// Held for as long as it lives.
 pub struct WorkspaceLock {
@@ -32,7 +38,7 @@ impl WorkspaceLock {
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(WorkspaceLock { _file: file }),
-                Err(TryLockError::WouldBlock) if started.elapsed() < WAIT => {
+                Err(TryLockError::WouldBlock) if started.elapsed() < wait() => {
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(TryLockError::WouldBlock) => bail!(

@@ -78,6 +78,11 @@ impl Target {
                 op.symbol()
             )
         })?;
+        if threshold.abs() > Decimal::from(crate::toml_fields::MAX_MONEY) {
+            return Err(format!(
+                "`{number}` is beyond any target a contract sets (at most 1,000,000,000,000)"
+            ));
+        }
         if percent {
             threshold /= Decimal::ONE_HUNDRED;
         }

@@ -71,6 +71,16 @@ fn reference_table(what: &str) -> String {
     }
 }
 
+/// The largest sum of money a contract may name, in pounds: every product levers forms from
+/// contract figures and data stays exact within the decimal type.
+pub const MAX_MONEY: u64 = 1_000_000_000_000;
+
+/// The largest plain number a contract may name (a ratio's maximum).
+pub const MAX_NUMBER: u64 = 1_000_000;
+
+/// The largest whole number a contract or levers.toml may name (days, months, precedence).
+pub const MAX_WHOLE_NUMBER: u32 = 10_000;
+
 /// A value read from a file, with the byte span it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct At<T> {
@@ -231,6 +241,15 @@ impl<'t, 'i> Fields<'t, 'i> {
         let value = self.get(key)?;
         let text = number_text(doc, value, key, "money such as \"120.00\"")?;
         match parse_money(&text.value) {
+            Ok(m) if m.amount().abs() > Decimal::from(MAX_MONEY) => {
+                doc.error(
+                    text.span,
+                    format!(
+                        "`{key}`: {m} is beyond any contract's sums (at most £1,000,000,000,000)"
+                    ),
+                );
+                None
+            }
             Ok(m) => Some(At {
                 value: m,
                 span: text.span,
@@ -246,6 +265,16 @@ impl<'t, 'i> Fields<'t, 'i> {
         let value = self.get(key)?;
         let text = as_string(doc, value, &format!("`{key}`"))?;
         match parse_percent(&text.value) {
+            Ok(p) if p < Decimal::ZERO || p > Decimal::ONE => {
+                doc.error(
+                    text.span,
+                    format!(
+                        "`{key}` must be a percentage from 0% to 100%, found `{}`",
+                        text.value
+                    ),
+                );
+                None
+            }
             Ok(p) => Some(At {
                 value: p,
                 span: text.span,
@@ -261,6 +290,15 @@ impl<'t, 'i> Fields<'t, 'i> {
         let value = self.get(key)?;
         let text = number_text(doc, value, key, "a number such as \"2.0\"")?;
         match parse_decimal(&text.value) {
+            Ok(d) if d.abs() > Decimal::from(MAX_NUMBER) => {
+                doc.error(
+                    text.span,
+                    format!(
+                        "`{key}`: {d} is beyond any figure a contract sets (at most 1,000,000)"
+                    ),
+                );
+                None
+            }
             Ok(d) => Some(At {
                 value: d,
                 span: text.span,
@@ -358,6 +396,13 @@ pub fn as_whole_number(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) 
     match value.get_ref() {
         DeValue::Integer(i) if i.radix() == 10 => {
             match i.as_str().replace('_', "").parse::<u32>() {
+                Ok(n) if n > MAX_WHOLE_NUMBER => {
+                    doc.error(
+                        value.span(),
+                        format!("{what} must be at most {MAX_WHOLE_NUMBER}, found {n}"),
+                    );
+                    None
+                }
                 Ok(n) => Some(At {
                     value: n,
                     span: value.span(),

@@ -50,7 +50,7 @@ fn unknown_updates(
 /// A workspace's template override must parse; an error names its line.
 fn check_template(root: &Path, file: &str) -> Problems {
     let mut problems = Problems::new();
-    let Ok(source) = std::fs::read_to_string(root.join(file)) else {
+    let Ok(source) = crate::workspace::read_text(&root.join(file)) else {
         return problems;
     };
     if let Err(error) = crate::letter::environment("template", &source) {
@@ -185,6 +185,18 @@ pub fn data_files(
         months.sort();
         for name in months {
             let file = dir.join(&name);
+            if !crate::workspace::inside_workspace(root, &root.join(&file)) {
+                problems.push(Problem::at_line(
+                    &file,
+                    1,
+                    1,
+                    format!(
+                        "this data file links outside the workspace (to {}): a month's data must be stored in the workspace, whose history is the audit trail; import it with `levers import`",
+                        std::fs::canonicalize(root.join(&file)).map_or_else(|_| "?".into(), |p| p.display().to_string())
+                    ),
+                ));
+                continue;
+            }
             match name.strip_suffix(".csv").map(str::parse::<Month>) {
                 Some(Ok(month)) => files.push((dataset.clone(), month, file)),
                 _ => problems.push(Problem::at_line(

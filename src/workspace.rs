@@ -162,6 +162,16 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Whether `path` (a file or folder in the workspace at `root`, following links) resolves to
+/// somewhere inside the workspace: data must live in the workspace, whose history is the audit
+/// trail.
+pub fn inside_workspace(root: &Path, path: &Path) -> bool {
+    match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
+        (Ok(root), Ok(path)) => path.starts_with(root),
+        _ => true, // a path that cannot be resolved is reported by whatever reads it
+    }
+}
+
 /// What a path that is not a regular file is, in words.
 pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
@@ -323,14 +333,14 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
         bank_holidays: true,
         datasets: default_datasets(),
     };
-    let source = match std::fs::read_to_string(root.join(file)) {
+    let source = match read_text(&root.join(file)) {
         Ok(s) => s,
         Err(e) => {
             problems.push(Problem::at_line(
                 file,
                 1,
                 1,
-                format!("cannot read {SETTINGS_FILE}: {e}"),
+                format!("{SETTINGS_FILE}: {e}"),
             ));
             return settings;
         }
@@ -401,7 +411,17 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
             ("final_letter", &mut t.final_letter),
         ] {
             if let Some(n) = tt.whole_number(&mut doc, key) {
-                *slot = n.value;
+                if n.value > crate::contract::MAX_WORKING_DAYS {
+                    doc.error(
+                        n.span,
+                        format!(
+                            "`{key}` is a number of working days after the month: at most {}",
+                            crate::contract::MAX_WORKING_DAYS
+                        ),
+                    );
+                } else {
+                    *slot = n.value;
+                }
             }
         }
         if let Some(dates) = tt.table(&mut doc, "dates") {
@@ -535,6 +555,18 @@ fn read_schema(doc: &mut Doc, fields: &mut Fields<'_, '_>, name: &At<String>) ->
         columns,
     };
     if let Some(k) = &key {
+        if schema
+            .column(&k.value)
+            .is_some_and(|c| c.ty == ColumnType::NhsNumber)
+        {
+            doc.error(
+                k.span.clone(),
+                format!(
+                    "the key column `{}` holds NHS numbers: challenges cite records by their key in letters and spreadsheets, and no NHS number may appear there; key the dataset by a record identifier",
+                    k.value
+                ),
+            );
+        }
         if schema.column(&k.value).is_none() {
             doc.error(
                 k.span.clone(),

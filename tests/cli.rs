@@ -292,7 +292,7 @@ fn two_runs_at_once_do_not_interleave() {
             stderr(out)
         );
         if out.status.code() == Some(2) {
-            assert!(stderr(out).contains("another levers run is in progress"));
+            assert!(stderr(out).contains("another levers command (run or import) is at work"));
         }
     }
     let log = git(&dir, &["log", "--format=%s"]);
@@ -303,7 +303,8 @@ fn two_runs_at_once_do_not_interleave() {
         );
     }
     assert!(git(&dir, &["status", "--porcelain"]).trim().is_empty());
-    assert!(!dir.join(".levers/run.lock").exists());
+    // The lock went with the runs: a third one starts at once and has nothing to do.
+    assert_eq!(ok(&levers(&dir, &["run", "--today", TODAY])), "");
 }
 
 #[test]
@@ -511,10 +512,18 @@ fn bad_cells_are_reported_with_file_line_and_column() {
         ]
     );
     // Report commands refuse to compute from unreadable data (exit 2), naming the cells.
-    let kpi = levers(&dir, &["kpi", "-m", "2026-05", "--today", TODAY]);
+    let kpi = levers(
+        &dir,
+        &["kpi", "-c", "small", "-m", "2026-05", "--today", TODAY],
+    );
     assert_eq!(kpi.status.code(), Some(2));
     assert!(stderr(&kpi).contains("2026-05.csv:4:7: error: column `start_date`"));
     assert!(!stderr(&kpi).contains("panicked"));
+    // Across the portfolio the contract is reported and left out, and the command exits 1.
+    let all = levers(&dir, &["kpi", "-m", "2026-05", "--today", TODAY]);
+    assert_eq!(all.status.code(), Some(1));
+    assert!(stderr(&all).contains("contract `small` is left out"));
+    assert!(stderr(&all).contains("2026-05.csv:4:7: error: column `start_date`"));
 }
 
 #[test]

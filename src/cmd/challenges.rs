@@ -1,10 +1,10 @@
 //! `levers challenges`: challenges raised for a month, and the state of outstanding ones.
 
-use super::{exit, Format, Globals};
+use super::{Format, Globals};
 use crate::calendar::Month;
 use crate::challenge::ChallengeView;
 use crate::money::Money;
-use crate::report::{contract_month, selected};
+use crate::report::contract_month;
 use anyhow::Result;
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -24,11 +24,10 @@ pub struct ChallengesArgs {
 
 pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
     let workspace = globals.load()?;
-    let mut all = Vec::new();
-    for contract in selected(&workspace, args.contract.as_deref())? {
+    let (all, code) = super::for_each_contract(&workspace, args.contract.as_deref(), |contract| {
         let report = contract_month(&workspace, contract, args.month, globals.today)?;
-        all.push((contract, report.new_challenges, report.outstanding));
-    }
+        Ok((contract, report.new_challenges, report.outstanding))
+    })?;
     match globals.format {
         Format::Json => {
             use std::io::Write;
@@ -55,7 +54,7 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
             for (contract, new, outstanding) in &all {
                 crate::say!(
                     "{} — challenges for {} ({})",
-                    contract.title,
+                    crate::sanitize::clean(&contract.title),
                     args.month.long_name(),
                     contract.id
                 );
@@ -76,7 +75,7 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
             }
         }
     }
-    Ok(exit::OK)
+    Ok(code)
 }
 
 /// The companion CSV's columns: the full detail of each challenge, one row each (no NHS
@@ -143,7 +142,7 @@ fn by_rule(new: &[ChallengeView]) -> Table {
     table.set_header(["Rule", "New challenges", "Value"]);
     for ((id, name), (count, value)) in &rules {
         table.add_row(vec![
-            format!("{name} ({id})"),
+            crate::sanitize::clean(&format!("{name} ({id})")).into_owned(),
             count.to_string(),
             value.to_string(),
         ]);

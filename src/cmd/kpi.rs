@@ -1,9 +1,9 @@
 //! `levers kpi`: the performance table for a month.
 
-use super::{exit, Format, Globals};
+use super::{Format, Globals};
 use crate::calendar::Month;
 use crate::kpi::{KpiResult, Rag};
-use crate::report::{contract_month_kpis, selected};
+use crate::report::contract_month_kpis;
 use anyhow::Result;
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, Table};
@@ -22,11 +22,10 @@ pub struct KpiArgs {
 
 pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
     let workspace = globals.load()?;
-    let mut all = Vec::new();
-    for contract in selected(&workspace, args.contract.as_deref())? {
+    let (all, code) = super::for_each_contract(&workspace, args.contract.as_deref(), |contract| {
         let report = contract_month_kpis(&workspace, contract, args.month, globals.today)?;
-        all.push((contract, report.kpis));
-    }
+        Ok((contract, report.kpis))
+    })?;
     match globals.format {
         Format::Json => {
             let rows: Vec<&KpiResult> = all.iter().flat_map(|(_, r)| r).collect();
@@ -37,7 +36,7 @@ pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
             for (contract, results) in &all {
                 crate::say!(
                     "{} — {} ({})",
-                    contract.title,
+                    crate::sanitize::clean(&contract.title),
                     args.month.long_name(),
                     contract.id
                 );
@@ -45,7 +44,7 @@ pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
             }
         }
     }
-    Ok(exit::OK)
+    Ok(code)
 }
 
 fn rag_cell(rag: Rag, text: String, colour: bool) -> Cell {
@@ -101,8 +100,8 @@ pub fn table(results: &[KpiResult], colour: bool) -> Table {
             ),
         };
         table.add_row(vec![
-            Cell::new(name(r)),
-            Cell::new(r.target.clone().unwrap_or_else(|| "—".into())),
+            Cell::new(crate::sanitize::clean(&name(r))),
+            Cell::new(crate::sanitize::clean(r.target.as_deref().unwrap_or("—"))),
             Cell::new(r.actual_display()),
             Cell::new(r.variance_display()),
             rag_cell(r.rag, rag, colour),

@@ -59,6 +59,11 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
     } else {
         None
     };
+    if let Some(reason) = reason {
+        if reason.trim().is_empty() || reason.chars().any(char::is_control) {
+            bail!("--reason must be one line of text saying why the letter is reissued; nothing was written");
+        }
+    }
     let written = write(
         &report,
         args.stage,

@@ -98,6 +98,51 @@ impl Globals {
     }
 }
 
+/// Runs `each` for the contract named, or for every contract of the workspace. With none
+/// named, a contract whose files have problems, or whose month cannot be worked out, is
+/// reported on standard error and left out, the others go on, and the exit code is 1: one
+/// broken contract never silently drops out of a portfolio report, nor takes it down.
+pub fn for_each_contract<'w, T>(
+    workspace: &'w Workspace,
+    id: Option<&str>,
+    mut each: impl FnMut(&'w crate::contract::Contract) -> Result<T>,
+) -> Result<(Vec<T>, u8)> {
+    if id.is_some() {
+        let mut out = Vec::new();
+        for contract in crate::report::selected(workspace, id)? {
+            out.push(each(contract)?);
+        }
+        return Ok((out, exit::OK));
+    }
+    let mut code = exit::OK;
+    for broken in &workspace.broken {
+        eprintln!(
+            "levers: contract `{}` is left out: its files have problems (run `levers check`):",
+            broken.id
+        );
+        for problem in workspace.problems_for(&broken.id) {
+            eprintln!("{problem}");
+        }
+        code = exit::NEEDS_ATTENTION;
+    }
+    let mut out = Vec::new();
+    for contract in crate::report::selected(workspace, None)? {
+        match each(contract) {
+            Ok(t) => out.push(t),
+            Err(error) if is_broken_pipe(&error) => return Err(error),
+            Err(error) => {
+                eprintln!("levers: contract `{}` is left out:", contract.id);
+                match error.downcast_ref::<crate::diag::InvalidInput>() {
+                    Some(invalid) => eprintln!("{invalid}"),
+                    None => eprintln!("{error:#}"),
+                }
+                code = exit::NEEDS_ATTENTION;
+            }
+        }
+    }
+    Ok((out, code))
+}
+
 /// Exit codes (§6): 0 success; 1 the command ran and found something that needs a person;
 /// 2 bad usage or unreadable input.
 pub mod exit {

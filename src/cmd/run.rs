@@ -17,6 +17,56 @@ pub struct RunArgs {
     pub dry_run: bool,
 }
 
+/// Commits the outputs an earlier run wrote but did not commit (it was killed, or git failed),
+/// once each is shown to be exactly what its inputs make; an output changed by hand is left
+/// alone and reported. A run is done only when its outputs are committed.
+fn commit_left_over(
+    root: &std::path::Path,
+    contract: &crate::contract::Contract,
+    today: chrono::NaiveDate,
+) -> Result<()> {
+    let mut files = crate::git::uncommitted_files(root, &contract.dir.join("letters"));
+    files.extend(crate::git::uncommitted_files(
+        root,
+        &contract.dir.join("action-log.md"),
+    ));
+    files.sort();
+    let mut changed_by_hand = Vec::new();
+    let mut ready = Vec::new();
+    for file in files {
+        match super::verify::matches_inputs(root, &file) {
+            Ok(true) => ready.push(file),
+            _ => changed_by_hand.push(file),
+        }
+    }
+    if !ready.is_empty() {
+        let names: Vec<String> = ready.iter().map(|f| f.display().to_string()).collect();
+        let message = format!(
+            "levers: outputs for {} written by an earlier run that did not commit them ({today})",
+            contract.id
+        );
+        let hash = crate::git::commit(root, &ready, &message)?;
+        crate::say!(
+            "{} (left uncommitted by an earlier run; commit {hash})",
+            names.join(", ")
+        );
+    }
+    if !changed_by_hand.is_empty() {
+        let names: Vec<String> = changed_by_hand
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        anyhow::bail!(
+            "{} {} not committed and no longer what {} inputs make (changed by hand?): levers leaves {} to you",
+            names.join(", "),
+            if names.len() == 1 { "is" } else { "are" },
+            if names.len() == 1 { "its" } else { "their" },
+            if names.len() == 1 { "it" } else { "them" }
+        );
+    }
+    Ok(())
+}
+
 pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let root = workspace.root.clone();
@@ -93,6 +143,9 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     contract.id,
                     due.month
                 );
+            }
+            if !args.dry_run {
+                commit_left_over(&root, contract, today)?;
             }
             let log = contract.dir.join("action-log.md");
             if args.dry_run {

@@ -1,10 +1,10 @@
 //! `levers status`: the portfolio at a glance, contracts needing attention first.
 
-use super::{exit, Format, Globals};
+use super::{Format, Globals};
 use crate::calendar::Month;
 use crate::kpi::Rag;
 use crate::money::Money;
-use crate::report::{contract_month, selected};
+use crate::report::contract_month;
 use anyhow::Result;
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -54,8 +54,7 @@ pub struct StatusRow {
 
 pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
     let workspace = globals.load()?;
-    let mut rows = Vec::new();
-    for contract in selected(&workspace, None)? {
+    let (mut rows, code) = super::for_each_contract(&workspace, None, |contract| {
         let month = args
             .month
             .unwrap_or_else(|| super::actions::as_of_month(contract, globals.today));
@@ -97,7 +96,7 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
             + overdue as i64
             + report.escalations.len() as i64 * 50
             + i64::from(months_to_end <= 6) * 25;
-        rows.push(StatusRow {
+        Ok(StatusRow {
             contract: contract.id.clone(),
             title: contract.title.clone(),
             month,
@@ -120,8 +119,8 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
             lifetime_green_share: lifetime,
             lifetime_kpi_months: measured.len(),
             attention,
-        });
-    }
+        })
+    })?;
     rows.sort_by(|a, b| {
         b.attention
             .cmp(&a.attention)
@@ -180,12 +179,12 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
                         r.outstanding_challenges, r.outstanding_value, r.overdue_challenges
                     ),
                     format!("{} ({})", r.open_actions, r.overdue_actions),
-                    r.escalation.clone().unwrap_or_else(|| "—".into()),
+                    crate::sanitize::clean(r.escalation.as_deref().unwrap_or("—")).into_owned(),
                     end,
                 ]);
             }
             crate::say!("{table}");
         }
     }
-    Ok(exit::OK)
+    Ok(code)
 }

@@ -35,6 +35,26 @@ enum Target {
     },
 }
 
+/// A string as Rust's `{:?}` quotes it (the reissue reason in a command), unquoted.
+fn unquote(quoted: &str) -> String {
+    let inner = quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(quoted);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn parse_command(command: &str) -> Result<Target> {
     let words: Vec<&str> = command.split_whitespace().collect();
     let value = |flag: &str| {
@@ -58,7 +78,7 @@ fn parse_command(command: &str) -> Result<Target> {
             };
             let reason = command
                 .split_once("--reason ")
-                .map(|(_, r)| r.trim().trim_matches('"').replace("\\\"", "\""));
+                .map(|(_, r)| unquote(r.trim()));
             let month = value("--month")
                 .context("the provenance names no month")?
                 .parse()
@@ -186,6 +206,29 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         remade.lines().nth(line).unwrap_or("(end of file)")
     );
     Ok(exit::NEEDS_ATTENTION)
+}
+
+/// Whether a generated file in the working tree (a letter, its challenge CSV, an action log)
+/// is exactly what its inputs, as they are now, make: what `run` asks of an output an earlier
+/// run wrote but did not commit before it commits it.
+pub fn matches_inputs(root: &Path, file: &Path) -> Result<bool> {
+    let companion = letter_of_companion(file);
+    let made_from = companion.as_deref().unwrap_or(file);
+    let text = crate::workspace::read_text(&root.join(made_from)).map_err(anyhow::Error::msg)?;
+    let Some(provenance) = Provenance::parse(&text) else {
+        return Ok(false);
+    };
+    let inputs_unchanged = provenance
+        .inputs
+        .iter()
+        .all(|(path, sha)| sha256_file(&root.join(path)).ok().as_deref() == Some(sha.as_str()));
+    if !inputs_unchanged {
+        return Ok(false);
+    }
+    let target = parse_command(&provenance.command)?;
+    let remade = remake(root, &target, &provenance, companion.is_some())?;
+    let current = crate::workspace::read_text(&root.join(file)).map_err(anyhow::Error::msg)?;
+    Ok(remade == current)
 }
 
 /// The file the target makes: the letter, or with `companion` its challenge CSV.
