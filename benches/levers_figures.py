@@ -22,7 +22,10 @@ def pence(amount):
 
 
 def challenged(rule):
-    rows = [c for c in challenges if c["rule"] == rule]
+    """Every record the rule selects: those it took, and those an earlier rule in precedence
+    took that name it as also applying (levers challenges a record once; the reference job
+    counts each rule on its own)."""
+    rows = [c for c in challenges if c["rule"] == rule or rule in c.get("also", [])]
     return {"rows": len(rows), "price_pence": sum(pence(c["value"]) for c in rows)}
 
 

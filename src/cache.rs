@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the cached data's meaning changes.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 
 /// A file whose modification or change time is within this of the cache entry's own time is
 /// hashed again however its metadata compares: file systems keep times to a second or two.

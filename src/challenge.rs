@@ -123,6 +123,10 @@ enum RuleKind {
         condition: Compiled,
         /// The columns the condition reads, whose values say what was found.
         found: Vec<Found>,
+        /// What was found, each text held once: most of a rule's rows say the same thing
+        /// (three commissioner codes, one treatment function), so the details of a month's
+        /// hundreds of thousands of challenges are a handful of strings.
+        details: Details,
         taken: Vec<Taken>,
     },
     Duplicate(Box<Duplicates>),
@@ -151,7 +155,7 @@ struct Taken {
     byte: u64,
     /// The other rules that also select the row (bits by rule index).
     also: u64,
-    detail: String,
+    detail: Arc<str>,
     /// Settled to a rule before this one (a duplicate): not challenged by this rule.
     given_up: bool,
 }
@@ -273,7 +277,7 @@ impl Duplicates {
                 value,
                 byte,
                 also: 0,
-                detail,
+                detail: detail.into(),
                 given_up: false,
             });
         }
@@ -325,6 +329,7 @@ impl CompiledRule {
                 RuleKind::Where {
                     condition: compiled,
                     found,
+                    details: Details::default(),
                     taken: Vec::new(),
                 }
             }
@@ -413,13 +418,20 @@ impl CompiledRule {
 
     /// For a `where` rule: takes a row it selects.
     fn take(&mut self, row: &[Value<'_>], record: String, value: Decimal, byte: u64, also: u64) {
-        if let RuleKind::Where { found, taken, .. } = &mut self.kind {
+        if let RuleKind::Where {
+            found,
+            details,
+            taken,
+            ..
+        } = &mut self.kind
+        {
+            let detail = details.of(found, row);
             taken.push(Taken {
                 record,
                 value,
                 byte,
                 also,
-                detail: found_in(found, row),
+                detail,
                 given_up: false,
             });
         }
@@ -553,7 +565,7 @@ impl CompiledRule {
                 record: t.record,
                 value: Money::from_decimal(t.value),
                 rows: 1,
-                detail: t.detail.into(),
+                detail: t.detail,
                 keys: Vec::new(),
                 also: also(t.also),
             }));
@@ -620,10 +632,34 @@ impl CompiledRule {
     }
 }
 
+/// The texts of what a rule found, each held once.
+#[derive(Default)]
+struct Details {
+    known: std::collections::HashMap<Box<str>, Arc<str>, crate::fast_hash::FastHash>,
+    scratch: String,
+}
+
+impl Details {
+    /// What the rule found in `row`, shared with every earlier row that found the same.
+    fn of(&mut self, found: &[Found], row: &[Value<'_>]) -> Arc<str> {
+        self.scratch.clear();
+        found_in(found, row, &mut self.scratch);
+        if let Some(known) = self.known.get(self.scratch.as_str()) {
+            return known.clone();
+        }
+        let detail: Arc<str> = self.scratch.as_str().into();
+        // A rule whose rows say many different things (a free-text column) keeps no table.
+        if self.known.len() < 4096 {
+            self.known
+                .insert(self.scratch.as_str().into(), detail.clone());
+        }
+        detail
+    }
+}
+
 /// What a `where` rule found in a row: the values of the columns its condition reads (an NHS
-/// number only described).
-fn found_in(found: &[Found], row: &[Value<'_>]) -> String {
-    let mut text = String::new();
+/// number only described), written into `text`.
+fn found_in(found: &[Found], row: &[Value<'_>], text: &mut String) {
     for f in found {
         if !text.is_empty() {
             text.push_str("; ");
@@ -639,13 +675,16 @@ fn found_in(found: &[Found], row: &[Value<'_>]) -> String {
                     " is not a valid NHS number"
                 })
             }
+            Value::Text(t) => {
+                text.push_str(" is ");
+                text.push_str(t);
+            }
             other => {
                 text.push_str(" is ");
                 text.push_str(&other.render());
             }
         }
     }
-    text
 }
 
 impl RuleSet {

@@ -73,15 +73,6 @@ pub fn measure_month(
         if !root.join(&file).is_file() {
             continue;
         }
-        if !crate::workspace::inside_workspace(root, &root.join(&file)) {
-            problems.push(Problem::at_line(
-                &file,
-                1,
-                1,
-                "this data file links outside the workspace: store the month's data in the workspace (levers import)",
-            ));
-            continue;
-        }
         match run_pass(root, &file, contract, dataset, month) {
             Ok(pass) => {
                 data.kpis.extend(pass.kpis);
@@ -598,7 +589,10 @@ mod compact_challenges {
         rule: Arc<str>,
         records: Vec<String>,
         values: Vec<Money>,
-        details: Vec<Arc<str>>,
+        /// Each challenge's detail, as an index into `texts`: a rule's challenges mostly say
+        /// one of a few things.
+        details: Vec<u32>,
+        texts: Vec<Arc<str>>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         whole: Vec<Raised>,
     }
@@ -608,6 +602,7 @@ mod compact_challenges {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         let mut groups: Vec<Group> = Vec::new();
+        let mut indices: std::collections::HashMap<Arc<str>, u32> = Default::default();
         for c in challenges {
             let fits = |g: &Group| g.rule == c.rule && g.month == c.month;
             if !groups.last().is_some_and(fits) {
@@ -617,14 +612,20 @@ mod compact_challenges {
                     records: Vec::new(),
                     values: Vec::new(),
                     details: Vec::new(),
+                    texts: Vec::new(),
                     whole: Vec::new(),
                 });
+                indices.clear();
             }
             let group = groups.last_mut().expect("pushed above");
             if c.rows == 1 && c.keys.is_empty() && c.also.is_empty() {
                 group.records.push(c.record.clone());
                 group.values.push(c.value);
-                group.details.push(c.detail.clone());
+                let index = *indices.entry(c.detail.clone()).or_insert_with(|| {
+                    group.texts.push(c.detail.clone());
+                    (group.texts.len() - 1) as u32
+                });
+                group.details.push(index);
             } else {
                 group.whole.push(c.clone());
             }
@@ -641,7 +642,12 @@ mod compact_challenges {
             if g.records.len() != g.values.len() || g.records.len() != g.details.len() {
                 return Err(serde::de::Error::custom("lists of unequal length"));
             }
-            for ((record, value), detail) in g.records.into_iter().zip(g.values).zip(g.details) {
+            for ((record, value), index) in g.records.into_iter().zip(g.values).zip(g.details) {
+                let detail = g
+                    .texts
+                    .get(index as usize)
+                    .cloned()
+                    .ok_or_else(|| serde::de::Error::custom("a detail out of range"))?;
                 challenges.push(Raised {
                     month: g.month,
                     rule: g.rule.clone(),

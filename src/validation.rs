@@ -186,16 +186,17 @@ pub fn data_files(
         for name in months {
             let file = dir.join(&name);
             if !crate::workspace::inside_workspace(root, &root.join(&file)) {
-                problems.push(Problem::at_line(
+                let mut warning = Problem::at_line(
                     &file,
                     1,
                     1,
                     format!(
-                        "this data file links outside the workspace (to {}): a month's data must be stored in the workspace, whose history is the audit trail; import it with `levers import`",
+                        "this data file links outside the workspace (to {}), so git does not keep it: the audit trail records its SHA-256 but cannot give it back; store the month in the workspace (`levers import`)",
                         std::fs::canonicalize(root.join(&file)).map_or_else(|_| "?".into(), |p| p.display().to_string())
                     ),
-                ));
-                continue;
+                );
+                warning.severity = crate::diag::Severity::Warning;
+                problems.push(warning);
             }
             match name.strip_suffix(".csv").map(str::parse::<Month>) {
                 Some(Ok(month)) => files.push((dataset.clone(), month, file)),

@@ -295,8 +295,8 @@ fn encodings_and_enormous_lines_are_reported_briefly() {
     );
 }
 
-/// A folder that links outside the workspace is never written through, and a data file that
-/// links outside it is an error in `check`.
+/// A folder that links outside the workspace is never written through, and `check` warns of a
+/// data file that links outside it (git does not keep it).
 #[cfg(unix)]
 #[test]
 fn links_out_of_the_workspace_are_refused() {
@@ -337,10 +337,9 @@ fn links_out_of_the_workspace_are_refused() {
     )
     .unwrap();
     let check = levers(&dir, &["check", "--today", TODAY]);
-    assert_eq!(check.status.code(), Some(1));
     assert!(
         stdout(&check)
-            .contains("2026-07.csv:1:1: error: this data file links outside the workspace"),
+            .contains("2026-07.csv:1:1: warning: this data file links outside the workspace"),
         "{}",
         stdout(&check)
     );
