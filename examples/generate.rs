@@ -9,7 +9,7 @@
 //! run of red months over winter and recovering, a critical incident in January 2026, waiting
 //! lists growing, late data submissions, and an IT supplier missing service levels.
 
-use levers::calendar::{Calendar, Month};
+use levers::model::calendar::{Calendar, Month};
 use levers::sample::{write_activity, ActivityMonth, Rng};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -339,7 +339,7 @@ fn replay_history(root: &Path, until: chrono::NaiveDate) {
     git(&["init", "--quiet"]);
     git(&["add", "-A"]);
     git(&["commit", "--quiet", "-m", "Example workspace"]);
-    let workspace = levers::workspace::Workspace::load(&scratch);
+    let workspace = levers::load::workspace::Workspace::load(&scratch);
     let calendar = &workspace.calendar;
     let timetable = &workspace.settings.timetable;
     let mut dates: Vec<chrono::NaiveDate> = months()
@@ -382,10 +382,11 @@ fn replay_history(root: &Path, until: chrono::NaiveDate) {
 /// recorded them by 23 November 2026: earlier months resolved (some through dispute), September
 /// partly answered, October not yet answered.
 fn challenge_log(root: &Path, id: &str, provider: &str, commissioner: &str) -> String {
-    let workspace = levers::workspace::Workspace::load(root);
+    let workspace = levers::load::workspace::Workspace::load(root);
     let contract = workspace.contract(id).expect("the example contract loads");
     let last: Month = "2026-09".parse().unwrap();
-    let history = levers::engine::history(root, contract, last).expect("the example data is valid");
+    let history =
+        levers::pass::month::history(root, contract, last).expect("the example data is valid");
     let calendar = &workspace.calendar;
     let timetable = &workspace.settings.timetable;
     let mut rng = Rng::new(99);

@@ -1,45 +1,27 @@
 //! levers: a commissioner's monthly contract-management cycle, from plain files.
 //!
-//! Data flows one way: files ([`workspace`], [`contract`], [`dataset`]) → a validated model →
-//! monthly results → rendered outputs. Each module holds one part of the domain and is testable
-//! without the command line; `src/cmd/` holds one file per subcommand.
+//! Data flows one way, and the folders follow it:
+//!
+//! - [`load`]: files → a validated model: levers.toml, contracts, the record files (challenge
+//!   log, submissions, meetings, returns, exceptions), every problem located; `check`.
+//! - [`model`]: what the files mean: contracts, dataset schemas, money, targets, the calendar.
+//! - [`expr`]: the expression language of conditions and values.
+//! - [`pass`]: one streaming pass over each monthly file, evaluating every measure and
+//!   challenge rule; the month cache.
+//! - [`results`]: one contract-month worked out: KPIs, SPC, consequences, escalation,
+//!   information, challenges, actions, what is due.
+//! - [`render`]: results made text: tables, JSON, CSV, letters, action logs, explanations.
+//! - [`audit`]: what is written and how it is kept: atomic writes, provenance, git, the lock.
+//!
+//! The command line ([`cmd`]) parses arguments, calls one function, and picks a renderer.
 
-pub mod actions;
 pub mod audit;
-pub mod cache;
-pub mod calendar;
-pub mod challenge;
-pub mod challenge_log;
 pub mod cmd;
-pub mod consequence;
-pub mod contract;
-pub mod cycle;
-pub mod dataset;
-pub mod diag;
-pub mod duplicates;
-pub mod engine;
-pub mod escalation;
-pub mod exceptions;
-pub mod explain;
+pub mod error;
 pub mod expr;
-pub mod fast_hash;
-pub mod fault;
-pub mod git;
-pub mod information;
-pub mod kpi;
-pub mod letter;
-pub mod lock;
-pub mod measure;
-pub mod meetings;
-pub mod money;
-pub mod number;
-pub mod report;
-pub mod returns;
+pub mod load;
+pub mod model;
+pub mod pass;
+pub mod render;
+pub mod results;
 pub mod sample;
-pub mod sanitize;
-pub mod spc;
-pub mod target;
-pub mod toml_fields;
-pub mod validation;
-pub mod value;
-pub mod workspace;

@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use levers::cmd::{self, exit, Format, Globals};
-use levers::diag::InvalidInput;
+use levers::error::InvalidInput;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,8 +87,8 @@ fn main() -> ExitCode {
         colour: std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    levers::dataset::enable_progress(std::io::stderr().is_terminal() && !globals.quiet);
-    levers::engine::set_verbose(globals.verbose > 0);
+    levers::pass::csv::enable_progress(std::io::stderr().is_terminal() && !globals.quiet);
+    levers::pass::month::set_verbose(globals.verbose > 0);
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Init(args) => cmd::init::run(&globals, args),
         Command::Check(args) => cmd::check::run(&globals, args),

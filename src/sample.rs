@@ -6,7 +6,7 @@
 //! earlier row under a new record id, 1% carry a bad NHS number check digit and 0.5% a blank,
 //! 2% belong to another commissioner, 1% have treatment function 999.
 
-use crate::calendar::{Calendar, Month};
+use crate::model::calendar::{Calendar, Month};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -363,7 +363,7 @@ mod tests {
         assert_eq!(text.lines().count(), 501);
         let mut rng = Rng::new(1);
         for _ in 0..100 {
-            assert!(crate::dataset::valid_nhs_number(&nhs_number(&mut rng)));
+            assert!(crate::pass::csv::valid_nhs_number(&nhs_number(&mut rng)));
         }
     }
 }

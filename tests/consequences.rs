@@ -2,11 +2,11 @@
 //! historical sanction cases, withholding and release, `after`, caps, and properties of the
 //! ledger.
 
-use levers::calendar::Month;
-use levers::kpi::ConsequenceStatus;
-use levers::money::Money;
-use levers::report::contract_month;
-use levers::workspace::Workspace;
+use levers::load::workspace::Workspace;
+use levers::model::calendar::Month;
+use levers::model::money::Money;
+use levers::results::kpi::ConsequenceStatus;
+use levers::results::month::contract_month;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -50,7 +50,7 @@ fn events(groups: &[(&str, usize, i64, i64)]) -> String {
 }
 
 fn pounds(text: &str) -> Money {
-    levers::money::parse_money(text).unwrap()
+    levers::model::money::parse_money(text).unwrap()
 }
 
 #[test]
@@ -157,7 +157,7 @@ consequence = { per_excess = "120.00", floor = "85%" }
     );
 }
 
-fn monthly(f: &Fixture, month: &str) -> levers::report::ContractMonth<'static> {
+fn monthly(f: &Fixture, month: &str) -> levers::results::month::ContractMonth<'static> {
     let ws: &'static Workspace = Box::leak(Box::new(f.workspace()));
     contract_month(
         ws,

@@ -538,7 +538,7 @@ fn a_lock_file_left_behind_blocks_nothing() {
     std::fs::write(dir.join(".levers/lock"), "").unwrap();
     std::fs::write(dir.join(".levers/run.lock"), "").unwrap();
     ok(&levers(&dir, &["run", "--today", TODAY]));
-    let held = levers::lock::WorkspaceLock::acquire(&dir).unwrap();
+    let held = levers::audit::lock::WorkspaceLock::acquire(&dir).unwrap();
     let blocked = std::process::Command::new(env!("CARGO_BIN_EXE_levers"))
         .current_dir(&dir)
         .env("LEVERS_LOCK_WAIT_MS", "300")

@@ -3,8 +3,8 @@
 
 mod common;
 
-use levers::information::{assess, Provision};
-use levers::workspace::Workspace;
+use levers::load::workspace::Workspace;
+use levers::results::information::{assess, Provision};
 
 #[test]
 fn due_dates_and_receipts_give_each_status() {
@@ -30,7 +30,7 @@ due = "wd 10"
     );
     let c = ws.contract("c").unwrap();
     let file = c.dir.join("submissions.csv");
-    let (subs, problems) = levers::information::read(&root.join(&file), &file, c);
+    let (subs, problems) = levers::results::information::read(&root.join(&file), &file, c);
     assert!(problems.is_empty());
     // The files stored: every receipted month's, as `import` stores them.
     let stored_with = |month: &str, stored: &dyn Fn(&str) -> bool, today: &str| {

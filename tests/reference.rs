@@ -33,7 +33,7 @@ fn documented(from: &str, until: Option<&str>) -> BTreeSet<(String, String)> {
 /// Every key the loaders ask for while loading the example workspace (every kind of file
 /// and table is in it) and the valid test contracts.
 fn asked() -> BTreeSet<(String, String)> {
-    levers::toml_fields::start_recording_keys();
+    levers::load::fields::start_recording_keys();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut roots = vec![root.to_path_buf()];
     let valid = root.join("tests/contracts/valid");
@@ -52,14 +52,14 @@ fn asked() -> BTreeSet<(String, String)> {
         roots.push(dir);
     }
     for root in roots {
-        let workspace = levers::workspace::Workspace::load(&root);
+        let workspace = levers::load::workspace::Workspace::load(&root);
         for contract in workspace.contracts.iter().chain(&workspace.broken) {
             let ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
-            levers::meetings::read_all(&workspace.root, &contract.dir, &ids);
-            levers::exceptions::read_files(&workspace.root, &contract.dir, &ids);
+            levers::load::meetings::read_all(&workspace.root, &contract.dir, &ids);
+            levers::load::exceptions::read_files(&workspace.root, &contract.dir, &ids);
         }
     }
-    levers::toml_fields::recorded_keys()
+    levers::load::fields::recorded_keys()
 }
 
 #[test]
@@ -125,20 +125,20 @@ fn check_variables(section: &str, until: Option<&str>, context: &serde_json::Val
 #[test]
 fn every_template_variable_is_in_the_reference() {
     let dir = common::fixture("reference-templates");
-    let workspace = levers::workspace::Workspace::load(&dir);
+    let workspace = levers::load::workspace::Workspace::load(&dir);
     let contract = workspace.contract("small").unwrap();
     let today = "2026-07-25".parse().unwrap();
-    let report = levers::report::contract_month_for_letter(
+    let report = levers::results::month::contract_month_for_letter(
         &workspace,
         contract,
         "2026-06".parse().unwrap(),
         today,
-        levers::letter::Stage::Provisional,
+        levers::render::letter::Stage::Provisional,
     )
     .unwrap();
-    let letter = levers::letter::context(
+    let letter = levers::render::letter::context(
         &report,
-        levers::letter::Stage::Provisional,
+        levers::render::letter::Stage::Provisional,
         &workspace.settings.organisation,
         Some("a reason"),
         "",
@@ -148,8 +148,8 @@ fn every_template_variable_is_in_the_reference() {
         Some("## Action log"),
         &serde_json::to_value(&letter).unwrap(),
     );
-    let (actions, _, _) = levers::actions::for_report(&workspace, &report, today);
-    let log = levers::actions::log_context(
+    let (actions, _, _) = levers::results::actions::for_report(&workspace, &report, today);
+    let log = levers::results::actions::log_context(
         contract,
         &workspace.settings.organisation,
         &actions,

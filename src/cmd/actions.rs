@@ -1,12 +1,12 @@
 //! `levers actions`: write each contract's action log.
 
 use super::{exit, Globals};
-use crate::actions::render_log;
-use crate::audit::{write_file, Provenance};
-use crate::calendar::Month;
-use crate::contract::Contract;
-use crate::report::{contract_month, selected};
-use crate::workspace::Workspace;
+use crate::audit::provenance::{write_file, Provenance};
+use crate::load::workspace::Workspace;
+use crate::model::calendar::Month;
+use crate::model::contract::Contract;
+use crate::results::actions::render_log;
+use crate::results::month::{contract_month, selected};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ pub struct ActionsArgs {
 pub fn run(globals: &Globals, args: ActionsArgs) -> Result<u8> {
     let workspace = globals.load()?;
     if args.commit {
-        crate::git::ready_to_commit(&workspace.root)?;
+        crate::audit::git::ready_to_commit(&workspace.root)?;
     }
     let mut written = Vec::new();
     for contract in selected(&workspace, args.contract.as_deref())? {
@@ -42,7 +42,7 @@ pub fn run(globals: &Globals, args: ActionsArgs) -> Result<u8> {
     }
     if args.commit && !written.is_empty() {
         let message = format!("levers: action logs as of {}", globals.today);
-        let hash = crate::git::commit(&workspace.root, &written, &message)?;
+        let hash = crate::audit::git::commit(&workspace.root, &written, &message)?;
         crate::say!("committed {hash}: {message}");
     }
     Ok(exit::OK)
@@ -62,9 +62,9 @@ pub fn write_log(
 ) -> Result<Option<PathBuf>> {
     let month = as_of_month(contract, today);
     let report = contract_month(workspace, contract, month, today)?;
-    let (all, meetings, problems) = crate::actions::for_report(workspace, &report, today);
+    let (all, meetings, problems) = crate::results::actions::for_report(workspace, &report, today);
     if problems.has_errors() {
-        return Err(crate::diag::InvalidInput(problems.sorted()).into());
+        return Err(crate::error::InvalidInput(problems.sorted()).into());
     }
     let file = contract.dir.join("action-log.md");
     if all.is_empty() && !workspace.root.join(&file).exists() {

@@ -1,10 +1,10 @@
 //! `levers challenges`: challenges raised for a month, and the state of outstanding ones.
 
 use super::{Format, Globals};
-use crate::calendar::Month;
-use crate::challenge::ChallengeView;
-use crate::money::Money;
-use crate::report::contract_month;
+use crate::model::calendar::Month;
+use crate::model::money::Money;
+use crate::pass::rules::ChallengeView;
+use crate::results::month::contract_month;
 use anyhow::Result;
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -33,7 +33,7 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
             use std::io::Write;
             let views = all.iter().flat_map(|(_, n, o)| n.iter().chain(o));
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            crate::challenge::write_views_json(views, &mut out)?;
+            crate::pass::rules::write_views_json(views, &mut out)?;
             out.write_all(b"\n")?;
             out.flush()?;
             // The process ends next: hundreds of thousands of views need not be freed one by
@@ -54,7 +54,7 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
             for (contract, new, outstanding) in &all {
                 crate::say!(
                     "{} — challenges for {} ({})",
-                    crate::sanitize::clean(&contract.title),
+                    crate::render::text::clean(&contract.title),
                     args.month.long_name(),
                     contract.id
                 );
@@ -106,7 +106,7 @@ pub fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> Result<(
 
 /// One challenge as a CSV row, every cell safe to open in a spreadsheet.
 pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeView) -> Result<()> {
-    use crate::sanitize::spreadsheet_cell as cell;
+    use crate::render::text::spreadsheet_cell as cell;
     let date = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
     let also: Vec<&str> = c.also.iter().map(|a| a.as_ref()).collect();
     out.write_record([
@@ -142,7 +142,7 @@ fn by_rule(new: &[ChallengeView]) -> Table {
     table.set_header(["Rule", "New challenges", "Value"]);
     for ((id, name), (count, value)) in &rules {
         table.add_row(vec![
-            crate::sanitize::clean(&format!("{name} ({id})")).into_owned(),
+            crate::render::text::clean(&format!("{name} ({id})")).into_owned(),
             count.to_string(),
             value.to_string(),
         ]);

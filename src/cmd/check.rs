@@ -1,8 +1,8 @@
 //! `levers check`: validate the whole workspace and report every problem, writing nothing.
 
 use super::{exit, Format, Globals};
-use crate::diag::{Problem, Severity};
-use crate::validation::check_workspace;
+use crate::error::{Problem, Severity};
+use crate::load::check::check_workspace;
 use anyhow::Result;
 use clap::Args;
 

@@ -1,8 +1,8 @@
 //! `levers explain`: how one KPI figure or one challenge was computed.
 
 use super::{exit, Globals};
-use crate::calendar::Month;
-use crate::report::{contract, contract_month, contract_records};
+use crate::model::calendar::Month;
+use crate::results::month::{contract, contract_month, contract_records};
 use anyhow::{bail, Result};
 use clap::Args;
 
@@ -26,9 +26,9 @@ pub fn run(globals: &Globals, args: ExplainArgs) -> Result<u8> {
     let report = contract_month(&workspace, contract, args.month, globals.today)?;
     let text = if args.what.contains('/') {
         let (_, log) = contract_records(&workspace, contract)?;
-        crate::explain::challenge(&report, &args.what, &log)
+        crate::render::explain::challenge(&report, &args.what, &log)
     } else {
-        crate::explain::kpi(&report, &args.what)
+        crate::render::explain::kpi(&report, &args.what)
     };
     match text {
         Some(text) if globals.format == super::Format::Json => {
@@ -48,7 +48,7 @@ pub fn run(globals: &Globals, args: ExplainArgs) -> Result<u8> {
         None if args.what.contains('/') => bail!("no challenge `{}` for {} in {} (new this month, outstanding, or agreed since the last final letter)", args.what, contract.id, args.month),
         None => {
             let ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
-            let hint = crate::diag::closest(&args.what, &ids).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+            let hint = crate::error::closest(&args.what, &ids).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
             bail!("contract `{}` has no KPI `{}`: {hint}expected one of {}", contract.id, args.what, ids.join(", "))
         }
     }

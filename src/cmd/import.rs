@@ -1,11 +1,11 @@
 //! `levers import`: validate a monthly file, store it, and record its receipt.
 
 use super::{exit, Globals};
-use crate::audit::write_file;
-use crate::calendar::Month;
-use crate::dataset::{read_rows, RETURNS};
-use crate::diag::InvalidInput;
-use crate::report::contract;
+use crate::audit::provenance::write_file;
+use crate::error::InvalidInput;
+use crate::model::calendar::Month;
+use crate::pass::csv::{read_rows, RETURNS};
+use crate::results::month::contract;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -56,14 +56,14 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
     };
     let source = open_source(&args.file)?;
     if args.commit {
-        crate::git::ready_to_commit(root)?;
+        crate::audit::git::ready_to_commit(root)?;
     }
-    let _lock = crate::lock::WorkspaceLock::acquire(root)?;
+    let _lock = crate::audit::lock::WorkspaceLock::acquire(root)?;
     let target = contract.data_file(&args.dataset, args.month);
     // The bytes are copied into the workspace's private folder first and validated there:
     // what is checked is exactly what is stored, however FILE changes meanwhile.
     let (staged, sha) = stage_copy(root, &target, source)?;
-    let stored = crate::audit::sha256_file(&root.join(&target)).ok();
+    let stored = crate::audit::provenance::sha256_file(&root.join(&target)).ok();
     let identical = stored.as_deref() == Some(sha.as_str());
     if stored.is_some() && !identical && !args.replace {
         bail!(
@@ -87,13 +87,13 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
         write_file(root, &submissions, receipts)
             .with_context(|| format!("cannot write {}", submissions.display()))?;
     }
-    crate::fault::point("import:after-receipt");
+    crate::audit::fault::point("import:after-receipt");
     if !identical {
         staged
             .put_in_place()
             .with_context(|| format!("cannot write {}", target.display()))?;
     }
-    crate::fault::point("import:after-store");
+    crate::audit::fault::point("import:after-store");
     if identical && receipts.is_none() {
         crate::say!(
             "{} is already stored as {}, with its receipt: nothing to do",
@@ -114,8 +114,8 @@ pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
             args.dataset, contract.id, args.month
         );
         let paths = [target, submissions];
-        if crate::git::uncommitted(root, &paths) {
-            let hash = crate::git::commit(root, &paths, &message)?;
+        if crate::audit::git::uncommitted(root, &paths) {
+            let hash = crate::audit::git::commit(root, &paths, &message)?;
             crate::say!("committed {hash}: {message}");
         }
     }
@@ -130,7 +130,7 @@ fn open_source(path: &Path) -> Result<std::fs::File> {
         bail!(
             "cannot import {}: it is {}, not a regular file",
             path.display(),
-            crate::workspace::file_kind(&meta)
+            crate::load::workspace::file_kind(&meta)
         );
     }
     std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))
@@ -141,10 +141,10 @@ fn stage_copy(
     root: &Path,
     target: &Path,
     source: std::fs::File,
-) -> Result<(crate::audit::Staged, String)> {
+) -> Result<(crate::audit::provenance::Staged, String)> {
     use sha2::Digest;
     use std::io::{Read, Write};
-    let (staged, mut file) = crate::audit::Staged::new(root, target)
+    let (staged, mut file) = crate::audit::provenance::Staged::new(root, target)
         .with_context(|| format!("cannot write {}", target.display()))?;
     let mut hasher = sha2::Sha256::new();
     let mut reader = source.take(MAX_IMPORT_BYTES + 1);
@@ -173,14 +173,14 @@ fn stage_copy(
 
 /// Reads the staged copy's rows as the dataset's, every problem named against FILE.
 fn validate(
-    contract: &crate::contract::Contract,
+    contract: &crate::model::contract::Contract,
     args: &ImportArgs,
-    schema: &crate::dataset::Schema,
+    schema: &crate::pass::csv::Schema,
     staged: &Path,
-) -> Result<(u64, crate::diag::Problems)> {
+) -> Result<(u64, crate::error::Problems)> {
     let display = args.file.clone();
     if args.dataset == RETURNS {
-        let (returns, problems) = crate::returns::read_at(staged, &display, contract);
+        let (returns, problems) = crate::load::returns::read_at(staged, &display, contract);
         return Ok((returns.map_or(0, |r| r.len() as u64), problems));
     }
     let every_column: Vec<usize> = (0..schema.columns.len()).collect();
@@ -193,13 +193,14 @@ fn validate(
 /// what could be parsed of it, and a file levers cannot read whole is refused, with the line.
 fn with_receipt(root: &Path, submissions: &Path, receipt: &str) -> Result<Option<Vec<u8>>> {
     let path = root.join(submissions);
-    let mut bytes = match crate::workspace::read_regular(&path, crate::workspace::MAX_TEXT_BYTES) {
-        Ok(bytes) => bytes,
-        Err(_) if !path.exists() => Vec::new(),
-        Err(e) => bail!("{}: {e}; nothing was imported", submissions.display()),
-    };
+    let mut bytes =
+        match crate::load::workspace::read_regular(&path, crate::load::workspace::MAX_TEXT_BYTES) {
+            Ok(bytes) => bytes,
+            Err(_) if !path.exists() => Vec::new(),
+            Err(e) => bail!("{}: {e}; nothing was imported", submissions.display()),
+        };
     let (records, problems) =
-        crate::dataset::read_fixed_csv(&path, submissions, &crate::information::HEADER);
+        crate::pass::csv::read_fixed_csv(&path, submissions, &crate::results::information::HEADER);
     if problems.has_errors() {
         bail!(
             "the receipt cannot be recorded, because {} cannot be read whole; nothing was imported. Mend it first:\n{}",
@@ -214,7 +215,7 @@ fn with_receipt(root: &Path, submissions: &Path, receipt: &str) -> Result<Option
         return Ok(None);
     }
     if bytes.is_empty() {
-        bytes.extend_from_slice(crate::information::HEADER.join(",").as_bytes());
+        bytes.extend_from_slice(crate::results::information::HEADER.join(",").as_bytes());
         bytes.push(b'\n');
     } else if !bytes.ends_with(b"\n") {
         bytes.push(b'\n');

@@ -15,7 +15,7 @@ pub struct InitArgs {
 
 pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
-    if dir.join(crate::workspace::SETTINGS_FILE).exists() {
+    if dir.join(crate::load::workspace::SETTINGS_FILE).exists() {
         bail!(
             "{} already holds a workspace (levers.toml exists); nothing was written",
             dir.display()
@@ -33,7 +33,7 @@ pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for (path, text) in &files {
-        crate::audit::write_file(&dir, path, text.as_bytes())
+        crate::audit::provenance::write_file(&dir, path, text.as_bytes())
             .with_context(|| format!("cannot write {}", dir.join(path).display()))?;
     }
     if !globals.quiet {
@@ -45,7 +45,7 @@ pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
     }
     // Letters record the commit their inputs are at: the inputs start out committed.
     let paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
-    match crate::git::init_with(&dir, &paths, "levers init: an example workspace") {
+    match crate::audit::git::init_with(&dir, &paths, "levers init: an example workspace") {
         Ok(Some(hash)) if !globals.quiet => {
             crate::say!("Made it a git repository, its files in a first commit ({hash}).")
         }

@@ -1,9 +1,9 @@
 //! `levers kpi`: the performance table for a month.
 
 use super::{Format, Globals};
-use crate::calendar::Month;
-use crate::kpi::{KpiResult, Rag};
-use crate::report::contract_month_kpis;
+use crate::model::calendar::Month;
+use crate::results::kpi::{KpiResult, Rag};
+use crate::results::month::contract_month_kpis;
 use anyhow::Result;
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, Table};
@@ -36,7 +36,7 @@ pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
             for (contract, results) in &all {
                 crate::say!(
                     "{} — {} ({})",
-                    crate::sanitize::clean(&contract.title),
+                    crate::render::text::clean(&contract.title),
                     args.month.long_name(),
                     contract.id
                 );
@@ -89,7 +89,7 @@ pub fn table(results: &[KpiResult], colour: bool) -> Table {
             other => other.label().to_string(),
         };
         let consequence = match r.consequence_status {
-            crate::kpi::ConsequenceStatus::None => "—".to_string(),
+            crate::results::kpi::ConsequenceStatus::None => "—".to_string(),
             status => format!(
                 "{} {}",
                 r.consequence,
@@ -100,14 +100,20 @@ pub fn table(results: &[KpiResult], colour: bool) -> Table {
             ),
         };
         table.add_row(vec![
-            Cell::new(crate::sanitize::clean(&name(r))),
-            Cell::new(crate::sanitize::clean(r.target.as_deref().unwrap_or("—"))),
+            Cell::new(crate::render::text::clean(&name(r))),
+            Cell::new(crate::render::text::clean(
+                r.target.as_deref().unwrap_or("—"),
+            )),
             Cell::new(r.actual_display()),
             Cell::new(r.variance_display()),
             rag_cell(r.rag, rag, colour),
-            Cell::new(crate::kpi::display_value(r.previous, r.percent).replace("no activity", "—")),
             Cell::new(
-                crate::kpi::display_value(r.ytd.actual, r.percent).replace("no activity", "—"),
+                crate::results::kpi::display_value(r.previous, r.percent)
+                    .replace("no activity", "—"),
+            ),
+            Cell::new(
+                crate::results::kpi::display_value(r.ytd.actual, r.percent)
+                    .replace("no activity", "—"),
             ),
             Cell::new(
                 serde_json::to_value(r.spc.signal)

@@ -1,9 +1,9 @@
 //! `levers letter`: write a month's provisional or final letter and its challenge CSV.
 
 use super::{exit, Globals};
-use crate::calendar::Month;
-use crate::letter::{write, Stage};
-use crate::report::{contract, contract_month_for_letter};
+use crate::model::calendar::Month;
+use crate::render::letter::{write, Stage};
+use crate::results::month::{contract, contract_month_for_letter};
 use anyhow::{bail, Result};
 use clap::Args;
 
@@ -40,11 +40,11 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let contract = contract(&workspace, &args.contract)?;
     if args.commit {
-        crate::git::ready_to_commit(&workspace.root)?;
+        crate::audit::git::ready_to_commit(&workspace.root)?;
     }
     let report =
         contract_month_for_letter(&workspace, contract, args.month, globals.today, args.stage)?;
-    if let Some(why) = crate::letter::not_yet(&report, args.stage, args.force) {
+    if let Some(why) = crate::render::letter::not_yet(&report, args.stage, args.force) {
         bail!("{why}; nothing was written");
     }
     let command = regenerate_command(
@@ -82,9 +82,9 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
         crate::say!("wrote {}", file.display());
     }
     if args.commit {
-        let input_commit = crate::git::input_commit(&workspace.root, &report.inputs);
+        let input_commit = crate::audit::git::input_commit(&workspace.root, &report.inputs);
         let message = commit_message(&contract.id, args.month, args.stage, &input_commit);
-        let hash = crate::git::commit(&workspace.root, &written.files, &message)?;
+        let hash = crate::audit::git::commit(&workspace.root, &written.files, &message)?;
         crate::say!("committed {hash}: {message}");
     }
     Ok(exit::OK)

@@ -13,7 +13,7 @@ pub mod run;
 pub mod status;
 pub mod verify;
 
-use crate::workspace::{find_root, Workspace};
+use crate::load::workspace::{find_root, Workspace};
 use anyhow::{bail, Context as _, Result};
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -79,7 +79,7 @@ impl Globals {
     pub fn root(&self) -> Result<PathBuf> {
         match &self.workspace {
             Some(dir) => {
-                if !dir.join(crate::workspace::SETTINGS_FILE).is_file() {
+                if !dir.join(crate::load::workspace::SETTINGS_FILE).is_file() {
                     bail!("{} is not a levers workspace: it has no levers.toml (run `levers init {}` to make one)", dir.display(), dir.display());
                 }
                 Ok(dir.clone())
@@ -105,11 +105,11 @@ impl Globals {
 pub fn for_each_contract<'w, T>(
     workspace: &'w Workspace,
     id: Option<&str>,
-    mut each: impl FnMut(&'w crate::contract::Contract) -> Result<T>,
+    mut each: impl FnMut(&'w crate::model::contract::Contract) -> Result<T>,
 ) -> Result<(Vec<T>, u8)> {
     if id.is_some() {
         let mut out = Vec::new();
-        for contract in crate::report::selected(workspace, id)? {
+        for contract in crate::results::month::selected(workspace, id)? {
             out.push(each(contract)?);
         }
         return Ok((out, exit::OK));
@@ -126,13 +126,13 @@ pub fn for_each_contract<'w, T>(
         code = exit::NEEDS_ATTENTION;
     }
     let mut out = Vec::new();
-    for contract in crate::report::selected(workspace, None)? {
+    for contract in crate::results::month::selected(workspace, None)? {
         match each(contract) {
             Ok(t) => out.push(t),
             Err(error) if is_broken_pipe(&error) => return Err(error),
             Err(error) => {
                 eprintln!("levers: contract `{}` is left out:", contract.id);
-                match error.downcast_ref::<crate::diag::InvalidInput>() {
+                match error.downcast_ref::<crate::error::InvalidInput>() {
                     Some(invalid) => eprintln!("{invalid}"),
                     None => eprintln!("{error:#}"),
                 }

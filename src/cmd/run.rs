@@ -2,8 +2,8 @@
 //! interleave.
 
 use super::{exit, Globals};
-use crate::cycle::due_letters;
-use crate::report::contract_month_for_letter;
+use crate::results::month::contract_month_for_letter;
+use crate::results::schedule::due_letters;
 use anyhow::Result;
 use clap::Args;
 
@@ -22,11 +22,11 @@ pub struct RunArgs {
 /// alone and reported. A run is done only when its outputs are committed.
 fn commit_left_over(
     root: &std::path::Path,
-    contract: &crate::contract::Contract,
+    contract: &crate::model::contract::Contract,
     today: chrono::NaiveDate,
 ) -> Result<()> {
-    let mut files = crate::git::uncommitted_files(root, &contract.dir.join("letters"));
-    files.extend(crate::git::uncommitted_files(
+    let mut files = crate::audit::git::uncommitted_files(root, &contract.dir.join("letters"));
+    files.extend(crate::audit::git::uncommitted_files(
         root,
         &contract.dir.join("action-log.md"),
     ));
@@ -45,7 +45,7 @@ fn commit_left_over(
             "levers: outputs for {} written by an earlier run that did not commit them ({today})",
             contract.id
         );
-        let hash = crate::git::commit(root, &ready, &message)?;
+        let hash = crate::audit::git::commit(root, &ready, &message)?;
         crate::say!(
             "{} (left uncommitted by an earlier run; commit {hash})",
             names.join(", ")
@@ -71,16 +71,16 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let root = workspace.root.clone();
     if !args.dry_run {
-        crate::git::ready_to_commit(&root)?;
+        crate::audit::git::ready_to_commit(&root)?;
     }
     if args.dry_run {
         // A dry run writes nothing at all: not even the cache.
-        crate::cache::set_read_only(true);
+        crate::pass::cache::set_read_only(true);
     }
     let _lock = if args.dry_run {
         None
     } else {
-        Some(crate::lock::WorkspaceLock::acquire(&root)?)
+        Some(crate::audit::lock::WorkspaceLock::acquire(&root)?)
     };
     let today = globals.today;
     let mut code = exit::OK;
@@ -99,7 +99,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             for due in due_letters(&workspace, contract, today) {
                 let report =
                     contract_month_for_letter(&workspace, contract, due.month, today, due.stage)?;
-                let path = crate::letter::letter_path(&report, due.stage);
+                let path = crate::render::letter::letter_path(&report, due.stage);
                 if args.dry_run {
                     crate::say!(
                         "would write {} ({} letter for {}, {})",
@@ -117,7 +117,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     today,
                     false,
                 );
-                let written = crate::letter::write(
+                let written = crate::render::letter::write(
                     &report,
                     due.stage,
                     &root,
@@ -128,14 +128,14 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                 if written.unchanged {
                     continue;
                 }
-                let input_commit = crate::git::input_commit(&root, &report.inputs);
+                let input_commit = crate::audit::git::input_commit(&root, &report.inputs);
                 let message = super::letter::commit_message(
                     &contract.id,
                     due.month,
                     due.stage,
                     &input_commit,
                 );
-                let hash = crate::git::commit(&root, &written.files, &message)?;
+                let hash = crate::audit::git::commit(&root, &written.files, &message)?;
                 crate::say!(
                     "{} ({} letter for {}, {}; commit {hash})",
                     written.letter.display(),
@@ -152,7 +152,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                 crate::say!("would update {} if it has changed", log.display());
             } else if let Some(file) = super::actions::write_log(&workspace, contract, today)? {
                 let message = format!("levers: action log for {} as of {today}", contract.id);
-                let hash = crate::git::commit(&root, std::slice::from_ref(&file), &message)?;
+                let hash = crate::audit::git::commit(&root, std::slice::from_ref(&file), &message)?;
                 crate::say!(
                     "{} (action log for {}; commit {hash})",
                     file.display(),

@@ -1,10 +1,10 @@
 //! `levers status`: the portfolio at a glance, contracts needing attention first.
 
 use super::{Format, Globals};
-use crate::calendar::Month;
-use crate::kpi::Rag;
-use crate::money::Money;
-use crate::report::contract_month;
+use crate::model::calendar::Month;
+use crate::model::money::Money;
+use crate::results::kpi::Rag;
+use crate::results::month::contract_month;
 use anyhow::Result;
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -66,8 +66,10 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
             .chain(&report.outstanding)
             .filter(|c| !c.closed)
             .collect();
-        let (actions, _, _) = crate::actions::for_report(&workspace, &report, globals.today);
-        let (overdue_actions, open_actions, _) = crate::actions::sections(&actions, globals.today);
+        let (actions, _, _) =
+            crate::results::actions::for_report(&workspace, &report, globals.today);
+        let (overdue_actions, open_actions, _) =
+            crate::results::actions::sections(&actions, globals.today);
         let escalation = report
             .escalations
             .iter()
@@ -83,7 +85,7 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
             .collect();
         let lifetime = (!measured.is_empty()).then(|| {
             let green = measured.iter().filter(|r| **r == Rag::Green).count();
-            crate::money::percent_1dp(
+            crate::model::money::percent_1dp(
                 rust_decimal::Decimal::from(green) / rust_decimal::Decimal::from(measured.len()),
             )
         });
@@ -179,7 +181,7 @@ pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
                         r.outstanding_challenges, r.outstanding_value, r.overdue_challenges
                     ),
                     format!("{} ({})", r.open_actions, r.overdue_actions),
-                    crate::sanitize::clean(r.escalation.as_deref().unwrap_or("—")).into_owned(),
+                    crate::render::text::clean(r.escalation.as_deref().unwrap_or("—")).into_owned(),
                     end,
                 ]);
             }

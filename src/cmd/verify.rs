@@ -1,10 +1,10 @@
 //! `levers verify FILE`: recompute a generated file from the inputs its provenance names.
 
 use super::{exit, Globals};
-use crate::audit::{sha256_file, Provenance};
-use crate::calendar::Month;
-use crate::letter::Stage;
-use crate::workspace::Workspace;
+use crate::audit::provenance::{sha256_file, Provenance};
+use crate::load::workspace::Workspace;
+use crate::model::calendar::Month;
+use crate::render::letter::Stage;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -120,7 +120,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
             let text = std::fs::read_to_string(&args.file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
             let recorded = provenance.companions.first().map(|(_, sha)| sha.as_str());
-            if recorded != Some(crate::audit::sha256_bytes(text.as_bytes()).as_str()) {
+            if recorded != Some(crate::audit::provenance::sha256_bytes(text.as_bytes()).as_str()) {
                 crate::say!(
                     "MISMATCH: {} is not the file its letter {} records (its SHA-256 differs)",
                     args.file.display(),
@@ -159,8 +159,8 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         let scratch = std::env::temp_dir().join(format!("levers-verify-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&scratch);
         for (path, sha) in &provenance.inputs {
-            let bytes = crate::git::show(&root, commit, path)?;
-            if crate::audit::sha256_bytes(&bytes) != *sha {
+            let bytes = crate::audit::git::show(&root, commit, path)?;
+            if crate::audit::provenance::sha256_bytes(&bytes) != *sha {
                 crate::say!(
                     "MISMATCH: {} at commit {commit} is not the version the file was made from",
                     path.display()
@@ -169,7 +169,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
                 return Ok(exit::NEEDS_ATTENTION);
             }
             std::fs::create_dir_all(&scratch)?;
-            crate::audit::write_file(&scratch, path, &bytes)?;
+            crate::audit::provenance::write_file(&scratch, path, &bytes)?;
         }
         let result = remake(&scratch, &target, &provenance, companion.is_some());
         let _ = std::fs::remove_dir_all(&scratch);
@@ -214,7 +214,8 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
 pub fn matches_inputs(root: &Path, file: &Path) -> Result<bool> {
     let companion = letter_of_companion(file);
     let made_from = companion.as_deref().unwrap_or(file);
-    let text = crate::workspace::read_text(&root.join(made_from)).map_err(anyhow::Error::msg)?;
+    let text =
+        crate::load::workspace::read_text(&root.join(made_from)).map_err(anyhow::Error::msg)?;
     let Some(provenance) = Provenance::parse(&text) else {
         return Ok(false);
     };
@@ -227,7 +228,8 @@ pub fn matches_inputs(root: &Path, file: &Path) -> Result<bool> {
     }
     let target = parse_command(&provenance.command)?;
     let remade = remake(root, &target, &provenance, companion.is_some())?;
-    let current = crate::workspace::read_text(&root.join(file)).map_err(anyhow::Error::msg)?;
+    let current =
+        crate::load::workspace::read_text(&root.join(file)).map_err(anyhow::Error::msg)?;
     Ok(remade == current)
 }
 
@@ -247,8 +249,8 @@ fn remake(
             today,
             reason,
         } => {
-            let contract = crate::report::contract(&workspace, contract)?;
-            let report = crate::report::contract_month_for_letter(
+            let contract = crate::results::month::contract(&workspace, contract)?;
+            let report = crate::results::month::contract_month_for_letter(
                 &workspace, contract, *month, *today, *stage,
             )?;
             let companion_path = provenance
@@ -259,9 +261,9 @@ fn remake(
                     contract
                         .dir
                         .join("letters")
-                        .join(crate::letter::companion_name(*month, *stage))
+                        .join(crate::render::letter::companion_name(*month, *stage))
                 });
-            let (text, csv) = crate::letter::render(
+            let (text, csv) = crate::render::letter::render(
                 &report,
                 *stage,
                 root,
@@ -273,11 +275,12 @@ fn remake(
             Ok(if companion { csv } else { text })
         }
         Target::Actions { contract, today } => {
-            let contract = crate::report::contract(&workspace, contract)?;
+            let contract = crate::results::month::contract(&workspace, contract)?;
             let month = super::actions::as_of_month(contract, *today);
-            let report = crate::report::contract_month(&workspace, contract, month, *today)?;
-            let (all, _, _) = crate::actions::for_report(&workspace, &report, *today);
-            crate::actions::render_log(
+            let report =
+                crate::results::month::contract_month(&workspace, contract, month, *today)?;
+            let (all, _, _) = crate::results::actions::for_report(&workspace, &report, *today);
+            crate::results::actions::render_log(
                 root,
                 contract,
                 &workspace.settings.organisation,

@@ -6,8 +6,8 @@
 //! never a crash.
 
 use super::{BinaryOp, Expr, ExprError, ExprKind, Literal};
-use crate::dataset::{valid_nhs_number, ColumnType, Schema};
-use crate::value::Value;
+use crate::model::value::Value;
+use crate::pass::csv::{valid_nhs_number, ColumnType, Schema};
 use chrono::Datelike;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -341,7 +341,7 @@ fn build_node(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), Exp
                 let mut names: Vec<&str> =
                     env.schema.columns.iter().map(|c| c.name.as_str()).collect();
                 names.sort_unstable();
-                let hint = crate::diag::closest(name, &names)
+                let hint = crate::error::closest(name, &names)
                     .map(|c| format!("did you mean `{c}`? "))
                     .unwrap_or_default();
                 return Err(ExprError::new(

@@ -1,6 +1,6 @@
 use super::*;
-use crate::dataset::{ColumnType, Schema};
-use crate::value::Value;
+use crate::model::value::Value;
+use crate::pass::csv::{ColumnType, Schema};
 use proptest::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -1,0 +1,9 @@
+//! What the files mean, as plain types: contracts and their KPIs, rules and ladders, dataset
+//! schemas, money, targets, months and the working-day calendar, and the typed values of cells.
+
+pub mod calendar;
+pub mod contract;
+pub mod money;
+pub mod number;
+pub mod target;
+pub mod value;

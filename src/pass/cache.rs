@@ -1,0 +1,311 @@
+//! The month cache: `.levers/cache/<contract>/<YYYY-MM>.json` (git-ignored) keeps each month's
+//! [`MonthData`], so history costs no re-reading of earlier months.
+//!
+//! An entry is valid only for the same levers version, the same contract.toml and levers.toml
+//! bytes, and the same input files with the same content hash. Hashing a large file on every
+//! run would cost more than the cache saves, so, like git's index, an entry also records each
+//! file's size, modification and change times and inode: a file whose metadata is unchanged is
+//! taken to have its recorded hash, and any other file is hashed again. As git treats a
+//! "racily clean" index entry, a file whose times are not safely older than the cache entry
+//! itself (written within [`RACY_MARGIN_NS`] of it, so that a second write in the same
+//! timestamp tick could leave them equal) is always hashed again: an edit that keeps a file's
+//! size and time never reads from a stale entry. The change time catches a modification time
+//! set back by hand. A cache that cannot be read or written is simply bypassed.
+//!
+//! The content hash is 128 bits of a fast non-cryptographic hash
+//! ([`file_content_hash`]), not SHA-256: it only has to notice a file that changed by accident.
+//! The pass works it out from the bytes it reads, so a month measured for the first time is
+//! read once, not twice; SHA-256 of a 750 MB month, on a third thread competing for two cores,
+//! took a tenth of the time of reading it. Provenance (`crate::audit::provenance`) still records SHA-256.
+
+use crate::audit::provenance::{sha256_bytes, write_file};
+use crate::error::Problems;
+use crate::model::calendar::Month;
+use crate::model::contract::Contract;
+use crate::pass::month::{file_content_hash, measure_month, MonthData};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Bumped whenever the cached data's meaning changes.
+const FORMAT: u32 = 9;
+
+/// A file whose modification or change time is within this of the cache entry's own time is
+/// hashed again however its metadata compares: file systems keep times to a second or two.
+pub const RACY_MARGIN_NS: u128 = 2_000_000_000;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    key: String,
+    inputs: Vec<InputStamp>,
+    data: MonthData,
+}
+
+/// What a file's metadata says of it, as git's index records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileState {
+    pub size: u64,
+    pub modified_ns: u128,
+    /// The inode change time: set by the system on every write, and not by a user setting the
+    /// modification time back.
+    pub changed_ns: u128,
+    pub inode: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputStamp {
+    pub path: PathBuf,
+    pub state: FileState,
+    /// The file's content hash ([`file_content_hash`]), in hex.
+    pub content: String,
+}
+
+/// Whether a file now in `state` can be taken to hold what it held when it was stamped
+/// `known`, in a cache entry written at `entry_written_ns`: the same metadata, and times safely
+/// older than the entry (not "racily clean").
+pub fn trusted(state: &FileState, known: &FileState, entry_written_ns: u128) -> bool {
+    state == known
+        && known.modified_ns.saturating_add(RACY_MARGIN_NS) < entry_written_ns
+        && known.changed_ns.saturating_add(RACY_MARGIN_NS) < entry_written_ns
+}
+
+pub fn cache_dir(root: &Path) -> PathBuf {
+    root.join(".levers").join("cache")
+}
+
+/// The entry of a contract's month, relative to the workspace.
+fn entry_path(contract: &Contract, month: Month) -> PathBuf {
+    Path::new(".levers")
+        .join("cache")
+        .join(&contract.id)
+        .join(format!("{month}.json"))
+}
+
+/// What the month's results depend on besides its data files.
+fn definition_key(root: &Path, contract: &Contract) -> String {
+    let settings =
+        std::fs::read(root.join(crate::load::workspace::SETTINGS_FILE)).unwrap_or_default();
+    let mut bytes = format!("levers {} format {FORMAT}\n", env!("CARGO_PKG_VERSION")).into_bytes();
+    bytes.extend_from_slice(&sha256_bytes(contract.source.as_bytes()).into_bytes());
+    bytes.extend_from_slice(&sha256_bytes(&settings).into_bytes());
+    sha256_bytes(&bytes)
+}
+
+fn nanos(time: std::io::Result<std::time::SystemTime>) -> Option<u128> {
+    Some(
+        time.ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos(),
+    )
+}
+
+/// A file's [`FileState`], `None` when it cannot be read.
+pub fn file_state(path: &Path) -> Option<FileState> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let (changed_ns, inode) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            (meta.ctime().max(0) as u128) * 1_000_000_000 + meta.ctime_nsec().max(0) as u128,
+            meta.ino(),
+        )
+    };
+    #[cfg(not(unix))]
+    let (changed_ns, inode) = (nanos(meta.modified())?, 0);
+    Some(FileState {
+        size: meta.len(),
+        modified_ns: nanos(meta.modified())?,
+        changed_ns,
+        inode,
+    })
+}
+
+/// The stamp of `file` now: the known one when it can be trusted, else the file hashed again.
+fn stamp(root: &Path, file: &Path, known: &InputStamp, written_ns: u128) -> Option<InputStamp> {
+    let state = file_state(&root.join(file))?;
+    if trusted(&state, &known.state, written_ns) {
+        return Some(known.clone());
+    }
+    let content = file_content_hash(&root.join(file)).ok()?;
+    Some(InputStamp {
+        path: file.to_path_buf(),
+        state,
+        content,
+    })
+}
+
+/// The month's data, from the cache when valid, else measured and cached.
+pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData, Problems> {
+    let path = root.join(entry_path(contract, month));
+    let key = definition_key(root, contract);
+    let files = crate::pass::month::month_files(root, contract, month);
+    // The entry's own time, from the same clock as its inputs' times: the file system's.
+    let written_ns = std::fs::metadata(&path)
+        .ok()
+        .and_then(|m| nanos(m.modified()));
+    let cached: Option<Entry> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    if let (Some(entry), Some(written_ns)) = (cached, written_ns) {
+        if entry.key == key && entry.inputs.len() == files.len() {
+            let current: Option<Vec<InputStamp>> = files
+                .iter()
+                .zip(&entry.inputs)
+                .map(|(f, known)| {
+                    if known.path == *f {
+                        stamp(root, f, known, written_ns)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            if let Some(current) = current {
+                if current
+                    .iter()
+                    .zip(&entry.inputs)
+                    .all(|(a, b)| a.content == b.content)
+                {
+                    if current != entry.inputs
+                        || current
+                            .iter()
+                            .any(|c| !trusted(&c.state, &c.state, written_ns))
+                    {
+                        // Same content, new metadata (a checkout), or stamps too close to the
+                        // entry to trust: store them again, so a later run can trust them.
+                        store(
+                            root,
+                            &entry_path(contract, month),
+                            &key,
+                            current,
+                            &entry.data,
+                        );
+                    }
+                    return Ok(entry.data);
+                }
+            }
+        }
+    }
+    // The pass hashes the inputs as it reads them. Their sizes and times are taken before and
+    // after: an input that changed meanwhile is not cached.
+    let times = |files: &[PathBuf]| -> Vec<Option<FileState>> {
+        files.iter().map(|f| file_state(&root.join(f))).collect()
+    };
+    let before = times(&files);
+    let (data, contents) = measure_month(root, contract, month)?;
+    if data.inputs == files && times(&files) == before {
+        let stamps: Option<Vec<InputStamp>> = files
+            .iter()
+            .zip(before)
+            .zip(contents)
+            .map(|((f, state), content)| {
+                Some(InputStamp {
+                    path: f.clone(),
+                    state: state?,
+                    content: content?,
+                })
+            })
+            .collect();
+        if let Some(stamps) = stamps {
+            store(root, &entry_path(contract, month), &key, stamps, &data);
+        }
+    }
+    Ok(data)
+}
+
+/// An [`Entry`] as written: borrowed, so that a month of a million challenges is not copied to
+/// be saved.
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    key: &'a str,
+    inputs: &'a [InputStamp],
+    data: &'a MonthData,
+}
+
+/// Set for a run that must write nothing at all (`run --dry-run`): the cache is read, never
+/// written.
+static READ_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Stops (or allows again) every write to the cache in this process.
+pub fn set_read_only(read_only: bool) {
+    READ_ONLY.store(read_only, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {
+    if READ_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let entry = EntryRef {
+        key,
+        inputs: &inputs,
+        data,
+    };
+    if let Ok(bytes) = serde_json::to_vec(&entry) {
+        // The cache is an optimisation: failing to write it changes no result.
+        let _ = write_file(root, relative, &bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stamp is trusted only when the file's metadata is unchanged and its times are safely
+    /// older than the entry: never for a file written in the entry's last two seconds (two
+    /// writes in one timestamp tick can leave size and time as they were), nor for one whose
+    /// change time moved (a modification time set back by hand).
+    #[test]
+    fn racily_clean_files_are_hashed_again() {
+        let second = 1_000_000_000u128;
+        let known = FileState {
+            size: 100,
+            modified_ns: 1_000 * second,
+            changed_ns: 1_000 * second,
+            inode: 7,
+        };
+        let written = 1_010 * second;
+        assert!(trusted(&known, &known, written));
+        // Written within the margin of the entry: hashed again, even though nothing differs.
+        assert!(!trusted(&known, &known, 1_001 * second));
+        assert!(!trusted(&known, &known, 1_002 * second));
+        let changed = |f: fn(&mut FileState)| {
+            let mut state = known;
+            f(&mut state);
+            trusted(&state, &known, written)
+        };
+        assert!(!changed(|s| s.size = 101));
+        assert!(!changed(|s| s.modified_ns += 1));
+        // Same size and modification time, but the file was written again.
+        assert!(!changed(|s| s.changed_ns += 1_000_000_000));
+        // Replaced by a rename (an editor's save): a new inode.
+        assert!(!changed(|s| s.inode = 8));
+    }
+
+    #[test]
+    fn content_hashes_tell_apart_files_that_differ_anywhere() {
+        let dir = std::env::temp_dir().join(format!("levers-content-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.csv");
+        let hash = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            file_content_hash(&path).unwrap()
+        };
+        // Long enough to span several reads, with a part word at the end.
+        let base: Vec<u8> = (0..(1u32 << 21) + 13).map(|i| (i % 251) as u8).collect();
+        let original = hash(&base);
+        assert_eq!(original, hash(&base), "the same bytes give the same hash");
+        assert_eq!(original.len(), 32);
+        let mut seen = std::collections::BTreeSet::from([original]);
+        for at in [0, 7, 8, 1 << 20, (1 << 21) + 12] {
+            let mut changed = base.clone();
+            changed[at] ^= 1;
+            assert!(seen.insert(hash(&changed)), "a change at byte {at} shows");
+        }
+        // A trailing zero byte, and a file cut short, are changes too.
+        let mut longer = base.clone();
+        longer.push(0);
+        assert!(seen.insert(hash(&longer)));
+        assert!(seen.insert(hash(&base[..base.len() - 1])));
+        assert!(seen.insert(hash(b"")));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,1843 @@
+//! Typed dataset schemas and the streaming CSV reader.
+//!
+//! A dataset (`activity`, `returns`, …) is a set of named, typed columns. Its monthly files are
+//! read in one streaming pass: each record is parsed with the csv crate's `ByteRecord` (no
+//! per-row allocation), only the columns some rule reads are converted to typed [`Value`]s, and
+//! every cell that does not parse as its type becomes a [`Problem`] with file, line and column
+//! name. Memory is bounded by the row being read, whatever the file's size.
+
+use crate::error::{Problem, Problems};
+use crate::model::money::parse_money;
+use crate::model::value::Value;
+use crate::pass::hash::ContentHasher;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ColumnType {
+    Text,
+    Integer,
+    Decimal,
+    Money,
+    Date,
+    Boolean,
+    NhsNumber,
+}
+
+impl ColumnType {
+    pub const NAMES: &'static [&'static str] = &[
+        "text",
+        "integer",
+        "decimal",
+        "money",
+        "date",
+        "boolean",
+        "nhs_number",
+    ];
+
+    pub fn parse(name: &str) -> Option<ColumnType> {
+        Some(match name {
+            "text" => ColumnType::Text,
+            "integer" => ColumnType::Integer,
+            "decimal" => ColumnType::Decimal,
+            "money" => ColumnType::Money,
+            "date" => ColumnType::Date,
+            "boolean" => ColumnType::Boolean,
+            "nhs_number" => ColumnType::NhsNumber,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ColumnType::Text => "text",
+            ColumnType::Integer => "integer",
+            ColumnType::Decimal => "decimal",
+            ColumnType::Money => "money",
+            ColumnType::Date => "date",
+            ColumnType::Boolean => "boolean",
+            ColumnType::NhsNumber => "nhs_number",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+}
+
+/// A validated dataset schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    pub name: String,
+    /// How letters name the dataset ("Patient-level activity"); the name when not given.
+    pub title: Option<String>,
+    /// The column that identifies a row; challenges cite it.
+    pub key: Option<String>,
+    /// The money column: the value of a row.
+    pub value: Option<String>,
+    /// Source header → column name.
+    pub rename: BTreeMap<String, String>,
+    /// chrono format for `date` columns; ISO `YYYY-MM-DD` when absent.
+    pub date_format: Option<String>,
+    pub columns: Vec<Column>,
+}
+
+impl Schema {
+    /// How letters name the dataset.
+    pub fn title(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.name)
+    }
+
+    /// A schema of `columns` for a dataset named `activity`, with no key, value or renames.
+    #[cfg(test)]
+    pub(crate) fn of(columns: &[(&str, ColumnType)]) -> Schema {
+        Schema {
+            title: None,
+            name: "activity".into(),
+            key: None,
+            value: None,
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: columns
+                .iter()
+                .map(|(name, ty)| Column {
+                    name: name.to_string(),
+                    ty: *ty,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The built-in `activity` schema: the spec's example columns, keyed by `record_id` and
+    /// valued by `price`, used when a workspace declares no `[datasets.activity]`.
+    pub fn default_activity() -> Schema {
+        let columns = [
+            ("record_id", ColumnType::Text),
+            ("nhs_number", ColumnType::NhsNumber),
+            ("commissioner_code", ColumnType::Text),
+            ("pod", ColumnType::Text),
+            ("treatment_function", ColumnType::Text),
+            ("hrg", ColumnType::Text),
+            ("start_date", ColumnType::Date),
+            ("end_date", ColumnType::Date),
+            ("minutes_in_department", ColumnType::Integer),
+            ("price", ColumnType::Money),
+        ];
+        Schema {
+            title: None,
+            name: "activity".into(),
+            key: Some("record_id".into()),
+            value: Some("price".into()),
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: columns
+                .iter()
+                .map(|(n, t)| Column {
+                    name: n.to_string(),
+                    ty: *t,
+                })
+                .collect(),
+        }
+    }
+
+    /// The fixed schema of provider-submitted returns (`data/returns/<YYYY-MM>.csv`).
+    pub fn returns() -> Schema {
+        let columns = [
+            ("kpi", ColumnType::Text),
+            ("numerator", ColumnType::Decimal),
+            ("denominator", ColumnType::Decimal),
+            ("value", ColumnType::Decimal),
+            ("note", ColumnType::Text),
+        ];
+        Schema {
+            title: Some("Provider returns".into()),
+            name: RETURNS.into(),
+            key: Some("kpi".into()),
+            value: None,
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: columns
+                .iter()
+                .map(|(n, t)| Column {
+                    name: n.to_string(),
+                    ty: *t,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The dataset name of provider returns.
+pub const RETURNS: &str = "returns";
+
+/// The built-in rename map from Patient Level Contract Monitoring (DCB3003) headers to the
+/// column names the example contracts use. A dataset's own `rename` entries win over it.
+pub fn plcm_preset() -> BTreeMap<String, String> {
+    [
+        ("activity_identifier", "record_id"),
+        ("nhs_number", "nhs_number"),
+        (
+            "organisation_identifier_code_of_commissioner",
+            "commissioner_code",
+        ),
+        ("organisation_identifier_code_of_provider", "provider_code"),
+        ("point_of_delivery_code", "pod"),
+        ("activity_treatment_function_code", "treatment_function"),
+        ("healthcare_resource_group_code", "hrg"),
+        ("activity_start_date", "start_date"),
+        ("activity_end_date", "end_date"),
+        ("activity_count", "activity_count"),
+        ("total_cost", "price"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect()
+}
+
+/// NHS Modulus 11: weights 10..2 on the first nine digits, check = 11 − (sum mod 11), 11 → 0,
+/// 10 → no valid number. Spaces and dashes (`943 476 5919`, `943-476-5919`) are accepted.
+pub fn valid_nhs_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // The common case, ten plain digits, without the general loop.
+    if bytes.len() == 10 && bytes.iter().all(u8::is_ascii_digit) {
+        let mut digits = [0u32; 10];
+        for (d, b) in digits.iter_mut().zip(bytes) {
+            *d = u32::from(b - b'0');
+        }
+        return modulus_11(&digits);
+    }
+    let mut digits = [0u32; 10];
+    let mut n = 0;
+    for b in text.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                if n == 10 {
+                    return false;
+                }
+                digits[n] = u32::from(b - b'0');
+                n += 1;
+            }
+            b' ' | b'-' => {}
+            _ => return false,
+        }
+    }
+    n == 10 && modulus_11(&digits)
+}
+
+fn modulus_11(digits: &[u32; 10]) -> bool {
+    let sum: u32 = (0..9).map(|i| digits[i] * (10 - i as u32)).sum();
+    match 11 - sum % 11 {
+        11 => digits[9] == 0,
+        10 => false,
+        check => check == digits[9],
+    }
+}
+
+/// Parses one non-empty cell as `ty`. The error says what was expected.
+/// The largest magnitude a number in a data cell may have: sums of billions of rows of such
+/// figures, and products of two, stay exact and inside the decimal type.
+pub const MAX_CELL_MAGNITUDE: u64 = 1_000_000_000_000_000;
+
+pub fn parse_cell<'a>(
+    text: &'a str,
+    ty: ColumnType,
+    date_format: Option<&str>,
+) -> Result<Value<'a>, String> {
+    let text_shown = || crate::error::short(text);
+    let bounded = |value: Value<'a>| -> Result<Value<'a>, String> {
+        let too_large = match &value {
+            Value::Int(i) => i.unsigned_abs() > MAX_CELL_MAGNITUDE,
+            Value::Dec(d) => d.abs() > Decimal::from(MAX_CELL_MAGNITUDE),
+            _ => false,
+        };
+        if too_large {
+            Err(format!(
+                "`{}` is larger than any figure a monthly file holds (at most 10^15 either way)",
+                crate::error::short(text)
+            ))
+        } else {
+            Ok(value)
+        }
+    };
+    match ty {
+        ColumnType::Text | ColumnType::NhsNumber => Ok(Value::Text(Cow::Borrowed(text))),
+        ColumnType::Integer => text
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| format!("expected a whole number, found `{}`", text_shown()))
+            .and_then(bounded),
+        ColumnType::Decimal => parse_plain_decimal(text)
+            .map(Value::Dec)
+            .ok_or_else(|| format!("expected a decimal number, found `{}`", text_shown()))
+            .and_then(bounded),
+        ColumnType::Money => parse_money(text)
+            .map(|m| Value::Dec(m.amount()))
+            .and_then(bounded),
+        ColumnType::Date => parse_date(text, date_format).map(Value::Date),
+        ColumnType::Boolean => match text.to_ascii_lowercase().as_str() {
+            "true" | "t" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
+            "false" | "f" | "no" | "n" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("expected true or false, found `{}`", text_shown())),
+        },
+    }
+}
+
+fn parse_plain_decimal(text: &str) -> Option<Decimal> {
+    let digits = text.trim_start_matches(['-', '+']);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    Decimal::from_str(text.trim_start_matches('+')).ok()
+}
+
+/// A cell without surrounding white space (the usual case) is returned as it is, without
+/// `str::trim`'s Unicode scan.
+fn trim_cell(text: &str) -> &str {
+    let plain = |b: u8| b > b' ' && b < 0x7f;
+    match text.as_bytes() {
+        [first, .., last] if plain(*first) && plain(*last) => text,
+        [only] if plain(*only) => text,
+        _ => text.trim(),
+    }
+}
+
+/// ISO dates are parsed by hand (the common case, and the hot path); other formats by chrono.
+pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
+    match format {
+        None | Some("%Y-%m-%d") => parse_iso_date(text)
+            .ok_or_else(|| format!("expected a date as YYYY-MM-DD, found `{text}`")),
+        Some(format) => NaiveDate::parse_from_str(text, format)
+            .map_err(|_| format!("expected a date in the form `{format}`, found `{text}`")),
+    }
+}
+
+fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// ISO dates lately parsed, by their text: a month's file holds a few dozen distinct dates in
+/// millions of cells, and a date looked up here costs a fraction of one parsed.
+struct DateCache {
+    /// Direct-mapped by the day and month digits, so that the dates of one month never evict
+    /// each other.
+    entries: [Option<([u8; 10], NaiveDate)>; 64],
+}
+
+impl Default for DateCache {
+    fn default() -> Self {
+        DateCache {
+            entries: [None; 64],
+        }
+    }
+}
+
+impl DateCache {
+    /// As [`parse_date`] with the ISO format.
+    fn parse(&mut self, text: &str) -> Result<NaiveDate, String> {
+        let Ok(bytes) = <[u8; 10]>::try_from(text.as_bytes()) else {
+            return parse_date(text, None);
+        };
+        let at =
+            (usize::from(bytes[9]) + 10 * usize::from(bytes[8]) + 31 * usize::from(bytes[6])) % 64;
+        if let Some((seen, date)) = &self.entries[at] {
+            if *seen == bytes {
+                return Ok(*date);
+            }
+        }
+        let date = parse_date(text, None)?;
+        self.entries[at] = Some((bytes, date));
+        Ok(date)
+    }
+}
+
+/// Checks a `date_format` before any file is read.
+pub fn valid_date_format(format: &str) -> bool {
+    use chrono::format::{Item, StrftimeItems};
+    !StrftimeItems::new(format).any(|item| matches!(item, Item::Error))
+}
+
+/// One row as the rules see it: the typed values of the columns in use, by slot.
+pub struct Row<'r> {
+    /// 1-based line in the file where the record starts.
+    pub line: u64,
+    /// Byte offset of the record in the file (to read it again later).
+    pub byte: u64,
+    pub values: &'r [Value<'r>],
+}
+
+/// A small file with a fixed header (submissions, the challenge log): every record with its
+/// line and an excerpt for messages, and the problems met, each at its line (a line that is
+/// not UTF-8 is one problem, not the end of the file). A missing file has no records.
+pub fn read_fixed_csv(
+    path: &Path,
+    display: &Path,
+    header: &[&str],
+) -> (Vec<(usize, String, csv::StringRecord)>, Problems) {
+    let mut problems = Problems::new();
+    let mut records = Vec::new();
+    let bytes =
+        match crate::load::workspace::read_regular(path, crate::load::workspace::MAX_TEXT_BYTES) {
+            Ok(b) => b,
+            Err(_) if !path.exists() && std::fs::symlink_metadata(path).is_err() => {
+                return (records, problems)
+            }
+            Err(e) => {
+                problems.push(Problem::at_line(display, 1, 1, e));
+                return (records, problems);
+            }
+        };
+    if let Some(encoding) = crate::load::workspace::utf16(&bytes) {
+        problems.push(Problem::at_line(
+            display,
+            1,
+            1,
+            format!("the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" and try again"),
+        ));
+        return (records, problems);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    match reader.byte_headers() {
+        Ok(h)
+            if h.iter()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .eq(header.iter().map(|h| h.to_string())) => {}
+        Ok(h) => {
+            let found: Vec<String> = h
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).to_string())
+                .collect();
+            problems.push(
+                Problem::at_line(
+                    display,
+                    1,
+                    1,
+                    format!("expected the header `{}`", header.join(",")),
+                )
+                .with_excerpt(found.join(",")),
+            );
+            return (records, problems);
+        }
+        Err(e) => {
+            problems.push(Problem::at_line(
+                display,
+                1,
+                1,
+                format!("cannot read the header: {e}"),
+            ));
+            return (records, problems);
+        }
+    }
+    for record in reader.byte_records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line() as usize);
+                match csv::StringRecord::from_byte_record(r) {
+                    Ok(r) => {
+                        let excerpt = r.iter().collect::<Vec<_>>().join(",");
+                        records.push((line, excerpt, r));
+                    }
+                    Err(e) => {
+                        let excerpt = e
+                            .into_byte_record()
+                            .iter()
+                            .map(|f| String::from_utf8_lossy(f).to_string())
+                            .collect::<Vec<_>>()
+                            .join(",");
+                        problems.push(
+                            Problem::at_line(
+                                display,
+                                line,
+                                1,
+                                "this line is not UTF-8 text: save the file as UTF-8 and try again",
+                            )
+                            .with_excerpt(excerpt),
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                problems.push(Problem::at_line(
+                    display,
+                    line,
+                    1,
+                    format!("cannot read the row: {e}"),
+                ));
+            }
+        }
+    }
+    (records, problems)
+}
+
+/// Whether long reads may show progress on stderr: set by the binary only when stderr is a
+/// terminal and `-q` was not given, so it never appears in pipes, cron or tests.
+static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn enable_progress(on: bool) {
+    PROGRESS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Files smaller than this read too quickly to need a progress line.
+const PROGRESS_FROM_BYTES: u64 = 64 << 20;
+
+/// A one-line progress report on stderr, rewritten in place, cleared when done.
+struct Progress {
+    label: String,
+    total: u64,
+    shown: u64,
+}
+
+impl Progress {
+    fn new(display: &Path, total: u64) -> Option<Progress> {
+        (PROGRESS.load(std::sync::atomic::Ordering::Relaxed) && total >= PROGRESS_FROM_BYTES).then(
+            || Progress {
+                label: display.display().to_string(),
+                total,
+                shown: 0,
+            },
+        )
+    }
+
+    fn update(&mut self, byte: u64) {
+        let percent = byte * 100 / self.total.max(1);
+        if percent > self.shown {
+            self.shown = percent;
+            eprint!("\rreading {}: {percent}%", self.label);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        eprint!("\r{}\r", " ".repeat(self.label.len() + 16));
+    }
+}
+
+/// The most cell problems one file reports; past it the reader says how many more it found.
+const MAX_CELL_PROBLEMS: usize = 100;
+
+/// What reading one file found, besides the rows.
+#[derive(Debug, Default)]
+pub struct ReadSummary {
+    pub rows: u64,
+    pub problems: Problems,
+    /// The [`ContentHasher`] hash of the bytes read: the whole file, or for a chunk, from its
+    /// start (the file's start for the first chunk) to its end. `None` if any were not read.
+    pub content: Option<[u64; 2]>,
+}
+
+/// Streams `path` through `visit`, converting the columns `slots` names (schema column
+/// indices, in slot order). Header problems stop the read (no row can be trusted); cell
+/// problems are collected, the cell read as NULL, and reading goes on so every problem is found.
+pub fn read_rows(
+    path: &Path,
+    display: &Path,
+    schema: &Schema,
+    slots: &[usize],
+    visit: impl FnMut(&Row<'_>),
+) -> ReadSummary {
+    read_rows_in(path, display, schema, slots, None, visit)
+}
+
+/// A part of a CSV file that starts at a record boundary: `start..end` in bytes, with the line
+/// number of its first record. The first chunk (start 0) holds the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk {
+    pub start: u64,
+    pub end: u64,
+    pub first_line: u64,
+}
+
+/// Where to cut `path` (of `size` bytes) for two readers: just after the first newline at or
+/// after byte `at`. `None` when there is none before the last byte.
+pub fn cut_after(path: &Path, at: u64, size: u64) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(at)).ok()?;
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut offset = at;
+    loop {
+        let n = file.read(&mut buffer).ok()?;
+        if n == 0 {
+            return None;
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buffer[..n]) {
+            let cut = offset + i as u64 + 1;
+            return (cut < size).then_some(cut);
+        }
+        offset += n as u64;
+    }
+}
+
+/// Hands everything `reader` gives to `each`, a megabyte at a time; returns the bytes read.
+pub fn read_blocks(
+    mut reader: impl std::io::Read,
+    mut each: impl FnMut(&[u8]),
+) -> std::io::Result<u64> {
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut read = 0;
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(read),
+            Ok(n) => {
+                each(&buffer[..n]);
+                read += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The quotes and the newlines in the first `end` bytes of `path`: whether a cut there is
+/// outside any quoted field, and the line the next record starts on.
+pub fn quotes_and_lines(path: &Path, end: u64) -> std::io::Result<(u64, u64)> {
+    use std::io::Read;
+    let (mut quotes, mut lines) = (0, 0);
+    let read = read_blocks(std::fs::File::open(path)?.take(end), |block| {
+        quotes += count_byte(block, b'"');
+        lines += count_byte(block, b'\n');
+    })?;
+    if read < end {
+        return Err(std::io::Error::other("the file is shorter than it was"));
+    }
+    Ok((quotes, lines))
+}
+
+/// Reads single records of a file again by their byte offsets: the rows a duplicate rule must
+/// compare exactly, or report after the pass.
+pub struct RecordAt {
+    /// A reader kept for every record: building one costs more than reading a record.
+    reader: csv::Reader<std::fs::File>,
+    /// The file again, for records read in place.
+    file: std::fs::File,
+    schema: Schema,
+    /// Field position of each schema column, from the file's header.
+    positions: Vec<usize>,
+    record: csv::ByteRecord,
+    /// A record read in place: its bytes, its fields, and how many fields it has.
+    plain: Vec<u8>,
+    ranges: Vec<std::ops::Range<usize>>,
+    fields: usize,
+    in_place: bool,
+}
+
+impl RecordAt {
+    pub fn open(path: &Path, schema: &Schema) -> Result<RecordAt, String> {
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let positions = header_positions(&mut csv::Reader::from_reader(&file), path, schema)
+            .map_err(|_| "the header changed".to_string())?;
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            // Records end at a newline, as `read_rows` reads them.
+            .terminator(csv::Terminator::Any(b'\n'))
+            // Most records are far shorter; a longer one is read in several refills.
+            .buffer_capacity(1024)
+            .from_reader(std::fs::File::open(path).map_err(|e| e.to_string())?);
+        let width = positions.iter().max().map_or(0, |p| p + 1);
+        Ok(RecordAt {
+            reader,
+            file,
+            schema: schema.clone(),
+            positions,
+            record: csv::ByteRecord::new(),
+            plain: vec![0; 512],
+            ranges: vec![0..0; width],
+            fields: 0,
+            in_place: false,
+        })
+    }
+
+    /// Reads the record starting at byte `offset`; [`RecordAt::value`] then gives its cells.
+    pub fn read(&mut self, offset: u64) -> Result<(), String> {
+        self.in_place = self.read_in_place(offset)?;
+        if self.in_place {
+            return Ok(());
+        }
+        let mut at = csv::Position::new();
+        at.set_byte(offset);
+        self.reader.seek(at).map_err(|e| e.to_string())?;
+        if self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| e.to_string())?
+        {
+            Ok(())
+        } else {
+            Err(format!("no record at byte {offset}"))
+        }
+    }
+
+    /// The common record, unquoted and under 512 bytes, read with one positioned read and
+    /// split as the pass splits it. False for any other (the CSV parser reads those).
+    #[cfg(unix)]
+    fn read_in_place(&mut self, offset: u64) -> Result<bool, String> {
+        use std::os::unix::fs::FileExt;
+        let n = self
+            .file
+            .read_at(&mut self.plain, offset)
+            .map_err(|e| e.to_string())?;
+        let bytes = &self.plain[..n];
+        let Some(end) = memchr::memchr(b'\n', bytes) else {
+            return Ok(false);
+        };
+        let record = &bytes[..end];
+        // A blank line (which the parser skips) or a quote: the parser's.
+        if record.is_empty() || record == b"\r" || memchr::memchr(b'"', record).is_some() {
+            return Ok(false);
+        }
+        self.fields = split_fields(record, &mut self.ranges).min(self.ranges.len());
+        Ok(true)
+    }
+
+    #[cfg(not(unix))]
+    fn read_in_place(&mut self, _offset: u64) -> Result<bool, String> {
+        Ok(false)
+    }
+
+    /// The cell of schema column `column` in the record last read, typed as [`read_rows`] types
+    /// it (NULL when empty).
+    pub fn value(&self, column: usize) -> Result<Value<'_>, String> {
+        let position = self.positions[column];
+        let raw = if self.in_place {
+            match self.ranges[..self.fields].get(position) {
+                Some(range) => &self.plain[range.clone()],
+                None => b"",
+            }
+        } else {
+            self.record.get(position).unwrap_or(b"")
+        };
+        let text = std::str::from_utf8(raw)
+            .map_err(|_| "the cell is not valid UTF-8 text".to_string())?
+            .trim();
+        if text.is_empty() {
+            return Ok(Value::Null);
+        }
+        let column = &self.schema.columns[column];
+        parse_cell(text, column.ty, self.schema.date_format.as_deref())
+    }
+}
+
+/// The line on which each record at `offsets` (sorted) starts, for rows cited by line.
+pub fn lines_at(path: &Path, offsets: &[u64]) -> Result<Vec<u64>, String> {
+    use std::io::Read;
+    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| e.to_string())?);
+    let mut block = vec![0u8; 1 << 20];
+    let (mut at, mut lines) = (0u64, 1u64);
+    let mut out = Vec::with_capacity(offsets.len());
+    for &offset in offsets {
+        while at < offset {
+            let want = (offset - at).min(block.len() as u64) as usize;
+            let n = file.read(&mut block[..want]).map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err(format!("no record at byte {offset}"));
+            }
+            lines += count_byte(&block[..n], b'\n');
+            at += n as u64;
+        }
+        out.push(lines);
+    }
+    Ok(out)
+}
+
+/// How many times `byte` occurs in `bytes`. Counting in bytes, 255 at a time, lets the compiler
+/// compare and add 16 or 32 bytes an instruction.
+pub fn count_byte(bytes: &[u8], byte: u8) -> u64 {
+    bytes
+        .chunks(255)
+        .map(|chunk| {
+            let n = chunk.iter().fold(0u8, |n, b| n + u8::from(*b == byte));
+            u64::from(n)
+        })
+        .sum()
+}
+
+/// [`read_rows`] over one chunk of the file (the whole file when `chunk` is `None`).
+pub fn read_rows_in(
+    path: &Path,
+    display: &Path,
+    schema: &Schema,
+    slots: &[usize],
+    chunk: Option<Chunk>,
+    visit: impl FnMut(&Row<'_>),
+) -> ReadSummary {
+    read_rows_blocks(path, display, schema, slots, chunk, visit, 1 << 20)
+}
+
+/// [`read_rows_in`], reading unquoted records `block` bytes at a time.
+fn read_rows_blocks(
+    path: &Path,
+    display: &Path,
+    schema: &Schema,
+    slots: &[usize],
+    chunk: Option<Chunk>,
+    visit: impl FnMut(&Row<'_>),
+    block: usize,
+) -> ReadSummary {
+    let mut summary = ReadSummary::default();
+    let problem = |message: String| Problem::at_line(display, 1, 1, message);
+    // Only a regular file: a named pipe would block the read, a device never end it.
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            summary.problems.push(problem(format!(
+                "cannot read the file: it is {}, not a regular file",
+                crate::load::workspace::file_kind(&meta)
+            )));
+            return summary;
+        }
+        _ => {}
+    }
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            summary
+                .problems
+                .push(problem(format!("cannot read the file: {e}")));
+            return summary;
+        }
+    };
+    {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(64);
+        if (&file).take(64).read_to_end(&mut head).is_ok() {
+            if let Some(encoding) = crate::load::workspace::utf16(&head) {
+                summary.problems.push(problem(format!(
+                    "the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" and try again"
+                )));
+                return summary;
+            }
+        }
+        use std::io::Seek;
+        if (&file).seek(std::io::SeekFrom::Start(0)).is_err() {
+            summary
+                .problems
+                .push(problem("cannot read the file again from its start".into()));
+            return summary;
+        }
+    }
+    // The header, read on its own: where each column is, and where the records start.
+    let mut header_reader = csv::ReaderBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(&file);
+    let positions = match header_positions(&mut header_reader, display, schema) {
+        Ok(p) => p,
+        Err(problems) => {
+            summary.problems = problems;
+            return summary;
+        }
+    };
+    let width = header_reader.byte_headers().map_or(0, |h| h.len());
+    // Where the header ends: its byte, and the line the first record can start on (the
+    // parser counts every newline it has read).
+    let header_end = header_reader.position().clone();
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let (start, end, first_line) = match chunk {
+        Some(c) if c.start > 0 => (c.start, c.end.min(size), c.first_line),
+        other => {
+            let end = other.map_or(size, |c| c.end.min(size));
+            (header_end.byte(), end, header_end.line())
+        }
+    };
+    let content_start = chunk.map_or(0, |c| c.start);
+    let mut rows = RowReader {
+        display,
+        schema,
+        slot_fields: slots
+            .iter()
+            .map(|&c| {
+                let column = &schema.columns[c];
+                (positions[c], column.ty, column.name.as_str())
+            })
+            .collect(),
+        // NHS numbers are personal data: an excerpt of a bad record never shows one.
+        masked: schema
+            .columns
+            .iter()
+            .zip(&positions)
+            .filter(|(c, _)| c.ty == ColumnType::NhsNumber)
+            .map(|(_, &p)| p)
+            .collect(),
+        progress: Progress::new(display, size),
+        recycled: Vec::with_capacity(slots.len()),
+        dates: matches!(schema.date_format.as_deref(), None | Some("%Y-%m-%d"))
+            .then(|| Box::new(DateCache::default())),
+        cell_problems: 0,
+        summary,
+        content: ContentHasher::starting_at(content_start),
+        visit,
+    };
+    // The bytes before the first record (the header) are hashed too.
+    if content_start < start {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut header = vec![0u8; (start - content_start) as usize];
+        let mut reading = &file;
+        let read = reading.seek(SeekFrom::Start(content_start)).is_ok()
+            && reading.read_exact(&mut header).is_ok();
+        if read {
+            rows.content.feed(content_start, &header);
+        }
+    }
+    let unquoted = read_unquoted(&file, start, end, first_line, width, block, &mut rows);
+    let (at, line) = match unquoted {
+        Ok(stopped) => stopped,
+        Err(e) => {
+            rows.summary
+                .problems
+                .push(problem(format!("cannot read the file: {e}")));
+            return rows.summary;
+        }
+    };
+    if at < end {
+        read_quoted(path, &file, at, end, line, width, &mut rows);
+    }
+    if rows.cell_problems > MAX_CELL_PROBLEMS {
+        rows.summary.problems.push(problem(format!(
+            "{} more rows or cells have problems (only the first {MAX_CELL_PROBLEMS} are listed)",
+            rows.cell_problems - MAX_CELL_PROBLEMS
+        )));
+    }
+    if rows.content.end() == end {
+        rows.summary.content = rows.content.finish();
+    }
+    rows.summary
+}
+
+/// One record's fields: byte ranges within `bytes`.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    ranges: &'a [std::ops::Range<usize>],
+}
+
+impl Fields<'_> {
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        self.ranges.get(i).map(|r| &self.bytes[r.clone()])
+    }
+}
+
+/// Turns records into typed rows for `visit`, collecting the problems of bad cells.
+struct RowReader<'a, F> {
+    display: &'a Path,
+    schema: &'a Schema,
+    /// Field position, type and name of each slot's column.
+    slot_fields: Vec<(usize, ColumnType, &'a str)>,
+    masked: Vec<usize>,
+    progress: Option<Progress>,
+    recycled: Vec<Value<'static>>,
+    /// ISO dates seen lately, when the dataset's dates are ISO.
+    dates: Option<Box<DateCache>>,
+    cell_problems: usize,
+    summary: ReadSummary,
+    /// Every byte read, hashed for the month cache as it passes (no second read of the file).
+    content: ContentHasher,
+    visit: F,
+}
+
+impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
+    fn record(&mut self, line: u64, byte: u64, fields: &Fields<'_>) {
+        self.summary.rows += 1;
+        if self.summary.rows.is_multiple_of(1 << 16) {
+            if let Some(p) = self.progress.as_mut() {
+                p.update(byte);
+            }
+        }
+        // Reuse one allocation for every row's values: an emptied Vec collected into a Vec of
+        // the same layout keeps its buffer, so no per-row allocation and no unsafe lifetime cast.
+        let recycled = std::mem::take(&mut self.recycled);
+        let mut values: Vec<Value<'_>> = recycled.into_iter().map(|_| Value::Null).collect();
+        // One UTF-8 check for the whole record; a cell is then a slice of it (a cell whose
+        // bytes are not valid alone fails to slice, and is reported as such).
+        let whole = std::str::from_utf8(fields.bytes);
+        let date_format = self.schema.date_format.as_deref();
+        for slot in 0..self.slot_fields.len() {
+            let (field, ty, name) = self.slot_fields[slot];
+            let text = match (fields.ranges.get(field), &whole) {
+                (None, _) => Some(""),
+                (Some(range), Ok(whole)) => whole.get(range.clone()),
+                (Some(range), Err(_)) => std::str::from_utf8(&fields.bytes[range.clone()]).ok(),
+            };
+            let Some(text) = text else {
+                self.cell_problem(
+                    line,
+                    fields,
+                    field,
+                    name,
+                    "the cell is not valid UTF-8 text",
+                );
+                values.push(Value::Null);
+                continue;
+            };
+            let text = trim_cell(text);
+            // Each common cell is pushed where it is made: a value built aside and then moved
+            // in was read back before its parts were stored, a stall on every cell.
+            let parsed = if text.is_empty() {
+                Ok(Value::Null)
+            } else {
+                match (ty, &mut self.dates) {
+                    (ColumnType::Text | ColumnType::NhsNumber, _) => {
+                        values.push(Value::Text(Cow::Borrowed(text)));
+                        continue;
+                    }
+                    (ColumnType::Date, Some(dates)) => match dates.parse(text) {
+                        Ok(date) => {
+                            values.push(Value::Date(date));
+                            continue;
+                        }
+                        Err(message) => Err(message),
+                    },
+                    (ColumnType::Money, _) => match crate::model::money::parse_pence(text) {
+                        Some(pence) => {
+                            values.push(Value::Dec(Decimal::new(pence, 2)));
+                            continue;
+                        }
+                        None => parse_cell(text, ty, date_format),
+                    },
+                    _ => parse_cell(text, ty, date_format),
+                }
+            };
+            match parsed {
+                Ok(v) => values.push(v),
+                Err(message) => {
+                    self.cell_problem(line, fields, field, name, &message);
+                    values.push(Value::Null);
+                }
+            }
+        }
+        (self.visit)(&Row {
+            line,
+            byte,
+            values: &values,
+        });
+        values.clear();
+        self.recycled = values.into_iter().map(|_| Value::Null).collect();
+    }
+
+    /// Records a cell that does not parse (the first [`MAX_CELL_PROBLEMS`] in full).
+    #[cold]
+    fn cell_problem(
+        &mut self,
+        line: u64,
+        fields: &Fields<'_>,
+        field: usize,
+        name: &str,
+        message: &str,
+    ) {
+        self.cell_problems += 1;
+        if self.cell_problems > MAX_CELL_PROBLEMS {
+            return;
+        }
+        let excerpt: Vec<&[u8]> = (0..fields.ranges.len())
+            .map(|i| {
+                let f = fields.get(i).unwrap_or(b"");
+                if self.masked.contains(&i) && !f.is_empty() {
+                    &b"<NHS number>"[..]
+                } else {
+                    f
+                }
+            })
+            .collect();
+        self.summary.problems.push(
+            Problem::at_line(
+                self.display,
+                line as usize,
+                field + 1,
+                format!("column `{name}`: {message}"),
+            )
+            .with_record(&excerpt, field),
+        );
+    }
+
+    fn width_problem(&mut self, line: u64, expected: usize, found: usize) {
+        self.cell_problems += 1;
+        if self.cell_problems > MAX_CELL_PROBLEMS {
+            return;
+        }
+        self.summary.problems.push(Problem::at_line(
+            self.display,
+            line as usize,
+            1,
+            format!("expected {expected} fields as in the header, found {found}"),
+        ));
+    }
+}
+
+/// Reads records from `start` for as long as they hold no quote: then every field ends at a
+/// comma and every record at a newline, found a vector at a time (`memchr`), and no field is
+/// copied. Returns the offset and line of the first record not read (`end` when all were),
+/// where the full CSV parser takes over.
+///
+/// Records end at a newline, after which a carriage return before it is dropped: files with
+/// Windows line ends read as Unix ones, with the same line numbers, and a carriage return
+/// anywhere else is data (as [`read_quoted`] reads them too).
+fn read_unquoted<F: FnMut(&Row<'_>)>(
+    file: &std::fs::File,
+    start: u64,
+    end: u64,
+    first_line: u64,
+    width: usize,
+    block: usize,
+    rows: &mut RowReader<'_, F>,
+) -> std::io::Result<(u64, u64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(start))?;
+    let mut body = file.take(end - start);
+    let mut buffer = vec![0u8; block];
+    // Every record's fields, when it has as many as the header.
+    let mut ranges = vec![0..0; width];
+    // `buffer[..filled]` holds unread bytes; its first byte is at file offset `at`.
+    let (mut at, mut line, mut filled) = (start, first_line, 0usize);
+    let mut eof = false;
+    loop {
+        if !eof && filled < buffer.len() {
+            let n = body.read(&mut buffer[filled..])?;
+            rows.content
+                .feed(at + filled as u64, &buffer[filled..filled + n]);
+            eof = n == 0;
+            filled += n;
+            if !eof && filled < buffer.len() {
+                continue;
+            }
+        }
+        if filled == 0 {
+            return Ok((at, line));
+        }
+        let block = &buffer[..filled];
+        if memchr::memchr(b'"', block).is_some() {
+            return Ok((at, line));
+        }
+        // Complete records end at the block's last newline (or at the end of the file).
+        let complete = match memchr::memrchr(b'\n', block) {
+            Some(i) => i + 1,
+            None if eof => filled,
+            // A record longer than the buffer: let the full parser have it.
+            None => return Ok((at, line)),
+        };
+        // Lines are found a vector at a time; the commas of a line (a few bytes apart, where a
+        // vector search costs more than it saves) one byte at a time.
+        let mut record_start = 0;
+        let lines = memchr::memchr_iter(b'\n', &block[..complete]);
+        // The file's last record may have no newline.
+        let last = (complete == filled && block[complete - 1] != b'\n').then_some(complete);
+        for record_end in lines.chain(last) {
+            let record = &block[record_start..record_end];
+            finish_record(rows, record, &mut ranges, at + record_start as u64, line);
+            line += 1;
+            record_start = record_end + 1;
+        }
+        buffer.copy_within(complete..filled, 0);
+        filled -= complete;
+        at += complete as u64;
+        if eof && filled == 0 {
+            return Ok((at, line));
+        }
+    }
+}
+
+/// The fields of one unquoted record: up to each comma, and a carriage return before the
+/// newline dropped. Returns how many fields the record has; the first `ranges.len()` of them are
+/// written to `ranges` (a record of any other width than the header's is reported, not read).
+///
+/// The commas are found eight bytes at a time: a field is a few bytes long, too short for a
+/// vector search to pay, and a byte loop costs a branch a byte.
+fn split_fields(record: &[u8], ranges: &mut [std::ops::Range<usize>]) -> usize {
+    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
+    let (mut start, mut count) = (0, 0);
+    let mut push_commas = |word: u64, base: usize| {
+        let mut commas = zero_bytes(word ^ COMMAS);
+        while commas != 0 {
+            let i = base + (commas.trailing_zeros() / 8) as usize;
+            if let Some(range) = ranges.get_mut(count) {
+                *range = start..i;
+            }
+            count += 1;
+            start = i + 1;
+            commas &= commas - 1;
+        }
+    };
+    let mut words = record.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        push_commas(
+            u64::from_le_bytes(word.try_into().expect("eight bytes")),
+            base,
+        );
+        base += 8;
+    }
+    // The last few bytes, padded with zeros (which are not commas): in a long record, the last
+    // eight bytes shifted down past those already searched.
+    let rest = words.remainder().len();
+    if rest > 0 {
+        let tail = match record.len().checked_sub(8) {
+            Some(from) => {
+                let last = u64::from_le_bytes(record[from..].try_into().expect("eight bytes"));
+                last >> (8 * (8 - rest))
+            }
+            None => {
+                let mut tail = [0u8; 8];
+                tail[..rest].copy_from_slice(words.remainder());
+                u64::from_le_bytes(tail)
+            }
+        };
+        push_commas(tail, base);
+    }
+    let end = if record.len() > start && record[record.len() - 1] == b'\r' {
+        record.len() - 1
+    } else {
+        record.len()
+    };
+    if let Some(range) = ranges.get_mut(count) {
+        *range = start..end;
+    }
+    count + 1
+}
+
+/// The high bit of each byte of `word` that is zero, and no other bit: exact, with no borrow
+/// from one byte into the next (adding 0x7f to a byte's low seven bits cannot carry out of it).
+#[inline(always)]
+fn zero_bytes(word: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((word & LOW7).wrapping_add(LOW7)) | word | LOW7)
+}
+
+/// Hands one unquoted record to `rows`. A blank line is no record, as for the CSV parser.
+fn finish_record<F: FnMut(&Row<'_>)>(
+    rows: &mut RowReader<'_, F>,
+    bytes: &[u8],
+    ranges: &mut [std::ops::Range<usize>],
+    byte: u64,
+    line: u64,
+) {
+    let width = ranges.len();
+    let count = split_fields(bytes, ranges);
+    // One field and no room for it (a header of no columns) is as good as blank.
+    let blank = count == 1 && ranges.first().is_none_or(|r| r.is_empty());
+    if blank {
+        return;
+    }
+    if count == width {
+        rows.record(line, byte, &Fields { bytes, ranges });
+    } else {
+        rows.width_problem(line, width, count);
+    }
+}
+
+/// How many blank lines (`\n` or `\r\n` alone) start at byte `at` of `path`.
+fn blank_lines_at(path: &Path, at: u64) -> u64 {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return 0;
+    };
+    if file.seek(SeekFrom::Start(at)).is_err() {
+        return 0;
+    }
+    let mut bytes = Vec::new();
+    let (mut lines, mut i) = (0, 0);
+    loop {
+        if bytes.len() < i + 2 {
+            let mut more = [0u8; 4096];
+            match file.read(&mut more) {
+                Ok(n) if n > 0 => bytes.extend_from_slice(&more[..n]),
+                _ => {}
+            }
+        }
+        match &bytes[i.min(bytes.len())..] {
+            [b'\n', ..] => i += 1,
+            [b'\r', b'\n', ..] => i += 2,
+            _ => return lines,
+        }
+        lines += 1;
+    }
+}
+
+fn read_quoted<F: FnMut(&Row<'_>)>(
+    path: &Path,
+    file: &std::fs::File,
+    at: u64,
+    end: u64,
+    line: u64,
+    width: usize,
+    rows: &mut RowReader<'_, F>,
+) {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    if file.seek(SeekFrom::Start(at)).is_err() {
+        rows.summary
+            .problems
+            .push(Problem::at_line(rows.display, 1, 1, "cannot read the file"));
+        return;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        // Records end at a newline, as in `read_unquoted`.
+        .terminator(csv::Terminator::Any(b'\n'))
+        // Every record is held to the header's width, below.
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(std::io::BufReader::with_capacity(
+            1 << 20,
+            Hashing {
+                inner: file.take(end - at),
+                at,
+                content: std::mem::replace(&mut rows.content, ContentHasher::starting_at(0)),
+            },
+        ));
+    let mut record = csv::ByteRecord::new();
+    let mut ranges = Vec::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let at_line = e.position().map_or(0, |p| p.line()) + line - 1;
+                rows.summary.problems.push(Problem::at_line(
+                    rows.display,
+                    at_line as usize,
+                    1,
+                    csv_error_message(&e),
+                ));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        // The parser dates a record from where it began looking, before any blank lines it
+        // skipped; its line is worked out back from the end instead: the lines read so far,
+        // less its own newlines (inside quotes, and the one that ends it).
+        let after = reader.position();
+        let began = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        let record_line = if after.byte() < end - at {
+            after.line() - count_byte(record.as_slice(), b'\n') - 1 + line - 1
+        } else {
+            // The last record may end at the end of the file rather than at a newline: look
+            // for the blank lines before it instead.
+            began.line() + blank_lines_at(path, at + began.byte()) + line - 1
+        };
+        let byte = began.byte() + at;
+        ranges.clear();
+        ranges.extend((0..record.len()).filter_map(|i| record.range(i)));
+        // The carriage return of a Windows line end is not data.
+        if let Some(last) = ranges.last_mut() {
+            if last.end > last.start && record.as_slice()[last.end - 1] == b'\r' {
+                last.end -= 1;
+            }
+        }
+        if ranges.len() == 1 && ranges[0].is_empty() {
+            continue; // a blank line
+        }
+        if record.len() != width {
+            rows.width_problem(record_line, width, record.len());
+            continue;
+        }
+        let fields = Fields {
+            bytes: record.as_slice(),
+            ranges: &ranges,
+        };
+        rows.record(record_line, byte, &fields);
+    }
+    rows.content = reader.into_inner().into_inner().content;
+}
+
+/// A reader that hashes what it reads, from file offset `at`.
+struct Hashing<R> {
+    inner: R,
+    at: u64,
+    content: ContentHasher,
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.content.feed(self.at, &buf[..n]);
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+fn csv_error_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("expected {expected_len} fields as in the header, found {len}")
+        }
+        _ => format!("cannot read the CSV record: {e}"),
+    }
+}
+
+/// Where each schema column sits in the file, after `rename`. Every declared column must be
+/// present; extra columns are ignored.
+fn header_positions<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    display: &Path,
+    schema: &Schema,
+) -> Result<Vec<usize>, Problems> {
+    let mut problems = Problems::new();
+    let headers = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            problems.push(Problem::at_line(display, 1, 1, csv_error_message(&e)));
+            return Err(problems);
+        }
+    };
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| {
+            let h = String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string();
+            schema.rename.get(&h).cloned().unwrap_or(h)
+        })
+        .collect();
+    let header_line: String = crate::error::short(&names.join(","));
+    // A column named twice would be read from its first place, silently: an error instead.
+    for column in &schema.columns {
+        let places: Vec<usize> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.eq_ignore_ascii_case(&column.name))
+            .map(|(i, _)| i + 1)
+            .collect();
+        if places.len() > 1 {
+            problems.push(
+                Problem::at_line(
+                    display,
+                    1,
+                    places[1],
+                    format!(
+                        "the column `{}` is named more than once in the header (fields {}): levers cannot tell which to read",
+                        column.name,
+                        places
+                            .iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                )
+                .with_excerpt(header_line.clone()),
+            );
+        }
+    }
+    let mut positions = Vec::with_capacity(schema.columns.len());
+    for column in &schema.columns {
+        let found = names.iter().position(|n| *n == column.name).or_else(|| {
+            names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(&column.name))
+        });
+        match found {
+            Some(i) => positions.push(i),
+            None => {
+                problems.push(
+                    Problem::at_line(
+                        display,
+                        1,
+                        1,
+                        format!(
+                            "missing required column `{}` ({}) of dataset `{}`",
+                            column.name, column.ty, schema.name
+                        ),
+                    )
+                    .with_excerpt(header_line.clone()),
+                );
+                positions.push(usize::MAX);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(positions)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn nhs_numbers_by_modulus_11() {
+        for valid in [
+            "9434765919",
+            "9434765870",
+            "4010232137",
+            "943 476 5919",
+            "943-476-5919",
+        ] {
+            assert!(valid_nhs_number(valid), "{valid} is valid");
+        }
+        // 1234567890: the check value is 10, so no valid number has these first nine digits.
+        for invalid in [
+            "9434765871",
+            "1234567890",
+            "943476591",
+            "94347659190",
+            "943476591X",
+            "",
+        ] {
+            assert!(!valid_nhs_number(invalid), "{invalid} is invalid");
+        }
+    }
+
+    #[test]
+    fn cells_parse_as_their_type() {
+        assert_eq!(
+            parse_cell("42", ColumnType::Integer, None),
+            Ok(Value::Int(42))
+        );
+        assert_eq!(
+            parse_cell("(1,234.50)", ColumnType::Money, None),
+            Ok(Value::Dec(Decimal::from_str("-1234.50").unwrap()))
+        );
+        assert_eq!(
+            parse_cell("01/04/2026", ColumnType::Date, Some("%d/%m/%Y")),
+            Ok(Value::Date(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()))
+        );
+        assert!(parse_cell("2026-02-30", ColumnType::Date, None)
+            .unwrap_err()
+            .contains("YYYY-MM-DD"));
+        assert!(parse_cell("12.345", ColumnType::Money, None).is_err());
+        assert!(parse_cell("4.5", ColumnType::Integer, None).is_err());
+        assert_eq!(
+            parse_cell("Yes", ColumnType::Boolean, None),
+            Ok(Value::Bool(true))
+        );
+        assert!(valid_date_format("%d/%m/%Y"));
+        assert!(!valid_date_format("%Q"));
+    }
+
+    fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("levers-dataset-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("data.csv");
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        path
+    }
+
+    #[test]
+    fn bad_cells_are_reported_with_line_and_column_and_reading_goes_on() {
+        let path = write_temp(
+            "bad",
+            "record_id,start_date,price,extra\nA,2026-04-01,10.00,x\nB,2026-02-30,1.999,y\nC,2026-04-03,\"£1,000\",z\n",
+        );
+        let schema = Schema {
+            title: None,
+            name: "t".into(),
+            key: Some("record_id".into()),
+            value: Some("price".into()),
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: vec![
+                Column {
+                    name: "record_id".into(),
+                    ty: ColumnType::Text,
+                },
+                Column {
+                    name: "start_date".into(),
+                    ty: ColumnType::Date,
+                },
+                Column {
+                    name: "price".into(),
+                    ty: ColumnType::Money,
+                },
+            ],
+        };
+        let mut seen = Vec::new();
+        let summary = read_rows(&path, Path::new("d.csv"), &schema, &[0, 2], |row| {
+            seen.push((row.line, row.values[0].render(), row.values[1].render()));
+        });
+        assert_eq!(summary.rows, 3);
+        assert_eq!(
+            seen,
+            vec![
+                (2, "A".into(), "10".into()),
+                (3, "B".into(), "".into()),
+                (4, "C".into(), "1000".into())
+            ]
+        );
+        let problems = summary.problems.sorted();
+        assert_eq!(
+            problems.len(),
+            1,
+            "only the converted columns are checked: {problems:?}"
+        );
+        assert_eq!((problems[0].line, problems[0].column), (3, 3));
+        assert!(problems[0].message.contains("`price`"));
+
+        let all = read_rows(&path, Path::new("d.csv"), &schema, &[0, 1, 2], |_| {})
+            .problems
+            .sorted();
+        assert_eq!(
+            all.iter().map(|p| (p.line, p.column)).collect::<Vec<_>>(),
+            vec![(3, 2), (3, 3)]
+        );
+    }
+
+    #[test]
+    fn a_missing_column_is_reported_on_line_one() {
+        let path = write_temp("missing", "record_id,price\nA,1\n");
+        let mut schema = Schema::default_activity();
+        schema.columns.truncate(3);
+        let summary = read_rows(&path, Path::new("d.csv"), &schema, &[0], |_| {});
+        let problems = summary.problems.sorted();
+        assert_eq!(problems.len(), 2);
+        assert!(problems.iter().all(|p| p.line == 1));
+        assert!(problems[0]
+            .message
+            .contains("missing required column `commissioner_code`"));
+    }
+
+    /// Rows and problems as the csv crate alone gives them: the reference the fast reader of
+    /// unquoted records must match.
+    /// Rows as (line, byte, cells) and problems as (line, column, message).
+    type Read = (Vec<(u64, u64, Vec<String>)>, Vec<(usize, usize, String)>);
+
+    fn reference(text: &[u8], width: usize) -> Read {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(text);
+        let mut rows = Vec::new();
+        let mut problems = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            let mut p = record.position().unwrap().clone();
+            // Blank lines before the record are not part of it.
+            loop {
+                let rest = &text[p.byte() as usize..];
+                let skip = if rest.starts_with(b"\n") {
+                    1
+                } else if rest.starts_with(b"\r\n") {
+                    2
+                } else {
+                    break;
+                };
+                let (byte, line) = (p.byte() + skip, p.line() + 1);
+                p.set_byte(byte).set_line(line);
+            }
+            let mut fields: Vec<Vec<u8>> = record.iter().map(<[u8]>::to_vec).collect();
+            if let Some(last) = fields.last_mut() {
+                if last.ends_with(b"\r") {
+                    last.pop();
+                }
+            }
+            if fields.len() == 1 && fields[0].is_empty() {
+                continue;
+            }
+            let mut record = csv::ByteRecord::new();
+            for f in &fields {
+                record.push_field(f);
+            }
+            if record.len() != width {
+                let message = format!(
+                    "expected {width} fields as in the header, found {}",
+                    record.len()
+                );
+                problems.push((p.line() as usize, 1, message));
+                continue;
+            }
+            let mut cells = Vec::new();
+            for (i, field) in record.iter().enumerate() {
+                match std::str::from_utf8(field) {
+                    Ok(t) => cells.push(t.trim().to_string()),
+                    Err(_) => {
+                        let name = ["a", "b", "c"][i];
+                        problems.push((
+                            p.line() as usize,
+                            i + 1,
+                            format!("column `{name}`: the cell is not valid UTF-8 text"),
+                        ));
+                        cells.push(String::new());
+                    }
+                }
+            }
+            rows.push((p.line(), p.byte(), cells));
+        }
+        (rows, problems)
+    }
+
+    fn text_schema() -> Schema {
+        Schema {
+            title: None,
+            name: "t".into(),
+            key: None,
+            value: None,
+            rename: BTreeMap::new(),
+            date_format: None,
+            columns: ["a", "b", "c"]
+                .iter()
+                .map(|n| Column {
+                    name: n.to_string(),
+                    ty: ColumnType::Text,
+                })
+                .collect(),
+        }
+    }
+
+    fn check_reader_matches_csv(name: &str, body: &[u8]) {
+        let mut text = b"a,b,c\n".to_vec();
+        text.extend_from_slice(body);
+        let path = write_temp(name, "");
+        std::fs::write(&path, &text).unwrap();
+        let want = reference(&text, 3);
+        let lines_and_values = |rows: &[(u64, u64, Vec<String>)]| -> Vec<(u64, Vec<String>)> {
+            rows.iter().map(|(l, _, v)| (*l, v.clone())).collect()
+        };
+        let mut again = RecordAt::open(&path, &text_schema()).unwrap();
+        for block in [7, 16, 64, 1 << 20] {
+            let mut rows = Vec::new();
+            let summary = read_rows_blocks(
+                &path,
+                Path::new("d.csv"),
+                &text_schema(),
+                &[0, 1, 2],
+                None,
+                |row| {
+                    rows.push((
+                        row.line,
+                        row.byte,
+                        row.values.iter().map(Value::render).collect(),
+                    ))
+                },
+                block,
+            );
+            let problems: Vec<(usize, usize, String)> = summary
+                .problems
+                .iter()
+                .map(|p| (p.line, p.column, p.message.clone()))
+                .collect();
+            assert_eq!(
+                (lines_and_values(&rows), &problems),
+                (lines_and_values(&want.0), &want.1),
+                "block {block}: {text:?}"
+            );
+            // Each row can be read again at its offset (after blank lines before a quoted
+            // record, the offset may point at them: reading again skips them too).
+            for (_, byte, values) in &rows {
+                again.read(*byte).unwrap();
+                let read: Vec<String> = (0..3)
+                    .map(|c| again.value(c).map_or(String::new(), |v| v.render()))
+                    .collect();
+                assert_eq!(&read, values, "again at {byte}: {text:?}");
+            }
+            // Unquoted records shorter than a block are read by the fast reader alone, and
+            // dated exactly.
+            if !text.contains(&b'"') && block > text.len() {
+                assert_eq!(rows, want.0, "block {block}: {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_reader_matches_the_csv_parser_on_awkward_files() {
+        for body in [
+            &b"1,2,3\n4,5,6\n"[..],
+            b"1,2,3\r\n4,5,6\r\n",
+            b"1,2,3\n\n\n4,5,6",
+            b"1,2\n1,2,3,4\n7,8,9\n",
+            b"x,\"a,b\",z\n1,2,3\n",
+            b"1,2,3\n\"multi\nline\",2,3\n4,5,6\n",
+            b"1,2,3\rlone,cr,here\n4,5,6\n",
+            b"\"a\"\r\n\"q\",2,3\r\n4,5,6\r\n",
+            b"\xc3\xa9,\xff,3\n 1 , 2 ,3 \n",
+            b"1,2,3\r\n\r\n",
+            b"",
+        ] {
+            check_reader_matches_csv("awkward", body);
+        }
+    }
+
+    proptest::proptest! {
+        /// Any file made of plain and quoted fields, commas, CR and LF line ends, blank lines
+        /// and stray bytes reads as the csv crate reads it, whatever the block size.
+        #[test]
+        fn the_fast_reader_matches_the_csv_parser(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    &b"x"[..], b"yz", b"12", b" ", b",", b",", b"\n", b"\n", b"\r\n", b"\r",
+                    b"\"q,\n\"", b"\"", b"\xc3\xa9", b"\xff",
+                ]),
+                0..60,
+            )
+        ) {
+            check_reader_matches_csv("generated", &pieces.concat());
+        }
+
+        /// A date from the cache is the date parsed, and a bad one is refused alike.
+        #[test]
+        fn cached_dates_are_parsed_dates(
+            texts in proptest::collection::vec(
+                (2025..2028i32, 0..14u32, 0..33u32, proptest::bool::ANY),
+                0..200,
+            )
+        ) {
+            let mut cache = DateCache::default();
+            for (year, month, day, odd) in texts {
+                let text = if odd {
+                    format!("{year}-{month}-{day}")
+                } else {
+                    format!("{year}-{month:02}-{day:02}")
+                };
+                proptest::prop_assert_eq!(cache.parse(&text), parse_date(&text, None));
+            }
+        }
+
+        /// Commas found a word at a time are the commas a byte loop finds, whatever bytes sit
+        /// around them (zeros, bytes with the high bit, a comma with it: 0xac).
+        #[test]
+        fn fields_split_as_a_byte_loop_splits_them(
+            record in proptest::collection::vec(
+                proptest::sample::select(vec![b',', b'a', 0u8, 0x80, 0xac, 0xff, b'\r', b'-']),
+                0..40,
+            )
+        ) {
+            let mut fields: Vec<&[u8]> = record.split(|b| *b == b',').collect();
+            let last = fields.len() - 1;
+            fields[last] = fields[last].strip_suffix(b"\r").unwrap_or(fields[last]);
+            // Room for as many fields as there are, and for fewer: the count is still told.
+            for room in [fields.len(), fields.len().saturating_sub(2)] {
+                let mut ranges = vec![0..0; room];
+                proptest::prop_assert_eq!(split_fields(&record, &mut ranges), fields.len());
+                let found: Vec<&[u8]> = ranges.iter().map(|r| &record[r.clone()]).collect();
+                proptest::prop_assert_eq!(&found[..], &fields[..room]);
+            }
+        }
+    }
+}

@@ -1,0 +1,761 @@
+//! The monthly pass: each of a contract's monthly files is read once, and every KPI and
+//! challenge rule reading that dataset is evaluated on each row as it streams past.
+//!
+//! All expressions of one dataset are compiled against one [`SlotMap`], so each column some rule
+//! reads is parsed once per row, and columns no rule reads are never converted. A month's
+//! results ([`MonthData`]) are plain data: the KPI figures, the challenges raised, and the
+//! dataset totals; the history of earlier months comes from the cache when its inputs are
+//! unchanged (see [`crate::pass::cache`]).
+
+use crate::error::{Problem, Problems};
+use crate::expr::{CompileEnv, Memo, SlotMap};
+use crate::load::returns::Returned;
+use crate::model::calendar::Month;
+use crate::model::contract::{Contract, Measure};
+use crate::model::money::{ExactSum, Money};
+use crate::pass::csv::RETURNS;
+use crate::pass::measures::{CompiledMeasure, Dispatch, Figure, MonthFigures};
+use crate::pass::rules::{Raised, RuleSet};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What one month's files give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthData {
+    pub month: Month,
+    /// KPI id → its figures. A KPI whose data file is absent has no entry.
+    pub kpis: BTreeMap<String, MonthFigures>,
+    #[serde(with = "compact_challenges")]
+    pub challenges: Vec<Raised>,
+    /// Dataset → rows read.
+    pub rows: BTreeMap<String, u64>,
+    /// Dataset → the sum of its value column (the month's actual value for `monthly_value =
+    /// "actual"`).
+    pub value_totals: BTreeMap<String, Money>,
+    /// The input files read, relative to the workspace.
+    pub inputs: Vec<PathBuf>,
+}
+
+impl MonthData {
+    pub fn figure(&self, kpi: &str, group: Option<&str>) -> Option<&Figure> {
+        match (self.kpis.get(kpi)?, group) {
+            (MonthFigures::Single(f), None) => Some(f),
+            (MonthFigures::Grouped(g), Some(key)) => g.get(key),
+            _ => None,
+        }
+    }
+}
+
+/// Reads every file of `month` for `contract` and evaluates all its KPIs and challenge rules.
+/// Any cell that does not parse, or any bad return, fails the month with every problem found.
+///
+/// Also gives each input's content hash ([`file_content_hash`]), in the order of
+/// [`MonthData::inputs`], worked out from the bytes the pass read (`None` where it could not be).
+pub fn measure_month(
+    root: &Path,
+    contract: &Contract,
+    month: Month,
+) -> Result<(MonthData, Vec<Option<String>>), Problems> {
+    let mut contents = Vec::new();
+    let mut data = MonthData {
+        month,
+        kpis: BTreeMap::new(),
+        challenges: Vec::new(),
+        rows: BTreeMap::new(),
+        value_totals: BTreeMap::new(),
+        inputs: Vec::new(),
+    };
+    let mut problems = Problems::new();
+    for dataset in contract.datasets_read() {
+        let file = contract.data_file(dataset, month);
+        if !root.join(&file).is_file() {
+            continue;
+        }
+        match run_pass(root, &file, contract, dataset, month) {
+            Ok(pass) => {
+                data.kpis.extend(pass.kpis);
+                data.challenges
+                    .reserve(pass.challenges.iter().map(Vec::len).sum());
+                for challenges in pass.challenges {
+                    data.challenges.extend(challenges);
+                }
+                data.rows.insert(dataset.to_string(), pass.rows);
+                if let Some(total) = pass.value_total {
+                    data.value_totals.insert(dataset.to_string(), total);
+                }
+                data.inputs.push(file);
+                contents.push(pass.content);
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    if contract
+        .kpis
+        .iter()
+        .any(|k| matches!(k.measure, Measure::Returned))
+    {
+        let file = contract.data_file(RETURNS, month);
+        let (returns, p) = crate::load::returns::read(root, &file, contract);
+        problems.extend(p);
+        if let Some(returns) = returns {
+            contents.push(file_content_hash(&root.join(&file)).ok());
+            data.inputs.push(file);
+            for kpi in contract
+                .kpis
+                .iter()
+                .filter(|k| matches!(k.measure, Measure::Returned))
+            {
+                let Some(r) = returns.get(&kpi.id) else {
+                    continue;
+                };
+                let mut figure = match r.figure {
+                    Returned::Ratio {
+                        numerator,
+                        denominator,
+                    } => Figure::ratio(numerator, denominator),
+                    // A returned value is in the target's units: 93.5 against ">= 90%" is 93.5%.
+                    Returned::Value(v) => {
+                        let percent = kpi.target.as_ref().is_some_and(|t| t.percent);
+                        let value = if percent { v / Decimal::ONE_HUNDRED } else { v };
+                        Figure {
+                            value: Some(value),
+                            ..Figure::default()
+                        }
+                    }
+                };
+                figure.note = Some(r.note.clone()).filter(|n| !n.trim().is_empty());
+                data.kpis
+                    .insert(kpi.id.clone(), MonthFigures::Single(figure));
+            }
+        }
+    }
+    crate::pass::rules::sort_by_id(&mut data.challenges);
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok((data, contents))
+    }
+}
+
+struct PassResult {
+    kpis: BTreeMap<String, MonthFigures>,
+    /// Each rule's challenges (kept apart: a large month's are not copied into one list twice).
+    challenges: Vec<Vec<Raised>>,
+    rows: u64,
+    value_total: Option<Money>,
+    /// The file's content hash ([`file_content_hash`]), from the bytes the pass read.
+    content: Option<String>,
+}
+
+/// Files smaller than this are read by one thread; larger ones in two parts, one per core.
+const PARALLEL_FROM_BYTES: u64 = 8 << 20;
+
+/// Whether to report each file read on stderr (`-v`).
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Where a file of `size` bytes is cut for its two readers, when it is large enough: just after
+/// the first newline past 50.5% of it. The second reader first counts the quotes and lines before
+/// the cut ([`second_chunk`]), so it is given a little less to read.
+fn file_cut(path: &Path, size: u64) -> Option<u64> {
+    if size < PARALLEL_FROM_BYTES {
+        return None;
+    }
+    crate::pass::csv::cut_after(path, size / 200 * 101, size)
+}
+
+/// The second reader's part of a file cut at `cut`: from the cut to the end, its first line
+/// counted. `None` when the cut is inside a quoted field (an odd number of quotes before it) or
+/// the file cannot be read: then one reader reads the whole file.
+fn second_chunk(path: &Path, cut: u64, size: u64) -> Option<crate::pass::csv::Chunk> {
+    let (quotes, lines) = crate::pass::csv::quotes_and_lines(path, cut).ok()?;
+    (quotes % 2 == 0).then_some(crate::pass::csv::Chunk {
+        start: cut,
+        end: size,
+        first_line: lines + 1,
+    })
+}
+
+/// A data file's content hash, as a pass over it works it out from the bytes it reads: the
+/// [`ContentHasher`](crate::pass::hash::ContentHasher) hashes of the runs its readers read (the
+/// whole file, or its two parts), combined. The month cache keys entries by it, and works it
+/// out here for a file whose size or time changed, both parts at once.
+pub fn file_content_hash(path: &Path) -> std::io::Result<String> {
+    let size = std::fs::metadata(path)?.len();
+    let runs: Vec<(u64, u64)> = match file_cut(path, size) {
+        Some(cut) => vec![(0, cut), (cut, size)],
+        None => vec![(0, size)],
+    };
+    // Each run's hash, and the quotes in it (a cut after an odd number is not made).
+    let hash_run = |&(start, end): &(u64, u64)| -> std::io::Result<([u64; 2], u64)> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = std::fs::File::open(path)?;
+        file.seek(SeekFrom::Start(start))?;
+        let mut hasher = crate::pass::hash::ContentHasher::starting_at(start);
+        let mut quotes = 0;
+        crate::pass::csv::read_blocks(file.take(end - start), |block| {
+            hasher.feed(hasher.end(), block);
+            quotes += crate::pass::csv::count_byte(block, b'"');
+        })?;
+        let changed = || std::io::Error::other("the file changed while it was read");
+        if hasher.end() != end {
+            return Err(changed());
+        }
+        Ok((hasher.finish().ok_or_else(changed)?, quotes))
+    };
+    let hashes: Vec<std::io::Result<([u64; 2], u64)>> = std::thread::scope(|scope| {
+        let later: Vec<_> = runs[1..]
+            .iter()
+            .map(|r| scope.spawn(move || hash_run(r)))
+            .collect();
+        let mut hashes = vec![hash_run(&runs[0])];
+        for h in later {
+            hashes.push(
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("hashing failed"))),
+            );
+        }
+        hashes
+    });
+    let hashed = hashes
+        .into_iter()
+        .collect::<std::io::Result<Vec<([u64; 2], u64)>>>()?;
+    if runs.len() > 1 && hashed[0].1 % 2 == 1 {
+        // The cut would fall inside a quoted field: the pass reads the file whole.
+        let (whole, _) = hash_run(&(0, size))?;
+        return Ok(crate::pass::hash::combine_runs(&[whole]));
+    }
+    let runs: Vec<[u64; 2]> = hashed.into_iter().map(|(hash, _)| hash).collect();
+    Ok(crate::pass::hash::combine_runs(&runs))
+}
+
+/// Evaluates every KPI and rule of `dataset` over `file` in one pass. A large file is cut in two
+/// at a record boundary (outside any quoted field) and each part is read on its own core with
+/// its own copy of every measure and rule; the parts' states are then merged (counts and sums
+/// add, challenge lists concatenate, duplicate logs are searched together).
+fn run_pass(
+    root: &Path,
+    file: &Path,
+    contract: &Contract,
+    dataset: &str,
+    month: Month,
+) -> Result<PassResult, Problems> {
+    let started = std::time::Instant::now();
+    let result = run_pass_timed(root, file, contract, dataset, month);
+    if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+        if let Ok(r) = &result {
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!(
+                "levers: read {} ({} rows) in {seconds:.2} s, {:.0} rows/s",
+                file.display(),
+                r.rows,
+                r.rows as f64 / seconds.max(1e-9)
+            );
+        }
+    }
+    result
+}
+
+fn run_pass_timed(
+    root: &Path,
+    file: &Path,
+    contract: &Contract,
+    dataset: &str,
+    month: Month,
+) -> Result<PassResult, Problems> {
+    let path = root.join(file);
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    if size > crate::pass::duplicates::MAX_OFFSET {
+        return Err(one_problem(
+            file,
+            "files over a terabyte are not supported".into(),
+        ));
+    }
+    // Duplicate rules' logs are sized from an estimate of the rows (they grow if it is short).
+    let rows = estimate_rows(&path);
+    let whole = || run_chunk(root, file, contract, dataset, None, rows);
+    let mut state = match file_cut(&path, size) {
+        None => whole()?,
+        Some(cut) => {
+            let half = rows / 2 + 1;
+            let first = crate::pass::csv::Chunk {
+                start: 0,
+                end: cut,
+                first_line: 1,
+            };
+            let (a, b) = std::thread::scope(|scope| {
+                let later = scope.spawn(|| {
+                    let second = second_chunk(&path, cut, size)?;
+                    Some(run_chunk(root, file, contract, dataset, Some(second), half))
+                });
+                let earlier = run_chunk(root, file, contract, dataset, Some(first), half);
+                (
+                    earlier,
+                    later.join().unwrap_or_else(|_| Some(Err(Problems::new()))),
+                )
+            });
+            match (a, b) {
+                // The cut fell inside a quoted field: the file is read whole.
+                (_, None) => whole()?,
+                (Ok(mut a), Some(Ok(b))) => {
+                    a.merge(b);
+                    a
+                }
+                (Err(mut p), Some(Err(q))) => {
+                    p.extend(q);
+                    return Err(p);
+                }
+                (Err(p), _) | (_, Some(Err(p))) => return Err(p),
+            }
+        }
+    };
+    state
+        .rules
+        .settle()
+        .map_err(|message| one_problem(file, format!("cannot read the file again: {message}")))?;
+    Ok(state.finish(month))
+}
+
+fn one_problem(file: &Path, message: String) -> Problems {
+    let mut p = Problems::new();
+    p.push(Problem::at_line(file, 1, 1, message));
+    p
+}
+
+/// A pass (or one chunk of it) before its results are finished.
+struct PassState {
+    measures: Vec<(String, CompiledMeasure)>,
+    rules: RuleSet,
+    value_total: ExactSum,
+    has_value: bool,
+    rows: u64,
+    /// The content hash of each chunk's bytes, in file order.
+    content: Vec<Option<[u64; 2]>>,
+}
+
+impl PassState {
+    fn merge(&mut self, later: PassState) {
+        for ((_, a), (_, b)) in self.measures.iter_mut().zip(later.measures) {
+            a.merge(b);
+        }
+        self.rules.merge(later.rules);
+        self.value_total += later.value_total;
+        self.rows += later.rows;
+        self.content.extend(later.content);
+    }
+
+    fn finish(self, month: Month) -> PassResult {
+        PassResult {
+            kpis: self
+                .measures
+                .into_iter()
+                .map(|(id, m)| (id, m.finish()))
+                .collect(),
+            challenges: self.rules.finish(month),
+            rows: self.rows,
+            content: self
+                .content
+                .iter()
+                .copied()
+                .collect::<Option<Vec<[u64; 2]>>>()
+                .map(|runs| crate::pass::hash::combine_runs(&runs)),
+            value_total: self
+                .has_value
+                .then(|| Money::from_decimal(self.value_total.total())),
+        }
+    }
+}
+
+/// A pass's measures and rules, compiled against its slots.
+struct PassRules {
+    key_slot: Option<usize>,
+    value_slot: Option<usize>,
+    measures: Vec<(String, CompiledMeasure)>,
+    rules: RuleSet,
+}
+
+fn compile_pass(
+    contract: &Contract,
+    dataset: &str,
+    path: &Path,
+    slots: &mut SlotMap,
+    rows: usize,
+) -> Result<PassRules, Problems> {
+    let mut problems = Problems::new();
+    let schema = contract
+        .schema(dataset)
+        .expect("validated: every dataset read has a schema");
+    let column_slot = |name: &Option<String>, slots: &mut SlotMap| {
+        name.as_deref()
+            .and_then(|n| schema.column_index(n))
+            .map(|i| slots.slot_for(i))
+    };
+    let key_slot = column_slot(&schema.key, slots);
+    let value_slot = column_slot(&schema.value, slots);
+    let mut env = CompileEnv {
+        schema,
+        lists: &contract.lists,
+        slots,
+    };
+    let mut measures: Vec<(String, CompiledMeasure)> = Vec::new();
+    let compile_problem = |what: &str, (text, error): crate::pass::measures::CompileFailure| {
+        Problem::at_line(
+            &contract.file,
+            1,
+            1,
+            format!("{what}: `{text}`: {}", error.message),
+        )
+    };
+    for kpi in contract.kpis.iter().filter(|k| k.dataset == dataset) {
+        match CompiledMeasure::new(&kpi.measure, &mut env) {
+            Ok(Some(m)) => measures.push((kpi.id.clone(), m)),
+            Ok(None) => {}
+            Err(e) => problems.push(compile_problem(&format!("KPI `{}`", kpi.id), e)),
+        }
+    }
+    let of_dataset: Vec<&crate::model::contract::ChallengeRule> = contract
+        .challenges
+        .iter()
+        .filter(|r| r.dataset == dataset)
+        .collect();
+    let rules = match RuleSet::new(&of_dataset, &mut env, path, rows) {
+        Ok(rules) => Some(rules),
+        Err(failures) => {
+            for (rule, e) in failures {
+                problems.push(compile_problem(&format!("challenge rule `{rule}`"), e));
+            }
+            None
+        }
+    };
+    let Some(rules) = rules.filter(|_| !problems.has_errors()) else {
+        return Err(problems);
+    };
+    Ok(PassRules {
+        key_slot,
+        value_slot,
+        measures,
+        rules,
+    })
+}
+
+fn run_chunk(
+    root: &Path,
+    file: &Path,
+    contract: &Contract,
+    dataset: &str,
+    chunk: Option<crate::pass::csv::Chunk>,
+    rows: usize,
+) -> Result<PassState, Problems> {
+    let schema = contract
+        .schema(dataset)
+        .expect("validated: every dataset read has a schema");
+    let path = root.join(file);
+    // Compiled twice: once to count the conditions asked more than once, then to share them.
+    let mut counting = SlotMap::default();
+    compile_pass(contract, dataset, &path, &mut counting, 0)?;
+    let mut slots = counting.sharing_repeated();
+    let PassRules {
+        key_slot,
+        value_slot,
+        mut measures,
+        mut rules,
+    } = compile_pass(contract, dataset, &path, &mut slots, rows)?;
+    rules.set_slots(&slots);
+    let memo = Memo::new(&slots);
+    let dispatch = Dispatch::new(&measures);
+    let mut value_total = ExactSum::default();
+    let summary =
+        crate::pass::csv::read_rows_in(&path, file, schema, slots.columns(), chunk, |row| {
+            let values = row.values;
+            let line = row.line;
+            let key = || match key_slot.map(|s| &values[s]) {
+                Some(v) if !v.is_null() => v.render(),
+                _ => format!("line-{line}"),
+            };
+            let value = value_slot
+                .and_then(|s| values[s].as_decimal())
+                .unwrap_or_default();
+            value_total.add(value);
+            memo.clear();
+            dispatch.add(&mut measures, values, &memo, &key);
+            rules.add(values, &memo, &key, value, row.byte);
+        });
+    if summary.problems.has_errors() {
+        return Err(summary.problems);
+    }
+    Ok(PassState {
+        measures,
+        rules,
+        value_total,
+        has_value: value_slot.is_some(),
+        rows: summary.rows,
+        content: vec![summary.content],
+    })
+}
+
+/// An estimate of a CSV file's rows (a little over): its size over the mean length of the lines
+/// in four samples of 256 KiB, at its start and a quarter, half and three quarters in. The
+/// duplicate rules' logs are sized from it, and a log in huge pages is resident whole, so a file
+/// whose first lines are much shorter than the rest must not make it many times too large.
+fn estimate_rows(path: &Path) -> usize {
+    use std::io::{Read, Seek, SeekFrom};
+    const SAMPLE: u64 = 1 << 18;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return 0;
+    };
+    let Ok(size) = file.metadata().map(|m| m.len()) else {
+        return 0;
+    };
+    let (mut bytes, mut lines) = (0u64, 0u64);
+    let mut sample = Vec::with_capacity(SAMPLE as usize);
+    for quarter in 0..4 {
+        let at = size / 4 * quarter;
+        sample.clear();
+        let read = file.seek(SeekFrom::Start(at)).is_ok()
+            && (&mut file).take(SAMPLE).read_to_end(&mut sample).is_ok();
+        if read {
+            bytes += sample.len() as u64;
+            lines += crate::pass::csv::count_byte(&sample, b'\n');
+        }
+        if size <= SAMPLE * 4 {
+            break; // a small file: its start is all of it, or near enough
+        }
+    }
+    if bytes == 0 {
+        return 0;
+    }
+    let estimate = size as f64 / (bytes as f64 / lines.max(1) as f64);
+    (estimate * 1.02) as usize
+}
+
+/// The data files a month reads, in the order [`measure_month`] reads them: the datasets the
+/// contract's KPIs and rules read, then provider returns when a KPI comes from them.
+pub fn month_files(root: &Path, contract: &Contract, month: Month) -> Vec<PathBuf> {
+    let returns = contract
+        .kpis
+        .iter()
+        .any(|k| matches!(k.measure, Measure::Returned))
+        .then_some(RETURNS);
+    contract
+        .datasets_read()
+        .into_iter()
+        .chain(returns)
+        .map(|d| contract.data_file(d, month))
+        .filter(|f| root.join(f).is_file())
+        .collect()
+}
+
+/// Every month from the contract's start (or `first`) up to `last` that has any data file,
+/// measured (or answered from the cache).
+pub fn history(root: &Path, contract: &Contract, last: Month) -> Result<Vec<MonthData>, Problems> {
+    let (start, _) = contract.months();
+    let mut months = Vec::new();
+    let mut problems = Problems::new();
+    for month in start.through(last) {
+        if month_files(root, contract, month).is_empty() {
+            continue;
+        }
+        match crate::pass::cache::month(root, contract, month) {
+            Ok(data) => months.push(data),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok(months)
+    }
+}
+
+/// The month cache holds hundreds of thousands of challenges for a large month, so they are
+/// stored per rule as parallel lists of records, values and details (their ids follow from
+/// month, rule and record); a challenge covering several rows (a ratio cap) or that other rules
+/// also select is stored whole.
+mod compact_challenges {
+    use crate::model::calendar::Month;
+    use crate::model::money::Money;
+    use crate::pass::rules::Raised;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    #[derive(Serialize, Deserialize)]
+    struct Group {
+        month: Month,
+        rule: Arc<str>,
+        records: Vec<String>,
+        values: Vec<Money>,
+        /// Each challenge's detail, as an index into `texts`: a rule's challenges mostly say
+        /// one of a few things.
+        details: Vec<u32>,
+        texts: Vec<Arc<str>>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        whole: Vec<Raised>,
+    }
+
+    pub fn serialize<S: Serializer>(
+        challenges: &[Raised],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut indices: std::collections::HashMap<Arc<str>, u32> = Default::default();
+        for c in challenges {
+            let fits = |g: &Group| g.rule == c.rule && g.month == c.month;
+            if !groups.last().is_some_and(fits) {
+                groups.push(Group {
+                    month: c.month,
+                    rule: c.rule.clone(),
+                    records: Vec::new(),
+                    values: Vec::new(),
+                    details: Vec::new(),
+                    texts: Vec::new(),
+                    whole: Vec::new(),
+                });
+                indices.clear();
+            }
+            let group = groups.last_mut().expect("pushed above");
+            if c.rows == 1 && c.keys.is_empty() && c.also.is_empty() {
+                group.records.push(c.record.clone());
+                group.values.push(c.value);
+                let index = *indices.entry(c.detail.clone()).or_insert_with(|| {
+                    group.texts.push(c.detail.clone());
+                    (group.texts.len() - 1) as u32
+                });
+                group.details.push(index);
+            } else {
+                group.whole.push(c.clone());
+            }
+        }
+        groups.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<Raised>, D::Error> {
+        let groups = Vec::<Group>::deserialize(deserializer)?;
+        let mut challenges = Vec::new();
+        for g in groups {
+            if g.records.len() != g.values.len() || g.records.len() != g.details.len() {
+                return Err(serde::de::Error::custom("lists of unequal length"));
+            }
+            for ((record, value), index) in g.records.into_iter().zip(g.values).zip(g.details) {
+                let detail = g
+                    .texts
+                    .get(index as usize)
+                    .cloned()
+                    .ok_or_else(|| serde::de::Error::custom("a detail out of range"))?;
+                challenges.push(Raised {
+                    month: g.month,
+                    rule: g.rule.clone(),
+                    record,
+                    value,
+                    rows: 1,
+                    detail,
+                    keys: Vec::new(),
+                    also: Vec::new(),
+                });
+            }
+            challenges.extend(g.whole);
+        }
+        crate::pass::rules::sort_by_id(&mut challenges);
+        Ok(challenges)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pass::csv::{ColumnType, Schema};
+
+    /// The content hash the readers of a pass work out from the bytes they read, as
+    /// `run_pass` reads the file (whole, or in two parts).
+    fn hash_as_read(path: &Path) -> Option<String> {
+        let schema = Schema::of(&[("id", ColumnType::Text), ("note", ColumnType::Text)]);
+        let size = std::fs::metadata(path).ok()?.len();
+        let parts =
+            file_cut(path, size).and_then(|cut| Some((cut, second_chunk(path, cut, size)?)));
+        let chunks = match parts {
+            Some((cut, second)) => vec![
+                Some(crate::pass::csv::Chunk {
+                    start: 0,
+                    end: cut,
+                    first_line: 1,
+                }),
+                Some(second),
+            ],
+            None => vec![None],
+        };
+        let runs: Option<Vec<[u64; 2]>> = chunks
+            .into_iter()
+            .map(|chunk| {
+                crate::pass::csv::read_rows_in(path, path, &schema, &[0, 1], chunk, |_| {}).content
+            })
+            .collect();
+        Some(crate::pass::hash::combine_runs(&runs?))
+    }
+
+    /// A month read for the first time is hashed by its own pass; a later run hashes the file
+    /// on its own when its time changed. Both must agree, or the cache would never be used
+    /// again: for a small file, a large one read in two parts, one whose second part has quoted
+    /// fields (read by the full CSV parser, after part of it was read fast), CRLF ends, and one
+    /// whose cut would fall inside a quoted field (read whole).
+    #[test]
+    fn the_pass_hashes_a_file_as_the_cache_does() {
+        let dir = std::env::temp_dir().join(format!("levers-pass-hash-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let large = |end: &str, quoted_from: usize| {
+            let mut text = format!("id,note{end}");
+            for i in 0..600_000 {
+                if i >= quoted_from {
+                    text.push_str(&format!("R{i},\"a, {i}\"{end}"));
+                } else {
+                    text.push_str(&format!("R{i},plain {i}{end}"));
+                }
+            }
+            text
+        };
+        let cases = [
+            ("small.csv", "id,note\nR1,x\nR2,y\n".to_string()),
+            ("header-only.csv", "id,note\n".to_string()),
+            ("halves.csv", large("\n", usize::MAX)),
+            ("quoted.csv", large("\n", 450_000)),
+            ("crlf.csv", large("\r\n", usize::MAX)),
+            // Quoted fields holding a newline after 200 bytes: the cut falls inside one.
+            ("quoted-cut.csv", {
+                let inner = "x".repeat(200);
+                let mut text = "id,note\n".to_string();
+                for i in 0..60_000 {
+                    text.push_str(&format!("R{i},\"{inner}\ny\"\n"));
+                }
+                text
+            }),
+        ];
+        for (name, text) in cases {
+            let path = dir.join(name);
+            std::fs::write(&path, &text).unwrap();
+            let expected = file_content_hash(&path).unwrap();
+            assert_eq!(hash_as_read(&path), Some(expected), "{name}");
+        }
+        for name in ["halves.csv", "quoted.csv", "crlf.csv"] {
+            let path = dir.join(name);
+            let size = std::fs::metadata(&path).unwrap().len();
+            let cut = file_cut(&path, size).expect("large enough to cut");
+            assert!(
+                second_chunk(&path, cut, size).is_some(),
+                "{name} is read in two parts"
+            );
+        }
+        let path = dir.join("quoted-cut.csv");
+        let size = std::fs::metadata(&path).unwrap().len();
+        let cut = file_cut(&path, size).expect("large enough to cut");
+        assert!(
+            second_chunk(&path, cut, size).is_none(),
+            "a cut inside a quoted field is not made"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

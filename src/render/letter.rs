@@ -1,0 +1,1562 @@
+//! The monthly performance and challenge letter (§5.1): a Markdown file with a YAML metadata
+//! block that pandoc understands, written from a template built into the binary (or the
+//! workspace's `templates/letter.md`), with its companion challenge CSV.
+//!
+//! [`context`] turns a [`ContractMonth`] into the words and figures the template lays out; the
+//! template decides the wording. Every figure comes from the same results `levers kpi` and
+//! `levers challenges` print. Text taken from contract files is escaped for Markdown, so a `|`
+//! or `*` in a KPI name cannot break a table.
+
+use crate::audit::provenance::{write_file, Provenance};
+use crate::load::challenge_log::State;
+use crate::model::calendar::Month;
+use crate::model::money::Money;
+use crate::pass::rules::ChallengeView;
+use crate::results::consequences::ItemKind;
+use crate::results::information::Provision;
+use crate::results::kpi::{ConsequenceStatus, KpiResult, Rag};
+use crate::results::month::ContractMonth;
+use crate::results::spc::Signal;
+use anyhow::{bail, Context as _, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const BUILT_IN_LETTER: &str = include_str!("templates/letter.md");
+pub const LETTER_OVERRIDE: &str = "templates/letter.md";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Stage {
+    Provisional,
+    Final,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Provisional => "provisional",
+            Stage::Final => "final",
+        }
+    }
+}
+
+/// A letter already issued: the date it was written as of, and its file when it is in the
+/// working tree (a letter only in git history has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub date: NaiveDate,
+    pub file: Option<PathBuf>,
+}
+
+/// The letters of one contract issued so far (first issues; reissues do not move a date),
+/// from its `letters/` folder and, for any no longer there, git history.
+#[derive(Debug, Clone, Default)]
+pub struct IssuedLetters {
+    letters: BTreeMap<(Month, Stage), Issued>,
+}
+
+impl IssuedLetters {
+    pub fn read(root: &Path, contract_dir: &Path) -> IssuedLetters {
+        let dir = contract_dir.join("letters");
+        let mut letters = BTreeMap::new();
+        let parse_name = |name: &str| -> Option<(Month, Stage)> {
+            let stem = name.strip_suffix(".md")?;
+            let (month, stage) = stem.split_once('-').and_then(|(y, rest)| {
+                let (m, stage) = rest.split_once('-')?;
+                Some((format!("{y}-{m}"), stage))
+            })?;
+            let stage = match stage {
+                "provisional" => Stage::Provisional,
+                "final" => Stage::Final,
+                _ => return None,
+            };
+            Some((month.parse().ok()?, stage))
+        };
+        let date_of = |text: &str| Provenance::parse(text).and_then(|p| p.today());
+        if let Ok(entries) = std::fs::read_dir(root.join(&dir)) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().to_string();
+                let Some(key) = parse_name(&name) else {
+                    continue;
+                };
+                let file = dir.join(&name);
+                if let Some(date) = std::fs::read_to_string(root.join(&file))
+                    .ok()
+                    .and_then(|t| date_of(&t))
+                {
+                    letters.insert(
+                        key,
+                        Issued {
+                            date,
+                            file: Some(file),
+                        },
+                    );
+                }
+            }
+        }
+        for (path, commit) in crate::audit::git::files_in_history(root, &dir) {
+            let Some(key) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(parse_name)
+            else {
+                continue;
+            };
+            if letters.contains_key(&key) || root.join(&path).exists() {
+                continue;
+            }
+            let date = crate::audit::git::show(root, &commit, &path)
+                .ok()
+                .and_then(|b| date_of(&String::from_utf8_lossy(&b)));
+            if let Some(date) = date {
+                letters.insert(key, Issued { date, file: None });
+            }
+        }
+        IssuedLetters { letters }
+    }
+
+    pub fn get(&self, month: Month, stage: Stage) -> Option<&Issued> {
+        self.letters.get(&(month, stage))
+    }
+
+    /// The letter that raised a month's challenges: its provisional letter, or its final
+    /// letter when no provisional letter was issued.
+    pub fn raising(&self, month: Month) -> Option<&Issued> {
+        self.get(month, Stage::Provisional)
+            .or_else(|| self.get(month, Stage::Final))
+    }
+}
+
+/// Escapes text from contract files for Markdown prose and table cells.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A YAML double-quoted string (the metadata block pandoc reads), on one line: backslashes and
+/// quotes escaped, a line break written as `\n`, other control characters dropped, so that no
+/// text (a title holding a newline and `---`) can end the block or add a key to it.
+pub fn yaml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub fn long_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+fn count_words(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("no {many}"),
+        1 => format!("one {one}"),
+        _ => format!("{n} {many}"),
+    }
+}
+
+#[derive(Serialize)]
+struct Meta {
+    title: String,
+    date: String,
+    from: String,
+    to: String,
+    reference: String,
+}
+
+#[derive(Serialize)]
+struct KpiRow {
+    name: String,
+    target: String,
+    actual: String,
+    variance: String,
+    rag: String,
+    trend: String,
+    consequence: String,
+}
+
+/// The KPIs of one group of the contract (national, local, quality…), in contract order.
+#[derive(Serialize)]
+struct KpiSection {
+    number: usize,
+    heading: String,
+    rows: Vec<KpiRow>,
+}
+
+#[derive(Serialize)]
+struct ExceptionRow {
+    name: String,
+    figure: String,
+    cause: String,
+    actions: String,
+    trajectory: String,
+    /// A provider return's note, when that is all there is.
+    note: String,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct InfoRow {
+    dataset: String,
+    due: String,
+    received: String,
+    status: String,
+}
+
+#[derive(Serialize)]
+struct CountRow {
+    name: String,
+    count: usize,
+    /// The records the challenges cover (a ratio cap's covers several).
+    rows: u64,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct OutstandingRow {
+    month: String,
+    state: String,
+    count: usize,
+    value: String,
+    overdue: usize,
+}
+
+#[derive(Serialize)]
+struct EscalationRow {
+    name: String,
+    months: u32,
+    step: String,
+    owner: String,
+    due: String,
+    /// Where the step's action stands as of the letter's date, and any earlier step's action
+    /// still overdue.
+    status: String,
+}
+
+#[derive(Serialize)]
+struct FinanceLine {
+    label: String,
+    amount: String,
+}
+
+/// Section numbers, for the sections a letter has (empty ones are left out).
+#[derive(Serialize, Default)]
+struct Numbers {
+    exceptions: usize,
+    information: usize,
+    challenges: usize,
+    escalation: usize,
+    finance: usize,
+}
+
+/// Everything the letter template lays out: the words and figures, worked out and escaped.
+#[derive(Serialize)]
+pub struct LetterContext {
+    meta: Meta,
+    stage: &'static str,
+    is_final: bool,
+    reissue: Option<String>,
+    month_long: String,
+    letterhead: Vec<String>,
+    date: String,
+    our_ref: String,
+    your_ref: String,
+    addressee: Vec<String>,
+    salutation: String,
+    subject: String,
+    opening: String,
+    summary: String,
+    kpi_sections: Vec<KpiSection>,
+    notes: Vec<String>,
+    missing: Vec<String>,
+    exceptions: Vec<ExceptionRow>,
+    exceptions_requested: Vec<String>,
+    exceptions_request: String,
+    information: Vec<InfoRow>,
+    challenges_intro: String,
+    new_by_rule: Vec<CountRow>,
+    new_by_state: Vec<CountRow>,
+    new_count: usize,
+    new_rows: u64,
+    new_value: String,
+    outstanding: Vec<OutstandingRow>,
+    outstanding_count: usize,
+    outstanding_value: String,
+    overdue_note: String,
+    companion: String,
+    companion_note: String,
+    escalations: Vec<EscalationRow>,
+    escalation_rule: String,
+    finance: Vec<FinanceLine>,
+    finance_notes: Vec<String>,
+    agreed_position: String,
+    respond_by: String,
+    reply_by: String,
+    asks_response: bool,
+    closing: String,
+    signatory: String,
+    signatory_title: String,
+    signatory_org: String,
+    cc: Vec<String>,
+    n: Numbers,
+    provenance: String,
+}
+
+/// How a group of KPIs is headed in a letter.
+fn section_heading(category: &str) -> String {
+    match category {
+        "national" => "National standards".into(),
+        "local" => "Local requirements".into(),
+        "quality" => "Quality requirements".into(),
+        "cquin" => "CQUIN".into(),
+        other => {
+            let mut chars = other.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().collect::<String>() + chars.as_str()
+            })
+        }
+    }
+}
+
+fn kpi_name(r: &KpiResult) -> String {
+    match &r.by_group {
+        Some(g) => format!("{} ({g})", r.name),
+        None => r.name.clone(),
+    }
+}
+
+fn kpi_row(r: &KpiResult, is_final: bool) -> KpiRow {
+    let rag = match r.rag {
+        Rag::Red | Rag::Amber if r.consecutive_failing > 1 => format!(
+            "{} ({} month failing)",
+            r.rag.label(),
+            crate::model::number::ordinal(r.consecutive_failing)
+        ),
+        other => other.label().to_string(),
+    };
+    let trend = if r.missing {
+        "—".to_string()
+    } else if r.no_activity {
+        "No activity".to_string()
+    } else if r.spc.no_variation {
+        "No variation: no SPC limits".to_string()
+    } else {
+        match r.spc.signal {
+            Signal::Improvement => "Special cause: improvement".into(),
+            Signal::Concern => "Special cause: concern".into(),
+            Signal::Neutral => "Special cause".into(),
+            Signal::CommonCause => "Common cause".into(),
+            Signal::None => "—".into(),
+        }
+    };
+    let (deducted, withheld) = if is_final {
+        ("deducted", "withheld")
+    } else {
+        ("to be deducted", "to be withheld")
+    };
+    let consequence = match r.consequence_status {
+        ConsequenceStatus::None => "—".to_string(),
+        ConsequenceStatus::Charged => format!("{} {deducted}", r.consequence),
+        ConsequenceStatus::Withheld => format!("{} {withheld}", r.consequence),
+        ConsequenceStatus::Suspended => format!("{} (suspended)", r.consequence),
+        ConsequenceStatus::Relieved => format!("{} (relieved)", r.consequence),
+        ConsequenceStatus::Capped => format!("{} (capped)", r.consequence),
+        ConsequenceStatus::Earned => format!("{} earned", r.consequence),
+    };
+    KpiRow {
+        name: md(&kpi_name(r)),
+        target: r
+            .target
+            .as_deref()
+            .and_then(|t| crate::model::target::Target::parse(t).ok())
+            .map_or_else(|| "—".into(), |t| t.display()),
+        actual: r.actual_display(),
+        variance: r.variance_display(),
+        rag,
+        trend,
+        consequence,
+    }
+}
+
+/// "Agreed" and the other words a letter uses for the states of this month's challenges.
+fn state_words(state: State) -> &'static str {
+    match state {
+        State::Raised | State::Rechallenged => "Awaiting your response",
+        State::Accepted | State::Upheld => "Agreed",
+        State::Rejected => "Rejected by you, under review",
+        State::Disputed => "In dispute",
+        State::Withdrawn => "Withdrawn by us",
+        State::Overturned => "Overturned in dispute",
+    }
+}
+
+/// The words and figures of the letter for `report` at `stage`.
+pub fn context(
+    report: &ContractMonth<'_>,
+    stage: Stage,
+    organisation: &crate::load::workspace::Organisation,
+    reissue: Option<&str>,
+    provenance: &str,
+) -> LetterContext {
+    let contract = report.contract;
+    let month = report.month;
+    let month_long = month.long_name();
+    let is_final = stage == Stage::Final;
+    let provider_lead = contract.contact("provider_lead");
+    let mut addressee = Vec::new();
+    if let Some(lead) = provider_lead {
+        addressee.push(md(&lead.name_and_title()));
+    }
+    addressee.push(md(&contract.provider.name));
+    addressee.extend(contract.provider.address.iter().map(|l| md(l)));
+    let salutation = provider_lead.map_or_else(
+        || "Dear Sir or Madam".to_string(),
+        |l| {
+            md(l.salutation
+                .clone()
+                .unwrap_or_else(|| format!("Dear {}", l.name))
+                .as_str())
+        },
+    );
+    let mut letterhead = vec![md(&organisation.name)];
+    letterhead.extend(organisation.address.iter().map(|l| md(l)));
+    letterhead.extend(organisation.letterhead.iter().map(|l| md(l)));
+
+    // A final letter raises the month's challenges itself when no provisional letter did.
+    let raises_challenges = !is_final || report.provisional.is_none();
+    let respond_by = long_date(report.respond_by);
+    let dates = &report.dates;
+    let opening = match (stage, &report.provisional) {
+        (Stage::Provisional, _) => format!(
+            "This is the provisional position for {month_long}, on the data received by the date of this letter. It becomes final after the final data date ({}) and the end of the period for your response.",
+            long_date(dates.freeze)
+        ),
+        (Stage::Final, Some(provisional)) => format!(
+            "This is the final position for {month_long}. It follows our provisional letter of {}, the final data date ({}) and the end of the period for your response to it.",
+            long_date(provisional.date),
+            long_date(dates.freeze)
+        ),
+        (Stage::Final, None) => format!(
+            "This is the final position for {month_long}, on the data as it stood at the final data date ({}). No provisional letter was issued for {month_long}, so the data challenges below are put to you for the first time in this letter.",
+            long_date(dates.freeze)
+        ),
+    };
+
+    // The summary: what was met, what it costs, what is challenged, what is missing.
+    let measured: Vec<&KpiResult> = report
+        .kpis
+        .iter()
+        .filter(|k| matches!(k.rag, Rag::Green | Rag::Amber | Rag::Red))
+        .collect();
+    let met = measured.iter().filter(|k| k.rag == Rag::Green).count();
+    let missing_kpis = report.kpis.iter().filter(|k| k.missing).count();
+    let position = &report.position;
+    let penalties = position.total_after_cap;
+    let new_value: Money = report.new_challenges.iter().map(|c| c.value).sum();
+    let outstanding_value: Money = report.outstanding.iter().map(|c| c.value).sum();
+    let mut parts: Vec<String> = Vec::new();
+    parts.push(match measured.len() {
+        0 => "no requirement could be measured this month".to_string(),
+        n => format!("{met} of {n} requirements met"),
+    });
+    if missing_kpis > 0 {
+        parts.push(format!(
+            "{} not measured because {} data is missing",
+            count_words(missing_kpis, "requirement", "requirements"),
+            if missing_kpis == 1 { "its" } else { "their" }
+        ));
+    }
+    let (deducted_word, withheld_word) = if is_final {
+        ("deducted", "withheld")
+    } else {
+        ("to be deducted", "to be withheld")
+    };
+    if penalties.is_zero() {
+        parts.push("no consequences apply".into());
+    } else {
+        let deducted = position.deductions_after_cap;
+        let withheld = position.withholdings_after_cap;
+        let pieces: Vec<String> = [(deducted, deducted_word), (withheld, withheld_word)]
+            .iter()
+            .filter(|(m, _)| !m.is_zero())
+            .map(|(m, word)| format!("{m} {word}"))
+            .collect();
+        parts.push(if pieces.len() == 2 {
+            format!("consequences of {penalties} ({})", pieces.join(", "))
+        } else {
+            format!("consequences of {}", pieces.join(""))
+        });
+    }
+    if !position.releases.is_zero() {
+        parts.push(format!(
+            "releases of {} withheld earlier",
+            position.releases
+        ));
+    }
+    if !position.incentives.is_zero() {
+        parts.push(format!("incentives of {} earned", position.incentives));
+    }
+    parts.push(if is_final {
+        format!(
+            "a net adjustment of {}, agreed data challenges included",
+            report.net_adjustment()
+        )
+    } else {
+        format!(
+            "a net adjustment from consequences of {}",
+            position.consequences_net()
+        )
+    });
+    if !report.new_challenges.is_empty() {
+        parts.push(format!(
+            "{} worth {new_value}",
+            count_words(
+                report.new_challenges.len(),
+                "data challenge for the month",
+                "data challenges for the month"
+            )
+        ));
+    } else {
+        parts.push("no data challenges for the month".into());
+    }
+    if !report.outstanding.is_empty() {
+        parts.push(format!(
+            "{} from earlier months still open",
+            count_words(report.outstanding.len(), "challenge", "challenges")
+        ));
+    }
+    if report.breaches() > 0 {
+        parts.push(count_words(
+            report.breaches(),
+            "information breach",
+            "information breaches",
+        ));
+    }
+    let joined = parts.join("; ");
+    let mut summary = format!("Summary: {}{}.", joined[..1].to_uppercase(), &joined[1..]);
+    if raises_challenges && !report.new_challenges.is_empty() {
+        summary.push_str(&format!(
+            " Please respond to each challenge by {respond_by}."
+        ));
+    }
+
+    // The KPI tables, one per group, in contract order.
+    let mut sections: Vec<KpiSection> = Vec::new();
+    for r in &report.kpis {
+        let heading = section_heading(&r.category);
+        if !sections.iter().any(|s| s.heading == heading) {
+            sections.push(KpiSection {
+                number: 0,
+                heading: heading.clone(),
+                rows: Vec::new(),
+            });
+        }
+        let section = sections
+            .iter_mut()
+            .find(|s| s.heading == heading)
+            .expect("added above");
+        section.rows.push(kpi_row(r, is_final));
+    }
+    let mut number = 0;
+    let mut next = || {
+        number += 1;
+        number
+    };
+    let kpi_sections: Vec<KpiSection> = sections
+        .into_iter()
+        .map(|s| KpiSection {
+            number: next(),
+            ..s
+        })
+        .collect();
+
+    let mut notes = Vec::new();
+    for r in &report.kpis {
+        if let Some(v) = &r.variation {
+            notes.push(format!(
+                "{}: the target in force follows the {}.",
+                md(&r.name),
+                md(v)
+            ));
+        }
+        if let Some(reason) = &r.relief {
+            notes.push(format!(
+                "{}: relief applies for {month_long} ({}); the consequence is shown but not charged.",
+                md(&r.name),
+                md(reason)
+            ));
+        }
+    }
+    if report
+        .kpis
+        .iter()
+        .any(|r| r.spc.points > 1 && r.spc.trial && !r.spc.no_variation && !r.missing)
+    {
+        notes.push(format!("Trend: the statistical process control limits are trial limits while fewer than {} months of data exist.", crate::results::spc::TRIAL_BELOW));
+    }
+    if report.kpis.iter().any(|r| {
+        let shown = r.actual_display();
+        let places = shown
+            .trim_end_matches('%')
+            .split_once('.')
+            .map_or(0, |(_, d)| d.len());
+        places > if r.percent { 1 } else { 2 }
+    }) {
+        notes.push("Figures are shown to one decimal place (numbers to two), or to more where fewer would show a figure that fails its target as meeting it, or one off the threshold as on it.".into());
+    }
+    if report.kpis.iter().any(|r| r.spc.no_variation && !r.missing) {
+        notes.push("Trend: where every month so far shows the same figure (or nearly every month shows none), the series cannot support statistical process control limits, so no variation signal or assurance is given.".into());
+    }
+    notes.dedup();
+
+    // Missing data: named, never read as "no activity".
+    let mut missing: Vec<String> = Vec::new();
+    for dataset in report.missing_datasets() {
+        let kpis: Vec<String> = report
+            .kpis
+            .iter()
+            .filter(|k| k.missing && contract.kpi(&k.kpi).is_some_and(|d| d.dataset == dataset))
+            .map(|k| md(&k.name))
+            .collect();
+        let breach = report
+            .information
+            .iter()
+            .any(|i| i.dataset == dataset && i.is_breach());
+        missing.push(format!(
+            "No {} data has been received for {month_long}, so {} cannot be measured{}.",
+            md(contract.schema(&dataset).map_or(&dataset, |s| s.title())),
+            if kpis.is_empty() {
+                "the requirements that read it".to_string()
+            } else {
+                kpis.join(", ")
+            },
+            if breach {
+                "; this is also an information breach (section below)"
+            } else {
+                ""
+            }
+        ));
+    }
+
+    // Exception analysis: the provider's account of each failing KPI, or a request for one.
+    let mut exceptions = Vec::new();
+    let mut exceptions_requested = Vec::new();
+    for r in report.kpis.iter().filter(|r| r.rag.failing()) {
+        let figure = format!(
+            "{} against a target of {}",
+            r.actual_display(),
+            r.target
+                .as_deref()
+                .and_then(|t| crate::model::target::Target::parse(t).ok())
+                .map_or_else(|| "—".into(), |t| t.display())
+        );
+        let given: Vec<&crate::load::exceptions::Exception> = report
+            .exceptions
+            .iter()
+            .filter(|e| e.kpi == r.kpi)
+            .collect();
+        for e in &given {
+            exceptions.push(ExceptionRow {
+                name: md(&kpi_name(r)),
+                figure: figure.clone(),
+                cause: md(&e.cause),
+                actions: md(&e.actions),
+                trajectory: md(&e.trajectory),
+                note: String::new(),
+                source: md(&e.given_in),
+            });
+        }
+        if given.is_empty() {
+            match &r.figure.note {
+                Some(note) => exceptions.push(ExceptionRow {
+                    name: md(&kpi_name(r)),
+                    figure,
+                    cause: String::new(),
+                    actions: String::new(),
+                    trajectory: String::new(),
+                    note: md(note),
+                    source: "your return".into(),
+                }),
+                None => exceptions_requested.push(md(&kpi_name(r))),
+            }
+        }
+    }
+
+    let exceptions_request = match (&report.provisional, stage) {
+        (Some(provisional), Stage::Final) => format!(
+            "We asked for these in our provisional letter of {}, by {}. Please send each by **{}**: the cause of the failure, the actions you are taking, and a trajectory for recovery with dates.",
+            long_date(provisional.date),
+            long_date(report.respond_by),
+            long_date(report.reply_by)
+        ),
+        _ => format!(
+            "Please send one for each by **{}**: the cause of the failure, the actions you are taking, and a trajectory for recovery with dates.",
+            long_date(report.reply_by)
+        ),
+    };
+
+    let information: Vec<InfoRow> = report
+        .information
+        .iter()
+        .map(|i| InfoRow {
+            dataset: md(contract
+                .schema(&i.dataset)
+                .map_or(&i.dataset, |s| s.title())),
+            due: long_date(i.due),
+            received: i.received.map_or_else(|| "—".into(), long_date),
+            status: match i.status {
+                Provision::OnTime => "On time".into(),
+                Provision::Late => "Late: breach".into(),
+                Provision::Missing => "Not received: breach".into(),
+                Provision::NotDue => "Not yet due".into(),
+                Provision::Unrecorded => "Received; date of receipt not recorded".into(),
+            },
+        })
+        .collect();
+
+    // Data challenges.
+    // This month's challenges by rule, in the rules' order of precedence, and by state.
+    let mut rules: Vec<(&str, CountRow)> = contract
+        .challenges
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                CountRow {
+                    name: md(&r.name),
+                    count: 0,
+                    rows: 0,
+                    value: String::new(),
+                },
+            )
+        })
+        .collect();
+    let mut rule_values: Vec<Money> = vec![Money::ZERO; rules.len()];
+    // A final letter counts as agreed only what its period took in; later agreements are
+    // deducted by the next final letter, and shown apart.
+    let deducted_here = |c: &ChallengeView| report.agreed.iter().any(|a| a.id == c.id);
+    let agreed_later = format!(
+        "Agreed after {} (deducted in the next final letter)",
+        long_date(report.agreed_until)
+    );
+    let mut states: BTreeMap<String, (usize, u64, Money)> = BTreeMap::new();
+    for c in &report.new_challenges {
+        if let Some(at) = rules.iter().position(|(id, _)| **id == *c.rule) {
+            rules[at].1.count += 1;
+            rules[at].1.rows += c.rows;
+            rule_values[at] += c.value;
+        }
+        let state = if c.agreed && is_final && !deducted_here(c) {
+            agreed_later.clone()
+        } else if c.agreed && is_final {
+            "Agreed (deducted in this letter)".to_string()
+        } else {
+            state_words(c.state).to_string()
+        };
+        let e = states.entry(state).or_default();
+        e.0 += 1;
+        e.1 += c.rows;
+        e.2 += c.value;
+    }
+    let new_by_rule: Vec<CountRow> = rules
+        .into_iter()
+        .zip(rule_values)
+        .filter(|((_, row), _)| row.count > 0)
+        .map(|((_, row), value)| CountRow {
+            value: value.to_string(),
+            ..row
+        })
+        .collect();
+    let state_order = [
+        "Agreed (deducted in this letter)",
+        agreed_later.as_str(),
+        "Agreed",
+        "Awaiting your response",
+        "Rejected by you, under review",
+        "In dispute",
+        "Withdrawn by us",
+        "Overturned in dispute",
+    ];
+    let new_by_state: Vec<CountRow> = state_order
+        .iter()
+        .filter_map(|s| {
+            states.get(*s).map(|(count, rows, value)| CountRow {
+                name: s.to_string(),
+                count: *count,
+                rows: *rows,
+                value: value.to_string(),
+            })
+        })
+        .collect();
+    let new_count = report.new_challenges.len();
+    let new_rows: u64 = report.new_challenges.iter().map(|c| c.rows).sum();
+    let group_rules: Vec<String> = contract
+        .challenges
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.form,
+                crate::model::contract::ChallengeForm::RatioCap { .. }
+            ) && report.new_challenges.iter().any(|c| *c.rule == r.id)
+        })
+        .map(|r| md(&r.name))
+        .collect();
+    let challenges_intro = if new_count == 0 {
+        format!("We raise no data challenges for {month_long}.")
+    } else if raises_challenges {
+        let mut text = format!(
+            "We raise {} for {month_long}, covering {}, worth {new_value} in total. A record that more than one rule selects is challenged once, under the first rule that selects it (the rules are listed in that order).",
+            count_words(new_count, "challenge", "challenges"),
+            count_words(new_rows as usize, "record", "records"),
+        );
+        for name in &group_rules {
+            text.push_str(&format!(
+                " {name}: each challenge is one group, covering the records above the agreed ratio in it, valued at the group's mean value a record."
+            ));
+        }
+        text
+    } else {
+        format!(
+            "Our provisional letter put {} for {month_long} to you, covering {}, worth {new_value} in total. Where they stand now:",
+            count_words(new_count, "challenge", "challenges"),
+            count_words(new_rows as usize, "record", "records"),
+        )
+    };
+    let mut groups: BTreeMap<(Month, &str), (usize, Money, usize)> = BTreeMap::new();
+    for c in &report.outstanding {
+        let e = groups.entry((c.month, state_words(c.state))).or_default();
+        e.0 += 1;
+        e.1 += c.value;
+        e.2 += usize::from(c.overdue);
+    }
+    let outstanding = groups
+        .into_iter()
+        .map(|((m, state), (count, value, overdue))| OutstandingRow {
+            month: m.long_name(),
+            state: state.to_string(),
+            count,
+            value: value.to_string(),
+            overdue,
+        })
+        .collect();
+    let overdue: Vec<&ChallengeView> = report
+        .new_challenges
+        .iter()
+        .chain(&report.outstanding)
+        .filter(|c| c.overdue)
+        .collect();
+    let overdue_note = if overdue.is_empty() {
+        String::new()
+    } else {
+        let value: Money = overdue.iter().map(|c| c.value).sum();
+        format!(
+            "{} worth {value} {} had no response from you by the date our letter raising {} asked for one.",
+            capitalise(&count_words(overdue.len(), "challenge", "challenges")),
+            if overdue.len() == 1 { "has" } else { "have" },
+            if overdue.len() == 1 { "it" } else { "them" },
+        )
+    };
+    let key_columns: Vec<String> = {
+        let mut keys: Vec<String> = report
+            .new_challenges
+            .iter()
+            .chain(&report.outstanding)
+            .map(|c| c.key_column.to_string())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    let holds_nhs_numbers = contract.datasets_read().into_iter().any(|d| {
+        contract.schema(d).is_some_and(|s| {
+            s.columns
+                .iter()
+                .any(|c| c.ty == crate::pass::csv::ColumnType::NhsNumber)
+        })
+    });
+    let companion_note = format!(
+        "Each challenge is listed in the attached file {}, one row each: its identifier, the record it cites (by {}), the reason with what was found, its value, where it stands, and any other rule that also applies to the record (for information only: no record is challenged twice).{}",
+        companion_name(month, stage),
+        if key_columns.is_empty() {
+            "the dataset's key".to_string()
+        } else {
+            md(&key_columns.join(" or "))
+        },
+        if holds_nhs_numbers {
+            " No NHS number is included."
+        } else {
+            ""
+        }
+    );
+
+    let today = report.today;
+    let action_status = |e: &crate::results::escalation::Escalation| -> String {
+        use crate::load::meetings::ActionStatus;
+        let for_kpi = |a: &&crate::results::actions::Action| {
+            a.id.starts_with("ESC-") && a.kpi.as_deref() == Some(e.kpi.as_str())
+        };
+        let this_step = report
+            .actions
+            .iter()
+            .filter(for_kpi)
+            .filter(|a| a.text.starts_with(&format!("{}: ", e.step)))
+            .max_by_key(|a| a.due);
+        let mut text = match this_step {
+            None => "—".to_string(),
+            Some(a) => match a.status {
+                ActionStatus::Open if a.due < today => {
+                    format!("Overdue since {}", long_date(a.due))
+                }
+                ActionStatus::Open => "Open".to_string(),
+                ActionStatus::Done => format!("Done ({})", a.note),
+                ActionStatus::Dropped => "Dropped".to_string(),
+                ActionStatus::Lapsed => "Closed: no longer required".to_string(),
+            },
+        };
+        let earlier: Vec<String> = report
+            .actions
+            .iter()
+            .filter(for_kpi)
+            .filter(|a| {
+                a.status == ActionStatus::Open
+                    && a.due < today
+                    && !a.text.starts_with(&format!("{}: ", e.step))
+            })
+            .map(|a| {
+                let step = a.text.split(": ").next().unwrap_or(&a.text);
+                format!("{step} (due {})", long_date(a.due))
+            })
+            .collect();
+        if !earlier.is_empty() {
+            text.push_str(&format!("; also overdue: {}", earlier.join(", ")));
+        }
+        md(&text)
+    };
+    let escalations = report
+        .escalations
+        .iter()
+        .map(|e| EscalationRow {
+            status: action_status(e),
+            name: md(&match &e.group {
+                Some(g) => format!("{} ({g})", e.name),
+                None => e.name.clone(),
+            }),
+            months: e.run,
+            step: md(&if e.reached_this_month {
+                e.step.clone()
+            } else {
+                format!("{} (in force)", e.step)
+            }),
+            owner: md(&e.owner),
+            due: if e.reached_this_month {
+                long_date(e.due)
+            } else {
+                "—".into()
+            },
+        })
+        .collect();
+    let escalation_rule = match contract.escalate_on {
+        crate::model::contract::EscalateOn::Failing => "Months failing counts the consecutive months in which the requirement failed its target, red or amber: an amber month does not reset the count.",
+        crate::model::contract::EscalateOn::Red => "Months failing counts the consecutive months in which the requirement was red: under this contract an amber month resets the count.",
+    }
+    .to_string();
+
+    // The financial summary: each withholding and each release named.
+    let negative = |m: Money| {
+        if m.is_zero() {
+            m.to_string()
+        } else {
+            (-m).to_string()
+        }
+    };
+    let mut finance = vec![FinanceLine {
+        label: format!("Deductions{}", if is_final { "" } else { " (to be made)" }),
+        amount: negative(position.deductions),
+    }];
+    for item in position.items.iter().filter(|i| {
+        i.counts_towards_cap() && i.mode == Some(crate::model::contract::Mode::Withhold)
+    }) {
+        finance.push(FinanceLine {
+            label: format!(
+                "{} for {}: {}",
+                if is_final {
+                    "Withheld"
+                } else {
+                    "To be withheld"
+                },
+                md(&item.description),
+                md(&item.basis)
+            ),
+            amount: negative(item.amount),
+        });
+    }
+    if !position.cap_adjustment.is_zero() {
+        let cap = position.monthly_cap.unwrap_or_default();
+        finance.push(FinanceLine {
+            label: format!(
+                "Cap adjustment (monthly cap {cap}; total before cap {})",
+                position.total_before_cap
+            ),
+            amount: (-position.cap_adjustment).to_string(),
+        });
+    }
+    if !position.annual_cap_adjustment.is_zero() {
+        let cap = position.annual_cap.unwrap_or_default();
+        finance.push(FinanceLine {
+            label: format!("Annual cap adjustment (annual cap {cap})"),
+            amount: (-position.annual_cap_adjustment).to_string(),
+        });
+    }
+    for item in position
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Release)
+    {
+        finance.push(FinanceLine {
+            label: format!("{}: {}", md(&item.description), md(&item.basis)),
+            amount: item.amount.to_string(),
+        });
+    }
+    if !position.incentives.is_zero() {
+        finance.push(FinanceLine {
+            label: "Incentives earned".into(),
+            amount: position.incentives.to_string(),
+        });
+    }
+    if is_final {
+        finance.push(FinanceLine {
+            label: "Agreed data challenges".into(),
+            amount: negative(report.agreed_value),
+        });
+        finance.push(FinanceLine {
+            label: format!("**Net adjustment for {month_long}**"),
+            amount: format!("**{}**", report.net_adjustment()),
+        });
+    } else {
+        finance.push(FinanceLine {
+            label: format!("**Net adjustment from consequences for {month_long}**"),
+            amount: format!("**{}**", position.consequences_net()),
+        });
+    }
+    let mut finance_notes = Vec::new();
+    if !position.suspended.is_zero() {
+        finance_notes.push(format!("Consequences of {} are suspended under this year's contract and are shown for information only.", position.suspended));
+    }
+    if !position.relieved.is_zero() {
+        finance_notes.push(format!(
+            "Consequences of {} are relieved and not charged.",
+            position.relieved
+        ));
+    }
+    for item in position.items.iter().filter(|i| {
+        i.kind == ItemKind::Escalation && i.mode != Some(crate::model::contract::Mode::Withhold)
+    }) {
+        finance_notes.push(format!(
+            "{}: {} ({}).",
+            md(&item.description),
+            item.amount,
+            md(&item.basis)
+        ));
+    }
+    if let Some(cap) = position.monthly_cap {
+        finance_notes.push(format!(
+            "The month's deductions and withholdings are capped at {cap}{}.",
+            match contract.monthly_cap {
+                Some(crate::model::contract::Cap::Percent(p)) => format!(
+                    " ({} of the monthly value {})",
+                    crate::model::money::percent_1dp(p),
+                    position.monthly_value
+                ),
+                _ => String::new(),
+            }
+        ));
+    }
+    if let Some(cap) = position.annual_cap {
+        finance_notes.push(format!(
+            "Of the annual cap of {cap}, {} has been taken in the financial year so far, this month included, leaving {}.",
+            position.annual_cap_used,
+            (cap - position.annual_cap_used).max(Money::ZERO)
+        ));
+    }
+    let still_held: Vec<&crate::results::consequences::Withholding> = report
+        .ledger
+        .iter()
+        .filter(|w| w.released_in.is_none_or(|m| m > month) && w.month <= month)
+        .collect();
+    if !still_held.is_empty() {
+        let total: Money = still_held.iter().map(|w| w.amount).sum();
+        let list: Vec<String> = still_held
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} withheld in {} for {}",
+                    w.amount,
+                    w.month.long_name(),
+                    md(&w.description)
+                )
+            })
+            .collect();
+        finance_notes.push(format!(
+            "Sums withheld and not yet released, including this month's: {total} ({}).",
+            list.join("; ")
+        ));
+    }
+    if !is_final {
+        finance_notes
+            .push("Agreed data challenges are taken into account in the final letter.".into());
+    }
+
+    let agreed_position = if is_final {
+        let agreed = report.agreed.len();
+        let open: Vec<&ChallengeView> = report
+            .new_challenges
+            .iter()
+            .chain(&report.outstanding)
+            .filter(|c| !c.closed)
+            .collect();
+        let open_value: Money = open.iter().map(|c| c.value).sum();
+        let period = match report.agreed_since {
+            Some(since) => format!(
+                "between {} and {}",
+                long_date(since.succ_opt().unwrap_or(since)),
+                long_date(report.agreed_until)
+            ),
+            None => format!("up to {}", long_date(report.agreed_until)),
+        };
+        let of_month = report.agreed.iter().filter(|c| c.month == month).count();
+        let breakdown = if of_month == agreed || of_month == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({of_month} for {month_long} and {} from earlier months)",
+                agreed - of_month
+            )
+        };
+        let mut text = if agreed == 0 {
+            format!("No challenges were agreed {period}, so none is deducted from the payment for {month_long}.")
+        } else {
+            format!(
+                "The agreed position: {}{breakdown} worth {} {} agreed {period} and {} deducted from the payment for {month_long}.",
+                count_words(agreed, "challenge", "challenges"),
+                report.agreed_value,
+                if agreed == 1 { "was" } else { "were" },
+                if agreed == 1 { "is" } else { "are" },
+            )
+        };
+        if !open.is_empty() {
+            text.push_str(&format!(
+                " {} worth {open_value} {} open and will carry forward.",
+                capitalise(&count_words(open.len(), "challenge", "challenges")),
+                if open.len() == 1 { "remains" } else { "remain" },
+            ));
+        }
+        text.push_str(&format!(
+            " The net adjustment to the payment for {month_long} is {}.",
+            report.net_adjustment()
+        ));
+        text
+    } else {
+        String::new()
+    };
+
+    let asks_response = raises_challenges && new_count > 0;
+    let closing = if !is_final {
+        format!("The final position for {month_long} will follow after the final data date.")
+    } else {
+        String::new()
+    };
+
+    let mut n = Numbers::default();
+    let mut next = || {
+        number += 1;
+        number
+    };
+    if !exceptions.is_empty() || !exceptions_requested.is_empty() {
+        n.exceptions = next();
+    }
+    if !information.is_empty() {
+        n.information = next();
+    }
+    n.challenges = next();
+    let escalations: Vec<EscalationRow> = escalations;
+    if !escalations.is_empty() {
+        n.escalation = next();
+    }
+    n.finance = next();
+
+    let commissioner_lead = contract.contact("commissioner_lead");
+    let cc: Vec<String> = contract
+        .contacts
+        .values()
+        .filter(|c| c.cc)
+        .map(|c| md(&c.name_and_title()))
+        .collect();
+    let title = format!(
+        "Contract performance and data challenges: {month_long} ({})",
+        stage.name()
+    );
+    LetterContext {
+        meta: Meta {
+            title: yaml(&title),
+            date: yaml(&long_date(report.today)),
+            from: yaml(&organisation.name),
+            to: yaml(&contract.provider.name),
+            reference: yaml(&contract.reference),
+        },
+        stage: stage.name(),
+        is_final,
+        reissue: reissue.map(md),
+        month_long: month_long.clone(),
+        letterhead,
+        date: long_date(report.today),
+        our_ref: md(&if contract.reference.is_empty() {
+            format!("{}/{month}", contract.id)
+        } else {
+            format!("{}/{month}", contract.reference)
+        }),
+        your_ref: md(&contract.provider.reference),
+        addressee,
+        salutation,
+        subject: format!(
+            "{} ({}): performance and data challenges for {month_long}",
+            md(&contract.title),
+            md(&contract.reference)
+        ),
+        opening,
+        summary,
+        kpi_sections,
+        notes,
+        missing,
+        exceptions,
+        exceptions_requested,
+        exceptions_request,
+        information,
+        challenges_intro,
+        new_by_rule: if raises_challenges {
+            new_by_rule
+        } else {
+            Vec::new()
+        },
+        new_by_state: if raises_challenges {
+            Vec::new()
+        } else {
+            new_by_state
+        },
+        new_count,
+        new_rows,
+        new_value: new_value.to_string(),
+        outstanding,
+        outstanding_count: report.outstanding.len(),
+        outstanding_value: outstanding_value.to_string(),
+        overdue_note,
+        companion: companion_name(month, stage),
+        companion_note,
+        escalations,
+        escalation_rule,
+        finance,
+        finance_notes,
+        agreed_position,
+        respond_by,
+        reply_by: long_date(report.reply_by),
+        asks_response,
+        closing,
+        signatory: commissioner_lead.map_or_else(|| md(&organisation.name), |c| md(&c.name)),
+        signatory_title: commissioner_lead.map_or_else(String::new, |c| md(&c.title)),
+        signatory_org: md(&organisation.name),
+        cc,
+        n,
+        provenance: provenance.to_string(),
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().collect::<String>() + chars.as_str()
+    })
+}
+
+pub fn companion_name(month: Month, stage: Stage) -> String {
+    format!("{month}-{}-challenges.csv", stage.name())
+}
+
+/// A template environment holding `source` as `name`.
+pub fn environment<'s>(
+    name: &'s str,
+    source: &'s str,
+) -> Result<minijinja::Environment<'s>, minijinja::Error> {
+    let mut env = minijinja::Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()?,
+    );
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_template(name, source)?;
+    Ok(env)
+}
+
+/// The workspace's override of a template, or the built-in one.
+pub fn template_source(root: &Path, override_path: &str, built_in: &'static str) -> Result<String> {
+    let path = root.join(override_path);
+    if path.is_file() {
+        crate::load::workspace::read_text(&path)
+            .map_err(|e| anyhow::anyhow!("{override_path}: {e}"))
+    } else {
+        Ok(built_in.to_string())
+    }
+}
+
+/// A template error as `file:line: message`.
+pub fn template_error(file: &str, error: &minijinja::Error) -> String {
+    let line = error.line().map_or_else(String::new, |l| format!("{l}:"));
+    format!(
+        "{file}:{line} template error: {}",
+        error.detail().unwrap_or(&error.to_string())
+    )
+}
+
+/// Every file a letter is made from: the report's inputs and any template override.
+pub fn letter_inputs(root: &Path, report: &ContractMonth<'_>) -> Vec<PathBuf> {
+    let mut inputs = report.inputs.clone();
+    if root.join(LETTER_OVERRIDE).is_file() {
+        inputs.push(PathBuf::from(LETTER_OVERRIDE));
+        inputs.sort();
+    }
+    inputs
+}
+
+/// The provenance a letter records, hashing its inputs now.
+pub fn provenance(root: &Path, report: &ContractMonth<'_>, command: String) -> Result<Provenance> {
+    Provenance::of(root, command, &letter_inputs(root, report)).context("cannot hash the inputs")
+}
+
+/// The companion CSV of `report`: this month's challenges and those still outstanding, one
+/// row each, data only (its provenance is in the letter's block).
+pub fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    crate::cmd::challenges::write_csv_header(&mut csv)?;
+    for c in report.new_challenges.iter().chain(&report.outstanding) {
+        crate::cmd::challenges::write_csv_row(&mut csv, c)?;
+    }
+    Ok(String::from_utf8(
+        csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?)
+}
+
+/// The letter text and companion CSV for `report`; the letter's provenance records the
+/// companion, written as `companion`, by its SHA-256.
+pub fn render(
+    report: &ContractMonth<'_>,
+    stage: Stage,
+    root: &Path,
+    organisation: &crate::load::workspace::Organisation,
+    reissue: Option<&str>,
+    provenance: &Provenance,
+    companion: &Path,
+) -> Result<(String, String)> {
+    let csv = companion_csv(report)?;
+    let mut provenance = provenance.clone();
+    provenance.companions = vec![(
+        companion.to_path_buf(),
+        crate::audit::provenance::sha256_bytes(csv.as_bytes()),
+    )];
+    let source = template_source(root, LETTER_OVERRIDE, BUILT_IN_LETTER)?;
+    let env = environment("letter.md", &source)
+        .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
+    let ctx = context(report, stage, organisation, reissue, &provenance.comment());
+    let text = env
+        .get_template("letter.md")
+        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
+        .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
+    Ok((tidy(&text), csv))
+}
+
+/// Why a letter cannot be written now, if it cannot: a month with no data at all, or a final
+/// letter before the month's freeze date or before the provider's response window on its
+/// provisional letter has ended (`--force` writes it anyway, and its provenance says so).
+pub fn not_yet(report: &ContractMonth<'_>, stage: Stage, force: bool) -> Option<String> {
+    let month = report.month;
+    if !report.history.iter().any(|d| d.month == month) {
+        return Some(format!(
+            "there is no data for {} at all (no file under {}/data/*/{month}.csv), so there is nothing to write a letter about",
+            month.long_name(),
+            report.contract.dir.display()
+        ));
+    }
+    if stage != Stage::Final || force {
+        return None;
+    }
+    let freeze = report.dates.freeze;
+    if report.today < freeze {
+        return Some(format!(
+            "the final letter for {} cannot be written before the final data (freeze) date, {}; pass --force to write it anyway (its provenance will say so)",
+            month.long_name(),
+            long_date(freeze)
+        ));
+    }
+    if let Some(provisional) = &report.provisional {
+        if report.today <= report.respond_by {
+            return Some(format!(
+                "the provider has until {} to respond to the provisional letter of {}, so the final letter for {} cannot be written yet; pass --force to write it anyway (its provenance will say so)",
+                long_date(report.respond_by),
+                long_date(provisional.date),
+                month.long_name()
+            ));
+        }
+    }
+    None
+}
+
+/// At most one blank line in a row, and one newline at the end.
+pub fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line.trim_end_matches(' '));
+        out.push('\n');
+    }
+    out.trim_end().to_string() + "\n"
+}
+
+/// What writing a letter did.
+pub struct Written {
+    pub files: Vec<PathBuf>,
+    /// The letter already existed with exactly this content: nothing was written.
+    pub unchanged: bool,
+    pub letter: PathBuf,
+}
+
+/// `letters/<YYYY-MM>-<stage>.md`, relative to the workspace.
+pub fn letter_path(report: &ContractMonth<'_>, stage: Stage) -> PathBuf {
+    report
+        .contract
+        .dir
+        .join("letters")
+        .join(format!("{}-{}.md", report.month, stage.name()))
+}
+
+/// Writes the letter and its companion atomically, keeping final letters immutable.
+pub fn write(
+    report: &ContractMonth<'_>,
+    stage: Stage,
+    root: &Path,
+    organisation: &crate::load::workspace::Organisation,
+    reissue: Option<&str>,
+    command: String,
+) -> Result<Written> {
+    let dir = report.contract.dir.join("letters");
+    let final_path = dir.join(format!("{}-final.md", report.month));
+    let path = letter_path(report, stage);
+    if stage == Stage::Provisional && root.join(&final_path).exists() {
+        bail!("the final letter for {} has been issued ({}), so the provisional letter can no longer change", report.month.long_name(), final_path.display());
+    }
+    let companion = dir.join(companion_name(report.month, stage));
+    let (text, csv) = render(
+        report,
+        stage,
+        root,
+        organisation,
+        None,
+        &provenance(root, report, command.clone())?,
+        &companion,
+    )?;
+    if stage == Stage::Final && root.join(&path).exists() {
+        let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
+        if existing == text {
+            return Ok(Written {
+                files: Vec::new(),
+                unchanged: true,
+                letter: path,
+            });
+        }
+        let Some(reason) = reissue else {
+            bail!(
+                "the final letter {} has already been issued and would now read differently; a final letter is never overwritten. To issue a corrected letter, run again with --reissue --reason \"why\" (it is written as the next -rN file)",
+                path.display()
+            );
+        };
+        let mut n = 2;
+        let reissued = loop {
+            let candidate = dir.join(format!("{}-final-r{n}.md", report.month));
+            if !root.join(&candidate).exists() {
+                break candidate;
+            }
+            n += 1;
+        };
+        let reissued_companion = dir.join(format!("{}-final-r{n}-challenges.csv", report.month));
+        let (text, csv) = render(
+            report,
+            stage,
+            root,
+            organisation,
+            Some(reason),
+            &provenance(
+                root,
+                report,
+                format!("{command} --reissue --reason {reason:?}"),
+            )?,
+            &reissued_companion,
+        )?;
+        write_file(root, &reissued_companion, csv.as_bytes())?;
+        write_file(root, &reissued, text.as_bytes())?;
+        return Ok(Written {
+            files: vec![reissued.clone(), reissued_companion],
+            unchanged: false,
+            letter: reissued,
+        });
+    }
+    if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == text)
+        && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == csv)
+    {
+        return Ok(Written {
+            files: Vec::new(),
+            unchanged: true,
+            letter: path,
+        });
+    }
+    // The companion first: a letter on disk always has its detail beside it.
+    write_file(root, &companion, csv.as_bytes())
+        .with_context(|| format!("cannot write {}", companion.display()))?;
+    write_file(root, &path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Written {
+        files: vec![path.clone(), companion],
+        unchanged: false,
+        letter: path,
+    })
+}

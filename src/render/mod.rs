@@ -1,0 +1,6 @@
+//! Results made text: letters and action logs from templates, explanations, and text made
+//! safe for where it lands. Renderers compute nothing.
+
+pub mod explain;
+pub mod letter;
+pub mod text;

@@ -1,0 +1,353 @@
+//! Action logs (§4.8): actions agreed at meetings, updated at later ones, and the actions the
+//! escalation ladder creates, listed overdue first, then open by due date, then those closed in
+//! the last 60 days.
+
+use crate::load::meetings::{ActionStatus, Meeting};
+use crate::load::workspace::Workspace;
+use crate::model::calendar::Month;
+use crate::model::contract::Contract;
+use crate::results::kpi::{KpiResult, Rag};
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    pub due: NaiveDate,
+    /// "CRM 2026-05-14" or "escalation, April 2026".
+    pub source: String,
+    pub kpi: Option<String>,
+    pub status: ActionStatus,
+    pub closed_on: Option<NaiveDate>,
+    pub note: String,
+}
+
+/// Every action of a contract as of `today`: meeting actions with their updates, and one
+/// action per escalation step reached in a month whose letter has gone out (`letters` holds
+/// the date each month's challenges and position were put to the provider), due the step's
+/// working days after that letter. An escalation action is done when a meeting of the step's
+/// kind held after the letter takes up its KPI (an action, update or exception account on it),
+/// and lapses, no longer required, when the letter of a later month shows the KPI met.
+pub fn actions(
+    workspace: &Workspace,
+    contract: &Contract,
+    meetings: &[Meeting],
+    months: &[(Month, &[KpiResult])],
+    letters: &std::collections::BTreeMap<Month, NaiveDate>,
+    today: NaiveDate,
+) -> Vec<Action> {
+    let mut out: Vec<Action> = Vec::new();
+    let held: Vec<&Meeting> = meetings.iter().filter(|m| m.date <= today).collect();
+    for meeting in &held {
+        for a in &meeting.actions {
+            out.push(Action {
+                id: a.id.clone(),
+                text: a.text.clone(),
+                owner: a.owner.clone(),
+                due: a.due,
+                source: format!("{} {}", meeting.kind, long(meeting.date)),
+                kpi: a.kpi.clone(),
+                status: ActionStatus::Open,
+                closed_on: None,
+                note: String::new(),
+            });
+        }
+    }
+    let calendar = &workspace.calendar;
+    let takes_up = |meeting: &Meeting, kpi: &str| {
+        meeting
+            .actions
+            .iter()
+            .any(|a| a.kpi.as_deref() == Some(kpi))
+            || meeting.exceptions.iter().any(|e| e.kpi == kpi)
+            || meeting.updates.iter().any(|u| {
+                out.iter()
+                    .any(|a| a.id == u.action && a.kpi.as_deref() == Some(kpi))
+            })
+    };
+    let mut escalated: Vec<Action> = Vec::new();
+    for (i, (month, results)) in months.iter().enumerate() {
+        let Some(&letter) = letters.get(month).filter(|d| **d <= today) else {
+            continue;
+        };
+        for r in results.iter().filter(|r| r.escalation_run > 0) {
+            for (n, step) in contract
+                .escalation
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.run_months == r.escalation_run)
+            {
+                let owner = contract
+                    .contact(&step.owner_role)
+                    .map_or_else(|| step.owner_role.clone(), |c| c.name.clone());
+                // Taken up at a meeting of the step's kind after the letter.
+                let taken_up = step.meeting.as_ref().and_then(|kind| {
+                    held.iter()
+                        .find(|m| m.kind == *kind && m.date >= letter && takes_up(m, &r.kpi))
+                });
+                // No longer required once a later month's letter shows the KPI met.
+                let met_again = months[i + 1..]
+                    .iter()
+                    .find(|(_, later)| {
+                        later.iter().any(|l| {
+                            l.kpi == r.kpi && l.by_group == r.by_group && l.rag == Rag::Green
+                        })
+                    })
+                    .and_then(|(m, _)| letters.get(m).map(|d| (*m, *d)))
+                    .filter(|(_, d)| *d <= today);
+                let (status, closed_on, note) = match (taken_up, met_again) {
+                    (Some(m), Some((_, d))) if m.date > d => lapsed(d, met_again),
+                    (Some(m), _) => (
+                        ActionStatus::Done,
+                        Some(m.date),
+                        format!("taken up at the {} of {}", m.kind, long(m.date)),
+                    ),
+                    (None, Some((_, d))) => lapsed(d, met_again),
+                    (None, None) => (ActionStatus::Open, None, String::new()),
+                };
+                let group = r
+                    .by_group
+                    .as_ref()
+                    .map_or_else(String::new, |g| format!("-{g}"));
+                escalated.push(Action {
+                    id: format!("ESC-{month}-{}{group}-{}", r.kpi, n + 1),
+                    text: format!("{}: {}", step.step, r.name),
+                    owner,
+                    due: calendar.add_working_days(letter, step.due_working_days),
+                    source: match &step.meeting {
+                        Some(meeting) => format!("escalation, {} ({meeting})", month.long_name()),
+                        None => format!("escalation, {}", month.long_name()),
+                    },
+                    kpi: Some(r.kpi.clone()),
+                    status,
+                    closed_on,
+                    note,
+                });
+            }
+        }
+    }
+    out.extend(escalated);
+    // Updates recorded at meetings, in date order: on meeting actions and escalation actions
+    // alike (an escalation action closes when a meeting records it done, or when its KPI is
+    // next met, whichever comes first).
+    for meeting in meetings.iter().filter(|m| m.date <= today) {
+        for update in &meeting.updates {
+            if let Some(action) = out.iter_mut().find(|a| a.id == update.action) {
+                if action.closed_on.is_some_and(|d| d < meeting.date) {
+                    continue;
+                }
+                action.status = update.status;
+                action.closed_on = (update.status != ActionStatus::Open).then_some(meeting.date);
+                action.note = update.note.clone();
+            }
+        }
+    }
+    out
+}
+
+/// Updates at meetings that name an action that does not exist (as of `today`), each located.
+pub fn unknown_updates(actions: &[Action], meetings: &[Meeting]) -> crate::error::Problems {
+    let mut problems = crate::error::Problems::new();
+    let ids: Vec<&str> = actions.iter().map(|a| a.id.as_str()).collect();
+    for meeting in meetings {
+        for update in &meeting.updates {
+            if ids.contains(&update.action.as_str()) {
+                continue;
+            }
+            let hint = crate::error::closest(&update.action, &ids)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            problems.push(
+                crate::error::Problem::at_line(
+                    &meeting.file,
+                    update.line,
+                    update.column,
+                    format!(
+                        "this update is for action `{}`, which no meeting agreed and no escalation step created{hint}",
+                        update.action
+                    ),
+                )
+                .with_excerpt(update.excerpt.clone()),
+            );
+        }
+    }
+    problems
+}
+
+fn long(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+/// An escalation action no longer required: its KPI was met again, as the letter of `date`
+/// showed.
+fn lapsed(
+    date: NaiveDate,
+    met: Option<(Month, NaiveDate)>,
+) -> (ActionStatus, Option<NaiveDate>, String) {
+    let month = met.map_or_else(String::new, |(m, _)| m.long_name());
+    (
+        ActionStatus::Lapsed,
+        Some(date),
+        format!("the requirement was met again in {month}"),
+    )
+}
+
+/// Every action of `report`'s contract as of `today`: its meetings (read here, with any
+/// problems in them) and the escalation actions of every month up to the report's.
+pub fn for_report(
+    workspace: &Workspace,
+    report: &crate::results::month::ContractMonth<'_>,
+    today: NaiveDate,
+) -> (Vec<Action>, Vec<Meeting>, crate::error::Problems) {
+    let contract = report.contract;
+    let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
+    let (meetings, problems) =
+        crate::load::meetings::read_all(&workspace.root, &contract.dir, &kpi_ids);
+    let months: Vec<(Month, &[KpiResult])> = report
+        .earlier
+        .iter()
+        .map(|(m, k)| (*m, k.as_slice()))
+        .chain(std::iter::once((report.month, report.kpis.as_slice())))
+        .collect();
+    (
+        actions(
+            workspace,
+            contract,
+            &meetings,
+            &months,
+            &report.letter_dates,
+            today,
+        ),
+        meetings,
+        problems,
+    )
+}
+
+/// Overdue, open and recently closed actions, each sorted as the log lists them.
+pub fn sections(
+    actions: &[Action],
+    today: NaiveDate,
+) -> (Vec<&Action>, Vec<&Action>, Vec<&Action>) {
+    let key = |a: &&Action| (a.due, a.id.clone());
+    let mut overdue: Vec<&Action> = actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Open && a.due < today)
+        .collect();
+    let mut open: Vec<&Action> = actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Open && a.due >= today)
+        .collect();
+    let since = today - Duration::days(60);
+    let mut closed: Vec<&Action> = actions
+        .iter()
+        .filter(|a| {
+            a.status != ActionStatus::Open && a.closed_on.is_some_and(|d| d >= since && d <= today)
+        })
+        .collect();
+    overdue.sort_by_key(key);
+    open.sort_by_key(key);
+    closed.sort_by_key(|a| (std::cmp::Reverse(a.closed_on), a.id.clone()));
+    (overdue, open, closed)
+}
+
+pub const BUILT_IN_ACTION_LOG: &str = include_str!("../render/templates/action-log.md");
+pub const ACTION_LOG_OVERRIDE: &str = "templates/action-log.md";
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    text: String,
+    owner: String,
+    due: String,
+    closed: String,
+    outcome: String,
+    source: String,
+    kpi: String,
+}
+
+fn row(a: &Action) -> Row {
+    use crate::render::letter::{long_date, md};
+    Row {
+        id: md(&a.id),
+        text: md(&a.text),
+        owner: md(&a.owner),
+        due: long_date(a.due),
+        closed: a.closed_on.map_or_else(String::new, long_date),
+        outcome: match a.status {
+            ActionStatus::Done => {
+                if a.note.is_empty() {
+                    "Done".into()
+                } else {
+                    format!("Done: {}", md(&a.note))
+                }
+            }
+            ActionStatus::Dropped => {
+                if a.note.is_empty() {
+                    "Dropped".into()
+                } else {
+                    format!("Dropped: {}", md(&a.note))
+                }
+            }
+            ActionStatus::Lapsed => {
+                if a.note.is_empty() {
+                    "Closed: no longer required".into()
+                } else {
+                    format!("Closed: no longer required ({})", md(&a.note))
+                }
+            }
+            ActionStatus::Open => "Open".into(),
+        },
+        source: md(&a.source),
+        kpi: a.kpi.as_deref().map_or_else(|| "—".into(), md),
+    }
+}
+
+/// What the action-log template lays out.
+pub fn log_context(
+    contract: &Contract,
+    organisation: &crate::load::workspace::Organisation,
+    actions: &[Action],
+    today: NaiveDate,
+    provenance: &str,
+) -> serde_json::Value {
+    use crate::render::letter::{long_date, md, yaml};
+    let (overdue, open, closed) = sections(actions, today);
+    serde_json::json!({
+        "meta": {
+            "title": yaml(&format!("Action log: {}", contract.title)),
+            "date": yaml(&long_date(today)),
+            "from": yaml(&organisation.name),
+            "to": yaml(&contract.provider.name),
+            "reference": yaml(&contract.reference),
+        },
+        "title": format!("{} ({})", md(&contract.title), md(&contract.reference)),
+        "as_of": long_date(today),
+        "overdue": overdue.iter().map(|a| row(a)).collect::<Vec<_>>(),
+        "open": open.iter().map(|a| row(a)).collect::<Vec<_>>(),
+        "closed": closed.iter().map(|a| row(a)).collect::<Vec<_>>(),
+        "provenance": provenance,
+    })
+}
+
+/// The action log's Markdown, ending with `provenance`.
+pub fn render_log(
+    root: &std::path::Path,
+    contract: &Contract,
+    organisation: &crate::load::workspace::Organisation,
+    actions: &[Action],
+    today: NaiveDate,
+    provenance: &str,
+) -> anyhow::Result<String> {
+    use crate::render::letter::{environment, template_error, template_source};
+    let ctx = log_context(contract, organisation, actions, today, provenance);
+    let source = template_source(root, ACTION_LOG_OVERRIDE, BUILT_IN_ACTION_LOG)?;
+    let env = environment("action-log.md", &source)
+        .map_err(|e| anyhow::anyhow!(template_error(ACTION_LOG_OVERRIDE, &e)))?;
+    let text = env
+        .get_template("action-log.md")
+        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
+        .map_err(|e| anyhow::anyhow!(template_error(ACTION_LOG_OVERRIDE, &e)))?;
+    Ok(crate::render::letter::tidy(&text))
+}

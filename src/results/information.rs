@@ -1,0 +1,173 @@
+//! Information provision (§4.7): `submissions.csv` records when each dataset for each month was
+//! received; a dataset required by `[[information]]` that was not received by its due date is a
+//! breach (late or missing) for that month.
+
+use crate::error::{Problem, Problems};
+use crate::load::workspace::Timetable;
+use crate::model::calendar::{Calendar, Month};
+use crate::model::contract::{Contract, Due, Information};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const HEADER: [&str; 3] = ["month", "dataset", "received"];
+
+/// When each (month, dataset) was received: the first receipt counts.
+#[derive(Debug, Default, Clone)]
+pub struct Submissions {
+    pub received: BTreeMap<(Month, String), NaiveDate>,
+}
+
+impl Submissions {
+    pub fn received(&self, month: Month, dataset: &str) -> Option<NaiveDate> {
+        self.received.get(&(month, dataset.to_string())).copied()
+    }
+}
+
+pub fn read(path: &Path, display: &Path, contract: &Contract) -> (Submissions, Problems) {
+    let mut problems = Problems::new();
+    let mut submissions = Submissions::default();
+    let (records, read_problems) = crate::pass::csv::read_fixed_csv(path, display, &HEADER);
+    problems.extend(read_problems);
+    for (line, excerpt, record) in records {
+        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let month = field(0).parse::<Month>();
+        let dataset = field(1);
+        let received = NaiveDate::parse_from_str(field(2), "%Y-%m-%d");
+        if let Err(e) = &month {
+            problems.push(
+                Problem::at_line(display, line, 1, format!("column `month`: {e}"))
+                    .with_excerpt(excerpt.clone()),
+            );
+        }
+        if !contract.datasets.contains_key(dataset) {
+            let names: Vec<&str> = contract.datasets.keys().map(String::as_str).collect();
+            problems.push(
+                Problem::at_line(
+                    display,
+                    line,
+                    2,
+                    format!(
+                        "column `dataset`: unknown dataset `{dataset}`: expected one of {}",
+                        names.join(", ")
+                    ),
+                )
+                .with_excerpt(excerpt.clone()),
+            );
+        }
+        if received.is_err() {
+            problems.push(
+                Problem::at_line(
+                    display,
+                    line,
+                    3,
+                    format!(
+                        "column `received`: expected a date as YYYY-MM-DD, found `{}`",
+                        field(2)
+                    ),
+                )
+                .with_excerpt(excerpt.clone()),
+            );
+        }
+        if let (Ok(m), Ok(r)) = (month, received) {
+            submissions
+                .received
+                .entry((m, dataset.to_string()))
+                .and_modify(|d| *d = (*d).min(r))
+                .or_insert(r);
+        }
+    }
+    (submissions, problems)
+}
+
+/// The due date of a requirement for a month.
+pub fn due_date(
+    requirement: &Information,
+    month: Month,
+    timetable: &Timetable,
+    calendar: &Calendar,
+) -> NaiveDate {
+    let dates = timetable.dates_for(month, calendar);
+    match requirement.due {
+        Due::Flex => dates.flex,
+        Due::Freeze => dates.freeze,
+        Due::WorkingDay(n) => calendar.working_day_after(month, n),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provision {
+    OnTime,
+    Late,
+    /// No data file for the month by its due date (whatever submissions.csv says): a breach.
+    Missing,
+    /// Not yet due as of today.
+    NotDue,
+    /// The file is there but submissions.csv records no receipt, so when it arrived is not
+    /// known: not a breach levers can assert.
+    Unrecorded,
+}
+
+impl Provision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provision::OnTime => "on_time",
+            Provision::Late => "late",
+            Provision::Missing => "missing",
+            Provision::NotDue => "not_due",
+            Provision::Unrecorded => "unrecorded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InformationResult {
+    pub dataset: String,
+    pub due: NaiveDate,
+    pub received: Option<NaiveDate>,
+    pub status: Provision,
+}
+
+impl InformationResult {
+    pub fn is_breach(&self) -> bool {
+        matches!(self.status, Provision::Late | Provision::Missing)
+    }
+}
+
+/// Whether each requirement was met for `month`, as of `today`. `stored` says whether a
+/// dataset's file for the month is in the workspace: the receipt in submissions.csv dates the
+/// file, but without the file there is no data, whatever the record says.
+pub fn assess(
+    contract: &Contract,
+    submissions: &Submissions,
+    month: Month,
+    today: NaiveDate,
+    timetable: &Timetable,
+    calendar: &Calendar,
+    stored: &dyn Fn(&str) -> bool,
+) -> Vec<InformationResult> {
+    contract
+        .information
+        .iter()
+        .map(|req| {
+            let due = due_date(req, month, timetable, calendar);
+            let received = submissions.received(month, &req.dataset);
+            // A receipt dated after `today` had not happened as of today.
+            let status = match (stored(&req.dataset), received) {
+                (true, Some(r)) if r <= due && r <= today => Provision::OnTime,
+                (true, Some(r)) if r <= today => Provision::Late,
+                (true, None) => Provision::Unrecorded,
+                _ if today <= due => Provision::NotDue,
+                _ => Provision::Missing,
+            };
+            InformationResult {
+                dataset: req.dataset.clone(),
+                due,
+                received: received.filter(|r| *r <= today),
+                status,
+            }
+        })
+        .collect()
+}
