@@ -363,7 +363,7 @@ mod tests {
         assert_eq!(text.lines().count(), 501);
         let mut rng = Rng::new(1);
         for _ in 0..100 {
-            assert!(crate::pass::csv::valid_nhs_number(&nhs_number(&mut rng)));
+            assert!(crate::model::cell::valid_nhs_number(&nhs_number(&mut rng)));
         }
     }
 }

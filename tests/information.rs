@@ -30,7 +30,7 @@ due = "wd 10"
     );
     let c = ws.contract("c").unwrap();
     let file = c.dir.join("submissions.csv");
-    let (subs, problems) = levers::results::information::read(&root.join(&file), &file, c);
+    let (subs, problems) = levers::load::submissions::read(&root.join(&file), &file, c);
     assert!(problems.is_empty());
     // The files stored: every receipted month's, as `import` stores them.
     let stored_with = |month: &str, stored: &dyn Fn(&str) -> bool, today: &str| {

@@ -133,12 +133,12 @@ fn every_template_variable_is_in_the_reference() {
         contract,
         "2026-06".parse().unwrap(),
         today,
-        levers::render::letter::Stage::Provisional,
+        levers::model::letter::Stage::Provisional,
     )
     .unwrap();
     let letter = levers::render::letter::context(
         &report,
-        levers::render::letter::Stage::Provisional,
+        levers::model::letter::Stage::Provisional,
         &workspace.settings.organisation,
         Some("a reason"),
         "",

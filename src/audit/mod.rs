@@ -5,4 +5,5 @@
 pub mod fault;
 pub mod git;
 pub mod lock;
+pub mod outputs;
 pub mod provenance;

@@ -3,7 +3,7 @@
 use super::{Format, Globals};
 use crate::model::calendar::Month;
 use crate::model::money::Money;
-use crate::pass::rules::ChallengeView;
+use crate::results::challenges::ChallengeView;
 use crate::results::month::contract_month;
 use anyhow::Result;
 use clap::Args;
@@ -33,7 +33,7 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
             use std::io::Write;
             let views = all.iter().flat_map(|(_, n, o)| n.iter().chain(o));
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            crate::pass::rules::write_views_json(views, &mut out)?;
+            crate::render::json::write_views_json(views, &mut out)?;
             out.write_all(b"\n")?;
             out.flush()?;
             // The process ends next: hundreds of thousands of views need not be freed one by
@@ -42,10 +42,10 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
         }
         Format::Csv => {
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());
-            write_csv_header(&mut out)?;
+            crate::render::csv::write_csv_header(&mut out)?;
             for (_, new, outstanding) in &all {
                 for c in new.iter().chain(outstanding) {
-                    write_csv_row(&mut out, c)?;
+                    crate::render::csv::write_csv_row(&mut out, c)?;
                 }
             }
             out.flush()?;
@@ -76,58 +76,6 @@ pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
         }
     }
     Ok(code)
-}
-
-/// The companion CSV's columns: the full detail of each challenge, one row each (no NHS
-/// numbers: records are cited by the dataset's key column, named in `key_column`).
-pub const CSV_HEADER: [&str; 16] = [
-    "id",
-    "contract",
-    "month",
-    "rule",
-    "rule_name",
-    "key_column",
-    "record",
-    "value",
-    "rows",
-    "state",
-    "respond_by",
-    "overdue",
-    "age_months",
-    "detail",
-    "also_selected_by",
-    "agreed_on",
-];
-
-pub fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> Result<()> {
-    out.write_record(CSV_HEADER)?;
-    Ok(())
-}
-
-/// One challenge as a CSV row, every cell safe to open in a spreadsheet.
-pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeView) -> Result<()> {
-    use crate::render::text::spreadsheet_cell as cell;
-    let date = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
-    let also: Vec<&str> = c.also.iter().map(|a| a.as_ref()).collect();
-    out.write_record([
-        cell(&c.id).as_ref(),
-        cell(&c.contract).as_ref(),
-        &c.month.to_string(),
-        cell(&c.rule).as_ref(),
-        cell(&c.rule_name).as_ref(),
-        cell(&c.key_column).as_ref(),
-        cell(&c.record).as_ref(),
-        &c.value.plain(),
-        &c.rows.to_string(),
-        c.state.name(),
-        &date(c.respond_by),
-        if c.overdue { "true" } else { "false" },
-        &c.age_months.to_string(),
-        cell(&c.detail).as_ref(),
-        cell(&also.join("; ")).as_ref(),
-        &date(c.agreed_on),
-    ])?;
-    Ok(())
 }
 
 fn by_rule(new: &[ChallengeView]) -> Table {

@@ -4,7 +4,8 @@ use super::{exit, Globals};
 use crate::audit::provenance::write_file;
 use crate::error::InvalidInput;
 use crate::model::calendar::Month;
-use crate::pass::csv::{read_rows, RETURNS};
+use crate::model::schema::RETURNS;
+use crate::pass::csv::read_rows;
 use crate::results::month::contract;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -130,7 +131,7 @@ fn open_source(path: &Path) -> Result<std::fs::File> {
         bail!(
             "cannot import {}: it is {}, not a regular file",
             path.display(),
-            crate::load::workspace::file_kind(&meta)
+            crate::load::files::file_kind(&meta)
         );
     }
     std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))
@@ -175,7 +176,7 @@ fn stage_copy(
 fn validate(
     contract: &crate::model::contract::Contract,
     args: &ImportArgs,
-    schema: &crate::pass::csv::Schema,
+    schema: &crate::model::schema::Schema,
     staged: &Path,
 ) -> Result<(u64, crate::error::Problems)> {
     let display = args.file.clone();
@@ -194,13 +195,13 @@ fn validate(
 fn with_receipt(root: &Path, submissions: &Path, receipt: &str) -> Result<Option<Vec<u8>>> {
     let path = root.join(submissions);
     let mut bytes =
-        match crate::load::workspace::read_regular(&path, crate::load::workspace::MAX_TEXT_BYTES) {
+        match crate::load::files::read_regular(&path, crate::load::files::MAX_TEXT_BYTES) {
             Ok(bytes) => bytes,
             Err(_) if !path.exists() => Vec::new(),
             Err(e) => bail!("{}: {e}; nothing was imported", submissions.display()),
         };
     let (records, problems) =
-        crate::pass::csv::read_fixed_csv(&path, submissions, &crate::results::information::HEADER);
+        crate::load::records::read_fixed_csv(&path, submissions, &crate::load::submissions::HEADER);
     if problems.has_errors() {
         bail!(
             "the receipt cannot be recorded, because {} cannot be read whole; nothing was imported. Mend it first:\n{}",
@@ -215,7 +216,7 @@ fn with_receipt(root: &Path, submissions: &Path, receipt: &str) -> Result<Option
         return Ok(None);
     }
     if bytes.is_empty() {
-        bytes.extend_from_slice(crate::results::information::HEADER.join(",").as_bytes());
+        bytes.extend_from_slice(crate::load::submissions::HEADER.join(",").as_bytes());
         bytes.push(b'\n');
     } else if !bytes.ends_with(b"\n") {
         bytes.push(b'\n');

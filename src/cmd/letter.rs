@@ -1,8 +1,9 @@
 //! `levers letter`: write a month's provisional or final letter and its challenge CSV.
 
 use super::{exit, Globals};
+use crate::audit::outputs::write;
 use crate::model::calendar::Month;
-use crate::render::letter::{write, Stage};
+use crate::model::letter::Stage;
 use crate::results::month::{contract, contract_month_for_letter};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -44,7 +45,7 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
     }
     let report =
         contract_month_for_letter(&workspace, contract, args.month, globals.today, args.stage)?;
-    if let Some(why) = crate::render::letter::not_yet(&report, args.stage, args.force) {
+    if let Some(why) = crate::audit::outputs::not_yet(&report, args.stage, args.force) {
         bail!("{why}; nothing was written");
     }
     let command = regenerate_command(

@@ -99,7 +99,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             for due in due_letters(&workspace, contract, today) {
                 let report =
                     contract_month_for_letter(&workspace, contract, due.month, today, due.stage)?;
-                let path = crate::render::letter::letter_path(&report, due.stage);
+                let path = crate::audit::outputs::letter_path(&report, due.stage);
                 if args.dry_run {
                     crate::say!(
                         "would write {} ({} letter for {}, {})",
@@ -117,7 +117,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     today,
                     false,
                 );
-                let written = crate::render::letter::write(
+                let written = crate::audit::outputs::write(
                     &report,
                     due.stage,
                     &root,

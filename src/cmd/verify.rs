@@ -4,7 +4,7 @@ use super::{exit, Globals};
 use crate::audit::provenance::{sha256_file, Provenance};
 use crate::load::workspace::Workspace;
 use crate::model::calendar::Month;
-use crate::render::letter::Stage;
+use crate::model::letter::Stage;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -214,8 +214,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
 pub fn matches_inputs(root: &Path, file: &Path) -> Result<bool> {
     let companion = letter_of_companion(file);
     let made_from = companion.as_deref().unwrap_or(file);
-    let text =
-        crate::load::workspace::read_text(&root.join(made_from)).map_err(anyhow::Error::msg)?;
+    let text = crate::load::files::read_text(&root.join(made_from)).map_err(anyhow::Error::msg)?;
     let Some(provenance) = Provenance::parse(&text) else {
         return Ok(false);
     };
@@ -228,8 +227,7 @@ pub fn matches_inputs(root: &Path, file: &Path) -> Result<bool> {
     }
     let target = parse_command(&provenance.command)?;
     let remade = remake(root, &target, &provenance, companion.is_some())?;
-    let current =
-        crate::load::workspace::read_text(&root.join(file)).map_err(anyhow::Error::msg)?;
+    let current = crate::load::files::read_text(&root.join(file)).map_err(anyhow::Error::msg)?;
     Ok(remade == current)
 }
 
@@ -261,7 +259,7 @@ fn remake(
                     contract
                         .dir
                         .join("letters")
-                        .join(crate::render::letter::companion_name(*month, *stage))
+                        .join(crate::model::letter::companion_name(*month, *stage))
                 });
             let (text, csv) = crate::render::letter::render(
                 &report,

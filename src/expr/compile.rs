@@ -6,8 +6,9 @@
 //! never a crash.
 
 use super::{BinaryOp, Expr, ExprError, ExprKind, Literal};
+use crate::model::cell::valid_nhs_number;
+use crate::model::schema::{ColumnType, Schema};
 use crate::model::value::Value;
-use crate::pass::csv::{valid_nhs_number, ColumnType, Schema};
 use chrono::Datelike;
 use std::borrow::Cow;
 use std::cmp::Ordering;

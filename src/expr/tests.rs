@@ -1,6 +1,6 @@
 use super::*;
+use crate::model::schema::{ColumnType, Schema};
 use crate::model::value::Value;
-use crate::pass::csv::{ColumnType, Schema};
 use proptest::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;

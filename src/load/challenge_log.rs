@@ -149,7 +149,7 @@ pub const HEADER: [&str; 5] = ["date", "challenge", "event", "by", "note"];
 pub fn read(path: &Path, display: &Path) -> (Log, Problems) {
     let mut problems = Problems::new();
     let mut log = Log::default();
-    let (records, read_problems) = crate::pass::csv::read_fixed_csv(path, display, &HEADER);
+    let (records, read_problems) = crate::load::records::read_fixed_csv(path, display, &HEADER);
     problems.extend(read_problems);
     let mut states: BTreeMap<String, State> = BTreeMap::new();
     let mut last_date: BTreeMap<String, NaiveDate> = BTreeMap::new();

@@ -5,7 +5,8 @@ use crate::error::{Problem, Problems};
 use crate::load::workspace::Workspace;
 use crate::model::calendar::Month;
 use crate::model::contract::Contract;
-use crate::pass::csv::{read_rows, RETURNS};
+use crate::model::schema::RETURNS;
+use crate::pass::csv::read_rows;
 use std::path::Path;
 
 pub fn check_workspace(workspace: &Workspace, today: chrono::NaiveDate) -> Problems {
@@ -51,10 +52,10 @@ fn unknown_updates(
 /// A workspace's template override must parse; an error names its line.
 fn check_template(root: &Path, file: &str) -> Problems {
     let mut problems = Problems::new();
-    let Ok(source) = crate::load::workspace::read_text(&root.join(file)) else {
+    let Ok(source) = crate::load::files::read_text(&root.join(file)) else {
         return problems;
     };
-    if let Err(error) = crate::render::letter::environment("template", &source) {
+    if let Err(error) = crate::render::templates::environment("template", &source) {
         let line = error.line().unwrap_or(1);
         let excerpt = source
             .lines()
@@ -93,9 +94,8 @@ pub fn check_contract_files(root: &Path, contract: &Contract) -> Problems {
             .extend(read_rows(&root.join(&file), &file, schema, &every_column, |_| {}).problems);
     }
     let submissions = contract.dir.join("submissions.csv");
-    problems.extend(
-        crate::results::information::read(&root.join(&submissions), &submissions, contract).1,
-    );
+    problems
+        .extend(crate::load::submissions::read(&root.join(&submissions), &submissions, contract).1);
     let log_file = contract.dir.join("challenge-log.csv");
     let (log, log_problems) = crate::load::challenge_log::read(&root.join(&log_file), &log_file);
     problems.extend(log_problems);
@@ -188,7 +188,7 @@ pub fn data_files(
         months.sort();
         for name in months {
             let file = dir.join(&name);
-            if !crate::load::workspace::inside_workspace(root, &root.join(&file)) {
+            if !crate::load::files::inside_workspace(root, &root.join(&file)) {
                 let mut warning = Problem::at_line(
                     &file,
                     1,

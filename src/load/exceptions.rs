@@ -123,7 +123,7 @@ pub fn read_files(
             ));
             continue;
         };
-        let source = match crate::load::workspace::read_text(&root.join(&file)) {
+        let source = match crate::load::files::read_text(&root.join(&file)) {
             Ok(s) => s,
             Err(e) => {
                 problems.push(Problem::at_line(&file, 1, 1, e));

@@ -81,7 +81,7 @@ pub fn read_all(root: &Path, contract_dir: &Path, kpi_ids: &[&str]) -> (Vec<Meet
 }
 
 fn read_one(root: &Path, file: &Path, name: &str, kpi_ids: &[&str]) -> (Option<Meeting>, Problems) {
-    let source = match crate::load::workspace::read_text(&root.join(file)) {
+    let source = match crate::load::files::read_text(&root.join(file)) {
         Ok(s) => s,
         Err(e) => {
             let mut p = Problems::new();

@@ -4,8 +4,13 @@
 
 pub mod challenge_log;
 pub mod check;
+pub mod contract;
 pub mod exceptions;
 pub mod fields;
+pub mod files;
+pub mod letters;
 pub mod meetings;
+pub mod records;
 pub mod returns;
+pub mod submissions;
 pub mod workspace;

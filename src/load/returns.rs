@@ -4,8 +4,9 @@
 
 use crate::error::{Problem, Problems};
 use crate::model::contract::Contract;
+use crate::model::schema::Schema;
 use crate::model::value::Value;
-use crate::pass::csv::{read_rows, Schema};
+use crate::pass::csv::read_rows;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -8,104 +8,15 @@
 use crate::error::{Problem, Problems};
 use crate::load::fields::{as_date, as_string, as_table, At, Doc, Fields};
 use crate::model::calendar::{Calendar, Month};
-use crate::model::contract::{self, Contract};
-use crate::pass::csv::{plcm_preset, valid_date_format, Column, ColumnType, Schema, RETURNS};
-use chrono::NaiveDate;
+use crate::model::contract::Contract;
+use crate::model::schema::{plcm_preset, valid_date_format, Column, ColumnType, Schema, RETURNS};
+use crate::model::settings::{Organisation, PublishedDates, Settings, Timetable};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const SETTINGS_FILE: &str = "levers.toml";
 
-/// The commissioner: the letters' sender.
-#[derive(Debug, Clone, Default)]
-pub struct Organisation {
-    pub name: String,
-    pub code: String,
-    pub address: Vec<String>,
-    /// Further letterhead lines under the address (telephone, web site).
-    pub letterhead: Vec<String>,
-}
-
-/// Working days after the end of activity month M, with published dates overriding the rule.
-#[derive(Debug, Clone)]
-pub struct Timetable {
-    pub flex: u32,
-    pub freeze: u32,
-    pub provisional_letter: u32,
-    pub response_days: u32,
-    pub final_letter: u32,
-    pub dates: BTreeMap<Month, PublishedDates>,
-}
-
-/// Dates published for one month, overriding the working-day rule.
-#[derive(Debug, Clone, Default)]
-pub struct PublishedDates {
-    pub flex: Option<NaiveDate>,
-    pub freeze: Option<NaiveDate>,
-    pub provisional_letter: Option<NaiveDate>,
-    pub final_letter: Option<NaiveDate>,
-}
-
-impl Default for Timetable {
-    fn default() -> Self {
-        Timetable {
-            flex: 14,
-            freeze: 30,
-            provisional_letter: 17,
-            response_days: 10,
-            final_letter: 33,
-            dates: BTreeMap::new(),
-        }
-    }
-}
-
-/// The dates of one activity month's cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MonthDates {
-    pub flex: NaiveDate,
-    pub freeze: NaiveDate,
-    pub provisional_letter: NaiveDate,
-    pub final_letter: NaiveDate,
-}
-
-impl Timetable {
-    pub fn dates_for(&self, month: Month, calendar: &Calendar) -> MonthDates {
-        let published = self.dates.get(&month).cloned().unwrap_or_default();
-        let rule = |n| calendar.working_day_after(month, n);
-        MonthDates {
-            flex: published.flex.unwrap_or_else(|| rule(self.flex)),
-            freeze: published.freeze.unwrap_or_else(|| rule(self.freeze)),
-            provisional_letter: published
-                .provisional_letter
-                .unwrap_or_else(|| rule(self.provisional_letter)),
-            final_letter: published
-                .final_letter
-                .unwrap_or_else(|| rule(self.final_letter)),
-        }
-    }
-}
-
-/// Everything `levers.toml` holds.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub organisation: Organisation,
-    pub timetable: Timetable,
-    pub extra_holidays: Vec<NaiveDate>,
-    pub bank_holidays: bool,
-    /// Dataset schemas shared by every contract (a contract may override one).
-    pub datasets: BTreeMap<String, Schema>,
-}
-
-impl Settings {
-    pub fn calendar(&self) -> Calendar {
-        if self.bank_holidays {
-            Calendar::england_and_wales(&self.extra_holidays)
-        } else {
-            Calendar::weekends_only(&self.extra_holidays)
-        }
-    }
-}
-
+/// A workspace as loaded: its settings, its contracts, and every problem found.
 pub struct Workspace {
     pub root: PathBuf,
     pub settings: Settings,
@@ -117,125 +28,6 @@ pub struct Workspace {
     /// Contracts that loaded with errors: kept out of `contracts`, but `check` still
     /// validates their data files so one run reports everything.
     pub broken: Vec<Contract>,
-}
-
-/// The largest text input levers reads whole (a contract, minutes, a record file): anything
-/// bigger is not one of those, and reading it would only exhaust memory.
-pub const MAX_TEXT_BYTES: u64 = 64 << 20;
-
-/// Reads a text input whole: a regular file (a symlink to one is followed), at most
-/// [`MAX_TEXT_BYTES`], UTF-8 with any byte-order mark dropped. Anything else is a message
-/// saying what was found instead: a folder, a device or pipe, a UTF-16 file, bytes that are
-/// not text.
-pub fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = read_regular(path, MAX_TEXT_BYTES)?;
-    decode_text(bytes)
-}
-
-/// A regular file's bytes, refusing anything else (a FIFO would block, `/dev/zero` would never
-/// end) and files over `limit` bytes.
-pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    if !meta.is_file() {
-        return Err(format!(
-            "cannot read the file: it is {}, not a regular file",
-            file_kind(&meta)
-        ));
-    }
-    if meta.len() > limit {
-        return Err(format!(
-            "cannot read the file: it is {} bytes, more than the {limit} bytes such a file can be",
-            meta.len()
-        ));
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the file: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "cannot read the file: it grew past {limit} bytes while being read"
-        ));
-    }
-    Ok(bytes)
-}
-
-/// Whether `path` (a file or folder in the workspace at `root`, following links) resolves to
-/// somewhere inside the workspace: data must live in the workspace, whose history is the audit
-/// trail.
-pub fn inside_workspace(root: &Path, path: &Path) -> bool {
-    match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
-        (Ok(root), Ok(path)) => path.starts_with(root),
-        _ => true, // a path that cannot be resolved is reported by whatever reads it
-    }
-}
-
-/// What a path that is not a regular file is, in words.
-pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let t = meta.file_type();
-        if t.is_fifo() {
-            return "a named pipe (FIFO)";
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    if meta.is_dir() {
-        "a folder"
-    } else {
-        "not a regular file"
-    }
-}
-
-/// Text from bytes: UTF-8 with any byte-order mark dropped; a UTF-16 file (by its byte-order
-/// mark, or by NUL bytes between ASCII letters) is named as such rather than misread.
-pub fn decode_text(bytes: Vec<u8>) -> Result<String, String> {
-    if let Some(encoding) = utf16(&bytes) {
-        return Err(format!(
-            "the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" (or UTF-8 text) and try again"
-        ));
-    }
-    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => rest.to_vec(),
-        None => bytes,
-    };
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "the file is not UTF-8 text (byte {} is not valid UTF-8): save it as UTF-8 and try again",
-            e.utf8_error().valid_up_to() + 1
-        )
-    })
-}
-
-/// `Some("UTF-16LE")` or `Some("UTF-16BE")` when `bytes` look like UTF-16.
-pub fn utf16(bytes: &[u8]) -> Option<&'static str> {
-    match bytes {
-        [0xFF, 0xFE, ..] => return Some("UTF-16LE"),
-        [0xFE, 0xFF, ..] => return Some("UTF-16BE"),
-        _ => {}
-    }
-    let head = &bytes[..bytes.len().min(64) & !1];
-    if head.len() < 4 {
-        return None;
-    }
-    let pairs = head.len() / 2;
-    let le = head.chunks(2).filter(|p| p[0] != 0 && p[1] == 0).count();
-    let be = head.chunks(2).filter(|p| p[0] == 0 && p[1] != 0).count();
-    if le * 4 >= pairs * 3 {
-        Some("UTF-16LE")
-    } else if be * 4 >= pairs * 3 {
-        Some("UTF-16BE")
-    } else {
-        None
-    }
 }
 
 /// The nearest ancestor of `start` (itself included) that holds `levers.toml`.
@@ -262,7 +54,7 @@ impl Workspace {
         let mut contracts = Vec::new();
         let mut broken = Vec::new();
         for id in contract_ids(root, &mut problems) {
-            let (contract, contract_problems) = contract::load(root, &id, &settings);
+            let (contract, contract_problems) = crate::load::contract::load(root, &id, &settings);
             match contract {
                 Some(c) if !contract_problems.has_errors() => contracts.push(c),
                 Some(c) => broken.push(c),
@@ -333,7 +125,7 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
         bank_holidays: true,
         datasets: default_datasets(),
     };
-    let source = match read_text(&root.join(file)) {
+    let source = match crate::load::files::read_text(&root.join(file)) {
         Ok(s) => s,
         Err(e) => {
             problems.push(Problem::at_line(

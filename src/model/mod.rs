@@ -2,8 +2,12 @@
 //! schemas, money, targets, months and the working-day calendar, and the typed values of cells.
 
 pub mod calendar;
+pub mod cell;
 pub mod contract;
+pub mod letter;
 pub mod money;
 pub mod number;
+pub mod schema;
+pub mod settings;
 pub mod target;
 pub mod value;

@@ -1,345 +1,19 @@
-//! Typed dataset schemas and the streaming CSV reader.
+//! The streaming CSV reader of monthly files.
 //!
-//! A dataset (`activity`, `returns`, …) is a set of named, typed columns. Its monthly files are
-//! read in one streaming pass: each record is parsed with the csv crate's `ByteRecord` (no
+//! A dataset's monthly files are read in one streaming pass: each record is parsed with the csv crate's `ByteRecord` (no
 //! per-row allocation), only the columns some rule reads are converted to typed [`Value`]s, and
 //! every cell that does not parse as its type becomes a [`Problem`] with file, line and column
 //! name. Memory is bounded by the row being read, whatever the file's size.
 
 use crate::error::{Problem, Problems};
-use crate::model::money::parse_money;
+use crate::model::cell::{parse_cell, parse_date, trim_cell};
+use crate::model::schema::{ColumnType, Schema};
 use crate::model::value::Value;
 use crate::pass::hash::ContentHasher;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
-use std::str::FromStr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ColumnType {
-    Text,
-    Integer,
-    Decimal,
-    Money,
-    Date,
-    Boolean,
-    NhsNumber,
-}
-
-impl ColumnType {
-    pub const NAMES: &'static [&'static str] = &[
-        "text",
-        "integer",
-        "decimal",
-        "money",
-        "date",
-        "boolean",
-        "nhs_number",
-    ];
-
-    pub fn parse(name: &str) -> Option<ColumnType> {
-        Some(match name {
-            "text" => ColumnType::Text,
-            "integer" => ColumnType::Integer,
-            "decimal" => ColumnType::Decimal,
-            "money" => ColumnType::Money,
-            "date" => ColumnType::Date,
-            "boolean" => ColumnType::Boolean,
-            "nhs_number" => ColumnType::NhsNumber,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for ColumnType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ColumnType::Text => "text",
-            ColumnType::Integer => "integer",
-            ColumnType::Decimal => "decimal",
-            ColumnType::Money => "money",
-            ColumnType::Date => "date",
-            ColumnType::Boolean => "boolean",
-            ColumnType::NhsNumber => "nhs_number",
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Column {
-    pub name: String,
-    pub ty: ColumnType,
-}
-
-/// A validated dataset schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Schema {
-    pub name: String,
-    /// How letters name the dataset ("Patient-level activity"); the name when not given.
-    pub title: Option<String>,
-    /// The column that identifies a row; challenges cite it.
-    pub key: Option<String>,
-    /// The money column: the value of a row.
-    pub value: Option<String>,
-    /// Source header → column name.
-    pub rename: BTreeMap<String, String>,
-    /// chrono format for `date` columns; ISO `YYYY-MM-DD` when absent.
-    pub date_format: Option<String>,
-    pub columns: Vec<Column>,
-}
-
-impl Schema {
-    /// How letters name the dataset.
-    pub fn title(&self) -> &str {
-        self.title.as_deref().unwrap_or(&self.name)
-    }
-
-    /// A schema of `columns` for a dataset named `activity`, with no key, value or renames.
-    #[cfg(test)]
-    pub(crate) fn of(columns: &[(&str, ColumnType)]) -> Schema {
-        Schema {
-            title: None,
-            name: "activity".into(),
-            key: None,
-            value: None,
-            rename: BTreeMap::new(),
-            date_format: None,
-            columns: columns
-                .iter()
-                .map(|(name, ty)| Column {
-                    name: name.to_string(),
-                    ty: *ty,
-                })
-                .collect(),
-        }
-    }
-
-    pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
-    }
-
-    pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
-    }
-
-    /// The built-in `activity` schema: the spec's example columns, keyed by `record_id` and
-    /// valued by `price`, used when a workspace declares no `[datasets.activity]`.
-    pub fn default_activity() -> Schema {
-        let columns = [
-            ("record_id", ColumnType::Text),
-            ("nhs_number", ColumnType::NhsNumber),
-            ("commissioner_code", ColumnType::Text),
-            ("pod", ColumnType::Text),
-            ("treatment_function", ColumnType::Text),
-            ("hrg", ColumnType::Text),
-            ("start_date", ColumnType::Date),
-            ("end_date", ColumnType::Date),
-            ("minutes_in_department", ColumnType::Integer),
-            ("price", ColumnType::Money),
-        ];
-        Schema {
-            title: None,
-            name: "activity".into(),
-            key: Some("record_id".into()),
-            value: Some("price".into()),
-            rename: BTreeMap::new(),
-            date_format: None,
-            columns: columns
-                .iter()
-                .map(|(n, t)| Column {
-                    name: n.to_string(),
-                    ty: *t,
-                })
-                .collect(),
-        }
-    }
-
-    /// The fixed schema of provider-submitted returns (`data/returns/<YYYY-MM>.csv`).
-    pub fn returns() -> Schema {
-        let columns = [
-            ("kpi", ColumnType::Text),
-            ("numerator", ColumnType::Decimal),
-            ("denominator", ColumnType::Decimal),
-            ("value", ColumnType::Decimal),
-            ("note", ColumnType::Text),
-        ];
-        Schema {
-            title: Some("Provider returns".into()),
-            name: RETURNS.into(),
-            key: Some("kpi".into()),
-            value: None,
-            rename: BTreeMap::new(),
-            date_format: None,
-            columns: columns
-                .iter()
-                .map(|(n, t)| Column {
-                    name: n.to_string(),
-                    ty: *t,
-                })
-                .collect(),
-        }
-    }
-}
-
-/// The dataset name of provider returns.
-pub const RETURNS: &str = "returns";
-
-/// The built-in rename map from Patient Level Contract Monitoring (DCB3003) headers to the
-/// column names the example contracts use. A dataset's own `rename` entries win over it.
-pub fn plcm_preset() -> BTreeMap<String, String> {
-    [
-        ("activity_identifier", "record_id"),
-        ("nhs_number", "nhs_number"),
-        (
-            "organisation_identifier_code_of_commissioner",
-            "commissioner_code",
-        ),
-        ("organisation_identifier_code_of_provider", "provider_code"),
-        ("point_of_delivery_code", "pod"),
-        ("activity_treatment_function_code", "treatment_function"),
-        ("healthcare_resource_group_code", "hrg"),
-        ("activity_start_date", "start_date"),
-        ("activity_end_date", "end_date"),
-        ("activity_count", "activity_count"),
-        ("total_cost", "price"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect()
-}
-
-/// NHS Modulus 11: weights 10..2 on the first nine digits, check = 11 − (sum mod 11), 11 → 0,
-/// 10 → no valid number. Spaces and dashes (`943 476 5919`, `943-476-5919`) are accepted.
-pub fn valid_nhs_number(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    // The common case, ten plain digits, without the general loop.
-    if bytes.len() == 10 && bytes.iter().all(u8::is_ascii_digit) {
-        let mut digits = [0u32; 10];
-        for (d, b) in digits.iter_mut().zip(bytes) {
-            *d = u32::from(b - b'0');
-        }
-        return modulus_11(&digits);
-    }
-    let mut digits = [0u32; 10];
-    let mut n = 0;
-    for b in text.bytes() {
-        match b {
-            b'0'..=b'9' => {
-                if n == 10 {
-                    return false;
-                }
-                digits[n] = u32::from(b - b'0');
-                n += 1;
-            }
-            b' ' | b'-' => {}
-            _ => return false,
-        }
-    }
-    n == 10 && modulus_11(&digits)
-}
-
-fn modulus_11(digits: &[u32; 10]) -> bool {
-    let sum: u32 = (0..9).map(|i| digits[i] * (10 - i as u32)).sum();
-    match 11 - sum % 11 {
-        11 => digits[9] == 0,
-        10 => false,
-        check => check == digits[9],
-    }
-}
-
-/// Parses one non-empty cell as `ty`. The error says what was expected.
-/// The largest magnitude a number in a data cell may have: sums of billions of rows of such
-/// figures, and products of two, stay exact and inside the decimal type.
-pub const MAX_CELL_MAGNITUDE: u64 = 1_000_000_000_000_000;
-
-pub fn parse_cell<'a>(
-    text: &'a str,
-    ty: ColumnType,
-    date_format: Option<&str>,
-) -> Result<Value<'a>, String> {
-    let text_shown = || crate::error::short(text);
-    let bounded = |value: Value<'a>| -> Result<Value<'a>, String> {
-        let too_large = match &value {
-            Value::Int(i) => i.unsigned_abs() > MAX_CELL_MAGNITUDE,
-            Value::Dec(d) => d.abs() > Decimal::from(MAX_CELL_MAGNITUDE),
-            _ => false,
-        };
-        if too_large {
-            Err(format!(
-                "`{}` is larger than any figure a monthly file holds (at most 10^15 either way)",
-                crate::error::short(text)
-            ))
-        } else {
-            Ok(value)
-        }
-    };
-    match ty {
-        ColumnType::Text | ColumnType::NhsNumber => Ok(Value::Text(Cow::Borrowed(text))),
-        ColumnType::Integer => text
-            .parse::<i64>()
-            .map(Value::Int)
-            .map_err(|_| format!("expected a whole number, found `{}`", text_shown()))
-            .and_then(bounded),
-        ColumnType::Decimal => parse_plain_decimal(text)
-            .map(Value::Dec)
-            .ok_or_else(|| format!("expected a decimal number, found `{}`", text_shown()))
-            .and_then(bounded),
-        ColumnType::Money => parse_money(text)
-            .map(|m| Value::Dec(m.amount()))
-            .and_then(bounded),
-        ColumnType::Date => parse_date(text, date_format).map(Value::Date),
-        ColumnType::Boolean => match text.to_ascii_lowercase().as_str() {
-            "true" | "t" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
-            "false" | "f" | "no" | "n" | "0" => Ok(Value::Bool(false)),
-            _ => Err(format!("expected true or false, found `{}`", text_shown())),
-        },
-    }
-}
-
-fn parse_plain_decimal(text: &str) -> Option<Decimal> {
-    let digits = text.trim_start_matches(['-', '+']);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return None;
-    }
-    Decimal::from_str(text.trim_start_matches('+')).ok()
-}
-
-/// A cell without surrounding white space (the usual case) is returned as it is, without
-/// `str::trim`'s Unicode scan.
-fn trim_cell(text: &str) -> &str {
-    let plain = |b: u8| b > b' ' && b < 0x7f;
-    match text.as_bytes() {
-        [first, .., last] if plain(*first) && plain(*last) => text,
-        [only] if plain(*only) => text,
-        _ => text.trim(),
-    }
-}
-
-/// ISO dates are parsed by hand (the common case, and the hot path); other formats by chrono.
-pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
-    match format {
-        None | Some("%Y-%m-%d") => parse_iso_date(text)
-            .ok_or_else(|| format!("expected a date as YYYY-MM-DD, found `{text}`")),
-        Some(format) => NaiveDate::parse_from_str(text, format)
-            .map_err(|_| format!("expected a date in the form `{format}`, found `{text}`")),
-    }
-}
-
-fn parse_iso_date(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
-}
 
 /// ISO dates lately parsed, by their text: a month's file holds a few dozen distinct dates in
 /// millions of cells, and a date looked up here costs a fraction of one parsed.
@@ -376,12 +50,6 @@ impl DateCache {
     }
 }
 
-/// Checks a `date_format` before any file is read.
-pub fn valid_date_format(format: &str) -> bool {
-    use chrono::format::{Item, StrftimeItems};
-    !StrftimeItems::new(format).any(|item| matches!(item, Item::Error))
-}
-
 /// One row as the rules see it: the typed values of the columns in use, by slot.
 pub struct Row<'r> {
     /// 1-based line in the file where the record starts.
@@ -389,111 +57,6 @@ pub struct Row<'r> {
     /// Byte offset of the record in the file (to read it again later).
     pub byte: u64,
     pub values: &'r [Value<'r>],
-}
-
-/// A small file with a fixed header (submissions, the challenge log): every record with its
-/// line and an excerpt for messages, and the problems met, each at its line (a line that is
-/// not UTF-8 is one problem, not the end of the file). A missing file has no records.
-pub fn read_fixed_csv(
-    path: &Path,
-    display: &Path,
-    header: &[&str],
-) -> (Vec<(usize, String, csv::StringRecord)>, Problems) {
-    let mut problems = Problems::new();
-    let mut records = Vec::new();
-    let bytes =
-        match crate::load::workspace::read_regular(path, crate::load::workspace::MAX_TEXT_BYTES) {
-            Ok(b) => b,
-            Err(_) if !path.exists() && std::fs::symlink_metadata(path).is_err() => {
-                return (records, problems)
-            }
-            Err(e) => {
-                problems.push(Problem::at_line(display, 1, 1, e));
-                return (records, problems);
-            }
-        };
-    if let Some(encoding) = crate::load::workspace::utf16(&bytes) {
-        problems.push(Problem::at_line(
-            display,
-            1,
-            1,
-            format!("the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" and try again"),
-        ));
-        return (records, problems);
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    match reader.byte_headers() {
-        Ok(h)
-            if h.iter()
-                .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                .eq(header.iter().map(|h| h.to_string())) => {}
-        Ok(h) => {
-            let found: Vec<String> = h
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).to_string())
-                .collect();
-            problems.push(
-                Problem::at_line(
-                    display,
-                    1,
-                    1,
-                    format!("expected the header `{}`", header.join(",")),
-                )
-                .with_excerpt(found.join(",")),
-            );
-            return (records, problems);
-        }
-        Err(e) => {
-            problems.push(Problem::at_line(
-                display,
-                1,
-                1,
-                format!("cannot read the header: {e}"),
-            ));
-            return (records, problems);
-        }
-    }
-    for record in reader.byte_records() {
-        match record {
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line() as usize);
-                match csv::StringRecord::from_byte_record(r) {
-                    Ok(r) => {
-                        let excerpt = r.iter().collect::<Vec<_>>().join(",");
-                        records.push((line, excerpt, r));
-                    }
-                    Err(e) => {
-                        let excerpt = e
-                            .into_byte_record()
-                            .iter()
-                            .map(|f| String::from_utf8_lossy(f).to_string())
-                            .collect::<Vec<_>>()
-                            .join(",");
-                        problems.push(
-                            Problem::at_line(
-                                display,
-                                line,
-                                1,
-                                "this line is not UTF-8 text: save the file as UTF-8 and try again",
-                            )
-                            .with_excerpt(excerpt),
-                        );
-                    }
-                }
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(Problem::at_line(
-                    display,
-                    line,
-                    1,
-                    format!("cannot read the row: {e}"),
-                ));
-            }
-        }
-    }
-    (records, problems)
 }
 
 /// Whether long reads may show progress on stderr: set by the binary only when stderr is a
@@ -809,7 +372,7 @@ fn read_rows_blocks(
         Ok(meta) if !meta.is_file() => {
             summary.problems.push(problem(format!(
                 "cannot read the file: it is {}, not a regular file",
-                crate::load::workspace::file_kind(&meta)
+                crate::load::files::file_kind(&meta)
             )));
             return summary;
         }
@@ -828,7 +391,7 @@ fn read_rows_blocks(
         use std::io::Read;
         let mut head = Vec::with_capacity(64);
         if (&file).take(64).read_to_end(&mut head).is_ok() {
-            if let Some(encoding) = crate::load::workspace::utf16(&head) {
+            if let Some(encoding) = crate::load::files::utf16(&head) {
                 summary.problems.push(problem(format!(
                     "the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" and try again"
                 )));
@@ -1486,58 +1049,9 @@ fn header_positions<R: std::io::Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::schema::Column;
+    use std::collections::BTreeMap;
     use std::io::Write;
-
-    #[test]
-    fn nhs_numbers_by_modulus_11() {
-        for valid in [
-            "9434765919",
-            "9434765870",
-            "4010232137",
-            "943 476 5919",
-            "943-476-5919",
-        ] {
-            assert!(valid_nhs_number(valid), "{valid} is valid");
-        }
-        // 1234567890: the check value is 10, so no valid number has these first nine digits.
-        for invalid in [
-            "9434765871",
-            "1234567890",
-            "943476591",
-            "94347659190",
-            "943476591X",
-            "",
-        ] {
-            assert!(!valid_nhs_number(invalid), "{invalid} is invalid");
-        }
-    }
-
-    #[test]
-    fn cells_parse_as_their_type() {
-        assert_eq!(
-            parse_cell("42", ColumnType::Integer, None),
-            Ok(Value::Int(42))
-        );
-        assert_eq!(
-            parse_cell("(1,234.50)", ColumnType::Money, None),
-            Ok(Value::Dec(Decimal::from_str("-1234.50").unwrap()))
-        );
-        assert_eq!(
-            parse_cell("01/04/2026", ColumnType::Date, Some("%d/%m/%Y")),
-            Ok(Value::Date(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()))
-        );
-        assert!(parse_cell("2026-02-30", ColumnType::Date, None)
-            .unwrap_err()
-            .contains("YYYY-MM-DD"));
-        assert!(parse_cell("12.345", ColumnType::Money, None).is_err());
-        assert!(parse_cell("4.5", ColumnType::Integer, None).is_err());
-        assert_eq!(
-            parse_cell("Yes", ColumnType::Boolean, None),
-            Ok(Value::Bool(true))
-        );
-        assert!(valid_date_format("%d/%m/%Y"));
-        assert!(!valid_date_format("%Q"));
-    }
 
     fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
         let dir =

@@ -488,7 +488,7 @@ mod tests {
     use super::*;
     use crate::expr::SlotMap;
     use crate::model::contract::ExprText;
-    use crate::pass::csv::{ColumnType, Schema};
+    use crate::model::schema::{ColumnType, Schema};
     use proptest::prelude::*;
     use std::borrow::Cow;
 

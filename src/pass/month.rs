@@ -13,7 +13,7 @@ use crate::load::returns::Returned;
 use crate::model::calendar::Month;
 use crate::model::contract::{Contract, Measure};
 use crate::model::money::{ExactSum, Money};
-use crate::pass::csv::RETURNS;
+use crate::model::schema::RETURNS;
 use crate::pass::measures::{CompiledMeasure, Dispatch, Figure, MonthFigures};
 use crate::pass::rules::{Raised, RuleSet};
 use rust_decimal::Decimal;
@@ -669,7 +669,7 @@ mod compact_challenges {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pass::csv::{ColumnType, Schema};
+    use crate::model::schema::{ColumnType, Schema};
 
     /// The content hash the readers of a pass work out from the bytes they read, as
     /// `run_pass` reads the file (whole, or in two parts).

@@ -7,177 +7,26 @@
 //! `levers challenges` print. Text taken from contract files is escaped for Markdown, so a `|`
 //! or `*` in a KPI name cannot break a table.
 
-use crate::audit::provenance::{write_file, Provenance};
+use crate::audit::provenance::Provenance;
 use crate::load::challenge_log::State;
 use crate::model::calendar::Month;
+use crate::model::letter::{companion_name, Stage};
 use crate::model::money::Money;
-use crate::pass::rules::ChallengeView;
+use crate::render::templates::{environment, template_error, template_source, tidy};
+use crate::render::text::{capitalise, count_words, long_date, md, yaml};
+use crate::results::challenges::ChallengeView;
 use crate::results::consequences::ItemKind;
 use crate::results::information::Provision;
 use crate::results::kpi::{ConsequenceStatus, KpiResult, Rag};
 use crate::results::month::ContractMonth;
 use crate::results::spc::Signal;
-use anyhow::{bail, Context as _, Result};
-use chrono::NaiveDate;
+use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const BUILT_IN_LETTER: &str = include_str!("templates/letter.md");
 pub const LETTER_OVERRIDE: &str = "templates/letter.md";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
-pub enum Stage {
-    Provisional,
-    Final,
-}
-
-impl Stage {
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Provisional => "provisional",
-            Stage::Final => "final",
-        }
-    }
-}
-
-/// A letter already issued: the date it was written as of, and its file when it is in the
-/// working tree (a letter only in git history has none).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issued {
-    pub date: NaiveDate,
-    pub file: Option<PathBuf>,
-}
-
-/// The letters of one contract issued so far (first issues; reissues do not move a date),
-/// from its `letters/` folder and, for any no longer there, git history.
-#[derive(Debug, Clone, Default)]
-pub struct IssuedLetters {
-    letters: BTreeMap<(Month, Stage), Issued>,
-}
-
-impl IssuedLetters {
-    pub fn read(root: &Path, contract_dir: &Path) -> IssuedLetters {
-        let dir = contract_dir.join("letters");
-        let mut letters = BTreeMap::new();
-        let parse_name = |name: &str| -> Option<(Month, Stage)> {
-            let stem = name.strip_suffix(".md")?;
-            let (month, stage) = stem.split_once('-').and_then(|(y, rest)| {
-                let (m, stage) = rest.split_once('-')?;
-                Some((format!("{y}-{m}"), stage))
-            })?;
-            let stage = match stage {
-                "provisional" => Stage::Provisional,
-                "final" => Stage::Final,
-                _ => return None,
-            };
-            Some((month.parse().ok()?, stage))
-        };
-        let date_of = |text: &str| Provenance::parse(text).and_then(|p| p.today());
-        if let Ok(entries) = std::fs::read_dir(root.join(&dir)) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().to_string();
-                let Some(key) = parse_name(&name) else {
-                    continue;
-                };
-                let file = dir.join(&name);
-                if let Some(date) = std::fs::read_to_string(root.join(&file))
-                    .ok()
-                    .and_then(|t| date_of(&t))
-                {
-                    letters.insert(
-                        key,
-                        Issued {
-                            date,
-                            file: Some(file),
-                        },
-                    );
-                }
-            }
-        }
-        for (path, commit) in crate::audit::git::files_in_history(root, &dir) {
-            let Some(key) = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(parse_name)
-            else {
-                continue;
-            };
-            if letters.contains_key(&key) || root.join(&path).exists() {
-                continue;
-            }
-            let date = crate::audit::git::show(root, &commit, &path)
-                .ok()
-                .and_then(|b| date_of(&String::from_utf8_lossy(&b)));
-            if let Some(date) = date {
-                letters.insert(key, Issued { date, file: None });
-            }
-        }
-        IssuedLetters { letters }
-    }
-
-    pub fn get(&self, month: Month, stage: Stage) -> Option<&Issued> {
-        self.letters.get(&(month, stage))
-    }
-
-    /// The letter that raised a month's challenges: its provisional letter, or its final
-    /// letter when no provisional letter was issued.
-    pub fn raising(&self, month: Month) -> Option<&Issued> {
-        self.get(month, Stage::Provisional)
-            .or_else(|| self.get(month, Stage::Final))
-    }
-}
-
-/// Escapes text from contract files for Markdown prose and table cells.
-pub fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '|' | '*' | '_' | '`' | '[' | ']' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// A YAML double-quoted string (the metadata block pandoc reads), on one line: backslashes and
-/// quotes escaped, a line break written as `\n`, other control characters dropped, so that no
-/// text (a title holding a newline and `---`) can end the block or add a key to it.
-pub fn yaml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-pub fn long_date(date: NaiveDate) -> String {
-    date.format("%-d %B %Y").to_string()
-}
-
-fn count_words(n: usize, one: &str, many: &str) -> String {
-    match n {
-        0 => format!("no {many}"),
-        1 => format!("one {one}"),
-        _ => format!("{n} {many}"),
-    }
-}
 
 #[derive(Serialize)]
 struct Meta {
@@ -418,7 +267,7 @@ fn state_words(state: State) -> &'static str {
 pub fn context(
     report: &ContractMonth<'_>,
     stage: Stage,
-    organisation: &crate::load::workspace::Organisation,
+    organisation: &crate::model::settings::Organisation,
     reissue: Option<&str>,
     provenance: &str,
 ) -> LetterContext {
@@ -895,7 +744,7 @@ pub fn context(
         contract.schema(d).is_some_and(|s| {
             s.columns
                 .iter()
-                .any(|c| c.ty == crate::pass::csv::ColumnType::NhsNumber)
+                .any(|c| c.ty == crate::model::schema::ColumnType::NhsNumber)
         })
     });
     let companion_note = format!(
@@ -1293,95 +1142,18 @@ pub fn context(
     }
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().collect::<String>() + chars.as_str()
-    })
-}
-
-pub fn companion_name(month: Month, stage: Stage) -> String {
-    format!("{month}-{}-challenges.csv", stage.name())
-}
-
-/// A template environment holding `source` as `name`.
-pub fn environment<'s>(
-    name: &'s str,
-    source: &'s str,
-) -> Result<minijinja::Environment<'s>, minijinja::Error> {
-    let mut env = minijinja::Environment::new();
-    env.set_syntax(
-        minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()?,
-    );
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.add_template(name, source)?;
-    Ok(env)
-}
-
-/// The workspace's override of a template, or the built-in one.
-pub fn template_source(root: &Path, override_path: &str, built_in: &'static str) -> Result<String> {
-    let path = root.join(override_path);
-    if path.is_file() {
-        crate::load::workspace::read_text(&path)
-            .map_err(|e| anyhow::anyhow!("{override_path}: {e}"))
-    } else {
-        Ok(built_in.to_string())
-    }
-}
-
-/// A template error as `file:line: message`.
-pub fn template_error(file: &str, error: &minijinja::Error) -> String {
-    let line = error.line().map_or_else(String::new, |l| format!("{l}:"));
-    format!(
-        "{file}:{line} template error: {}",
-        error.detail().unwrap_or(&error.to_string())
-    )
-}
-
-/// Every file a letter is made from: the report's inputs and any template override.
-pub fn letter_inputs(root: &Path, report: &ContractMonth<'_>) -> Vec<PathBuf> {
-    let mut inputs = report.inputs.clone();
-    if root.join(LETTER_OVERRIDE).is_file() {
-        inputs.push(PathBuf::from(LETTER_OVERRIDE));
-        inputs.sort();
-    }
-    inputs
-}
-
-/// The provenance a letter records, hashing its inputs now.
-pub fn provenance(root: &Path, report: &ContractMonth<'_>, command: String) -> Result<Provenance> {
-    Provenance::of(root, command, &letter_inputs(root, report)).context("cannot hash the inputs")
-}
-
-/// The companion CSV of `report`: this month's challenges and those still outstanding, one
-/// row each, data only (its provenance is in the letter's block).
-pub fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    crate::cmd::challenges::write_csv_header(&mut csv)?;
-    for c in report.new_challenges.iter().chain(&report.outstanding) {
-        crate::cmd::challenges::write_csv_row(&mut csv, c)?;
-    }
-    Ok(String::from_utf8(
-        csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
-    )?)
-}
-
 /// The letter text and companion CSV for `report`; the letter's provenance records the
 /// companion, written as `companion`, by its SHA-256.
 pub fn render(
     report: &ContractMonth<'_>,
     stage: Stage,
     root: &Path,
-    organisation: &crate::load::workspace::Organisation,
+    organisation: &crate::model::settings::Organisation,
     reissue: Option<&str>,
     provenance: &Provenance,
     companion: &Path,
 ) -> Result<(String, String)> {
-    let csv = companion_csv(report)?;
+    let csv = crate::render::csv::companion_csv(report)?;
     let mut provenance = provenance.clone();
     provenance.companions = vec![(
         companion.to_path_buf(),
@@ -1396,167 +1168,4 @@ pub fn render(
         .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
         .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
     Ok((tidy(&text), csv))
-}
-
-/// Why a letter cannot be written now, if it cannot: a month with no data at all, or a final
-/// letter before the month's freeze date or before the provider's response window on its
-/// provisional letter has ended (`--force` writes it anyway, and its provenance says so).
-pub fn not_yet(report: &ContractMonth<'_>, stage: Stage, force: bool) -> Option<String> {
-    let month = report.month;
-    if !report.history.iter().any(|d| d.month == month) {
-        return Some(format!(
-            "there is no data for {} at all (no file under {}/data/*/{month}.csv), so there is nothing to write a letter about",
-            month.long_name(),
-            report.contract.dir.display()
-        ));
-    }
-    if stage != Stage::Final || force {
-        return None;
-    }
-    let freeze = report.dates.freeze;
-    if report.today < freeze {
-        return Some(format!(
-            "the final letter for {} cannot be written before the final data (freeze) date, {}; pass --force to write it anyway (its provenance will say so)",
-            month.long_name(),
-            long_date(freeze)
-        ));
-    }
-    if let Some(provisional) = &report.provisional {
-        if report.today <= report.respond_by {
-            return Some(format!(
-                "the provider has until {} to respond to the provisional letter of {}, so the final letter for {} cannot be written yet; pass --force to write it anyway (its provenance will say so)",
-                long_date(report.respond_by),
-                long_date(provisional.date),
-                month.long_name()
-            ));
-        }
-    }
-    None
-}
-
-/// At most one blank line in a row, and one newline at the end.
-pub fn tidy(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank = 0;
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            blank += 1;
-            if blank > 1 {
-                continue;
-            }
-        } else {
-            blank = 0;
-        }
-        out.push_str(line.trim_end_matches(' '));
-        out.push('\n');
-    }
-    out.trim_end().to_string() + "\n"
-}
-
-/// What writing a letter did.
-pub struct Written {
-    pub files: Vec<PathBuf>,
-    /// The letter already existed with exactly this content: nothing was written.
-    pub unchanged: bool,
-    pub letter: PathBuf,
-}
-
-/// `letters/<YYYY-MM>-<stage>.md`, relative to the workspace.
-pub fn letter_path(report: &ContractMonth<'_>, stage: Stage) -> PathBuf {
-    report
-        .contract
-        .dir
-        .join("letters")
-        .join(format!("{}-{}.md", report.month, stage.name()))
-}
-
-/// Writes the letter and its companion atomically, keeping final letters immutable.
-pub fn write(
-    report: &ContractMonth<'_>,
-    stage: Stage,
-    root: &Path,
-    organisation: &crate::load::workspace::Organisation,
-    reissue: Option<&str>,
-    command: String,
-) -> Result<Written> {
-    let dir = report.contract.dir.join("letters");
-    let final_path = dir.join(format!("{}-final.md", report.month));
-    let path = letter_path(report, stage);
-    if stage == Stage::Provisional && root.join(&final_path).exists() {
-        bail!("the final letter for {} has been issued ({}), so the provisional letter can no longer change", report.month.long_name(), final_path.display());
-    }
-    let companion = dir.join(companion_name(report.month, stage));
-    let (text, csv) = render(
-        report,
-        stage,
-        root,
-        organisation,
-        None,
-        &provenance(root, report, command.clone())?,
-        &companion,
-    )?;
-    if stage == Stage::Final && root.join(&path).exists() {
-        let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
-        if existing == text {
-            return Ok(Written {
-                files: Vec::new(),
-                unchanged: true,
-                letter: path,
-            });
-        }
-        let Some(reason) = reissue else {
-            bail!(
-                "the final letter {} has already been issued and would now read differently; a final letter is never overwritten. To issue a corrected letter, run again with --reissue --reason \"why\" (it is written as the next -rN file)",
-                path.display()
-            );
-        };
-        let mut n = 2;
-        let reissued = loop {
-            let candidate = dir.join(format!("{}-final-r{n}.md", report.month));
-            if !root.join(&candidate).exists() {
-                break candidate;
-            }
-            n += 1;
-        };
-        let reissued_companion = dir.join(format!("{}-final-r{n}-challenges.csv", report.month));
-        let (text, csv) = render(
-            report,
-            stage,
-            root,
-            organisation,
-            Some(reason),
-            &provenance(
-                root,
-                report,
-                format!("{command} --reissue --reason {reason:?}"),
-            )?,
-            &reissued_companion,
-        )?;
-        write_file(root, &reissued_companion, csv.as_bytes())?;
-        write_file(root, &reissued, text.as_bytes())?;
-        return Ok(Written {
-            files: vec![reissued.clone(), reissued_companion],
-            unchanged: false,
-            letter: reissued,
-        });
-    }
-    if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == text)
-        && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == csv)
-    {
-        return Ok(Written {
-            files: Vec::new(),
-            unchanged: true,
-            letter: path,
-        });
-    }
-    // The companion first: a letter on disk always has its detail beside it.
-    write_file(root, &companion, csv.as_bytes())
-        .with_context(|| format!("cannot write {}", companion.display()))?;
-    write_file(root, &path, text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(Written {
-        files: vec![path.clone(), companion],
-        unchanged: false,
-        letter: path,
-    })
 }

@@ -1,6 +1,9 @@
 //! Results made text: letters and action logs from templates, explanations, and text made
 //! safe for where it lands. Renderers compute nothing.
 
+pub mod csv;
 pub mod explain;
+pub mod json;
 pub mod letter;
+pub mod templates;
 pub mod text;

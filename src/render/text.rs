@@ -5,6 +5,7 @@
 //! opened in a spreadsheet, and an escape sequence rewrites a terminal. Every output goes
 //! through [`clean`]; spreadsheet cells also through [`spreadsheet_cell`].
 
+use chrono::NaiveDate;
 use std::borrow::Cow;
 
 /// `text` without control characters (C0 other than tab and newline, DEL and C1): they have
@@ -36,6 +37,66 @@ fn is_plain_number(text: &str) -> bool {
         && !fraction.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
         && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Escapes text from contract files for Markdown prose and table cells.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A YAML double-quoted string (the metadata block pandoc reads), on one line: backslashes and
+/// quotes escaped, a line break written as `\n`, other control characters dropped, so that no
+/// text (a title holding a newline and `---`) can end the block or add a key to it.
+pub fn yaml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub fn long_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+/// "no challenges", "one challenge", "3 challenges".
+pub fn count_words(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("no {many}"),
+        1 => format!("one {one}"),
+        _ => format!("{n} {many}"),
+    }
+}
+
+/// The text with its first letter in upper case.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().collect::<String>() + chars.as_str()
+    })
 }
 
 #[cfg(test)]

@@ -268,7 +268,7 @@ struct Row {
 }
 
 fn row(a: &Action) -> Row {
-    use crate::render::letter::{long_date, md};
+    use crate::render::text::{long_date, md};
     Row {
         id: md(&a.id),
         text: md(&a.text),
@@ -307,12 +307,12 @@ fn row(a: &Action) -> Row {
 /// What the action-log template lays out.
 pub fn log_context(
     contract: &Contract,
-    organisation: &crate::load::workspace::Organisation,
+    organisation: &crate::model::settings::Organisation,
     actions: &[Action],
     today: NaiveDate,
     provenance: &str,
 ) -> serde_json::Value {
-    use crate::render::letter::{long_date, md, yaml};
+    use crate::render::text::{long_date, md, yaml};
     let (overdue, open, closed) = sections(actions, today);
     serde_json::json!({
         "meta": {
@@ -335,12 +335,12 @@ pub fn log_context(
 pub fn render_log(
     root: &std::path::Path,
     contract: &Contract,
-    organisation: &crate::load::workspace::Organisation,
+    organisation: &crate::model::settings::Organisation,
     actions: &[Action],
     today: NaiveDate,
     provenance: &str,
 ) -> anyhow::Result<String> {
-    use crate::render::letter::{environment, template_error, template_source};
+    use crate::render::templates::{environment, template_error, template_source};
     let ctx = log_context(contract, organisation, actions, today, provenance);
     let source = template_source(root, ACTION_LOG_OVERRIDE, BUILT_IN_ACTION_LOG)?;
     let env = environment("action-log.md", &source)
@@ -349,5 +349,5 @@ pub fn render_log(
         .get_template("action-log.md")
         .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
         .map_err(|e| anyhow::anyhow!(template_error(ACTION_LOG_OVERRIDE, &e)))?;
-    Ok(crate::render::letter::tidy(&text))
+    Ok(crate::render::templates::tidy(&text))
 }

@@ -3,6 +3,7 @@
 //! challenges and where each stands, actions, and what is due when. Plain data: no text.
 
 pub mod actions;
+pub mod challenges;
 pub mod consequences;
 pub mod escalation;
 pub mod information;

@@ -3,16 +3,20 @@
 
 use crate::error::{InvalidInput, Problem, Problems};
 use crate::load::challenge_log::Log;
-use crate::load::workspace::{MonthDates, Workspace};
+use crate::load::letters::{Issued, IssuedLetters};
+use crate::load::submissions::Submissions;
+use crate::load::workspace::Workspace;
 use crate::model::calendar::Month;
 use crate::model::contract::Contract;
+use crate::model::letter::Stage;
 use crate::model::money::Money;
+use crate::model::settings::MonthDates;
 use crate::pass::month::{history, MonthData};
-use crate::pass::rules::{views, ChallengeView, Raised};
-use crate::render::letter::{Issued, IssuedLetters, Stage};
+use crate::pass::rules::Raised;
+use crate::results::challenges::{views, ChallengeView};
 use crate::results::consequences::{positions, MonthInput, Position, Withholding};
 use crate::results::escalation::{escalations, Escalation};
-use crate::results::information::{assess, InformationResult, Submissions};
+use crate::results::information::{assess, InformationResult};
 use crate::results::kpi::{evaluate, KpiResult};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -138,7 +142,7 @@ pub fn contract_records(
     let mut problems = Problems::new();
     let file = contract.dir.join("submissions.csv");
     let (submissions, p) =
-        crate::results::information::read(&workspace.root.join(&file), &file, contract);
+        crate::load::submissions::read(&workspace.root.join(&file), &file, contract);
     problems.extend(p);
     let file = contract.dir.join("challenge-log.csv");
     let (log, p) = crate::load::challenge_log::read(&workspace.root.join(&file), &file);

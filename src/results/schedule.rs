@@ -1,10 +1,11 @@
 //! The monthly cycle's schedule: from the timetable, the calendar, today and the files
 //! present, what `levers run` must produce.
 
+use crate::load::letters::IssuedLetters;
 use crate::load::workspace::Workspace;
 use crate::model::calendar::Month;
 use crate::model::contract::Contract;
-use crate::render::letter::{IssuedLetters, Stage};
+use crate::model::letter::Stage;
 use chrono::NaiveDate;
 
 /// One letter that is due.

@@ -1,0 +1,171 @@
+//! The outputs levers keeps in a workspace, and the rules for writing them: a letter and its
+//! challenge CSV written together, final letters never overwritten (reissued as `-rN` with a
+//! reason), and a letter only when its month has data and, for a final one, once the freeze
+//! date and the response window have passed.
+
+use crate::audit::provenance::{write_file, Provenance};
+use crate::model::letter::{companion_name, Stage};
+use crate::render::letter::{render, LETTER_OVERRIDE};
+use crate::render::text::long_date;
+use crate::results::month::ContractMonth;
+use anyhow::{bail, Context as _, Result};
+use std::path::{Path, PathBuf};
+
+/// Every file a letter is made from: the report's inputs and any template override.
+pub fn letter_inputs(root: &Path, report: &ContractMonth<'_>) -> Vec<PathBuf> {
+    let mut inputs = report.inputs.clone();
+    if root.join(LETTER_OVERRIDE).is_file() {
+        inputs.push(PathBuf::from(LETTER_OVERRIDE));
+        inputs.sort();
+    }
+    inputs
+}
+
+/// The provenance a letter records, hashing its inputs now.
+pub fn provenance(root: &Path, report: &ContractMonth<'_>, command: String) -> Result<Provenance> {
+    Provenance::of(root, command, &letter_inputs(root, report)).context("cannot hash the inputs")
+}
+
+/// Why a letter cannot be written now, if it cannot: a month with no data at all, or a final
+/// letter before the month's freeze date or before the provider's response window on its
+/// provisional letter has ended (`--force` writes it anyway, and its provenance says so).
+pub fn not_yet(report: &ContractMonth<'_>, stage: Stage, force: bool) -> Option<String> {
+    let month = report.month;
+    if !report.history.iter().any(|d| d.month == month) {
+        return Some(format!(
+            "there is no data for {} at all (no file under {}/data/*/{month}.csv), so there is nothing to write a letter about",
+            month.long_name(),
+            report.contract.dir.display()
+        ));
+    }
+    if stage != Stage::Final || force {
+        return None;
+    }
+    let freeze = report.dates.freeze;
+    if report.today < freeze {
+        return Some(format!(
+            "the final letter for {} cannot be written before the final data (freeze) date, {}; pass --force to write it anyway (its provenance will say so)",
+            month.long_name(),
+            long_date(freeze)
+        ));
+    }
+    if let Some(provisional) = &report.provisional {
+        if report.today <= report.respond_by {
+            return Some(format!(
+                "the provider has until {} to respond to the provisional letter of {}, so the final letter for {} cannot be written yet; pass --force to write it anyway (its provenance will say so)",
+                long_date(report.respond_by),
+                long_date(provisional.date),
+                month.long_name()
+            ));
+        }
+    }
+    None
+}
+
+/// What writing a letter did.
+pub struct Written {
+    pub files: Vec<PathBuf>,
+    /// The letter already existed with exactly this content: nothing was written.
+    pub unchanged: bool,
+    pub letter: PathBuf,
+}
+
+/// `letters/<YYYY-MM>-<stage>.md`, relative to the workspace.
+pub fn letter_path(report: &ContractMonth<'_>, stage: Stage) -> PathBuf {
+    report
+        .contract
+        .dir
+        .join("letters")
+        .join(format!("{}-{}.md", report.month, stage.name()))
+}
+
+/// Writes the letter and its companion atomically, keeping final letters immutable.
+pub fn write(
+    report: &ContractMonth<'_>,
+    stage: Stage,
+    root: &Path,
+    organisation: &crate::model::settings::Organisation,
+    reissue: Option<&str>,
+    command: String,
+) -> Result<Written> {
+    let dir = report.contract.dir.join("letters");
+    let final_path = dir.join(format!("{}-final.md", report.month));
+    let path = letter_path(report, stage);
+    if stage == Stage::Provisional && root.join(&final_path).exists() {
+        bail!("the final letter for {} has been issued ({}), so the provisional letter can no longer change", report.month.long_name(), final_path.display());
+    }
+    let companion = dir.join(companion_name(report.month, stage));
+    let (text, csv) = render(
+        report,
+        stage,
+        root,
+        organisation,
+        None,
+        &provenance(root, report, command.clone())?,
+        &companion,
+    )?;
+    if stage == Stage::Final && root.join(&path).exists() {
+        let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
+        if existing == text {
+            return Ok(Written {
+                files: Vec::new(),
+                unchanged: true,
+                letter: path,
+            });
+        }
+        let Some(reason) = reissue else {
+            bail!(
+                "the final letter {} has already been issued and would now read differently; a final letter is never overwritten. To issue a corrected letter, run again with --reissue --reason \"why\" (it is written as the next -rN file)",
+                path.display()
+            );
+        };
+        let mut n = 2;
+        let reissued = loop {
+            let candidate = dir.join(format!("{}-final-r{n}.md", report.month));
+            if !root.join(&candidate).exists() {
+                break candidate;
+            }
+            n += 1;
+        };
+        let reissued_companion = dir.join(format!("{}-final-r{n}-challenges.csv", report.month));
+        let (text, csv) = render(
+            report,
+            stage,
+            root,
+            organisation,
+            Some(reason),
+            &provenance(
+                root,
+                report,
+                format!("{command} --reissue --reason {reason:?}"),
+            )?,
+            &reissued_companion,
+        )?;
+        write_file(root, &reissued_companion, csv.as_bytes())?;
+        write_file(root, &reissued, text.as_bytes())?;
+        return Ok(Written {
+            files: vec![reissued.clone(), reissued_companion],
+            unchanged: false,
+            letter: reissued,
+        });
+    }
+    if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == text)
+        && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == csv)
+    {
+        return Ok(Written {
+            files: Vec::new(),
+            unchanged: true,
+            letter: path,
+        });
+    }
+    // The companion first: a letter on disk always has its detail beside it.
+    write_file(root, &companion, csv.as_bytes())
+        .with_context(|| format!("cannot write {}", companion.display()))?;
+    write_file(root, &path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Written {
+        files: vec![path.clone(), companion],
+        unchanged: false,
+        letter: path,
+    })
+}

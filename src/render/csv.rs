@@ -1,0 +1,70 @@
+//! CSV renderers: one row per record, every cell safe to open in a spreadsheet.
+
+use crate::results::challenges::ChallengeView;
+use crate::results::month::ContractMonth;
+use anyhow::Result;
+
+/// The companion CSV's columns: the full detail of each challenge, one row each (no NHS
+/// numbers: records are cited by the dataset's key column, named in `key_column`).
+pub const CSV_HEADER: [&str; 16] = [
+    "id",
+    "contract",
+    "month",
+    "rule",
+    "rule_name",
+    "key_column",
+    "record",
+    "value",
+    "rows",
+    "state",
+    "respond_by",
+    "overdue",
+    "age_months",
+    "detail",
+    "also_selected_by",
+    "agreed_on",
+];
+
+pub fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> Result<()> {
+    out.write_record(CSV_HEADER)?;
+    Ok(())
+}
+
+/// One challenge as a CSV row, every cell safe to open in a spreadsheet.
+pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeView) -> Result<()> {
+    use crate::render::text::spreadsheet_cell as cell;
+    let date = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
+    let also: Vec<&str> = c.also.iter().map(|a| a.as_ref()).collect();
+    out.write_record([
+        cell(&c.id).as_ref(),
+        cell(&c.contract).as_ref(),
+        &c.month.to_string(),
+        cell(&c.rule).as_ref(),
+        cell(&c.rule_name).as_ref(),
+        cell(&c.key_column).as_ref(),
+        cell(&c.record).as_ref(),
+        &c.value.plain(),
+        &c.rows.to_string(),
+        c.state.name(),
+        &date(c.respond_by),
+        if c.overdue { "true" } else { "false" },
+        &c.age_months.to_string(),
+        cell(&c.detail).as_ref(),
+        cell(&also.join("; ")).as_ref(),
+        &date(c.agreed_on),
+    ])?;
+    Ok(())
+}
+
+/// The companion CSV of `report`: this month's challenges and those still outstanding, one
+/// row each, data only (its provenance is in the letter's block).
+pub fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    write_csv_header(&mut csv)?;
+    for c in report.new_challenges.iter().chain(&report.outstanding) {
+        write_csv_row(&mut csv, c)?;
+    }
+    Ok(String::from_utf8(
+        csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?)
+}
