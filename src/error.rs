@@ -5,16 +5,19 @@
 //! the file (relative to the workspace), the 1-based line and column, and what was expected; when
 //! the source text is known it keeps the offending line so that it can be shown with a caret.
 
+use crate::model::named::named;
 use serde::Serialize;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
+named! {
+    /// How bad a problem is: an error stops the commands that read the file; a warning is
+    /// reported and the work goes on.
+    pub enum Severity {
+        Error = "error",
+        Warning = "warning",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -153,10 +156,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let severity = self.severity;
         write!(
             f,
             "{}:{}:{}: {}: {}",
@@ -276,6 +276,19 @@ impl fmt::Display for InvalidInput {
 }
 
 impl std::error::Error for InvalidInput {}
+
+/// The command line asks for something that cannot be done (exit 2), such as a format the
+/// command has no form for.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 /// The candidate closest to `name` by edit distance, if close enough to be a likely typo: the
 /// "did you mean" of unknown keys, columns and KPI ids.

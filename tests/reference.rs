@@ -149,7 +149,7 @@ fn every_template_variable_is_in_the_reference() {
         &serde_json::to_value(&letter).unwrap(),
     );
     let (actions, _, _) = levers::results::actions::for_report(&workspace, &report, today);
-    let log = levers::results::actions::log_context(
+    let log = levers::render::action_log::log_context(
         contract,
         &workspace.settings.organisation,
         &actions,

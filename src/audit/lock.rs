@@ -25,7 +25,7 @@ pub struct WorkspaceLock {
 impl WorkspaceLock {
     /// Takes the lock of the workspace at `root`, waiting up to ten seconds for a holder.
     pub fn acquire(root: &Path) -> Result<WorkspaceLock> {
-        let dir = crate::audit::provenance::private_dir(root).context("cannot create .levers")?;
+        let dir = crate::audit::write::private_dir(root).context("cannot create .levers")?;
         let path = dir.join("lock");
         let file = File::options()
             .read(true)

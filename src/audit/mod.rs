@@ -7,3 +7,4 @@ pub mod git;
 pub mod lock;
 pub mod outputs;
 pub mod provenance;
+pub mod write;

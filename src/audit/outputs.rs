@@ -3,7 +3,10 @@
 //! reason), and a letter only when its month has data and, for a final one, once the freeze
 //! date and the response window have passed.
 
-use crate::audit::provenance::{write_file, Provenance};
+use crate::audit::provenance::Provenance;
+use crate::audit::write::write_file;
+use crate::load::workspace::Workspace;
+use crate::model::contract::Contract;
 use crate::model::letter::{companion_name, Stage};
 use crate::render::letter::{render, LETTER_OVERRIDE};
 use crate::render::text::long_date;
@@ -168,4 +171,45 @@ pub fn write(
         unchanged: false,
         letter: path,
     })
+}
+
+/// Writes one contract's action log (contracts/<id>/action-log.md); `None` when it is already up to date.
+pub fn write_action_log(
+    workspace: &Workspace,
+    contract: &Contract,
+    today: chrono::NaiveDate,
+) -> Result<Option<PathBuf>> {
+    let month = crate::results::schedule::as_of_month(contract, today);
+    let report = crate::results::month::contract_month(workspace, contract, month, today)?;
+    let (all, meetings, problems) = crate::results::actions::for_report(workspace, &report, today);
+    if problems.has_errors() {
+        return Err(crate::error::InvalidInput(problems.sorted()).into());
+    }
+    let file = contract.dir.join("action-log.md");
+    if all.is_empty() && !workspace.root.join(&file).exists() {
+        // Nothing to log yet: no file rather than an empty one.
+        return Ok(None);
+    }
+    let mut inputs = report.inputs.clone();
+    inputs.extend(meetings.iter().map(|m| m.file.clone()));
+    inputs.sort();
+    inputs.dedup();
+    let command = format!("actions --contract {} --today {today}", contract.id);
+    let provenance =
+        Provenance::of(&workspace.root, command, &inputs).context("cannot hash the inputs")?;
+    let text = crate::render::action_log::render_log(
+        &workspace.root,
+        contract,
+        &workspace.settings.organisation,
+        &all,
+        today,
+        &provenance.comment(),
+    )?;
+    let file = contract.dir.join("action-log.md");
+    if std::fs::read_to_string(workspace.root.join(&file)).is_ok_and(|t| t == text) {
+        return Ok(None);
+    }
+    write_file(&workspace.root, &file, text.as_bytes())
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(Some(file))
 }

@@ -2,6 +2,7 @@
 
 use super::{exit, Globals};
 use crate::model::calendar::Month;
+use crate::render::report::Explanation;
 use crate::results::month::{contract, contract_month, contract_records};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -31,18 +32,33 @@ pub fn run(globals: &Globals, args: ExplainArgs) -> Result<u8> {
         crate::render::explain::kpi(&report, &args.what)
     };
     match text {
-        Some(text) if globals.format == super::Format::Json => {
+        Some(text) => {
             // The figures behind the explanation, and the explanation itself.
             let figures = if args.what.contains('/') {
-                serde_json::to_value(report.new_challenges.iter().chain(&report.outstanding).chain(&report.agreed).find(|c| c.id == args.what))?
+                serde_json::to_value(
+                    report
+                        .new_challenges
+                        .iter()
+                        .chain(&report.outstanding)
+                        .chain(&report.agreed)
+                        .find(|c| c.id == args.what),
+                )?
             } else {
-                serde_json::to_value(report.kpis.iter().filter(|k| k.kpi == args.what).collect::<Vec<_>>())?
+                serde_json::to_value(
+                    report
+                        .kpis
+                        .iter()
+                        .filter(|k| k.kpi == args.what)
+                        .collect::<Vec<_>>(),
+                )?
             };
-            super::print_json(&serde_json::json!({ "contract": contract.id, "month": args.month, "subject": args.what, "figures": figures, "explanation": text.trim_end() }))?;
-            Ok(exit::OK)
-        }
-        Some(text) => {
-            crate::say!("{}", text.trim_end());
+            globals.print(&Explanation {
+                contract: contract.id.clone(),
+                month: args.month,
+                subject: args.what,
+                figures,
+                explanation: text.trim_end().to_string(),
+            })?;
             Ok(exit::OK)
         }
         None if args.what.contains('/') => bail!("no challenge `{}` for {} in {} (new this month, outstanding, or agreed since the last final letter)", args.what, contract.id, args.month),

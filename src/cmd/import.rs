@@ -1,7 +1,7 @@
 //! `levers import`: validate a monthly file, store it, and record its receipt.
 
 use super::{exit, Globals};
-use crate::audit::provenance::write_file;
+use crate::audit::write::write_file;
 use crate::error::InvalidInput;
 use crate::model::calendar::Month;
 use crate::model::schema::RETURNS;
@@ -142,10 +142,10 @@ fn stage_copy(
     root: &Path,
     target: &Path,
     source: std::fs::File,
-) -> Result<(crate::audit::provenance::Staged, String)> {
+) -> Result<(crate::audit::write::Staged, String)> {
     use sha2::Digest;
     use std::io::{Read, Write};
-    let (staged, mut file) = crate::audit::provenance::Staged::new(root, target)
+    let (staged, mut file) = crate::audit::write::Staged::new(root, target)
         .with_context(|| format!("cannot write {}", target.display()))?;
     let mut hasher = sha2::Sha256::new();
     let mut reader = source.take(MAX_IMPORT_BYTES + 1);

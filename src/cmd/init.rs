@@ -33,7 +33,7 @@ pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for (path, text) in &files {
-        crate::audit::provenance::write_file(&dir, path, text.as_bytes())
+        crate::audit::write::write_file(&dir, path, text.as_bytes())
             .with_context(|| format!("cannot write {}", dir.join(path).display()))?;
     }
     if !globals.quiet {

@@ -14,6 +14,8 @@ pub mod status;
 pub mod verify;
 
 use crate::load::workspace::{find_root, Workspace};
+pub use crate::render::report::Format;
+use crate::render::report::{Report, Style};
 use anyhow::{bail, Context as _, Result};
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -25,17 +27,6 @@ pub fn print_line(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_fmt(args)?;
     out.write_all(b"\n")
-}
-
-/// Writes `value` as pretty JSON to standard output, streamed through a buffer rather than
-/// built as one string (a month can hold hundreds of thousands of challenges).
-pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, value)?;
-    out.write_all(b"\n")?;
-    out.flush()?;
-    Ok(())
 }
 
 /// `println!` for commands: `say!("…", x)` inside a function returning `anyhow::Result`.
@@ -52,14 +43,6 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
         cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
             || cause.downcast_ref::<csv::Error>().is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
     })
-}
-
-/// How report commands print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
 }
 
 /// Options every command takes.
@@ -95,6 +78,16 @@ impl Globals {
 
     pub fn load(&self) -> Result<Workspace> {
         Ok(Workspace::load(&self.root()?))
+    }
+
+    /// Writes `report` to standard output in the format asked for.
+    pub fn print(&self, report: &dyn Report) -> Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let style = Style {
+            colour: self.colour,
+            quiet: self.quiet,
+        };
+        crate::render::report::emit(report, self.format, style, &mut out)
     }
 }
 

@@ -150,7 +150,9 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             let log = contract.dir.join("action-log.md");
             if args.dry_run {
                 crate::say!("would update {} if it has changed", log.display());
-            } else if let Some(file) = super::actions::write_log(&workspace, contract, today)? {
+            } else if let Some(file) =
+                crate::audit::outputs::write_action_log(&workspace, contract, today)?
+            {
                 let message = format!("levers: action log for {} as of {today}", contract.id);
                 let hash = crate::audit::git::commit(&root, std::slice::from_ref(&file), &message)?;
                 crate::say!(

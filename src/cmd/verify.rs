@@ -169,7 +169,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
                 return Ok(exit::NEEDS_ATTENTION);
             }
             std::fs::create_dir_all(&scratch)?;
-            crate::audit::provenance::write_file(&scratch, path, &bytes)?;
+            crate::audit::write::write_file(&scratch, path, &bytes)?;
         }
         let result = remake(&scratch, &target, &provenance, companion.is_some());
         let _ = std::fs::remove_dir_all(&scratch);
@@ -274,11 +274,11 @@ fn remake(
         }
         Target::Actions { contract, today } => {
             let contract = crate::results::month::contract(&workspace, contract)?;
-            let month = super::actions::as_of_month(contract, *today);
+            let month = crate::results::schedule::as_of_month(contract, *today);
             let report =
                 crate::results::month::contract_month(&workspace, contract, month, *today)?;
             let (all, _, _) = crate::results::actions::for_report(&workspace, &report, *today);
-            crate::results::actions::render_log(
+            crate::render::action_log::render_log(
                 root,
                 contract,
                 &workspace.settings.organisation,

@@ -6,54 +6,28 @@
 //! the raised ids).
 
 use crate::error::{Problem, Problems};
+use crate::model::named::named;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    Raised,
-    Accepted,
-    Rejected,
-    Withdrawn,
-    Rechallenged,
-    Disputed,
-    Upheld,
-    Overturned,
+named! {
+    pub enum State {
+        Raised = "raised",
+        Accepted = "accepted",
+        Rejected = "rejected",
+        Withdrawn = "withdrawn",
+        Rechallenged = "rechallenged",
+        Disputed = "disputed",
+        Upheld = "upheld",
+        Overturned = "overturned",
+    }
 }
 
 impl State {
-    pub const ALL: [State; 8] = [
-        State::Raised,
-        State::Accepted,
-        State::Rejected,
-        State::Withdrawn,
-        State::Rechallenged,
-        State::Disputed,
-        State::Upheld,
-        State::Overturned,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Raised => "raised",
-            State::Accepted => "accepted",
-            State::Rejected => "rejected",
-            State::Withdrawn => "withdrawn",
-            State::Rechallenged => "rechallenged",
-            State::Disputed => "disputed",
-            State::Upheld => "upheld",
-            State::Overturned => "overturned",
-        }
-    }
-
     pub fn parse_event(text: &str) -> Option<State> {
-        State::ALL
-            .into_iter()
-            .find(|s| *s != State::Raised && s.name() == text)
+        State::from_name(text).filter(|s| *s != State::Raised)
     }
 
     /// Closed: nothing more can happen.
@@ -91,24 +65,18 @@ impl State {
         } else if self.is_final() {
             Err(format!(
                 "the challenge is already {} (closed), so it cannot be {}",
-                self.name(),
-                event.name()
+                self.as_str(),
+                event.as_str()
             ))
         } else {
-            let allowed: Vec<&str> = self.next().iter().map(|s| s.name()).collect();
+            let allowed: Vec<&str> = self.next().iter().map(|s| s.as_str()).collect();
             Err(format!(
                 "a {} challenge cannot be {}: expected {}",
-                self.name(),
-                event.name(),
+                self.as_str(),
+                event.as_str(),
                 allowed.join(" or ")
             ))
         }
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -255,8 +223,8 @@ mod tests {
             (Disputed, Upheld),
             (Disputed, Overturned),
         ];
-        for from in State::ALL {
-            for event in State::ALL.into_iter().filter(|s| *s != Raised) {
+        for &from in State::ALL {
+            for event in State::ALL.iter().copied().filter(|s| *s != Raised) {
                 let expected = allowed.contains(&(from, event));
                 assert_eq!(from.apply(event).is_ok(), expected, "{from} -> {event}");
             }

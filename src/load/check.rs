@@ -17,8 +17,8 @@ pub fn check_workspace(workspace: &Workspace, today: chrono::NaiveDate) -> Probl
             crate::render::letter::BUILT_IN_LETTER,
         ),
         (
-            crate::results::actions::ACTION_LOG_OVERRIDE,
-            crate::results::actions::BUILT_IN_ACTION_LOG,
+            crate::render::action_log::ACTION_LOG_OVERRIDE,
+            crate::render::action_log::BUILT_IN_ACTION_LOG,
         ),
     ] {
         problems.extend(check_template(&workspace.root, file));
@@ -40,7 +40,7 @@ fn unknown_updates(
     contract: &Contract,
     today: chrono::NaiveDate,
 ) -> Problems {
-    let month = crate::cmd::actions::as_of_month(contract, today);
+    let month = crate::results::schedule::as_of_month(contract, today);
     let Ok(report) = crate::results::month::contract_month(workspace, contract, month, today)
     else {
         return Problems::new();

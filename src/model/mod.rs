@@ -6,6 +6,7 @@ pub mod cell;
 pub mod contract;
 pub mod letter;
 pub mod money;
+pub mod named;
 pub mod number;
 pub mod schema;
 pub mod settings;

@@ -18,7 +18,8 @@
 //! read once, not twice; SHA-256 of a 750 MB month, on a third thread competing for two cores,
 //! took a tenth of the time of reading it. Provenance (`crate::audit::provenance`) still records SHA-256.
 
-use crate::audit::provenance::{sha256_bytes, write_file};
+use crate::audit::provenance::sha256_bytes;
+use crate::audit::write::write_file;
 use crate::error::Problems;
 use crate::model::calendar::Month;
 use crate::model::contract::Contract;

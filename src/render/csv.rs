@@ -45,7 +45,7 @@ pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeV
         cell(&c.record).as_ref(),
         &c.value.plain(),
         &c.rows.to_string(),
-        c.state.name(),
+        c.state.as_str(),
         &date(c.respond_by),
         if c.overdue { "true" } else { "false" },
         &c.age_months.to_string(),
@@ -67,4 +67,83 @@ pub fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
     Ok(String::from_utf8(
         csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
     )?)
+}
+
+/// KPI results, one row each, figures exact (no rounding for display).
+pub fn kpis<'a>(
+    out: &mut dyn std::io::Write,
+    rows: impl Iterator<Item = &'a crate::results::kpi::KpiResult>,
+) -> Result<()> {
+    let mut out = csv::Writer::from_writer(out);
+    out.write_record([
+        "contract",
+        "month",
+        "kpi",
+        "name",
+        "group",
+        "category",
+        "by_group",
+        "target",
+        "rag",
+        "numerator",
+        "denominator",
+        "actual",
+        "variance",
+        "excess",
+        "previous",
+        "ytd",
+        "consecutive_red",
+        "consequence",
+        "consequence_status",
+        "spc_signal",
+        "spc_assurance",
+    ])?;
+    let n = |v: Option<rust_decimal::Decimal>| {
+        v.map(|d| d.round_dp(12).normalize().to_string())
+            .unwrap_or_default()
+    };
+    for r in rows {
+        out.write_record([
+            r.contract.clone(),
+            r.month.to_string(),
+            r.kpi.clone(),
+            r.name.clone(),
+            r.group.clone().unwrap_or_default(),
+            r.category.clone(),
+            r.by_group.clone().unwrap_or_default(),
+            r.target.clone().unwrap_or_default(),
+            r.rag.to_string(),
+            n(r.numerator),
+            n(r.denominator),
+            n(r.actual),
+            n(r.variance),
+            n(r.excess),
+            n(r.previous),
+            n(r.ytd.actual),
+            r.consecutive_red.to_string(),
+            r.consequence.plain(),
+            r.consequence_status.to_string(),
+            r.spc.signal.to_string(),
+            r.spc.assurance.to_string(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `check`'s problems, one row each.
+pub fn problems(out: &mut dyn std::io::Write, problems: &[crate::error::Problem]) -> Result<()> {
+    let mut out = csv::Writer::from_writer(out);
+    out.write_record(["file", "line", "column", "severity", "message"])?;
+    for p in problems {
+        out.write_record([
+            p.file.display().to_string(),
+            p.line.to_string(),
+            p.column.to_string(),
+            p.severity.as_str().to_string(),
+            p.message.clone(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -8,14 +8,6 @@ use crate::results::month::ContractMonth;
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
 
-/// An enum as its JSON name in words: `common_cause` → "common cause".
-fn words<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-        .unwrap_or_default()
-}
-
 fn n(d: Decimal) -> String {
     d.normalize().to_string()
 }
@@ -196,10 +188,7 @@ fn explain_result(out: &mut String, report: &ContractMonth<'_>, r: &KpiResult) {
         }
     }
     if !r.consequence_basis.is_empty() || r.consequence_status != ConsequenceStatus::None {
-        let status = serde_json::to_value(r.consequence_status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let status = r.consequence_status;
         let _ = writeln!(
             out,
             "  Consequence: {} ({status}); {}",
@@ -231,8 +220,8 @@ fn explain_result(out: &mut String, report: &ContractMonth<'_>, r: &KpiResult) {
             n(mean.round_dp(6)),
             n(lower.round_dp(6)),
             n(upper.round_dp(6)),
-            words(&spc.signal),
-            words(&spc.assurance)
+            spc.signal.as_str().replace('_', " "),
+            spc.assurance.as_str().replace('_', " ")
         );
     }
     if !r.figure.numerator_keys.is_empty() {

@@ -86,7 +86,7 @@ fn render_views(views: &[&ChallengeView], after: bool) -> String {
         text_field(t, "detail", &v.detail);
         json_key(t, "also");
         push_json_list(t, &v.also);
-        text_field(t, "state", v.state.name());
+        text_field(t, "state", v.state.as_str());
         date_field(t, "respond_by", v.respond_by);
         plain_field(t, "overdue", flag(v.overdue));
         plain_field(t, "closed", flag(v.closed));

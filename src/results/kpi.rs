@@ -9,6 +9,7 @@ use crate::model::contract::{
     Aggregate, Consequence, Contract, EscalateOn, Kpi, Measure, Variation,
 };
 use crate::model::money::Money;
+use crate::model::named::named;
 use crate::model::number;
 use crate::model::target::Target;
 use crate::pass::measures::{aggregate_value, Figure, MonthFigures};
@@ -17,16 +18,16 @@ use crate::results::spc::{self, Assurance, Better, Signal};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Rag {
-    Green,
-    Amber,
-    Red,
-    /// A dataset the KPI reads has no file for the month (§5.2a): not measured, never green.
-    Missing,
-    /// No target, or no activity to measure.
-    None,
+named! {
+    pub enum Rag {
+        Green = "green",
+        Amber = "amber",
+        Red = "red",
+        /// A dataset the KPI reads has no file for the month (§5.2a): not measured, never green.
+        Missing = "missing",
+        /// No target, or no activity to measure.
+        None = "none",
+    }
 }
 
 impl Rag {
@@ -40,33 +41,23 @@ impl Rag {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rag::Green => "green",
-            Rag::Amber => "amber",
-            Rag::Red => "red",
-            Rag::Missing => "missing",
-            Rag::None => "none",
-        }
-    }
-
     /// Amber and red both fail the target (consequences apply to both).
     pub fn failing(self) -> bool {
         matches!(self, Rag::Amber | Rag::Red)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConsequenceStatus {
-    None,
-    Charged,
-    Withheld,
-    Suspended,
-    Relieved,
-    Capped,
-    /// An incentive earned (CQUIN-like).
-    Earned,
+named! {
+    pub enum ConsequenceStatus {
+        None = "none",
+        Charged = "charged",
+        Withheld = "withheld",
+        Suspended = "suspended",
+        Relieved = "relieved",
+        Capped = "capped",
+        /// An incentive earned (CQUIN-like).
+        Earned = "earned",
+    }
 }
 
 /// The target, amber band and consequence in force for a month, and the variation that set them.

@@ -11,3 +11,4 @@ pub mod kpi;
 pub mod month;
 pub mod schedule;
 pub mod spc;
+pub mod status;

@@ -73,3 +73,9 @@ pub fn due_letters(workspace: &Workspace, contract: &Contract, today: NaiveDate)
     }
     due
 }
+
+/// The month an action log is as of: the last month before today's within the contract.
+pub fn as_of_month(contract: &Contract, today: chrono::NaiveDate) -> Month {
+    let (start, end) = contract.months();
+    Month::of(today).previous().min(end).max(start)
+}

@@ -9,6 +9,7 @@
 //! the limits, all three on one side of the mean; (4) a shift of seven points on one side of the
 //! mean (a point on the mean breaks it).
 
+use crate::model::named::named;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -35,23 +36,23 @@ pub struct SpecialCause {
     pub side: Side,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Signal {
-    CommonCause,
-    Improvement,
-    Concern,
-    Neutral,
-    None,
+named! {
+    pub enum Signal {
+        CommonCause = "common_cause",
+        Improvement = "improvement",
+        Concern = "concern",
+        Neutral = "neutral",
+        None = "none",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Assurance {
-    ConsistentPass,
-    ConsistentFail,
-    HitAndMiss,
-    None,
+named! {
+    pub enum Assurance {
+        ConsistentPass = "consistent_pass",
+        ConsistentFail = "consistent_fail",
+        HitAndMiss = "hit_and_miss",
+        None = "none",
+    }
 }
 
 /// Which direction is better, from the target's operator; `None` without a target.
