@@ -277,6 +277,37 @@ impl fmt::Display for InvalidInput {
 
 impl std::error::Error for InvalidInput {}
 
+/// Why a piece of text or a record is not what was expected: a message for a [`Problem`],
+/// which the caller places at its file, line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+impl From<String> for Invalid {
+    fn from(message: String) -> Self {
+        Invalid(message)
+    }
+}
+
+impl From<&str> for Invalid {
+    fn from(message: &str) -> Self {
+        Invalid(message.to_string())
+    }
+}
+
+impl From<Invalid> for String {
+    fn from(invalid: Invalid) -> Self {
+        invalid.0
+    }
+}
+
 /// The command line asks for something that cannot be done (exit 2), such as a format the
 /// command has no form for.
 #[derive(Debug)]
@@ -289,6 +320,94 @@ impl fmt::Display for Usage {
 }
 
 impl std::error::Error for Usage {}
+
+/// Git was missing, refused or failed (exit 3): the inputs may be fine, the repository is not.
+#[derive(Debug)]
+pub struct GitFailure(pub String);
+
+impl fmt::Display for GitFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GitFailure {}
+
+/// Another levers command holds the workspace (exit 3): nothing was done.
+#[derive(Debug)]
+pub struct Busy(pub String);
+
+impl fmt::Display for Busy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Busy {}
+
+/// What kind of failure stopped a command; the exit code follows from it (README, "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The command line asks for something that cannot be done (exit 2).
+    Usage,
+    /// An input is missing, unreadable as text, or invalid (exit 2).
+    Input,
+    /// Git was missing, refused or failed (exit 3).
+    Git,
+    /// The machine refused: a full disk, a permission denied, a read-only folder, or another
+    /// levers command holding the workspace (exit 3).
+    System,
+}
+
+impl Kind {
+    /// The kind of `error`, from the first cause in its chain that says.
+    pub fn of(error: &anyhow::Error) -> Kind {
+        for cause in error.chain() {
+            if cause.is::<Usage>() {
+                return Kind::Usage;
+            }
+            if cause.is::<InvalidInput>() {
+                return Kind::Input;
+            }
+            if cause.is::<GitFailure>() {
+                return Kind::Git;
+            }
+            if cause.is::<Busy>() {
+                return Kind::System;
+            }
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind as E;
+                if matches!(
+                    io.kind(),
+                    E::StorageFull
+                        | E::QuotaExceeded
+                        | E::PermissionDenied
+                        | E::ReadOnlyFilesystem
+                        | E::FileTooLarge
+                ) {
+                    return Kind::System;
+                }
+            }
+        }
+        Kind::Input
+    }
+
+    /// The process exit code for this kind (§6: 2 for bad usage or input; 3 for the machine).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Usage | Kind::Input => 2,
+            Kind::Git | Kind::System => 3,
+        }
+    }
+
+    /// What to do about it, when the message alone may not say.
+    pub fn advice(self) -> Option<&'static str> {
+        match self {
+            Kind::System => Some("the machine refused (disk space, permissions, or another levers command at work); the inputs were not the problem, and every file is either as it was or whole"),
+            Kind::Usage | Kind::Input | Kind::Git => None,
+        }
+    }
+}
 
 /// The candidate closest to `name` by edit distance, if close enough to be a likely typo: the
 /// "did you mean" of unknown keys, columns and KPI ids.
@@ -337,6 +456,36 @@ mod tests {
         assert_eq!(
             text,
             "c.toml:1:10: error: bad\n  |\n1 | where = \"pod = 1\"\n  |          ^"
+        );
+    }
+
+    #[test]
+    fn the_exit_code_follows_the_first_cause_that_says_what_went_wrong() {
+        let io = |kind| anyhow::Error::new(std::io::Error::from(kind)).context("cannot write x");
+        assert_eq!(Kind::of(&io(std::io::ErrorKind::StorageFull)), Kind::System);
+        assert_eq!(
+            Kind::of(&io(std::io::ErrorKind::PermissionDenied)),
+            Kind::System
+        );
+        assert_eq!(Kind::of(&io(std::io::ErrorKind::NotFound)), Kind::Input);
+        let git = anyhow::Error::new(GitFailure("git commit failed".into())).context("run");
+        assert_eq!(Kind::of(&git), Kind::Git);
+        assert_eq!(
+            Kind::of(&anyhow::Error::new(Busy("busy".into()))),
+            Kind::System
+        );
+        assert_eq!(
+            Kind::of(&anyhow::Error::new(Usage("no".into()))),
+            Kind::Usage
+        );
+        assert_eq!(
+            Kind::of(&anyhow::Error::new(InvalidInput(Vec::new()))),
+            Kind::Input
+        );
+        assert_eq!(Kind::of(&anyhow::anyhow!("anything else")), Kind::Input);
+        assert_eq!(
+            [Kind::Usage, Kind::Input, Kind::Git, Kind::System].map(Kind::exit_code),
+            [2, 2, 3, 3]
         );
     }
 }

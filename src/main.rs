@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use levers::cmd::{self, exit, Format, Globals};
-use levers::error::InvalidInput;
+use levers::error::{InvalidInput, Kind};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,13 +106,17 @@ fn main() -> ExitCode {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(error)) if cmd::is_broken_pipe(&error) => ExitCode::from(exit::OK),
         Ok(Err(error)) => {
+            let kind = Kind::of(&error);
             if let Some(invalid) = error.downcast_ref::<InvalidInput>() {
                 eprintln!("{invalid}");
             } else {
                 eprintln!("levers: error: {error:#}");
             }
-            ExitCode::from(exit::BAD_INPUT)
+            if let Some(advice) = kind.advice() {
+                eprintln!("levers: {advice}");
+            }
+            ExitCode::from(kind.exit_code())
         }
-        Err(_) => ExitCode::from(exit::BAD_INPUT),
+        Err(_) => ExitCode::from(exit::INTERNAL),
     }
 }

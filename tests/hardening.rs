@@ -519,7 +519,7 @@ fn run_refuses_to_start_in_the_middle_of_a_merge() {
     .unwrap();
     let before = snapshot(&dir);
     let out = levers(&dir, &["run", "--today", TODAY]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(3), "git trouble has its own code");
     assert!(
         stderr(&out).contains("in the middle of a merge"),
         "{}",
@@ -545,7 +545,11 @@ fn a_lock_file_left_behind_blocks_nothing() {
         .args(["run", "--today", TODAY])
         .output()
         .unwrap();
-    assert_eq!(blocked.status.code(), Some(2));
+    assert_eq!(
+        blocked.status.code(),
+        Some(3),
+        "a busy workspace is the machine's"
+    );
     assert!(stderr(&blocked).contains("another levers command"));
     drop(held);
 }
@@ -559,7 +563,7 @@ fn git_missing_is_named_and_commits_carry_the_users_identity() {
         .args(["run", "--today", TODAY])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains("git was not found"),
         "{}",

@@ -2,7 +2,15 @@
 //! last changed a set of files, whether they differ from what is committed, and commits of
 //! exactly the files a command wrote.
 
-use anyhow::{bail, Context, Result};
+use crate::error::GitFailure;
+use anyhow::Result;
+
+/// Stops with a [`GitFailure`] (exit 3).
+macro_rules! fail {
+    ($($arg:tt)*) => {
+        return Err(GitFailure(format!($($arg)*)).into())
+    };
+}
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -64,14 +72,14 @@ pub fn init_with(root: &Path, paths: &[PathBuf], message: &str) -> Result<Option
         return Ok(None);
     }
     if !available() {
-        bail!("git was not found, so the workspace is not yet a git repository: install git, then run `git init` and commit its files");
+        fail!("git was not found, so the workspace is not yet a git repository: install git, then run `git init` and commit its files");
     }
     let init = git(root)
         .args(["init", "--quiet"])
         .output()
-        .context("cannot run git")?;
+        .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
     if !init.status.success() {
-        bail!(
+        fail!(
             "git init failed: {}",
             String::from_utf8_lossy(&init.stderr).trim()
         );
@@ -136,10 +144,10 @@ fn is_levers_source(root: &Path) -> bool {
 pub fn ready_to_commit(root: &Path) -> Result<()> {
     refuse_levers_source(root)?;
     if let Some(why) = cannot_commit(root) {
-        bail!("{why}; nothing was written");
+        fail!("{why}; nothing was written");
     }
     if let Some(operation) = operation_in_progress(root) {
-        bail!("the repository is in the middle of a {operation}: finish it (or abort it) before levers commits anything; nothing was written");
+        fail!("the repository is in the middle of a {operation}: finish it (or abort it) before levers commits anything; nothing was written");
     }
     Ok(())
 }
@@ -167,7 +175,7 @@ pub fn operation_in_progress(root: &Path) -> Option<&'static str> {
 /// Refuses, before anything is written, to commit into levers' own source repository.
 pub fn refuse_levers_source(root: &Path) -> Result<()> {
     if is_levers_source(root) {
-        bail!("this is levers' own source repository, whose example workspace is not for committing letters into: run the cycle on a copy (bash examples/monthly-cycle.sh), or on your own workspace; nothing was written");
+        return Err(crate::error::Usage("this is levers' own source repository, whose example workspace is not for committing letters into: run the cycle on a copy (bash examples/monthly-cycle.sh), or on your own workspace; nothing was written".into()).into());
     }
     Ok(())
 }
@@ -177,7 +185,7 @@ pub fn refuse_levers_source(root: &Path) -> Result<()> {
 pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
     refuse_levers_source(root)?;
     if let Some(why) = cannot_commit(root) {
-        bail!("{why}; the output was written but not committed");
+        fail!("{why}; the output was written but not committed");
     }
     // Nothing is left staged when either step fails: the user's next commit must not carry
     // levers' outputs.
@@ -186,17 +194,17 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
             .args(["reset", "--quiet", "--"])
             .args(paths)
             .output();
-        anyhow::anyhow!(
+        anyhow::Error::new(GitFailure(format!(
             "git {what} failed, so the files written are not yet committed (the next `levers run` commits them): {}",
             String::from_utf8_lossy(stderr).trim()
-        )
+        )))
     };
     let add = git(root)
         .arg("add")
         .arg("--")
         .args(paths)
         .output()
-        .context("cannot run git")?;
+        .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
     if !add.status.success() {
         return Err(failed("add", &add.stderr));
     }
@@ -205,14 +213,14 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
         .args(["commit", "--quiet", "--no-verify", "-m", message, "--"])
         .args(paths)
         .output()
-        .context("cannot run git")?;
+        .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
     if !commit.status.success() {
         return Err(failed("commit", &commit.stderr));
     }
     let head = git(root)
         .args(["rev-parse", "--short", "HEAD"])
         .output()
-        .context("cannot run git")?;
+        .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
     Ok(String::from_utf8_lossy(&head.stdout).trim().to_string())
 }
 
@@ -278,9 +286,9 @@ pub fn show(root: &Path, commit: &str, path: &Path) -> Result<Vec<u8>> {
     let out = git(root)
         .args(["show", &spec])
         .output()
-        .context("cannot run git")?;
+        .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
     if !out.status.success() {
-        bail!("{} is not in commit {commit}", path.display());
+        fail!("{} is not in commit {commit}", path.display());
     }
     Ok(out.stdout)
 }

@@ -3,7 +3,7 @@
 //! included): no stale lock file, no process id to trust. `levers run` and `levers import`
 //! serialise through it; a second one waits a while, then says who it waited for.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -41,10 +41,13 @@ impl WorkspaceLock {
                 Err(TryLockError::WouldBlock) if started.elapsed() < wait() => {
                     std::thread::sleep(Duration::from_millis(100));
                 }
-                Err(TryLockError::WouldBlock) => bail!(
-                    "another levers command (run or import) is at work in this workspace (it holds {}); nothing was done. Try again when it has finished",
-                    path.display()
-                ),
+                Err(TryLockError::WouldBlock) => {
+                    return Err(crate::error::Busy(format!(
+                        "another levers command (run or import) is at work in this workspace (it holds {}); nothing was done. Try again when it has finished",
+                        path.display()
+                    ))
+                    .into())
+                }
                 Err(TryLockError::Error(e)) => {
                     return Err(e).with_context(|| format!("cannot lock {}", path.display()))
                 }

@@ -136,10 +136,12 @@ pub fn for_each_contract<'w, T>(
     Ok((out, code))
 }
 
-/// Exit codes (§6): 0 success; 1 the command ran and found something that needs a person;
-/// 2 bad usage or unreadable input.
+/// Exit codes (§6, and the README's "Exit codes"): 0 success; 1 the command ran and found
+/// something that needs a person; 2 bad usage or unreadable or invalid input; 3 git or the
+/// machine refused (see [`crate::error::Kind`]); 4 a bug in levers.
 pub mod exit {
     pub const OK: u8 = 0;
     pub const NEEDS_ATTENTION: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
+    pub const INTERNAL: u8 = 4;
 }

@@ -2,6 +2,7 @@
 
 use super::{exit, Globals};
 use crate::audit::provenance::{sha256_file, Provenance};
+use crate::error::Invalid;
 use crate::load::workspace::Workspace;
 use crate::model::calendar::Month;
 use crate::model::letter::Stage;
@@ -82,7 +83,7 @@ fn parse_command(command: &str) -> Result<Target> {
             let month = value("--month")
                 .context("the provenance names no month")?
                 .parse()
-                .map_err(|e: String| anyhow::anyhow!(e))?;
+                .map_err(|e: Invalid| anyhow::anyhow!(e))?;
             Ok(Target::Letter {
                 contract,
                 month,

@@ -5,6 +5,7 @@
 //! so is an event naming a challenge that was never raised (checked by the caller, which knows
 //! the raised ids).
 
+use crate::error::Invalid;
 use crate::error::{Problem, Problems};
 use crate::model::named::named;
 use chrono::NaiveDate;
@@ -59,23 +60,23 @@ impl State {
         }
     }
 
-    pub fn apply(self, event: State) -> Result<State, String> {
+    pub fn apply(self, event: State) -> Result<State, Invalid> {
         if self.next().contains(&event) {
             Ok(event)
         } else if self.is_final() {
-            Err(format!(
+            Err(Invalid::from(format!(
                 "the challenge is already {} (closed), so it cannot be {}",
                 self.as_str(),
                 event.as_str()
-            ))
+            )))
         } else {
             let allowed: Vec<&str> = self.next().iter().map(|s| s.as_str()).collect();
-            Err(format!(
+            Err(Invalid::from(format!(
                 "a {} challenge cannot be {}: expected {}",
                 self.as_str(),
                 event.as_str(),
                 allowed.join(" or ")
-            ))
+            )))
         }
     }
 }

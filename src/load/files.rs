@@ -1,6 +1,7 @@
 //! Reading input files safely: only regular files, of a bounded size, as UTF-8 text (a UTF-16
 //! file named as such), and whether a path stays inside the workspace.
 
+use crate::error::Invalid;
 use std::path::Path;
 
 /// The largest text input levers reads whole (a contract, minutes, a record file): anything
@@ -11,27 +12,29 @@ pub const MAX_TEXT_BYTES: u64 = 64 << 20;
 /// [`MAX_TEXT_BYTES`], UTF-8 with any byte-order mark dropped. Anything else is a message
 /// saying what was found instead: a folder, a device or pipe, a UTF-16 file, bytes that are
 /// not text.
-pub fn read_text(path: &Path) -> Result<String, String> {
+pub fn read_text(path: &Path) -> Result<String, Invalid> {
     let bytes = read_regular(path, MAX_TEXT_BYTES)?;
     decode_text(bytes)
 }
 
 /// A regular file's bytes, refusing anything else (a FIFO would block, `/dev/zero` would never
 /// end) and files over `limit` bytes.
-pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Invalid> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
     if !meta.is_file() {
         return Err(format!(
             "cannot read the file: it is {}, not a regular file",
             file_kind(&meta)
-        ));
+        )
+        .into());
     }
     if meta.len() > limit {
         return Err(format!(
             "cannot read the file: it is {} bytes, more than the {limit} bytes such a file can be",
             meta.len()
-        ));
+        )
+        .into());
     }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
     let mut bytes = Vec::with_capacity(meta.len() as usize);
@@ -39,9 +42,9 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read the file: {e}"))?;
     if bytes.len() as u64 > limit {
-        return Err(format!(
-            "cannot read the file: it grew past {limit} bytes while being read"
-        ));
+        return Err(
+            format!("cannot read the file: it grew past {limit} bytes while being read").into(),
+        );
     }
     Ok(bytes)
 }
@@ -81,11 +84,11 @@ pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 
 /// Text from bytes: UTF-8 with any byte-order mark dropped; a UTF-16 file (by its byte-order
 /// mark, or by NUL bytes between ASCII letters) is named as such rather than misread.
-pub fn decode_text(bytes: Vec<u8>) -> Result<String, String> {
+pub fn decode_text(bytes: Vec<u8>) -> Result<String, Invalid> {
     if let Some(encoding) = utf16(&bytes) {
-        return Err(format!(
+        return Err(Invalid::from(format!(
             "the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" (or UTF-8 text) and try again"
-        ));
+        )));
     }
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
@@ -96,6 +99,7 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, String> {
             "the file is not UTF-8 text (byte {} is not valid UTF-8): save it as UTF-8 and try again",
             e.utf8_error().valid_up_to() + 1
         )
+        .into()
     })
 }
 

@@ -7,6 +7,7 @@
 //! Monday of August). The rules reproduce the published list for 2025–2030, which the tests pin;
 //! a one-off holiday outside the rules (a coronation, a state funeral) goes in `extra_holidays`.
 
+use crate::error::Invalid;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeSet;
@@ -139,16 +140,16 @@ impl fmt::Display for Month {
 }
 
 impl FromStr for Month {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Month, String> {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Month, Invalid> {
         let bad = || format!("expected a month as YYYY-MM, found `{s}`");
         let (y, m) = s.split_once('-').ok_or_else(bad)?;
         if y.len() != 4 || m.len() != 2 {
-            return Err(bad());
+            return Err(Invalid::from(bad()));
         }
         let year = y.parse().map_err(|_| bad())?;
         let month = m.parse().map_err(|_| bad())?;
-        Month::new(year, month).ok_or_else(bad)
+        Ok(Month::new(year, month).ok_or_else(bad)?)
     }
 }
 

@@ -2,6 +2,7 @@
 //! extracts write it, dates (ISO, or the dataset's `date_format`), booleans, and NHS numbers by
 //! the Modulus 11 rule. An empty cell is NULL before any of these is asked.
 
+use crate::error::Invalid;
 use crate::model::money::parse_money;
 use crate::model::schema::ColumnType;
 use crate::model::value::Value;
@@ -58,9 +59,9 @@ pub fn parse_cell<'a>(
     text: &'a str,
     ty: ColumnType,
     date_format: Option<&str>,
-) -> Result<Value<'a>, String> {
+) -> Result<Value<'a>, Invalid> {
     let text_shown = || crate::error::short(text);
-    let bounded = |value: Value<'a>| -> Result<Value<'a>, String> {
+    let bounded = |value: Value<'a>| -> Result<Value<'a>, Invalid> {
         let too_large = match &value {
             Value::Int(i) => i.unsigned_abs() > MAX_CELL_MAGNITUDE,
             Value::Dec(d) => d.abs() > Decimal::from(MAX_CELL_MAGNITUDE),
@@ -70,7 +71,8 @@ pub fn parse_cell<'a>(
             Err(format!(
                 "`{}` is larger than any figure a monthly file holds (at most 10^15 either way)",
                 crate::error::short(text)
-            ))
+            )
+            .into())
         } else {
             Ok(value)
         }
@@ -80,11 +82,11 @@ pub fn parse_cell<'a>(
         ColumnType::Integer => text
             .parse::<i64>()
             .map(Value::Int)
-            .map_err(|_| format!("expected a whole number, found `{}`", text_shown()))
+            .map_err(|_| format!("expected a whole number, found `{}`", text_shown()).into())
             .and_then(bounded),
         ColumnType::Decimal => parse_plain_decimal(text)
             .map(Value::Dec)
-            .ok_or_else(|| format!("expected a decimal number, found `{}`", text_shown()))
+            .ok_or_else(|| format!("expected a decimal number, found `{}`", text_shown()).into())
             .and_then(bounded),
         ColumnType::Money => parse_money(text)
             .map(|m| Value::Dec(m.amount()))
@@ -93,7 +95,7 @@ pub fn parse_cell<'a>(
         ColumnType::Boolean => match text.to_ascii_lowercase().as_str() {
             "true" | "t" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
             "false" | "f" | "no" | "n" | "0" => Ok(Value::Bool(false)),
-            _ => Err(format!("expected true or false, found `{}`", text_shown())),
+            _ => Err(format!("expected true or false, found `{}`", text_shown()).into()),
         },
     }
 }
@@ -118,12 +120,12 @@ pub fn trim_cell(text: &str) -> &str {
 }
 
 /// ISO dates are parsed by hand (the common case, and the hot path); other formats by chrono.
-pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
+pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, Invalid> {
     match format {
         None | Some("%Y-%m-%d") => parse_iso_date(text)
-            .ok_or_else(|| format!("expected a date as YYYY-MM-DD, found `{text}`")),
+            .ok_or_else(|| format!("expected a date as YYYY-MM-DD, found `{text}`").into()),
         Some(format) => NaiveDate::parse_from_str(text, format)
-            .map_err(|_| format!("expected a date in the form `{format}`, found `{text}`")),
+            .map_err(|_| format!("expected a date in the form `{format}`, found `{text}`").into()),
     }
 }
 
@@ -185,6 +187,7 @@ mod tests {
         );
         assert!(parse_cell("2026-02-30", ColumnType::Date, None)
             .unwrap_err()
+            .0
             .contains("YYYY-MM-DD"));
         assert!(parse_cell("12.345", ColumnType::Money, None).is_err());
         assert!(parse_cell("4.5", ColumnType::Integer, None).is_err());

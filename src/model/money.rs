@@ -5,6 +5,7 @@
 //! from zero, which is "half-up" for the positive sums a letter shows); every line item is
 //! rounded once and totals are plain sums of rounded items.
 
+use crate::error::Invalid;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -187,7 +188,7 @@ impl Sum for Money {
 /// Parses a money cell as finance extracts write it: `1234.5`, `£1,234.56`, `-12.00`,
 /// `(1,234.56)` (an accounting negative). At most two decimal places; thousands separators must
 /// sit every three digits.
-pub fn parse_money(text: &str) -> Result<Money, String> {
+pub fn parse_money(text: &str) -> Result<Money, Invalid> {
     if let Some(pence) = plain_pence(text) {
         return Ok(Money::from_pence(pence));
     }
@@ -199,7 +200,9 @@ pub fn parse_money(text: &str) -> Result<Money, String> {
     }
     if let Some(rest) = s.strip_prefix('-') {
         if negative {
-            return Err(format!("expected money such as 1234.56, found `{text}`"));
+            return Err(Invalid::from(format!(
+                "expected money such as 1234.56, found `{text}`"
+            )));
         }
         negative = true;
         s = rest.trim_start();
@@ -207,7 +210,9 @@ pub fn parse_money(text: &str) -> Result<Money, String> {
     s = s.strip_prefix('£').unwrap_or(s).trim_start();
     if let Some(rest) = s.strip_prefix('-') {
         if negative {
-            return Err(format!("expected money such as 1234.56, found `{text}`"));
+            return Err(Invalid::from(format!(
+                "expected money such as 1234.56, found `{text}`"
+            )));
         }
         negative = true;
         s = rest;
@@ -220,12 +225,14 @@ pub fn parse_money(text: &str) -> Result<Money, String> {
         .ok_or_else(|| format!("expected money such as £1,234.56, found `{text}`"))?;
     if let Some(f) = fraction {
         if f.len() > 2 {
-            return Err(format!(
+            return Err(Invalid::from(format!(
                 "money has at most two decimal places (pounds and pence), found `{text}`"
-            ));
+            )));
         }
         if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("expected money such as 1234.56, found `{text}`"));
+            return Err(Invalid::from(format!(
+                "expected money such as 1234.56, found `{text}`"
+            )));
         }
     }
     let canonical = match fraction {
@@ -295,7 +302,7 @@ fn strip_thousands(whole: &str) -> Option<String> {
 
 /// A decimal written in a contract: `"120.00"`, `"2.0"`. Rejects anything that is not a plain
 /// decimal number.
-pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+pub fn parse_decimal(text: &str) -> Result<Decimal, Invalid> {
     let t = text.trim();
     let valid = !t.is_empty()
         && t.trim_start_matches(['-', '+'])
@@ -303,21 +310,21 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
             .all(|b| b.is_ascii_digit() || b == b'.')
         && t.matches('.').count() <= 1;
     if !valid {
-        return Err(format!(
+        return Err(Invalid::from(format!(
             "expected a decimal number such as 120.00, found `{text}`"
-        ));
+        )));
     }
     Decimal::from_str(t.trim_start_matches('+'))
-        .map_err(|_| format!("number out of range: `{text}`"))
+        .map_err(|_| format!("number out of range: `{text}`").into())
 }
 
 /// A percentage written as `"2.5%"`, returned as the exact fraction (0.025).
-pub fn parse_percent(text: &str) -> Result<Decimal, String> {
+pub fn parse_percent(text: &str) -> Result<Decimal, Invalid> {
     let t = text.trim();
     let Some(number) = t.strip_suffix('%') else {
-        return Err(format!(
+        return Err(Invalid::from(format!(
             "expected a percentage such as 2.5%, found `{text}`"
-        ));
+        )));
     };
     let value = parse_decimal(number)
         .map_err(|_| format!("expected a percentage such as 2.5%, found `{text}`"))?;
@@ -508,6 +515,7 @@ mod tests {
         }
         assert!(parse_money("12.345")
             .unwrap_err()
+            .0
             .contains("two decimal places"));
     }
 

@@ -2,6 +2,7 @@
 //! whether a value meets a target, the signed variance, and the excess (service users below the
 //! threshold), all in exact decimal arithmetic.
 
+use crate::error::Invalid;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt;
@@ -62,7 +63,7 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn parse(text: &str) -> Result<Target, String> {
+    pub fn parse(text: &str) -> Result<Target, Invalid> {
         let t = text.trim();
         let (op, rest) = [(">=", Op::Ge), ("<=", Op::Le), ("==", Op::Eq), (">", Op::Gt), ("<", Op::Lt), ("=", Op::Eq)]
             .iter()
@@ -79,9 +80,9 @@ impl Target {
             )
         })?;
         if threshold.abs() > Decimal::from(crate::load::fields::MAX_MONEY) {
-            return Err(format!(
+            return Err(Invalid::from(format!(
                 "`{number}` is beyond any target a contract sets (at most 1,000,000,000,000)"
-            ));
+            )));
         }
         if percent {
             threshold /= Decimal::ONE_HUNDRED;

@@ -5,6 +5,7 @@
 //! every cell that does not parse as its type becomes a [`Problem`] with file, line and column
 //! name. Memory is bounded by the row being read, whatever the file's size.
 
+use crate::error::Invalid;
 use crate::error::{Problem, Problems};
 use crate::model::cell::{parse_cell, parse_date, trim_cell};
 use crate::model::schema::{ColumnType, Schema};
@@ -33,7 +34,7 @@ impl Default for DateCache {
 
 impl DateCache {
     /// As [`parse_date`] with the ISO format.
-    fn parse(&mut self, text: &str) -> Result<NaiveDate, String> {
+    fn parse(&mut self, text: &str) -> Result<NaiveDate, Invalid> {
         let Ok(bytes) = <[u8; 10]>::try_from(text.as_bytes()) else {
             return parse_date(text, None);
         };
@@ -213,7 +214,7 @@ pub struct RecordAt {
 }
 
 impl RecordAt {
-    pub fn open(path: &Path, schema: &Schema) -> Result<RecordAt, String> {
+    pub fn open(path: &Path, schema: &Schema) -> Result<RecordAt, Invalid> {
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let positions = header_positions(&mut csv::Reader::from_reader(&file), path, schema)
             .map_err(|_| "the header changed".to_string())?;
@@ -240,7 +241,7 @@ impl RecordAt {
     }
 
     /// Reads the record starting at byte `offset`; [`RecordAt::value`] then gives its cells.
-    pub fn read(&mut self, offset: u64) -> Result<(), String> {
+    pub fn read(&mut self, offset: u64) -> Result<(), Invalid> {
         self.in_place = self.read_in_place(offset)?;
         if self.in_place {
             return Ok(());
@@ -255,14 +256,14 @@ impl RecordAt {
         {
             Ok(())
         } else {
-            Err(format!("no record at byte {offset}"))
+            Err(Invalid::from(format!("no record at byte {offset}")))
         }
     }
 
     /// The common record, unquoted and under 512 bytes, read with one positioned read and
     /// split as the pass splits it. False for any other (the CSV parser reads those).
     #[cfg(unix)]
-    fn read_in_place(&mut self, offset: u64) -> Result<bool, String> {
+    fn read_in_place(&mut self, offset: u64) -> Result<bool, Invalid> {
         use std::os::unix::fs::FileExt;
         let n = self
             .file
@@ -282,13 +283,13 @@ impl RecordAt {
     }
 
     #[cfg(not(unix))]
-    fn read_in_place(&mut self, _offset: u64) -> Result<bool, String> {
+    fn read_in_place(&mut self, _offset: u64) -> Result<bool, Invalid> {
         Ok(false)
     }
 
     /// The cell of schema column `column` in the record last read, typed as [`read_rows`] types
     /// it (NULL when empty).
-    pub fn value(&self, column: usize) -> Result<Value<'_>, String> {
+    pub fn value(&self, column: usize) -> Result<Value<'_>, Invalid> {
         let position = self.positions[column];
         let raw = if self.in_place {
             match self.ranges[..self.fields].get(position) {
@@ -310,7 +311,7 @@ impl RecordAt {
 }
 
 /// The line on which each record at `offsets` (sorted) starts, for rows cited by line.
-pub fn lines_at(path: &Path, offsets: &[u64]) -> Result<Vec<u64>, String> {
+pub fn lines_at(path: &Path, offsets: &[u64]) -> Result<Vec<u64>, Invalid> {
     use std::io::Read;
     let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| e.to_string())?);
     let mut block = vec![0u8; 1 << 20];
@@ -321,7 +322,7 @@ pub fn lines_at(path: &Path, offsets: &[u64]) -> Result<Vec<u64>, String> {
             let want = (offset - at).min(block.len() as u64) as usize;
             let n = file.read(&mut block[..want]).map_err(|e| e.to_string())?;
             if n == 0 {
-                return Err(format!("no record at byte {offset}"));
+                return Err(Invalid::from(format!("no record at byte {offset}")));
             }
             lines += count_byte(&block[..n], b'\n');
             at += n as u64;
@@ -588,7 +589,7 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
             match parsed {
                 Ok(v) => values.push(v),
                 Err(message) => {
-                    self.cell_problem(line, fields, field, name, &message);
+                    self.cell_problem(line, fields, field, name, &message.0);
                     values.push(Value::Null);
                 }
             }

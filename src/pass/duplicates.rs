@@ -26,6 +26,8 @@ pub const MAX_OFFSET: u64 = OFFSET_MASK - 1;
 const PARTITION_BITS: u32 = 8;
 const PARTITIONS: usize = 1 << PARTITION_BITS;
 
+use crate::error::Invalid;
+
 /// A hasher for rows' keys, seeded at random once a process (every reader of a file must
 /// hash alike), so that no file can be built to crowd one partition. The results never depend
 /// on the seed.
@@ -126,16 +128,16 @@ fn advise_huge_pages(buffer: &mut [u64]) {
 pub fn repeats<C, T>(
     logs: &[KeyLog],
     threads: usize,
-    compare: impl Fn() -> Result<C, String> + Sync,
-) -> Result<Vec<(u64, T)>, String>
+    compare: impl Fn() -> Result<C, Invalid> + Sync,
+) -> Result<Vec<(u64, T)>, Invalid>
 where
-    C: FnMut(u64, u64) -> Result<Option<T>, String>,
+    C: FnMut(u64, u64) -> Result<Option<T>, Invalid>,
     T: Send,
 {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let work = || -> Result<Vec<(u64, T)>, String> {
+    let work = || -> Result<Vec<(u64, T)>, Invalid> {
         let mut same_key = compare()?;
         let mut table = Vec::new();
         let mut found = Vec::new();
@@ -154,15 +156,15 @@ where
             }
         }
     };
-    let results: Vec<Result<Vec<(u64, T)>, String>> = std::thread::scope(|scope| {
+    let results: Vec<Result<Vec<(u64, T)>, Invalid>> = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads.max(1)).map(|_| scope.spawn(work)).collect();
         let mut results = vec![work()];
         for helper in helpers {
-            results.push(
-                helper
-                    .join()
-                    .unwrap_or_else(|_| Err("a thread finding duplicates failed".to_string())),
-            );
+            results.push(helper.join().unwrap_or_else(|_| {
+                Err(Invalid::from(
+                    "a thread finding duplicates failed".to_string(),
+                ))
+            }));
         }
         results
     });
@@ -180,9 +182,9 @@ fn partition_repeats<'a, T>(
     logged: impl Iterator<Item = &'a u64>,
     entries: usize,
     table: &mut Vec<u64>,
-    same_key: &mut impl FnMut(u64, u64) -> Result<Option<T>, String>,
+    same_key: &mut impl FnMut(u64, u64) -> Result<Option<T>, Invalid>,
     found: &mut Vec<(u64, T)>,
-) -> Result<(), String> {
+) -> Result<(), Invalid> {
     if entries < 2 {
         return Ok(());
     }
@@ -227,7 +229,7 @@ mod tests {
             let log = if row < split { &mut first } else { &mut second };
             log.push(hash(key), row as u64);
         }
-        let same = |a: u64, b: u64| -> Result<Option<u32>, String> {
+        let same = |a: u64, b: u64| -> Result<Option<u32>, Invalid> {
             assert!(a < b, "the earlier row is always the one found");
             Ok((keys[a as usize] == keys[b as usize]).then_some(keys[b as usize]))
         };
@@ -270,9 +272,9 @@ mod tests {
         log.push(1, 0);
         log.push(1, 1);
         let result = repeats(&[log], 2, || {
-            Ok(|_, _| -> Result<Option<()>, String> { Err("cannot read".to_string()) })
+            Ok(|_, _| -> Result<Option<()>, Invalid> { Err("cannot read".into()) })
         });
-        assert_eq!(result, Err("cannot read".to_string()));
+        assert_eq!(result, Err("cannot read".into()));
     }
 
     proptest! {

@@ -7,6 +7,7 @@
 //! [`KeyLog`] of key hashes, searched for repeats after the pass; keys are compared exactly, by
 //! reading both rows again): 80 MB for ten million rows, and no key text held.
 
+use crate::error::Invalid;
 use crate::expr::{compile, CompileEnv, Compiled, Memo, SlotMap, Want};
 use crate::model::calendar::Month;
 use crate::model::contract::{ChallengeForm, ChallengeRule};
@@ -196,11 +197,11 @@ impl RowsAgain {
         &self,
         record_column: Option<usize>,
         value_column: Option<usize>,
-    ) -> Result<impl FnMut(u64, u64) -> Result<Option<Repeat>, String>, String> {
+    ) -> Result<impl FnMut(u64, u64) -> Result<Option<Repeat>, Invalid>, Invalid> {
         let mut reader = RecordAt::open(&self.file, &self.schema)?;
         let columns = self.key_columns.clone();
         let mut earlier: Vec<Value<'static>> = Vec::with_capacity(columns.len());
-        Ok(move |a: u64, b: u64| -> Result<Option<Repeat>, String> {
+        Ok(move |a: u64, b: u64| -> Result<Option<Repeat>, Invalid> {
             reader.read(a)?;
             earlier.clear();
             for &column in &columns {
@@ -249,7 +250,7 @@ impl Duplicates {
     }
 
     /// Finds the repeats among every reader's rows, with the record key and value of each.
-    fn settle(&mut self) -> Result<(), String> {
+    fn settle(&mut self) -> Result<(), Invalid> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let (record, value) = (self.record_column, self.value_column);
         let repeats = crate::pass::duplicates::repeats(&self.logs, threads, || {
@@ -784,7 +785,7 @@ impl RuleSet {
     /// repeats among every part's rows, each row is settled to the first rule in precedence
     /// that selects it, and the ratio caps give up the rows a duplicate took. An error is a
     /// file that could not be read again.
-    pub fn settle(&mut self) -> Result<(), String> {
+    pub fn settle(&mut self) -> Result<(), Invalid> {
         if self.duplicates.is_empty() {
             return Ok(());
         }
@@ -835,7 +836,7 @@ impl RuleSet {
 
     /// Takes the rows at `bytes` (which the caps counted, no `where` rule having taken them)
     /// off the ratio caps' tallies, reading each again.
-    fn untally(&mut self, bytes: &[u64]) -> Result<(), String> {
+    fn untally(&mut self, bytes: &[u64]) -> Result<(), Invalid> {
         let Some(RuleKind::Duplicate(d)) = self.duplicates.first().map(|&i| &self.rules[i].kind)
         else {
             return Ok(());
