@@ -207,7 +207,6 @@ fn read_contract(
         .tables(doc, "information")
         .into_iter()
         .filter_map(|mut t| {
-            let span = t.span();
             let dataset = t.required_string(doc, "dataset");
             let due = match t.string(doc, "due") {
                 None => Some(Due::Flex),
@@ -217,7 +216,7 @@ fn read_contract(
                 }),
             };
             let consequence = t.table(doc, "consequence").and_then(|c| read_consequence(doc, c));
-            t.finish(doc);
+            let span = t.finish(doc);
             Some(Information { dataset: dataset?.value, due: due?, consequence, span })
         })
         .collect();
@@ -252,7 +251,6 @@ fn read_contract(
         .tables(doc, "variation")
         .into_iter()
         .filter_map(|mut t| {
-            let span = t.span();
             let effective = t.date(doc, "effective");
             if effective.is_none() && t.get("effective").is_none() {
                 doc.error(
@@ -267,7 +265,7 @@ fn read_contract(
                 .table(doc, "consequence")
                 .and_then(|c| read_consequence(doc, c));
             let reason = t.string(doc, "reason").map(|s| s.value).unwrap_or_default();
-            t.finish(doc);
+            let span = t.finish(doc);
             Some(Variation {
                 effective: effective?.value,
                 kpi: kpi?.value,
@@ -283,7 +281,6 @@ fn read_contract(
         .tables(doc, "relief")
         .into_iter()
         .filter_map(|mut t| {
-            let span = t.span();
             let kpi = t.required_string(doc, "kpi");
             let months = t.string_list(doc, "months").map(|l| {
                 l.value
@@ -301,7 +298,7 @@ fn read_contract(
                 doc.error(t.span(), "[[relief]] needs `months`, such as [\"2026-12\"]");
             }
             let reason = t.string(doc, "reason").map(|s| s.value).unwrap_or_default();
-            t.finish(doc);
+            let span = t.finish(doc);
             Some(Relief {
                 kpi: kpi?.value,
                 months: months?,
@@ -427,7 +424,6 @@ fn read_cap(doc: &mut Doc, fields: &mut Fields<'_, '_>, key: &'static str) -> Op
 }
 
 fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Option<Kpi> {
-    let span = t.span();
     let id = t.required_string(doc, "id");
     if let Some(id) = &id {
         if !crate::load::workspace::valid_contract_id(&id.value) {
@@ -518,7 +514,7 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
         + usize::from(count.is_some())
         + aggregates.len()
         + usize::from(dataset == RETURNS);
-    t.finish(doc);
+    let span = t.finish(doc);
     let id = id?;
     if forms == 1 && parsed == 0 {
         return None;
@@ -534,8 +530,14 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
         );
         None
     } else if dataset == RETURNS {
-        if filter.is_some() || denominator.is_some() || by.is_some() {
-            doc.error(id.span.clone(), format!("KPI `{}` comes from provider returns, so it takes no `where`, `denominator` or `by`", id.value));
+        for (present, key) in [
+            (filter.is_some(), "where"),
+            (denominator.is_some(), "denominator"),
+            (by.is_some(), "by"),
+        ] {
+            if present {
+                doc.error(span.of(key), format!("KPI `{}` comes from provider returns, so it takes no `where`, `denominator` or `by`", id.value));
+            }
         }
         Some(Measure::Returned)
     } else if let Some(numerator) = numerator {
@@ -552,21 +554,23 @@ fn read_kpi(doc: &mut Doc, mut t: Fields<'_, '_>, ctx: &ExprContext<'_>) -> Opti
             (by.is_some(), "by"),
         ] {
             if present {
-                doc.error(id.span.clone(), format!("KPI `{}` is a count: write its whole condition in `count` rather than `{key}`", id.value));
+                doc.error(span.of(key), format!("KPI `{}` is a count: write its whole condition in `count` rather than `{key}`", id.value));
             }
         }
         Some(Measure::Count { condition })
     } else {
         let (aggregate, value) = aggregates.pop()?;
-        if denominator.is_some() || by.is_some() {
-            doc.error(
-                id.span.clone(),
-                format!(
-                    "KPI `{}` is a {}: `denominator` and `by` belong to ratios",
-                    id.value,
-                    aggregate.name()
-                ),
-            );
+        for (present, key) in [(denominator.is_some(), "denominator"), (by.is_some(), "by")] {
+            if present {
+                doc.error(
+                    span.of(key),
+                    format!(
+                        "KPI `{}` is a {}: `denominator` and `by` belong to ratios",
+                        id.value,
+                        aggregate.name()
+                    ),
+                );
+            }
         }
         Some(Measure::Aggregate {
             aggregate,
@@ -636,7 +640,7 @@ fn read_consequence(doc: &mut Doc, mut c: Fields<'_, '_>) -> Option<Consequence>
         .iter()
         .filter(|key| c.get(key).is_some())
         .count();
-    c.finish(doc);
+    let spans = c.finish(doc);
     if written != 1 {
         doc.error(span, "a consequence needs exactly one of `per_excess`, `fixed`, `percent_of_monthly_value` or `earn`");
         return None;
@@ -652,13 +656,24 @@ fn read_consequence(doc: &mut Doc, mut c: Fields<'_, '_>) -> Option<Consequence>
     {
         return None;
     }
-    let form = if let Some(rate) = per_excess {
-        if ceiling.is_some() {
+    // A bound the form does not use would be silently ignored: refuse it instead.
+    if earn.is_none() {
+        if let Some(ceiling) = &ceiling {
             doc.error(
-                rate.span.clone(),
+                ceiling.span.clone(),
                 "`ceiling` belongs to incentives (`earn`)",
             );
         }
+        if per_excess.is_none() {
+            if let Some(floor) = &floor {
+                doc.error(
+                    floor.span.clone(),
+                    "`floor` belongs to `per_excess` (the level below which every failure is charged) and to incentives (`earn`)",
+                );
+            }
+        }
+    }
+    let form = if let Some(rate) = per_excess {
         ConsequenceForm::PerExcess {
             rate: rate.value,
             floor: floor.map(|f| f.value),
@@ -688,6 +703,7 @@ fn read_consequence(doc: &mut Doc, mut c: Fields<'_, '_>) -> Option<Consequence>
         mode,
         after,
         suspended,
+        span: spans,
     })
 }
 
@@ -697,7 +713,6 @@ fn read_challenge(
     ctx: &ExprContext<'_>,
     position: u32,
 ) -> Option<ChallengeRule> {
-    let span = t.span();
     let id = t.required_string(doc, "id");
     let name = t.string(doc, "name").map(|s| s.value);
     let explicit = t.whole_number(doc, "precedence");
@@ -732,7 +747,7 @@ fn read_challenge(
             max: max?.value,
         })
     });
-    t.finish(doc);
+    let span = t.finish(doc);
     let id = id?;
     if !crate::load::workspace::valid_contract_id(&id.value) {
         doc.error(id.span.clone(), format!("`{}` is not a valid rule id: expected lower-case letters, digits and hyphens (it becomes part of challenge ids)", id.value));
@@ -778,7 +793,6 @@ fn read_challenge(
 }
 
 fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationStep> {
-    let span = t.span();
     let step = t.required_string(doc, "step");
     let when = t.required_string(doc, "when");
     let owner = t.required_string(doc, "owner");
@@ -787,7 +801,7 @@ fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationSte
     let consequence = t
         .table(doc, "consequence")
         .and_then(|c| read_consequence(doc, c));
-    t.finish(doc);
+    let span = t.finish(doc);
     let run_months = when.as_ref().and_then(|w| {
         let n = w
             .value
@@ -852,12 +866,13 @@ fn validate(doc: &mut Doc, contract: &Contract) {
     for kpi in &contract.kpis {
         if seen.contains(&kpi.id.as_str()) {
             doc.error(
-                kpi.span.clone(),
+                kpi.span.of("id"),
                 format!("KPI id `{}` is used twice", kpi.id),
             );
         }
         seen.push(kpi.id.as_str());
-        let Some(schema) = dataset_or_error(doc, contract, &kpi.dataset, kpi.span.clone()) else {
+        let Some(schema) = dataset_or_error(doc, contract, &kpi.dataset, kpi.span.of("from"))
+        else {
             continue;
         };
         let mut slots = SlotMap::default();
@@ -888,10 +903,11 @@ fn validate(doc: &mut Doc, contract: &Contract) {
             }
             Measure::Returned => {}
         }
-        for target in [&kpi.target, &kpi.amber].into_iter().flatten() {
+        for (key, target) in [("target", &kpi.target), ("amber", &kpi.amber)] {
+            let Some(target) = target else { continue };
             if target.percent && matches!(kpi.measure, Measure::Count { .. }) {
                 doc.error(
-                    kpi.span.clone(),
+                    kpi.span.of(key),
                     format!(
                         "KPI `{}` is a count, so its target cannot be a percentage (`{}`)",
                         kpi.id, target.text
@@ -901,7 +917,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
         }
         if kpi.amber.is_some() && kpi.target.is_none() {
             doc.error(
-                kpi.span.clone(),
+                kpi.span.of("amber"),
                 format!("KPI `{}` has an `amber` band but no `target`", kpi.id),
             );
         }
@@ -910,7 +926,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
     for v in &contract.variations {
         match contract.kpi(&v.kpi) {
             None => doc.error(
-                v.span.clone(),
+                v.span.of("kpi"),
                 unknown_kpi(contract, &v.kpi, "[[variation]]"),
             ),
             Some(kpi) => check_consequence(
@@ -923,13 +939,16 @@ fn validate(doc: &mut Doc, contract: &Contract) {
     }
     for r in &contract.reliefs {
         if contract.kpi(&r.kpi).is_none() {
-            doc.error(r.span.clone(), unknown_kpi(contract, &r.kpi, "[[relief]]"));
+            doc.error(
+                r.span.of("kpi"),
+                unknown_kpi(contract, &r.kpi, "[[relief]]"),
+            );
         }
     }
     for info in &contract.information {
         if !contract.datasets.contains_key(&info.dataset) {
             doc.error(
-                info.span.clone(),
+                info.span.of("dataset"),
                 format!(
                     "[[information]] names unknown dataset `{}`: expected one of {}",
                     info.dataset,
@@ -946,7 +965,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
             .collect();
         if let Some(extra) = rules.get(crate::pass::rules::MAX_RULES_PER_DATASET) {
             doc.error(
-                extra.span.clone(),
+                extra.span.table(),
                 format!(
                     "dataset `{dataset}` has more than {} challenge rules",
                     crate::pass::rules::MAX_RULES_PER_DATASET
@@ -958,19 +977,20 @@ fn validate(doc: &mut Doc, contract: &Contract) {
     for rule in &contract.challenges {
         if rule_ids.contains(&rule.id.as_str()) {
             doc.error(
-                rule.span.clone(),
+                rule.span.of("id"),
                 format!("challenge rule id `{}` is used twice", rule.id),
             );
         }
         rule_ids.push(rule.id.as_str());
-        let Some(schema) = dataset_or_error(doc, contract, &rule.dataset, rule.span.clone()) else {
+        let Some(schema) = dataset_or_error(doc, contract, &rule.dataset, rule.span.of("from"))
+        else {
             continue;
         };
         if schema.key.is_none() {
-            doc.error(rule.span.clone(), format!("challenge rule `{}` reads dataset `{}`, which has no `key` column to cite records by", rule.id, schema.name));
+            doc.error(rule.span.of("from"), format!("challenge rule `{}` reads dataset `{}`, which has no `key` column to cite records by", rule.id, schema.name));
         }
         if schema.value.is_none() {
-            doc.error(rule.span.clone(), format!("challenge rule `{}` reads dataset `{}`, which has no `value` (money) column to value challenges", rule.id, schema.name));
+            doc.error(rule.span.of("from"), format!("challenge rule `{}` reads dataset `{}`, which has no `value` (money) column to value challenges", rule.id, schema.name));
         }
         let mut slots = SlotMap::default();
         let mut env = CompileEnv {
@@ -986,7 +1006,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
             ChallengeForm::DuplicateOf(columns) => {
                 for column in columns {
                     if schema.column(column).is_none() {
-                        doc.error(rule.span.clone(), format!("challenge rule `{}`: duplicate_of names unknown column `{column}` of dataset `{}`", rule.id, schema.name));
+                        doc.error(rule.span.of("duplicate_of"), format!("challenge rule `{}`: duplicate_of names unknown column `{column}` of dataset `{}`", rule.id, schema.name));
                     }
                 }
             }
@@ -1002,7 +1022,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
                 check_no_nhs_number(doc, schema, Some(by));
                 if max.is_sign_negative() {
                     doc.error(
-                        rule.span.clone(),
+                        rule.span.of("max"),
                         format!(
                             "challenge rule `{}`: ratio_cap max must not be negative",
                             rule.id
@@ -1016,7 +1036,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
         if !contract.contacts.contains_key(&step.owner_role) {
             let roles: Vec<&str> = contract.contacts.keys().map(String::as_str).collect();
             doc.error(
-                step.span.clone(),
+                step.span.of("owner"),
                 format!(
                     "escalation step `{}` is owned by `contacts.{}`, which is not in [contacts]: expected one of {}",
                     step.step,
@@ -1028,7 +1048,7 @@ fn validate(doc: &mut Doc, contract: &Contract) {
     }
     let ladder: Vec<u32> = contract.escalation.iter().map(|s| s.run_months).collect();
     if let Some(i) = ladder.windows(2).position(|w| w[0] >= w[1]) {
-        doc.error(contract.escalation[i + 1].span.clone(), "the escalation ladder must list its steps lowest first, each needing a longer run of failing months than the one before");
+        doc.error(contract.escalation[i + 1].span.of("when"), "the escalation ladder must list its steps lowest first, each needing a longer run of failing months than the one before");
     }
 }
 
@@ -1105,7 +1125,7 @@ fn check_consequence(
     };
     if target.is_none() {
         doc.error(
-            kpi.span.clone(),
+            consequence.span.table(),
             format!("KPI `{}` has a consequence but no target to fail", kpi.id),
         );
         return;
@@ -1120,19 +1140,19 @@ fn check_consequence(
                     ..
                 }
             ) {
-                doc.error(kpi.span.clone(), format!("KPI `{}`: per_excess needs a count of service users, which a mean, median or percentile does not give", kpi.id));
+                doc.error(consequence.span.of("per_excess"), format!("KPI `{}`: per_excess needs a count of service users, which a mean, median or percentile does not give", kpi.id));
             }
             if floor.is_some()
                 && !(kpi.measure.is_ratio()
                     && target.percent
                     && matches!(target.op, Op::Ge | Op::Gt))
             {
-                doc.error(kpi.span.clone(), format!("KPI `{}`: a per_excess `floor` applies to `>=` percentage targets on ratios", kpi.id));
+                doc.error(consequence.span.of("floor"), format!("KPI `{}`: a per_excess `floor` applies to `>=` percentage targets on ratios", kpi.id));
             }
         }
         ConsequenceForm::Incentive { .. } => {
             if !target.percent {
-                doc.error(kpi.span.clone(), format!("KPI `{}`: an incentive pays on achievement, so its target must be a percentage", kpi.id));
+                doc.error(consequence.span.of("earn"), format!("KPI `{}`: an incentive pays on achievement, so its target must be a percentage", kpi.id));
             }
         }
         ConsequenceForm::Fixed(_) | ConsequenceForm::PercentOfMonthlyValue(_) => {}

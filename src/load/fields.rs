@@ -8,6 +8,7 @@
 
 use crate::error::{Problem, Problems};
 use crate::model::money::{parse_decimal, parse_money, parse_percent, Money};
+use crate::model::spans::Spans;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::ops::Range;
@@ -128,12 +129,14 @@ pub struct Fields<'t, 'i> {
     span: Range<usize>,
     what: String,
     used: Vec<String>,
+    spans: Spans,
 }
 
 impl<'t, 'i> Fields<'t, 'i> {
     pub fn new(table: &'t DeTable<'i>, span: Range<usize>, what: impl Into<String>) -> Self {
         Fields {
             table,
+            spans: Spans::new(span.clone()),
             span,
             what: what.into(),
             used: Vec::new(),
@@ -152,10 +155,15 @@ impl<'t, 'i> Fields<'t, 'i> {
     pub fn get(&mut self, key: &'static str) -> Option<&'t Spanned<DeValue<'i>>> {
         record(&self.what, key);
         self.used.push(key.to_string());
-        self.table
+        let found = self
+            .table
             .iter()
             .find(|(k, _)| k.get_ref().as_ref() == key)
-            .map(|(_, v)| v)
+            .map(|(_, v)| v);
+        if let Some(value) = found {
+            self.spans.record(key, value.span());
+        }
+        found
     }
 
     /// Marks a key read through [`Fields::entries`] as known.
@@ -176,8 +184,9 @@ impl<'t, 'i> Fields<'t, 'i> {
         })
     }
 
-    /// Reports every key no read asked for, with the closest known key as a hint.
-    pub fn finish(self, doc: &mut Doc) {
+    /// Reports every key no read asked for, with the closest known key as a hint, and returns
+    /// where the table and each key read were written.
+    pub fn finish(self, doc: &mut Doc) -> Spans {
         for (key, _) in self.table.iter() {
             let name = key.get_ref().as_ref();
             if self.used.iter().any(|u| u == name) {
@@ -198,6 +207,7 @@ impl<'t, 'i> Fields<'t, 'i> {
                 ),
             );
         }
+        self.spans
     }
 
     pub fn string(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<String>> {

@@ -6,6 +6,7 @@ use crate::expr::{Expr, ExprError};
 use crate::model::calendar::Month;
 use crate::model::money::Money;
 use crate::model::schema::{Schema, RETURNS};
+use crate::model::spans::Spans;
 use crate::model::target::Target;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -155,6 +156,8 @@ pub struct Consequence {
     /// Applies only from the Nth consecutive failing month (1 = at once).
     pub after: u32,
     pub suspended: bool,
+    /// Where the consequence table and its keys were written.
+    pub span: Spans,
 }
 
 #[derive(Debug, Clone)]
@@ -169,7 +172,7 @@ pub struct Kpi {
     pub consequence: Option<Consequence>,
     pub escalate: bool,
     pub screen_outliers: bool,
-    pub span: Range<usize>,
+    pub span: Spans,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +203,7 @@ impl Due {
 #[derive(Debug, Clone)]
 pub struct Information {
     /// The table's span in contract.toml.
-    pub span: Range<usize>,
+    pub span: Spans,
     pub dataset: String,
     pub due: Due,
     pub consequence: Option<Consequence>,
@@ -222,7 +225,7 @@ pub enum ChallengeForm {
 #[derive(Debug, Clone)]
 pub struct ChallengeRule {
     /// The table's span in contract.toml.
-    pub span: Range<usize>,
+    pub span: Spans,
     pub id: String,
     /// Where the rule stands when several select one row (§4.6): its `precedence`, or else
     /// its position among the `[[challenge]]` blocks (1 for the first). Lower goes first; the
@@ -241,7 +244,7 @@ pub struct ChallengeRule {
 #[derive(Debug, Clone)]
 pub struct EscalationStep {
     /// The table's span in contract.toml.
-    pub span: Range<usize>,
+    pub span: Spans,
     pub step: String,
     /// The run of consecutive months that reaches this step (`when = "red N"`): failing
     /// months, or red ones under `escalate_on = "red"`.
@@ -257,7 +260,7 @@ pub struct EscalationStep {
 #[derive(Debug, Clone)]
 pub struct Variation {
     /// The table's span in contract.toml.
-    pub span: Range<usize>,
+    pub span: Spans,
     pub effective: NaiveDate,
     pub kpi: String,
     pub target: Option<Target>,
@@ -269,7 +272,7 @@ pub struct Variation {
 #[derive(Debug, Clone)]
 pub struct Relief {
     /// The table's span in contract.toml.
-    pub span: Range<usize>,
+    pub span: Spans,
     pub kpi: String,
     pub months: Vec<Month>,
     pub reason: String,

@@ -10,5 +10,6 @@ pub mod named;
 pub mod number;
 pub mod schema;
 pub mod settings;
+pub mod spans;
 pub mod target;
 pub mod value;

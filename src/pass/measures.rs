@@ -97,7 +97,25 @@ enum State {
 
 /// The expression that failed to compile, and why (the contract's own validation reports
 /// these with file positions; here they stop the pass).
-pub type CompileFailure = (String, ExprError);
+/// An expression that would not compile: the expression, why, and where in the contract file
+/// the problem lies.
+#[derive(Debug)]
+pub struct CompileFailure {
+    pub text: String,
+    pub error: ExprError,
+    pub span: std::ops::Range<usize>,
+}
+
+impl CompileFailure {
+    /// The failure of `text` with `error`, placed at the error's own position in the file.
+    pub fn of(text: &crate::model::contract::ExprText, error: ExprError) -> Self {
+        CompileFailure {
+            span: text.file_span(&error),
+            text: text.text.clone(),
+            error,
+        }
+    }
+}
 
 impl CompiledMeasure {
     /// `None` for provider returns, which are not measured from rows.
@@ -106,7 +124,7 @@ impl CompiledMeasure {
         env: &mut CompileEnv<'_>,
     ) -> Result<Option<CompiledMeasure>, CompileFailure> {
         let c = |text: &crate::model::contract::ExprText, env: &mut CompileEnv<'_>, want| {
-            compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e))
+            compile(&text.expr, env, want).map_err(|e| CompileFailure::of(text, e))
         };
         let opt = |text: &Option<crate::model::contract::ExprText>,
                    env: &mut CompileEnv<'_>,

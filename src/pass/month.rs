@@ -403,12 +403,12 @@ fn compile_pass(
         slots,
     };
     let mut measures: Vec<(String, CompiledMeasure)> = Vec::new();
-    let compile_problem = |what: &str, (text, error): crate::pass::measures::CompileFailure| {
-        Problem::at_line(
+    let compile_problem = |what: &str, failure: crate::pass::measures::CompileFailure| {
+        Problem::at_span(
             &contract.file,
-            1,
-            1,
-            format!("{what}: `{text}`: {}", error.message),
+            &contract.source,
+            failure.span,
+            format!("{what}: `{}`: {}", failure.text, failure.error.message),
         )
     };
     for kpi in contract.kpis.iter().filter(|k| k.dataset == dataset) {

@@ -304,7 +304,7 @@ impl CompiledRule {
         rows: usize,
     ) -> Result<CompiledRule, CompileFailure> {
         let c = |text: &crate::model::contract::ExprText, env: &mut CompileEnv<'_>, want| {
-            compile(&text.expr, env, want).map_err(|e| (text.text.clone(), e))
+            compile(&text.expr, env, want).map_err(|e| CompileFailure::of(text, e))
         };
         let filter = rule
             .filter
@@ -339,15 +339,17 @@ impl CompiledRule {
                 let mut key_slots = Vec::new();
                 let mut key_columns = Vec::new();
                 for column in columns {
-                    let index = env.schema.column_index(column).ok_or_else(|| {
-                        (
-                            column.clone(),
-                            crate::expr::ExprError::new(
+                    let index = env
+                        .schema
+                        .column_index(column)
+                        .ok_or_else(|| CompileFailure {
+                            text: column.clone(),
+                            error: crate::expr::ExprError::new(
                                 0..column.len(),
                                 format!("unknown column `{column}`"),
                             ),
-                        )
-                    })?;
+                            span: rule.span.of("duplicate_of"),
+                        })?;
                     key_slots.push(env.slots.slot_for(index));
                     key_columns.push(index);
                 }
@@ -711,7 +713,11 @@ impl RuleSet {
                     format!("a dataset can have at most {MAX_RULES_PER_DATASET} challenge rules");
                 failures.push((
                     rule.id.clone(),
-                    (rule.id.clone(), crate::expr::ExprError::new(0..0, message)),
+                    CompileFailure {
+                        text: rule.id.clone(),
+                        error: crate::expr::ExprError::new(0..0, message),
+                        span: rule.span.table(),
+                    },
                 ));
                 continue;
             }

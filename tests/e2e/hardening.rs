@@ -1,9 +1,7 @@
 //! Faults, hostile input and git trouble: each test pins one way levers once lost data, took
 //! the wrong money, crashed, or let something in, and what it does now.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 
 const TODAY: &str = "2026-07-25";

@@ -1,9 +1,7 @@
 //! What a letter claims must follow from the files: each test pins one claim a provider's
 //! finance team would check, on the small fixture or a workspace written here.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 fn letter(dir: &Path, month: &str, stage: &str, today: &str) -> std::process::Output {

@@ -1,9 +1,7 @@
 //! Challenge rules end to end on small hand-written months: each form, blank key parts, ratio
 //! cap valuation, carry-forward and overdue.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const RULES: &str = r#"
 [[challenge]]

@@ -1,8 +1,6 @@
 //! Information provision (§4.7): due dates from the timetable and calendar, and late, missing,
 //! on-time and not-yet-due receipts.
 
-mod common;
-
 use levers::load::workspace::Workspace;
 use levers::results::information::{assess, Provision};
 
@@ -20,8 +18,11 @@ due = "wd 10"
     // April 2026: flex is working day 14 after month end, 21 May (4 May is a bank holiday);
     // working day 10 is 15 May.
     let submissions = "month,dataset,received\n2026-04,events,2026-05-21\n2026-04,returns,2026-05-18\n2026-05,events,2026-06-01\n".to_string();
-    let root =
-        common::string_workspace("information", contract, &[("submissions.csv", submissions)]);
+    let root = crate::common::string_workspace(
+        "information",
+        contract,
+        &[("submissions.csv", submissions)],
+    );
     let ws = Workspace::load(&root);
     assert!(
         !ws.problems.has_errors(),

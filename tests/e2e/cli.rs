@@ -1,9 +1,7 @@
 //! End-to-end tests: the real binary on small workspaces, whole outputs compared with golden
 //! files under tests/golden (regenerate with LEVERS_BLESS=1 and review the diff).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 const TODAY: &str = "2026-07-25";
@@ -725,4 +723,63 @@ fn run_refuses_to_commit_into_the_levers_repository_itself() {
         before,
         "nothing was written"
     );
+}
+
+/// The outputs people read, kept as golden files like the JSON: the KPI, challenge and status
+/// tables, an explanation, and `check`'s problems with their carets.
+#[test]
+fn human_readable_outputs_match_golden() {
+    let dir = fixture("tables");
+    for (golden, args) in [
+        ("kpi-2026-06.txt", &["kpi", "-m", "2026-06"][..]),
+        (
+            "challenges-2026-06.txt",
+            &["challenges", "-m", "2026-06"][..],
+        ),
+        ("status-2026-06.txt", &["status", "-m", "2026-06"][..]),
+        (
+            "explain-2026-06.txt",
+            &["explain", "-c", "small", "-m", "2026-06", "ae-4hr"][..],
+        ),
+        (
+            "kpi-2026-06.csv",
+            &["kpi", "-m", "2026-06", "--format", "csv"][..],
+        ),
+        (
+            "status-2026-06.csv",
+            &["status", "-m", "2026-06", "--format", "csv"][..],
+        ),
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--today", TODAY]);
+        assert_golden(golden, &ok(&levers(&dir, &args)));
+    }
+    // Explanations are words: there is no CSV of one, and asking is a usage error.
+    let csv = levers(
+        &dir,
+        &[
+            "explain", "-c", "small", "-m", "2026-06", "ae-4hr", "--format", "csv", "--today",
+            TODAY,
+        ],
+    );
+    assert_eq!(csv.status.code(), Some(2));
+    assert!(stderr(&csv).contains("has no CSV form"), "{}", stderr(&csv));
+    assert!(stdout(&csv).is_empty());
+
+    // check's text: each problem with its line and a caret under the fault.
+    let contract = dir.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    let broken = text.replacen(
+        "id = \"ae-12hr\"\n",
+        "id = \"ae-12hr\"\nfrom = \"activty\"\n",
+        1,
+    );
+    assert_ne!(broken, text, "the fixture names its dataset");
+    std::fs::write(&contract, broken).unwrap();
+    let data = dir.join("contracts/small/data/activity/2026-05.csv");
+    let rows = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(&data, rows.replacen(",150.00", ",150.005", 1)).unwrap();
+    let out = levers(&dir, &["check", "--today", TODAY]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_golden("check-problems.txt", &stdout(&out));
 }

@@ -8,9 +8,13 @@ use std::process::{Command, Output};
 /// A fresh, empty folder outside any git repository (so provenance reads "not in git"
 /// whatever checkout the tests run in), removed and recreated for each use.
 pub fn temp_dir(name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Every test module shares one process: a counter keeps two tests' folders apart even
+    // when they choose the same name.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir()
         .join(format!("levers-tests-{}", std::process::id()))
-        .join(name);
+        .join(format!("{name}-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

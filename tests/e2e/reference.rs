@@ -1,8 +1,6 @@
 //! docs/reference.md lists every key the loaders read and every variable the templates get;
 //! these tests hold it to the code, both ways, so it cannot drift.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -38,7 +36,7 @@ fn asked() -> BTreeSet<(String, String)> {
     let mut roots = vec![root.to_path_buf()];
     let valid = root.join("tests/contracts/valid");
     for entry in std::fs::read_dir(&valid).unwrap().flatten() {
-        let dir = common::temp_dir(&format!(
+        let dir = crate::common::temp_dir(&format!(
             "reference-{}",
             entry.file_name().to_string_lossy()
         ));
@@ -124,7 +122,7 @@ fn check_variables(section: &str, until: Option<&str>, context: &serde_json::Val
 
 #[test]
 fn every_template_variable_is_in_the_reference() {
-    let dir = common::fixture("reference-templates");
+    let dir = crate::common::fixture("reference-templates");
     let workspace = levers::load::workspace::Workspace::load(&dir);
     let contract = workspace.contract("small").unwrap();
     let today = "2026-07-25".parse().unwrap();

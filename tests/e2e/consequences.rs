@@ -10,8 +10,6 @@ use levers::results::month::contract_month;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
-mod common;
-
 struct Fixture {
     root: PathBuf,
 }
@@ -21,7 +19,11 @@ impl Fixture {
     /// and the given files.
     fn new(name: &str, contract_extra: &str, files: &[(&str, String)]) -> Fixture {
         Fixture {
-            root: common::string_workspace(&format!("consequences-{name}"), contract_extra, files),
+            root: crate::common::string_workspace(
+                &format!("consequences-{name}"),
+                contract_extra,
+                files,
+            ),
         }
     }
 
