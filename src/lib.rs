@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! levers: a commissioner's monthly contract-management cycle, from plain files.
 //!
 //! Data flows one way, and the folders follow it:
@@ -18,7 +19,7 @@
 pub mod audit;
 pub mod cmd;
 pub mod error;
-pub mod expr;
+pub(crate) mod expr;
 pub mod load;
 pub mod model;
 pub mod pass;

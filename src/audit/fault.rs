@@ -4,7 +4,7 @@
 //! environment, at steps that write files anyway.
 
 /// Aborts the process if `LEVERS_FAULT` is `name`.
-pub fn point(name: &str) {
+pub(crate) fn point(name: &str) {
     if std::env::var_os("LEVERS_FAULT").is_some_and(|v| v == name) {
         std::process::abort();
     }

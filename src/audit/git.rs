@@ -25,7 +25,7 @@ fn git(root: &Path) -> Command {
 }
 
 /// Whether the `git` command can be run at all.
-pub fn available() -> bool {
+pub(crate) fn available() -> bool {
     Command::new("git")
         .arg("--version")
         .output()
@@ -33,7 +33,7 @@ pub fn available() -> bool {
 }
 
 /// Why a command that commits cannot: git missing, or the folder not a repository.
-pub fn cannot_commit(root: &Path) -> Option<String> {
+pub(crate) fn cannot_commit(root: &Path) -> Option<String> {
     if !available() {
         return Some("git was not found: install git (for example `apt install git`) and make sure it is on the PATH".into());
     }
@@ -67,7 +67,7 @@ fn identity(root: &Path) -> Vec<String> {
 
 /// Makes `root` a git repository holding `paths` in a first commit, unless it is already
 /// inside one (then nothing is done). Returns the commit's short hash, if one was made.
-pub fn init_with(root: &Path, paths: &[PathBuf], message: &str) -> Result<Option<String>> {
+pub(crate) fn init_with(root: &Path, paths: &[PathBuf], message: &str) -> Result<Option<String>> {
     if is_repository(root) {
         return Ok(None);
     }
@@ -88,7 +88,7 @@ pub fn init_with(root: &Path, paths: &[PathBuf], message: &str) -> Result<Option
 }
 
 /// The folder is inside a git work tree.
-pub fn is_repository(root: &Path) -> bool {
+pub(crate) fn is_repository(root: &Path) -> bool {
     git(root)
         .args(["rev-parse", "--is-inside-work-tree"])
         .output()
@@ -97,7 +97,7 @@ pub fn is_repository(root: &Path) -> bool {
 
 /// The short hash of the last commit that changed any of `paths`, "uncommitted" when any of
 /// them differs from what is committed (or is not tracked), or "not in git".
-pub fn input_commit(root: &Path, paths: &[PathBuf]) -> String {
+pub(crate) fn input_commit(root: &Path, paths: &[PathBuf]) -> String {
     if !is_repository(root) {
         return "not in git".into();
     }
@@ -141,7 +141,7 @@ fn is_levers_source(root: &Path) -> bool {
 /// Refuses, before anything is written, what would make a commit go wrong: levers' own
 /// source repository, git missing, a folder that is no repository, or one in the middle of a
 /// merge, rebase, cherry-pick or revert (whose next commit would carry levers' outputs).
-pub fn ready_to_commit(root: &Path) -> Result<()> {
+pub(crate) fn ready_to_commit(root: &Path) -> Result<()> {
     refuse_levers_source(root)?;
     if let Some(why) = cannot_commit(root) {
         fail!("{why}; nothing was written");
@@ -153,7 +153,7 @@ pub fn ready_to_commit(root: &Path) -> Result<()> {
 }
 
 /// A merge, rebase, cherry-pick or revert under way in the repository holding `root`.
-pub fn operation_in_progress(root: &Path) -> Option<&'static str> {
+pub(crate) fn operation_in_progress(root: &Path) -> Option<&'static str> {
     let out = git(root)
         .args(["rev-parse", "--git-dir"])
         .output()
@@ -173,7 +173,7 @@ pub fn operation_in_progress(root: &Path) -> Option<&'static str> {
 }
 
 /// Refuses, before anything is written, to commit into levers' own source repository.
-pub fn refuse_levers_source(root: &Path) -> Result<()> {
+pub(crate) fn refuse_levers_source(root: &Path) -> Result<()> {
     if is_levers_source(root) {
         return Err(crate::error::Usage("this is levers' own source repository, whose example workspace is not for committing letters into: run the cycle on a copy (bash examples/monthly-cycle.sh), or on your own workspace; nothing was written".into()).into());
     }
@@ -182,7 +182,7 @@ pub fn refuse_levers_source(root: &Path) -> Result<()> {
 
 /// Commits exactly `paths` (relative to `root`) with `message`; other staged changes are left
 /// alone. Returns the new commit's short hash.
-pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
+pub(crate) fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
     refuse_levers_source(root)?;
     if let Some(why) = cannot_commit(root) {
         fail!("{why}; the output was written but not committed");
@@ -225,7 +225,7 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<String> {
 }
 
 /// Whether any of `paths` differs from what HEAD holds (modified, new or staged).
-pub fn uncommitted(root: &Path, paths: &[PathBuf]) -> bool {
+pub(crate) fn uncommitted(root: &Path, paths: &[PathBuf]) -> bool {
     git(root)
         .args(["status", "--porcelain", "--untracked-files=all", "--"])
         .args(paths)
@@ -234,7 +234,7 @@ pub fn uncommitted(root: &Path, paths: &[PathBuf]) -> bool {
 }
 
 /// The files under `dir` (relative to `root`) that differ from HEAD: modified, new or staged.
-pub fn uncommitted_files(root: &Path, dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn uncommitted_files(root: &Path, dir: &Path) -> Vec<PathBuf> {
     let Ok(out) = git(root)
         .args([
             "status",
@@ -279,7 +279,7 @@ pub fn uncommitted_files(root: &Path, dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The bytes of `path` at `commit`.
-pub fn show(root: &Path, commit: &str, path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn show(root: &Path, commit: &str, path: &Path) -> Result<Vec<u8>> {
     // `./` makes the path relative to the workspace, which may be a folder inside the
     // repository.
     let spec = format!("{commit}:./{}", path.display());
@@ -296,7 +296,10 @@ pub fn show(root: &Path, commit: &str, path: &Path) -> Result<Vec<u8>> {
 /// Every file ever added or changed under `dir` (relative to `root`) in the history of HEAD,
 /// with the last commit that added or changed it: one call to git, for files that may have
 /// left the working tree. Empty outside a repository.
-pub fn files_in_history(root: &Path, dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+pub(crate) fn files_in_history(
+    root: &Path,
+    dir: &Path,
+) -> std::collections::BTreeMap<PathBuf, String> {
     let mut files = std::collections::BTreeMap::new();
     let Ok(out) = git(root)
         .args([

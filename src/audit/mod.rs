@@ -2,9 +2,9 @@
 //! provenance that ends each generated file, commits, the workspace lock, and the fault points
 //! the tests kill levers at.
 
-pub mod fault;
-pub mod git;
+pub(crate) mod fault;
+pub(crate) mod git;
 pub mod lock;
-pub mod outputs;
-pub mod provenance;
-pub mod write;
+pub(crate) mod outputs;
+pub(crate) mod provenance;
+pub(crate) mod write;

@@ -15,7 +15,7 @@ use anyhow::{bail, Context as _, Result};
 use std::path::{Path, PathBuf};
 
 /// Every file a letter is made from: the report's inputs and any template override.
-pub fn letter_inputs(root: &Path, report: &ContractMonth<'_>) -> Vec<PathBuf> {
+pub(crate) fn letter_inputs(root: &Path, report: &ContractMonth<'_>) -> Vec<PathBuf> {
     let mut inputs = report.inputs.clone();
     if root.join(LETTER_OVERRIDE).is_file() {
         inputs.push(PathBuf::from(LETTER_OVERRIDE));
@@ -25,14 +25,18 @@ pub fn letter_inputs(root: &Path, report: &ContractMonth<'_>) -> Vec<PathBuf> {
 }
 
 /// The provenance a letter records, hashing its inputs now.
-pub fn provenance(root: &Path, report: &ContractMonth<'_>, command: String) -> Result<Provenance> {
+pub(crate) fn provenance(
+    root: &Path,
+    report: &ContractMonth<'_>,
+    command: String,
+) -> Result<Provenance> {
     Provenance::of(root, command, &letter_inputs(root, report)).context("cannot hash the inputs")
 }
 
 /// Why a letter cannot be written now, if it cannot: a month with no data at all, or a final
 /// letter before the month's freeze date or before the provider's response window on its
 /// provisional letter has ended (`--force` writes it anyway, and its provenance says so).
-pub fn not_yet(report: &ContractMonth<'_>, stage: Stage, force: bool) -> Option<String> {
+pub(crate) fn not_yet(report: &ContractMonth<'_>, stage: Stage, force: bool) -> Option<String> {
     let month = report.month;
     if !report.history.iter().any(|d| d.month == month) {
         return Some(format!(
@@ -66,7 +70,7 @@ pub fn not_yet(report: &ContractMonth<'_>, stage: Stage, force: bool) -> Option<
 }
 
 /// What writing a letter did.
-pub struct Written {
+pub(crate) struct Written {
     pub files: Vec<PathBuf>,
     /// The letter already existed with exactly this content: nothing was written.
     pub unchanged: bool,
@@ -74,7 +78,7 @@ pub struct Written {
 }
 
 /// `letters/<YYYY-MM>-<stage>.md`, relative to the workspace.
-pub fn letter_path(report: &ContractMonth<'_>, stage: Stage) -> PathBuf {
+pub(crate) fn letter_path(report: &ContractMonth<'_>, stage: Stage) -> PathBuf {
     report
         .contract
         .dir
@@ -83,7 +87,7 @@ pub fn letter_path(report: &ContractMonth<'_>, stage: Stage) -> PathBuf {
 }
 
 /// Writes the letter and its companion atomically, keeping final letters immutable.
-pub fn write(
+pub(crate) fn write(
     report: &ContractMonth<'_>,
     stage: Stage,
     root: &Path,
@@ -174,7 +178,7 @@ pub fn write(
 }
 
 /// Writes one contract's action log (contracts/<id>/action-log.md); `None` when it is already up to date.
-pub fn write_action_log(
+pub(crate) fn write_action_log(
     workspace: &Workspace,
     contract: &Contract,
     today: chrono::NaiveDate,

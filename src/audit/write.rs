@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 /// Writes `bytes` to `root/relative` atomically, creating folders; refuses a `relative` that
 /// climbs out of `root` and a folder that links outside it.
-pub fn write_file(root: &Path, relative: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_file(root: &Path, relative: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let (staged, mut file) = Staged::new(root, relative)?;
     file.write_all(bytes)?;
     file.sync_all()?;
@@ -21,7 +21,7 @@ pub fn write_file(root: &Path, relative: &Path, bytes: &[u8]) -> std::io::Result
 
 /// A file being written: its bytes in a temporary file in the workspace's private folder,
 /// put in place by [`Staged::put_in_place`] (a rename), removed if dropped before.
-pub struct Staged {
+pub(crate) struct Staged {
     temp: PathBuf,
     target: PathBuf,
     done: bool,
@@ -29,7 +29,7 @@ pub struct Staged {
 
 impl Staged {
     /// A temporary file for `root/relative`, checked as [`write_file`] checks, and open to write.
-    pub fn new(root: &Path, relative: &Path) -> std::io::Result<(Staged, std::fs::File)> {
+    pub(crate) fn new(root: &Path, relative: &Path) -> std::io::Result<(Staged, std::fs::File)> {
         if relative.is_absolute()
             || relative
                 .components()
@@ -63,12 +63,12 @@ impl Staged {
     }
 
     /// Where the bytes are until they are put in place.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.temp
     }
 
     /// Renames the temporary file over the target.
-    pub fn put_in_place(mut self) -> std::io::Result<()> {
+    pub(crate) fn put_in_place(mut self) -> std::io::Result<()> {
         std::fs::rename(&self.temp, &self.target)?;
         self.done = true;
         // The rename itself reaches the disk with its folder.
@@ -139,7 +139,7 @@ fn temporary(scratch: &Path, target: &Path) -> std::io::Result<(PathBuf, std::fs
 
 /// `.levers/` in `root` (the cache, temporary files and the lock), created with its own
 /// `.gitignore` of `*` so git ignores it; the workspace's own `.gitignore` is never touched.
-pub fn private_dir(root: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn private_dir(root: &Path) -> std::io::Result<PathBuf> {
     let dir = root.join(".levers");
     std::fs::create_dir_all(&dir)?;
     let ignore = dir.join(".gitignore");

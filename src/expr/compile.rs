@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Type {
+pub(crate) enum Type {
     Bool,
     Int,
     Dec,
@@ -37,7 +37,7 @@ impl Type {
         }
     }
 
-    pub fn is_numeric(self) -> bool {
+    pub(crate) fn is_numeric(self) -> bool {
         matches!(self, Type::Int | Type::Dec)
     }
 
@@ -79,7 +79,7 @@ impl fmt::Display for Type {
 /// that occurs more than once a place in the row's [`Memo`]. A condition asked once is tested
 /// directly, at no cost for the memo.
 #[derive(Debug, Default, Clone)]
-pub struct SlotMap {
+pub(crate) struct SlotMap {
     columns: Vec<usize>,
     /// The canonical text of every shared condition, by memo index.
     conditions: Vec<String>,
@@ -90,7 +90,7 @@ pub struct SlotMap {
 }
 
 impl SlotMap {
-    pub fn slot_for(&mut self, column: usize) -> usize {
+    pub(crate) fn slot_for(&mut self, column: usize) -> usize {
         match self.columns.iter().position(|&c| c == column) {
             Some(slot) => slot,
             None => {
@@ -101,18 +101,19 @@ impl SlotMap {
     }
 
     /// Schema column index of each slot.
-    pub fn columns(&self) -> &[usize] {
+    pub(crate) fn columns(&self) -> &[usize] {
         &self.columns
     }
 
     /// The conditions shared through the memo, by index.
-    pub fn shared_conditions(&self) -> &[String] {
+    #[cfg(test)]
+    pub(crate) fn shared_conditions(&self) -> &[String] {
         &self.conditions
     }
 
     /// A fresh map for compiling the same rules again, sharing the conditions that occurred
     /// more than once.
-    pub fn sharing_repeated(&self) -> SlotMap {
+    pub(crate) fn sharing_repeated(&self) -> SlotMap {
         SlotMap {
             shared: Some(
                 self.counts
@@ -143,7 +144,7 @@ impl SlotMap {
 }
 
 /// What an expression may refer to.
-pub struct CompileEnv<'a> {
+pub(crate) struct CompileEnv<'a> {
     pub schema: &'a Schema,
     /// The contract's lists: `contract.commissioners`, `contract.services`.
     pub lists: &'a BTreeMap<String, Vec<String>>,
@@ -152,27 +153,26 @@ pub struct CompileEnv<'a> {
 
 /// A compiled expression, ready to evaluate against rows.
 #[derive(Debug, Clone)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     node: Node,
-    pub ty: Type,
 }
 
 impl Compiled {
     /// The expression's value in `row`; `memo` holds the row's shared conditions.
-    pub fn eval<'r>(&self, row: &[Value<'r>], memo: &Memo) -> Value<'r> {
+    pub(crate) fn eval<'r>(&self, row: &[Value<'r>], memo: &Memo) -> Value<'r> {
         self.node.eval(row, memo)
     }
 
     /// True when the condition holds (NULL and FALSE do not match).
     #[inline(always)]
-    pub fn matches(&self, row: &[Value<'_>], memo: &Memo) -> bool {
+    pub(crate) fn matches(&self, row: &[Value<'_>], memo: &Memo) -> bool {
         self.node.test(row, memo) == Some(true)
     }
 
     /// For `column = 'text'`, shared or not: the column's slot and the text. A cell equal to
     /// one such text is equal to no other, which lets a pass look up which of many such
     /// conditions a row meets instead of testing each.
-    pub fn text_equals(&self) -> Option<(usize, &str)> {
+    pub(crate) fn text_equals(&self) -> Option<(usize, &str)> {
         let node = match &self.node {
             Node::Memo(_, inner) => inner,
             node => node,
@@ -189,7 +189,7 @@ impl Compiled {
 
     /// The condition's place in the row's [`Memo`] when several rules share it: the same index
     /// is the same condition.
-    pub fn shared_index(&self) -> Option<usize> {
+    pub(crate) fn shared_index(&self) -> Option<usize> {
         match &self.node {
             Node::Memo(index, _) => Some(*index),
             _ => None,
@@ -201,21 +201,21 @@ impl Compiled {
 /// KPIs and rules ask: `pod = 'AE'` tested once for the dozen measures that filter on it.
 /// Conditions are told apart by their canonical text ([`SlotMap::condition_for`]).
 #[derive(Debug, Default)]
-pub struct Memo {
+pub(crate) struct Memo {
     /// 0: not yet worked out for this row; else 1 false, 2 true, 3 NULL.
     cells: Vec<std::cell::Cell<u8>>,
 }
 
 impl Memo {
     /// Room for the conditions of `slots`' pass.
-    pub fn new(slots: &SlotMap) -> Memo {
+    pub(crate) fn new(slots: &SlotMap) -> Memo {
         Memo {
             cells: vec![std::cell::Cell::new(0); slots.conditions.len()],
         }
     }
 
     /// Forgets the last row's results.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         for cell in &self.cells {
             cell.set(0);
         }
@@ -291,7 +291,7 @@ const FUNCTIONS: &str =
     "valid_nhs_number, days_between, upper, lower, trim, length, coalesce, month, year";
 
 /// Compiles `expr`, which must be of type `want` (`None`: any type).
-pub fn compile(
+pub(crate) fn compile(
     expr: &Expr,
     env: &mut CompileEnv<'_>,
     want: Option<Want>,
@@ -313,11 +313,11 @@ pub fn compile(
             ));
         }
     }
-    Ok(Compiled { node, ty })
+    Ok(Compiled { node })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Want {
+pub(crate) enum Want {
     Condition,
     Number,
 }

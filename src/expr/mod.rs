@@ -8,8 +8,8 @@
 mod compile;
 mod parse;
 
-pub use compile::{compile, CompileEnv, Compiled, Memo, SlotMap, Type, Want};
-pub use parse::parse;
+pub(crate) use compile::{compile, CompileEnv, Compiled, Memo, SlotMap, Want};
+pub(crate) use parse::parse;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

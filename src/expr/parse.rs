@@ -157,13 +157,13 @@ struct Parser<'s> {
 /// The deepest an expression may nest (parentheses, NOT, minus, operators on operators).
 /// Real conditions nest a handful of levels; the bound keeps every later walk of the tree
 /// (type checking, compiling, evaluating, printing) well inside the stack.
-pub const MAX_DEPTH: usize = 200;
+pub(super) const MAX_DEPTH: usize = 200;
 
 /// The most tokens one expression may have.
-pub const MAX_TOKENS: usize = 20_000;
+pub(super) const MAX_TOKENS: usize = 20_000;
 
 /// Parses one expression; the whole text must be consumed.
-pub fn parse(source: &str) -> Result<Expr, ExprError> {
+pub(crate) fn parse(source: &str) -> Result<Expr, ExprError> {
     let tokens = lex(source)?;
     if tokens.len() > MAX_TOKENS {
         return Err(ExprError::new(

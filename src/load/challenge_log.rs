@@ -111,11 +111,11 @@ impl Log {
     }
 }
 
-pub const HEADER: [&str; 5] = ["date", "challenge", "event", "by", "note"];
+pub(crate) const HEADER: [&str; 5] = ["date", "challenge", "event", "by", "note"];
 
 /// Reads and replays the log. Problems: bad rows, bad dates, unknown events, and events that
 /// do not fit the challenge's state, each with its line.
-pub fn read(path: &Path, display: &Path) -> (Log, Problems) {
+pub(crate) fn read(path: &Path, display: &Path) -> (Log, Problems) {
     let mut problems = Problems::new();
     let mut log = Log::default();
     let (records, read_problems) = crate::load::records::read_fixed_csv(path, display, &HEADER);

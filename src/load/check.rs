@@ -9,7 +9,7 @@ use crate::model::schema::RETURNS;
 use crate::pass::csv::read_rows;
 use std::path::Path;
 
-pub fn check_workspace(workspace: &Workspace, today: chrono::NaiveDate) -> Problems {
+pub(crate) fn check_workspace(workspace: &Workspace, today: chrono::NaiveDate) -> Problems {
     let mut problems = workspace.problems.clone();
     for (file, _) in [
         (
@@ -79,7 +79,7 @@ fn check_template(root: &Path, file: &str) -> Problems {
 }
 
 /// The files of one contract beyond contract.toml.
-pub fn check_contract_files(root: &Path, contract: &Contract) -> Problems {
+pub(crate) fn check_contract_files(root: &Path, contract: &Contract) -> Problems {
     let mut problems = Problems::new();
     for (dataset, _month, file) in data_files(root, contract, &mut problems) {
         if dataset == RETURNS {
@@ -147,7 +147,7 @@ fn unknown_challenges(
 
 /// Every `data/<dataset>/<YYYY-MM>.csv` of a contract, sorted; misnamed files and unknown
 /// datasets are problems.
-pub fn data_files(
+pub(crate) fn data_files(
     root: &Path,
     contract: &Contract,
     problems: &mut Problems,

@@ -23,7 +23,7 @@ use std::path::Path;
 const PERCENTILE_HINT: &str = "p1 to p99";
 
 /// Loads and validates `contracts/<id>/contract.toml`.
-pub fn load(root: &Path, id: &str, settings: &Settings) -> (Option<Contract>, Problems) {
+pub(crate) fn load(root: &Path, id: &str, settings: &Settings) -> (Option<Contract>, Problems) {
     let dir = Path::new("contracts").join(id);
     let file = dir.join("contract.toml");
     let source = match crate::load::files::read_text(&root.join(&file)) {

@@ -6,20 +6,20 @@ use std::path::Path;
 
 /// The largest text input levers reads whole (a contract, minutes, a record file): anything
 /// bigger is not one of those, and reading it would only exhaust memory.
-pub const MAX_TEXT_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_TEXT_BYTES: u64 = 64 << 20;
 
 /// Reads a text input whole: a regular file (a symlink to one is followed), at most
 /// [`MAX_TEXT_BYTES`], UTF-8 with any byte-order mark dropped. Anything else is a message
 /// saying what was found instead: a folder, a device or pipe, a UTF-16 file, bytes that are
 /// not text.
-pub fn read_text(path: &Path) -> Result<String, Invalid> {
+pub(crate) fn read_text(path: &Path) -> Result<String, Invalid> {
     let bytes = read_regular(path, MAX_TEXT_BYTES)?;
     decode_text(bytes)
 }
 
 /// A regular file's bytes, refusing anything else (a FIFO would block, `/dev/zero` would never
 /// end) and files over `limit` bytes.
-pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Invalid> {
+pub(crate) fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Invalid> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
     if !meta.is_file() {
@@ -52,7 +52,7 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Invalid> {
 /// Whether `path` (a file or folder in the workspace at `root`, following links) resolves to
 /// somewhere inside the workspace: data must live in the workspace, whose history is the audit
 /// trail.
-pub fn inside_workspace(root: &Path, path: &Path) -> bool {
+pub(crate) fn inside_workspace(root: &Path, path: &Path) -> bool {
     match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
         (Ok(root), Ok(path)) => path.starts_with(root),
         _ => true, // a path that cannot be resolved is reported by whatever reads it
@@ -60,7 +60,7 @@ pub fn inside_workspace(root: &Path, path: &Path) -> bool {
 }
 
 /// What a path that is not a regular file is, in words.
-pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+pub(crate) fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -84,7 +84,7 @@ pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 
 /// Text from bytes: UTF-8 with any byte-order mark dropped; a UTF-16 file (by its byte-order
 /// mark, or by NUL bytes between ASCII letters) is named as such rather than misread.
-pub fn decode_text(bytes: Vec<u8>) -> Result<String, Invalid> {
+pub(crate) fn decode_text(bytes: Vec<u8>) -> Result<String, Invalid> {
     if let Some(encoding) = utf16(&bytes) {
         return Err(Invalid::from(format!(
             "the file is {encoding} text; levers reads UTF-8: save it as \"CSV UTF-8\" (or UTF-8 text) and try again"
@@ -104,7 +104,7 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, Invalid> {
 }
 
 /// `Some("UTF-16LE")` or `Some("UTF-16BE")` when `bytes` look like UTF-16.
-pub fn utf16(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn utf16(bytes: &[u8]) -> Option<&'static str> {
     match bytes {
         [0xFF, 0xFE, ..] => return Some("UTF-16LE"),
         [0xFE, 0xFF, ..] => return Some("UTF-16BE"),

@@ -19,12 +19,12 @@ pub struct Issued {
 /// The letters of one contract issued so far (first issues; reissues do not move a date),
 /// from its `letters/` folder and, for any no longer there, git history.
 #[derive(Debug, Clone, Default)]
-pub struct IssuedLetters {
+pub(crate) struct IssuedLetters {
     letters: BTreeMap<(Month, Stage), Issued>,
 }
 
 impl IssuedLetters {
-    pub fn read(root: &Path, contract_dir: &Path) -> IssuedLetters {
+    pub(crate) fn read(root: &Path, contract_dir: &Path) -> IssuedLetters {
         let dir = contract_dir.join("letters");
         let mut letters = BTreeMap::new();
         let parse_name = |name: &str| -> Option<(Month, Stage)> {
@@ -83,14 +83,7 @@ impl IssuedLetters {
         IssuedLetters { letters }
     }
 
-    pub fn get(&self, month: Month, stage: Stage) -> Option<&Issued> {
+    pub(crate) fn get(&self, month: Month, stage: Stage) -> Option<&Issued> {
         self.letters.get(&(month, stage))
-    }
-
-    /// The letter that raised a month's challenges: its provisional letter, or its final
-    /// letter when no provisional letter was issued.
-    pub fn raising(&self, month: Month) -> Option<&Issued> {
-        self.get(month, Stage::Provisional)
-            .or_else(|| self.get(month, Stage::Final))
     }
 }

@@ -2,15 +2,15 @@
 //! problem located; the record files beside them (the challenge log, submissions, meetings,
 //! provider returns, exception reports); and `check`, which reads everything.
 
-pub mod challenge_log;
-pub mod check;
-pub mod contract;
+pub(crate) mod challenge_log;
+pub(crate) mod check;
+pub(crate) mod contract;
 pub mod exceptions;
 pub mod fields;
-pub mod files;
-pub mod letters;
+pub(crate) mod files;
+pub(crate) mod letters;
 pub mod meetings;
-pub mod records;
-pub mod returns;
+pub(crate) mod records;
+pub(crate) mod returns;
 pub mod submissions;
 pub mod workspace;

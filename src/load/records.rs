@@ -7,7 +7,7 @@ use std::path::Path;
 /// A small file with a fixed header (submissions, the challenge log): every record with its
 /// line and an excerpt for messages, and the problems met, each at its line (a line that is
 /// not UTF-8 is one problem, not the end of the file). A missing file has no records.
-pub fn read_fixed_csv(
+pub(crate) fn read_fixed_csv(
     path: &Path,
     display: &Path,
     header: &[&str],

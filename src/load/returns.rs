@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Returned {
+pub(crate) enum Returned {
     Ratio {
         numerator: Decimal,
         denominator: Decimal,
@@ -21,8 +21,7 @@ pub enum Returned {
 }
 
 #[derive(Debug, Clone)]
-pub struct Return {
-    pub line: u64,
+pub(crate) struct Return {
     pub figure: Returned,
     pub note: String,
 }
@@ -38,7 +37,7 @@ type ReturnRow = (
 );
 
 /// Reads one month's returns; `None` for the map when the file does not exist.
-pub fn read(
+pub(crate) fn read(
     root: &Path,
     display: &Path,
     contract: &Contract,
@@ -51,7 +50,7 @@ pub fn read(
 }
 
 /// Reads returns from `path`, naming it `display` in problems.
-pub fn read_at(
+pub(crate) fn read_at(
     path: &Path,
     display: &Path,
     contract: &Contract,
@@ -102,7 +101,7 @@ pub fn read_at(
             }
         };
         if returns
-            .insert(kpi.clone(), Return { line, figure, note })
+            .insert(kpi.clone(), Return { figure, note })
             .is_some()
         {
             problems.push(at(

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 /// NHS Modulus 11: weights 10..2 on the first nine digits, check = 11 − (sum mod 11), 11 → 0,
 /// 10 → no valid number. Spaces and dashes (`943 476 5919`, `943-476-5919`) are accepted.
-pub fn valid_nhs_number(text: &str) -> bool {
+pub(crate) fn valid_nhs_number(text: &str) -> bool {
     let bytes = text.as_bytes();
     // The common case, ten plain digits, without the general loop.
     if bytes.len() == 10 && bytes.iter().all(u8::is_ascii_digit) {
@@ -53,9 +53,9 @@ fn modulus_11(digits: &[u32; 10]) -> bool {
 /// Parses one non-empty cell as `ty`. The error says what was expected.
 /// The largest magnitude a number in a data cell may have: sums of billions of rows of such
 /// figures, and products of two, stay exact and inside the decimal type.
-pub const MAX_CELL_MAGNITUDE: u64 = 1_000_000_000_000_000;
+pub(crate) const MAX_CELL_MAGNITUDE: u64 = 1_000_000_000_000_000;
 
-pub fn parse_cell<'a>(
+pub(crate) fn parse_cell<'a>(
     text: &'a str,
     ty: ColumnType,
     date_format: Option<&str>,
@@ -110,7 +110,7 @@ fn parse_plain_decimal(text: &str) -> Option<Decimal> {
 
 /// A cell without surrounding white space (the usual case) is returned as it is, without
 /// `str::trim`'s Unicode scan.
-pub fn trim_cell(text: &str) -> &str {
+pub(crate) fn trim_cell(text: &str) -> &str {
     let plain = |b: u8| b > b' ' && b < 0x7f;
     match text.as_bytes() {
         [first, .., last] if plain(*first) && plain(*last) => text,
@@ -120,7 +120,7 @@ pub fn trim_cell(text: &str) -> &str {
 }
 
 /// ISO dates are parsed by hand (the common case, and the hot path); other formats by chrono.
-pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, Invalid> {
+pub(crate) fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, Invalid> {
     match format {
         None | Some("%Y-%m-%d") => parse_iso_date(text)
             .ok_or_else(|| format!("expected a date as YYYY-MM-DD, found `{text}`").into()),
@@ -129,7 +129,7 @@ pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, Invalid
     }
 }
 
-pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_iso_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

@@ -184,7 +184,7 @@ pub enum Due {
 }
 
 /// The most working days a due date may be after its month (or its letter): a year's worth.
-pub const MAX_WORKING_DAYS: u32 = 260;
+pub(crate) const MAX_WORKING_DAYS: u32 = 260;
 
 impl Due {
     pub fn parse(text: &str) -> Option<Due> {

@@ -2,14 +2,14 @@
 //! schemas, money, targets, months and the working-day calendar, and the typed values of cells.
 
 pub mod calendar;
-pub mod cell;
-pub mod contract;
+pub(crate) mod cell;
+pub(crate) mod contract;
 pub mod letter;
 pub mod money;
-pub mod named;
-pub mod number;
-pub mod schema;
-pub mod settings;
-pub mod spans;
-pub mod target;
-pub mod value;
+pub(crate) mod named;
+pub(crate) mod number;
+pub(crate) mod schema;
+pub(crate) mod settings;
+pub(crate) mod spans;
+pub(crate) mod target;
+pub(crate) mod value;

@@ -26,10 +26,10 @@ macro_rules! named {
 
         impl $name {
             /// Every variant, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            $vis const ALL: &'static [$name] = &[$($name::$variant),+];
 
             /// The variant's written name, as JSON and CSV carry it.
-            pub fn as_str(self) -> &'static str {
+            $vis fn as_str(self) -> &'static str {
                 match self {
                     $( $name::$variant => $text ),+
                 }
@@ -37,7 +37,7 @@ macro_rules! named {
 
             /// The variant written `text`, if any.
             #[allow(dead_code)]
-            pub fn from_name(text: &str) -> Option<$name> {
+            $vis fn from_name(text: &str) -> Option<$name> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == text)
             }
         }

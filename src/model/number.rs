@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serializer;
 
 /// "1st", "2nd", "3rd", "4th", "11th", "21st"…
-pub fn ordinal(n: u32) -> String {
+pub(crate) fn ordinal(n: u32) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",
@@ -21,7 +21,7 @@ pub fn ordinal(n: u32) -> String {
     format!("{n}{suffix}")
 }
 
-pub fn to_json_number(value: Decimal) -> serde_json::Value {
+pub(crate) fn to_json_number(value: Decimal) -> serde_json::Value {
     let rounded = value.round_dp(12).normalize();
     if rounded.scale() == 0 {
         if let Some(i) = rounded.to_i64() {
@@ -34,10 +34,10 @@ pub fn to_json_number(value: Decimal) -> serde_json::Value {
         .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
-pub mod option {
+pub(crate) mod option {
     use super::*;
 
-    pub fn serialize<S: Serializer>(
+    pub(crate) fn serialize<S: Serializer>(
         value: &Option<Decimal>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {

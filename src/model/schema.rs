@@ -171,11 +171,11 @@ impl Schema {
 }
 
 /// The dataset name of provider returns.
-pub const RETURNS: &str = "returns";
+pub(crate) const RETURNS: &str = "returns";
 
 /// The built-in rename map from Patient Level Contract Monitoring (DCB3003) headers to the
 /// column names the example contracts use. A dataset's own `rename` entries win over it.
-pub fn plcm_preset() -> BTreeMap<String, String> {
+pub(crate) fn plcm_preset() -> BTreeMap<String, String> {
     [
         ("activity_identifier", "record_id"),
         ("nhs_number", "nhs_number"),
@@ -198,7 +198,7 @@ pub fn plcm_preset() -> BTreeMap<String, String> {
 }
 
 /// Checks a `date_format` before any file is read.
-pub fn valid_date_format(format: &str) -> bool {
+pub(crate) fn valid_date_format(format: &str) -> bool {
     use chrono::format::{Item, StrftimeItems};
     !StrftimeItems::new(format).any(|item| matches!(item, Item::Error))
 }

@@ -32,7 +32,7 @@ const FORMAT: u32 = 9;
 
 /// A file whose modification or change time is within this of the cache entry's own time is
 /// hashed again however its metadata compares: file systems keep times to a second or two.
-pub const RACY_MARGIN_NS: u128 = 2_000_000_000;
+pub(crate) const RACY_MARGIN_NS: u128 = 2_000_000_000;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
@@ -43,7 +43,7 @@ struct Entry {
 
 /// What a file's metadata says of it, as git's index records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileState {
+pub(crate) struct FileState {
     pub size: u64,
     pub modified_ns: u128,
     /// The inode change time: set by the system on every write, and not by a user setting the
@@ -53,7 +53,7 @@ pub struct FileState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InputStamp {
+pub(crate) struct InputStamp {
     pub path: PathBuf,
     pub state: FileState,
     /// The file's content hash ([`file_content_hash`]), in hex.
@@ -63,14 +63,10 @@ pub struct InputStamp {
 /// Whether a file now in `state` can be taken to hold what it held when it was stamped
 /// `known`, in a cache entry written at `entry_written_ns`: the same metadata, and times safely
 /// older than the entry (not "racily clean").
-pub fn trusted(state: &FileState, known: &FileState, entry_written_ns: u128) -> bool {
+pub(crate) fn trusted(state: &FileState, known: &FileState, entry_written_ns: u128) -> bool {
     state == known
         && known.modified_ns.saturating_add(RACY_MARGIN_NS) < entry_written_ns
         && known.changed_ns.saturating_add(RACY_MARGIN_NS) < entry_written_ns
-}
-
-pub fn cache_dir(root: &Path) -> PathBuf {
-    root.join(".levers").join("cache")
 }
 
 /// The entry of a contract's month, relative to the workspace.
@@ -101,7 +97,7 @@ fn nanos(time: std::io::Result<std::time::SystemTime>) -> Option<u128> {
 }
 
 /// A file's [`FileState`], `None` when it cannot be read.
-pub fn file_state(path: &Path) -> Option<FileState> {
+pub(crate) fn file_state(path: &Path) -> Option<FileState> {
     let meta = std::fs::metadata(path).ok()?;
     #[cfg(unix)]
     let (changed_ns, inode) = {
@@ -136,7 +132,7 @@ fn stamp(root: &Path, file: &Path, known: &InputStamp, written_ns: u128) -> Opti
 }
 
 /// The month's data, from the cache when valid, else measured and cached.
-pub fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData, Problems> {
+pub(crate) fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData, Problems> {
     let path = root.join(entry_path(contract, month));
     let key = definition_key(root, contract);
     let files = crate::pass::month::month_files(root, contract, month);
@@ -227,7 +223,7 @@ struct EntryRef<'a> {
 static READ_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Stops (or allows again) every write to the cache in this process.
-pub fn set_read_only(read_only: bool) {
+pub(crate) fn set_read_only(read_only: bool) {
     READ_ONLY.store(read_only, std::sync::atomic::Ordering::Relaxed);
 }
 

@@ -22,7 +22,7 @@ const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
 const TAG_BITS: u32 = 64 - OFFSET_BITS;
 const TAG_MASK: u64 = (1 << TAG_BITS) - 1;
 /// The largest byte offset an entry can hold: files up to a terabyte.
-pub const MAX_OFFSET: u64 = OFFSET_MASK - 1;
+pub(crate) const MAX_OFFSET: u64 = OFFSET_MASK - 1;
 const PARTITION_BITS: u32 = 8;
 const PARTITIONS: usize = 1 << PARTITION_BITS;
 
@@ -31,7 +31,7 @@ use crate::error::Invalid;
 /// A hasher for rows' keys, seeded at random once a process (every reader of a file must
 /// hash alike), so that no file can be built to crowd one partition. The results never depend
 /// on the seed.
-pub fn key_hasher() -> crate::pass::hash::PartsHasher {
+pub(crate) fn key_hasher() -> crate::pass::hash::PartsHasher {
     use std::hash::BuildHasher;
     static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     let seed = SEED.get_or_init(|| {
@@ -47,7 +47,7 @@ pub fn key_hasher() -> crate::pass::hash::PartsHasher {
 /// huge pages where the system allows: filling 80 MB of fresh memory in 4 KiB pages cost twenty
 /// thousand page faults, each an exit to the hypervisor on a virtual machine.
 #[derive(Debug)]
-pub struct KeyLog {
+pub(crate) struct KeyLog {
     entries: Vec<u64>,
     segment: usize,
     lens: Vec<usize>,
@@ -56,7 +56,7 @@ pub struct KeyLog {
 
 impl KeyLog {
     /// A log with room for about `rows` rows.
-    pub fn with_rows(rows: usize) -> KeyLog {
+    pub(crate) fn with_rows(rows: usize) -> KeyLog {
         let segment = rows / PARTITIONS + rows / PARTITIONS / 16 + 16;
         // Zeroed memory from the system is not touched until written.
         let mut entries = vec![0u64; segment * PARTITIONS];
@@ -71,7 +71,7 @@ impl KeyLog {
 
     /// Logs the row at byte `offset` (at most [`MAX_OFFSET`]) whose key hashes to `hash`.
     #[inline]
-    pub fn push(&mut self, hash: u64, offset: u64) {
+    pub(crate) fn push(&mut self, hash: u64, offset: u64) {
         debug_assert!(offset <= MAX_OFFSET);
         let partition = (hash >> (64 - PARTITION_BITS)) as usize;
         let entry = ((hash & TAG_MASK) << OFFSET_BITS) | (offset + 1);
@@ -125,7 +125,7 @@ fn advise_huge_pages(buffer: &mut [u64]) {
 /// `compare` makes one key comparer per thread: `same_key(earlier, later)` says whether the rows
 /// at those offsets have exactly the same key (`Some`, with whatever the caller wants kept of the
 /// later row, read meanwhile) or not (`None`). Its first error stops the search and is returned.
-pub fn repeats<C, T>(
+pub(crate) fn repeats<C, T>(
     logs: &[KeyLog],
     threads: usize,
     compare: impl Fn() -> Result<C, Invalid> + Sync,

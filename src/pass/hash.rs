@@ -10,7 +10,7 @@ const K: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// A 64-bit hash of `bytes`: eight bytes at a time through a folded 128-bit multiply, then a
 /// final mix so that every bit of the result depends on every input bit.
-pub fn hash_bytes(bytes: &[u8], seed: u64) -> u64 {
+pub(crate) fn hash_bytes(bytes: &[u8], seed: u64) -> u64 {
     let mut h = PartsHasher::new(seed);
     h.bytes(bytes);
     h.finish()
@@ -25,20 +25,20 @@ fn fold(a: u64, b: u64) -> u64 {
 /// The hash of a key made of several parts, fed one at a time with nothing copied: words, and
 /// byte strings led by their length (so that `ab`,`c` and `a`,`bc` differ).
 #[derive(Debug, Clone, Copy)]
-pub struct PartsHasher(u64);
+pub(crate) struct PartsHasher(u64);
 
 impl PartsHasher {
-    pub fn new(seed: u64) -> PartsHasher {
+    pub(crate) fn new(seed: u64) -> PartsHasher {
         PartsHasher(seed)
     }
 
     #[inline(always)]
-    pub fn word(&mut self, word: u64) {
+    pub(crate) fn word(&mut self, word: u64) {
         self.0 = fold(self.0 ^ word, K);
     }
 
     #[inline]
-    pub fn bytes(&mut self, bytes: &[u8]) {
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         self.word((bytes.len() as u64).wrapping_mul(K));
         let mut words = bytes.chunks_exact(8);
         for word in &mut words {
@@ -65,7 +65,7 @@ impl PartsHasher {
 
     /// murmur3's finaliser over the folded state.
     #[inline]
-    pub fn finish(self) -> u64 {
+    pub(crate) fn finish(self) -> u64 {
         let mut h = self.0;
         h ^= h >> 33;
         h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -83,7 +83,7 @@ impl PartsHasher {
 /// Bytes fed again (a reader going back over part of what it read) are skipped; a gap leaves
 /// the hash unfinished ([`ContentHasher::finish`] then says so).
 #[derive(Debug, Clone)]
-pub struct ContentHasher {
+pub(crate) struct ContentHasher {
     lanes: [u64; 2],
     start: u64,
     /// File offset of the next byte to hash.
@@ -98,7 +98,7 @@ const LANE_K: [u64; 2] = [0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f];
 
 impl ContentHasher {
     /// A hasher of the bytes from file offset `start`.
-    pub fn starting_at(start: u64) -> ContentHasher {
+    pub(crate) fn starting_at(start: u64) -> ContentHasher {
         ContentHasher {
             lanes: [0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344],
             start,
@@ -119,7 +119,7 @@ impl ContentHasher {
     }
 
     /// Hashes `bytes`, found at file offset `at`.
-    pub fn feed(&mut self, at: u64, bytes: &[u8]) {
+    pub(crate) fn feed(&mut self, at: u64, bytes: &[u8]) {
         if at > self.next {
             self.gap = true;
             return;
@@ -149,13 +149,13 @@ impl ContentHasher {
     }
 
     /// The offset just past the last byte hashed.
-    pub fn end(&self) -> u64 {
+    pub(crate) fn end(&self) -> u64 {
         self.next
     }
 
     /// The hash of the bytes from the start to [`ContentHasher::end`]; `None` if a piece was
     /// missing.
-    pub fn finish(mut self) -> Option<[u64; 2]> {
+    pub(crate) fn finish(mut self) -> Option<[u64; 2]> {
         if self.gap {
             return None;
         }
@@ -177,7 +177,7 @@ impl ContentHasher {
 }
 
 /// One hash, in hex, of a file's consecutive runs hashed apart (the runs its readers read).
-pub fn combine_runs(runs: &[[u64; 2]]) -> String {
+pub(crate) fn combine_runs(runs: &[[u64; 2]]) -> String {
     let mut lanes = [runs.len() as u64, 0];
     for run in runs {
         lanes[0] = fold(lanes[0] ^ run[0], LANE_K[0]);
@@ -188,7 +188,7 @@ pub fn combine_runs(runs: &[[u64; 2]]) -> String {
 
 /// [`hash_bytes`] for a `HashMap` keyed by text.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FastHash;
+pub(crate) struct FastHash;
 
 impl BuildHasher for FastHash {
     type Hasher = FastHasher;
@@ -199,7 +199,7 @@ impl BuildHasher for FastHash {
 }
 
 #[derive(Debug)]
-pub struct FastHasher(u64);
+pub(crate) struct FastHasher(u64);
 
 impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {

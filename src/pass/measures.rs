@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// How many record keys a measure keeps for `levers explain`.
-pub const SAMPLE_KEYS: usize = 10;
+pub(crate) const SAMPLE_KEYS: usize = 10;
 
 /// One month's figure for a KPI (or one group of a KPI with `by`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -57,7 +57,7 @@ pub enum MonthFigures {
 }
 
 /// A KPI's measure compiled against the pass's slots.
-pub struct CompiledMeasure {
+pub(crate) struct CompiledMeasure {
     /// The condition a row must meet to count at all: a ratio's or aggregate's `where`, or a
     /// count's condition. Tested first, inline, since most rows fail most measures' gates.
     gate: Option<Compiled>,
@@ -100,7 +100,7 @@ enum State {
 /// An expression that would not compile: the expression, why, and where in the contract file
 /// the problem lies.
 #[derive(Debug)]
-pub struct CompileFailure {
+pub(crate) struct CompileFailure {
     pub text: String,
     pub error: ExprError,
     pub span: std::ops::Range<usize>,
@@ -108,7 +108,7 @@ pub struct CompileFailure {
 
 impl CompileFailure {
     /// The failure of `text` with `error`, placed at the error's own position in the file.
-    pub fn of(text: &crate::model::contract::ExprText, error: ExprError) -> Self {
+    pub(crate) fn of(text: &crate::model::contract::ExprText, error: ExprError) -> Self {
         CompileFailure {
             span: text.file_span(&error),
             text: text.text.clone(),
@@ -119,7 +119,7 @@ impl CompileFailure {
 
 impl CompiledMeasure {
     /// `None` for provider returns, which are not measured from rows.
-    pub fn new(
+    pub(crate) fn new(
         measure: &Measure,
         env: &mut CompileEnv<'_>,
     ) -> Result<Option<CompiledMeasure>, CompileFailure> {
@@ -247,7 +247,7 @@ impl CompiledMeasure {
 
     /// Adds the state of the same measure run over a later part of the file. Counts and sums
     /// add; sampled keys keep file order.
-    pub fn merge(&mut self, later: CompiledMeasure) {
+    pub(crate) fn merge(&mut self, later: CompiledMeasure) {
         fn keys(into: &mut Vec<String>, from: Vec<String>) {
             into.extend(from);
             into.truncate(SAMPLE_KEYS);
@@ -281,7 +281,7 @@ impl CompiledMeasure {
         }
     }
 
-    pub fn finish(self) -> MonthFigures {
+    pub(crate) fn finish(self) -> MonthFigures {
         match (self.kind, self.state) {
             (_, State::Ratio(t)) => MonthFigures::Single(tally_figure(t)),
             (_, State::Grouped(groups)) => MonthFigures::Grouped(
@@ -322,14 +322,14 @@ type Switch = (usize, Vec<(String, Vec<usize>)>);
 /// cell is looked up once instead of compared with each (`pod = 'AE'`, `pod = 'DC'`, … pick one
 /// arm). Measures are independent of each other, so the order they see a row in is free.
 #[derive(Debug, Default)]
-pub struct Dispatch {
+pub(crate) struct Dispatch {
     switches: Vec<Switch>,
     /// Every other gate (`None`: measures with no gate), and the measures behind it.
     gated: Vec<(Option<Compiled>, Vec<usize>)>,
 }
 
 impl Dispatch {
-    pub fn new(measures: &[(String, CompiledMeasure)]) -> Dispatch {
+    pub(crate) fn new(measures: &[(String, CompiledMeasure)]) -> Dispatch {
         let mut dispatch = Dispatch::default();
         // Shared gates are told apart by memo index; an unshared gate is its own.
         let mut by_index: BTreeMap<usize, usize> = BTreeMap::new();
@@ -374,7 +374,7 @@ impl Dispatch {
 
     /// Feeds one row to every measure whose gate it passes.
     #[inline]
-    pub fn add(
+    pub(crate) fn add(
         &self,
         measures: &mut [(String, CompiledMeasure)],
         row: &[Value<'_>],
@@ -459,7 +459,7 @@ fn tally_figure(t: Tally) -> Figure {
 }
 
 /// The figure of an aggregate over `values` (sum, mean, median, nearest-rank percentile).
-pub fn aggregate_figure(aggregate: Aggregate, mut values: Vec<Decimal>) -> Figure {
+pub(crate) fn aggregate_figure(aggregate: Aggregate, mut values: Vec<Decimal>) -> Figure {
     let value = if aggregate == Aggregate::Sum {
         Some(values.iter().copied().sum())
     } else {
@@ -476,7 +476,7 @@ pub fn aggregate_figure(aggregate: Aggregate, mut values: Vec<Decimal>) -> Figur
 
 /// Mean, median (the mean of the two middle values for an even count) or nearest-rank
 /// percentile; `None` over no values.
-pub fn aggregate_value(aggregate: Aggregate, values: &mut [Decimal]) -> Option<Decimal> {
+pub(crate) fn aggregate_value(aggregate: Aggregate, values: &mut [Decimal]) -> Option<Decimal> {
     if values.is_empty() {
         return None;
     }

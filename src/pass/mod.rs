@@ -2,10 +2,10 @@
 //! large file), every measure and challenge rule of its dataset evaluated on each row as it
 //! goes by; duplicates found after the pass; the month cache that spares reading it again.
 
-pub mod cache;
+pub(crate) mod cache;
 pub mod csv;
-pub mod duplicates;
-pub mod hash;
-pub mod measures;
+pub(crate) mod duplicates;
+pub(crate) mod hash;
+pub(crate) mod measures;
 pub mod month;
-pub mod rules;
+pub(crate) mod rules;

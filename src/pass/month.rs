@@ -597,7 +597,7 @@ mod compact_challenges {
         whole: Vec<Raised>,
     }
 
-    pub fn serialize<S: Serializer>(
+    pub(super) fn serialize<S: Serializer>(
         challenges: &[Raised],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
@@ -633,7 +633,7 @@ mod compact_challenges {
         groups.serialize(serializer)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Vec<Raised>, D::Error> {
         let groups = Vec::<Group>::deserialize(deserializer)?;

@@ -51,7 +51,7 @@ impl Raised {
     }
 }
 
-pub fn challenge_id(month: Month, rule: &str, record: &str) -> String {
+pub(crate) fn challenge_id(month: Month, rule: &str, record: &str) -> String {
     // Written by hand: a large month formats hundreds of thousands of ids.
     let mut id = String::with_capacity(9 + rule.len() + record.len());
     month.push_to(&mut id);
@@ -63,7 +63,7 @@ pub fn challenge_id(month: Month, rule: &str, record: &str) -> String {
 }
 
 /// Orders challenges as their ids order, without building the ids.
-pub fn id_order(a: &Raised, b: &Raised) -> std::cmp::Ordering {
+pub(crate) fn id_order(a: &Raised, b: &Raised) -> std::cmp::Ordering {
     // Months print at a fixed width, so their order is their text's order.
     a.month.cmp(&b.month).then_with(|| {
         if a.rule == b.rule {
@@ -79,7 +79,7 @@ pub fn id_order(a: &Raised, b: &Raised) -> std::cmp::Ordering {
 }
 
 /// Sorts challenges by id, checking first whether they already are (the usual case).
-pub fn sort_by_id(challenges: &mut [Raised]) {
+pub(crate) fn sort_by_id(challenges: &mut [Raised]) {
     if !challenges.is_sorted_by(|a, b| id_order(a, b).is_le()) {
         challenges.sort_by(id_order);
     }
@@ -87,7 +87,7 @@ pub fn sort_by_id(challenges: &mut [Raised]) {
 
 /// The most challenge rules one dataset may have: a row's other rules are kept as bits of a
 /// word.
-pub const MAX_RULES_PER_DATASET: usize = 64;
+pub(crate) const MAX_RULES_PER_DATASET: usize = 64;
 
 /// The challenge rules of one dataset's pass, in precedence order (§4.6), with their running
 /// state.
@@ -100,7 +100,7 @@ pub const MAX_RULES_PER_DATASET: usize = 64;
 /// rows, so it cannot take a row from a row rule: it counts only the rows no row rule takes,
 /// whatever its own place (the rows a duplicate takes are read again and taken off its
 /// tallies once duplicates are known). No row's value is ever challenged twice.
-pub struct RuleSet {
+pub(crate) struct RuleSet {
     /// In precedence order; a rule's bit in [`Taken::also`] is its index here.
     rules: Vec<CompiledRule>,
     wheres: Vec<usize>,
@@ -693,7 +693,7 @@ fn found_in(found: &[Found], row: &[Value<'_>], text: &mut String) {
 
 impl RuleSet {
     /// Compiles `rules` (one dataset's, in precedence order) against the pass's slots.
-    pub fn new(
+    pub(crate) fn new(
         rules: &[&ChallengeRule],
         env: &mut CompileEnv<'_>,
         file: &Path,
@@ -742,13 +742,13 @@ impl RuleSet {
     }
 
     /// Records the slots the pass was compiled against, once every measure and rule is in.
-    pub fn set_slots(&mut self, slots: &SlotMap) {
+    pub(crate) fn set_slots(&mut self, slots: &SlotMap) {
         self.slots = slots.clone();
     }
 
     /// Feeds one row; `key` gives its record key, `value` its money value, `byte` its offset.
     #[inline]
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         row: &[Value<'_>],
         memo: &Memo,
@@ -781,7 +781,7 @@ impl RuleSet {
     }
 
     /// Adds the state of the same rules run over a later part of the file.
-    pub fn merge(&mut self, later: RuleSet) {
+    pub(crate) fn merge(&mut self, later: RuleSet) {
         for (a, b) in self.rules.iter_mut().zip(later.rules) {
             a.merge(b);
         }
@@ -791,7 +791,7 @@ impl RuleSet {
     /// repeats among every part's rows, each row is settled to the first rule in precedence
     /// that selects it, and the ratio caps give up the rows a duplicate took. An error is a
     /// file that could not be read again.
-    pub fn settle(&mut self) -> Result<(), Invalid> {
+    pub(crate) fn settle(&mut self) -> Result<(), Invalid> {
         if self.duplicates.is_empty() {
             return Ok(());
         }
@@ -877,7 +877,7 @@ impl RuleSet {
     }
 
     /// The challenges each rule raised, each sorted by id.
-    pub fn finish(self, month: Month) -> Vec<Vec<Raised>> {
+    pub(crate) fn finish(self, month: Month) -> Vec<Vec<Raised>> {
         let names: Vec<Arc<str>> = self.rules.iter().map(|r| r.rule_id.clone()).collect();
         self.rules
             .into_iter()

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 /// The companion CSV's columns: the full detail of each challenge, one row each (no NHS
 /// numbers: records are cited by the dataset's key column, named in `key_column`).
-pub const CSV_HEADER: [&str; 16] = [
+pub(crate) const CSV_HEADER: [&str; 16] = [
     "id",
     "contract",
     "month",
@@ -25,13 +25,16 @@ pub const CSV_HEADER: [&str; 16] = [
     "agreed_on",
 ];
 
-pub fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> Result<()> {
+pub(crate) fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> Result<()> {
     out.write_record(CSV_HEADER)?;
     Ok(())
 }
 
 /// One challenge as a CSV row, every cell safe to open in a spreadsheet.
-pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeView) -> Result<()> {
+pub(crate) fn write_csv_row<W: std::io::Write>(
+    out: &mut csv::Writer<W>,
+    c: &ChallengeView,
+) -> Result<()> {
     use crate::render::text::spreadsheet_cell as cell;
     let date = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
     let also: Vec<&str> = c.also.iter().map(|a| a.as_ref()).collect();
@@ -58,7 +61,7 @@ pub fn write_csv_row<W: std::io::Write>(out: &mut csv::Writer<W>, c: &ChallengeV
 
 /// The companion CSV of `report`: this month's challenges and those still outstanding, one
 /// row each, data only (its provenance is in the letter's block).
-pub fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
+pub(crate) fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
     let mut csv = csv::Writer::from_writer(Vec::new());
     write_csv_header(&mut csv)?;
     for c in report.new_challenges.iter().chain(&report.outstanding) {
@@ -70,7 +73,7 @@ pub fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
 }
 
 /// KPI results, one row each, figures exact (no rounding for display).
-pub fn kpis<'a>(
+pub(crate) fn kpis<'a>(
     out: &mut dyn std::io::Write,
     rows: impl Iterator<Item = &'a crate::results::kpi::KpiResult>,
 ) -> Result<()> {
@@ -132,7 +135,10 @@ pub fn kpis<'a>(
 }
 
 /// `check`'s problems, one row each.
-pub fn problems(out: &mut dyn std::io::Write, problems: &[crate::error::Problem]) -> Result<()> {
+pub(crate) fn problems(
+    out: &mut dyn std::io::Write,
+    problems: &[crate::error::Problem],
+) -> Result<()> {
     let mut out = csv::Writer::from_writer(out);
     out.write_record(["file", "line", "column", "severity", "message"])?;
     for p in problems {

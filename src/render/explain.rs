@@ -13,7 +13,7 @@ fn n(d: Decimal) -> String {
 }
 
 /// The explanation of KPI `id` (every group of a KPI with `by`).
-pub fn kpi(report: &ContractMonth<'_>, id: &str) -> Option<String> {
+pub(crate) fn kpi(report: &ContractMonth<'_>, id: &str) -> Option<String> {
     let contract = report.contract;
     let kpi = contract.kpi(id)?;
     let t = terms(contract, kpi, report.month);
@@ -241,7 +241,7 @@ fn explain_result(out: &mut String, report: &ContractMonth<'_>, r: &KpiResult) {
 }
 
 /// The explanation of one challenge.
-pub fn challenge(
+pub(crate) fn challenge(
     report: &ContractMonth<'_>,
     id: &str,
     log: &crate::load::challenge_log::Log,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 /// Writes views as `serde_json::to_writer_pretty` would, byte for byte, a good deal faster: the
 /// field names and indentation are written as they are, and only the values are escaped. A
 /// large month prints hundreds of thousands of challenges.
-pub fn write_views_json<'v, W: std::io::Write>(
+pub(crate) fn write_views_json<'v, W: std::io::Write>(
     views: impl IntoIterator<Item = &'v ChallengeView>,
     mut out: W,
 ) -> std::io::Result<()> {

@@ -2,11 +2,11 @@
 //! safe for where it lands. Renderers compute nothing.
 
 pub mod action_log;
-pub mod csv;
-pub mod explain;
-pub mod json;
+pub(crate) mod csv;
+pub(crate) mod explain;
+pub(crate) mod json;
 pub mod letter;
-pub mod report;
-pub mod table;
-pub mod templates;
-pub mod text;
+pub(crate) mod report;
+pub(crate) mod table;
+pub(crate) mod templates;
+pub(crate) mod text;

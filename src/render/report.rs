@@ -46,7 +46,12 @@ pub trait Report {
 }
 
 /// Writes `report` to `out` in `format`.
-pub fn emit(report: &dyn Report, format: Format, style: Style, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn emit(
+    report: &dyn Report,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+) -> Result<()> {
     match format {
         Format::Table => report.table(out, style)?,
         Format::Json => report.json(out)?,
@@ -64,7 +69,7 @@ fn json(out: &mut dyn Write, value: &(impl serde::Serialize + ?Sized)) -> Result
 }
 
 /// `levers kpi`: each contract's KPI results for a month.
-pub struct KpiReport<'w> {
+pub(crate) struct KpiReport<'w> {
     pub month: Month,
     pub contracts: Vec<(&'w Contract, Vec<KpiResult>)>,
 }
@@ -95,7 +100,7 @@ impl Report for KpiReport<'_> {
 }
 
 /// `levers challenges`: each contract's new challenges for a month and its outstanding ones.
-pub struct ChallengesReport<'w> {
+pub(crate) struct ChallengesReport<'w> {
     pub month: Month,
     /// Per contract: the month's new challenges, then those outstanding from earlier months.
     pub contracts: Vec<(&'w Contract, Vec<ChallengeView>, Vec<ChallengeView>)>,
@@ -161,7 +166,7 @@ impl Report for ChallengesReport<'_> {
 }
 
 /// `levers status`: the portfolio, most urgent first.
-pub struct StatusReport(pub Vec<StatusRow>);
+pub(crate) struct StatusReport(pub Vec<StatusRow>);
 
 impl Report for StatusReport {
     fn table(&self, out: &mut dyn Write, _style: Style) -> Result<()> {
@@ -184,11 +189,11 @@ impl Report for StatusReport {
 }
 
 /// `levers check`: every problem found, errors and warnings.
-pub struct CheckReport(pub Vec<Problem>);
+pub(crate) struct CheckReport(pub Vec<Problem>);
 
 impl CheckReport {
     /// How many of the problems are errors.
-    pub fn errors(&self) -> usize {
+    pub(crate) fn errors(&self) -> usize {
         self.0
             .iter()
             .filter(|p| p.severity == Severity::Error)
@@ -224,7 +229,7 @@ impl Report for CheckReport {
 
 /// `levers explain`: how one figure was worked out, and the figures themselves.
 #[derive(serde::Serialize)]
-pub struct Explanation {
+pub(crate) struct Explanation {
     pub contract: String,
     /// The explanation in words.
     pub explanation: String,

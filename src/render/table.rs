@@ -39,7 +39,7 @@ fn kpi_name(r: &KpiResult) -> String {
 }
 
 /// One contract's month of KPI results.
-pub fn kpis(results: &[KpiResult], colour: bool) -> Table {
+pub(crate) fn kpis(results: &[KpiResult], colour: bool) -> Table {
     let mut table = new_table([
         "KPI",
         "Target",
@@ -78,7 +78,7 @@ pub fn kpis(results: &[KpiResult], colour: bool) -> Table {
 }
 
 /// New challenges by rule: count and value, with a total.
-pub fn challenges_by_rule(new: &[ChallengeView]) -> Table {
+pub(crate) fn challenges_by_rule(new: &[ChallengeView]) -> Table {
     let mut rules: BTreeMap<(&str, &str), (usize, Money)> = BTreeMap::new();
     for c in new {
         let entry = rules.entry((&c.rule, &c.rule_name)).or_default();
@@ -103,7 +103,7 @@ pub fn challenges_by_rule(new: &[ChallengeView]) -> Table {
 }
 
 /// Challenges outstanding from earlier months, by month and state.
-pub fn challenges_by_state(outstanding: &[ChallengeView]) -> Table {
+pub(crate) fn challenges_by_state(outstanding: &[ChallengeView]) -> Table {
     let mut groups: BTreeMap<(Month, &str), (usize, Money, usize)> = BTreeMap::new();
     for c in outstanding {
         let entry = groups.entry((c.month, c.state.as_str())).or_default();
@@ -125,7 +125,7 @@ pub fn challenges_by_state(outstanding: &[ChallengeView]) -> Table {
 }
 
 /// The portfolio, one row per contract.
-pub fn status(rows: &[StatusRow]) -> Table {
+pub(crate) fn status(rows: &[StatusRow]) -> Table {
     let mut table = new_table([
         "Contract",
         "Month",

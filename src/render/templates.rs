@@ -5,7 +5,7 @@ use anyhow::Result;
 use std::path::Path;
 
 /// A template environment holding `source` as `name`.
-pub fn environment<'s>(
+pub(crate) fn environment<'s>(
     name: &'s str,
     source: &'s str,
 ) -> Result<minijinja::Environment<'s>, minijinja::Error> {
@@ -23,7 +23,11 @@ pub fn environment<'s>(
 }
 
 /// The workspace's override of a template, or the built-in one.
-pub fn template_source(root: &Path, override_path: &str, built_in: &'static str) -> Result<String> {
+pub(crate) fn template_source(
+    root: &Path,
+    override_path: &str,
+    built_in: &'static str,
+) -> Result<String> {
     let path = root.join(override_path);
     if path.is_file() {
         crate::load::files::read_text(&path).map_err(|e| anyhow::anyhow!("{override_path}: {e}"))
@@ -33,7 +37,7 @@ pub fn template_source(root: &Path, override_path: &str, built_in: &'static str)
 }
 
 /// A template error as `file:line: message`.
-pub fn template_error(file: &str, error: &minijinja::Error) -> String {
+pub(crate) fn template_error(file: &str, error: &minijinja::Error) -> String {
     let line = error.line().map_or_else(String::new, |l| format!("{l}:"));
     format!(
         "{file}:{line} template error: {}",
@@ -42,7 +46,7 @@ pub fn template_error(file: &str, error: &minijinja::Error) -> String {
 }
 
 /// At most one blank line in a row, and one newline at the end.
-pub fn tidy(text: &str) -> String {
+pub(crate) fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank = 0;
     for line in text.lines() {

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 /// `text` without control characters (C0 other than tab and newline, DEL and C1): they have
 /// no place in a letter, a table or a spreadsheet, and an ESC can drive a terminal.
-pub fn clean(text: &str) -> Cow<'_, str> {
+pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     let control = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
     if !text.chars().any(control) {
         return Cow::Borrowed(text);
@@ -21,7 +21,7 @@ pub fn clean(text: &str) -> Cow<'_, str> {
 /// A cell as a spreadsheet should read it: [`clean`], and, when it starts with a character
 /// that makes a spreadsheet read a formula (`=`, `+`, `-`, `@`, tab or carriage return), led by
 /// an apostrophe, as OWASP advises against CSV injection. A number (`-12.50`) stays a number.
-pub fn spreadsheet_cell(text: &str) -> Cow<'_, str> {
+pub(crate) fn spreadsheet_cell(text: &str) -> Cow<'_, str> {
     let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(text);
     match (clean(text), formula) {
         (cell, false) => cell,
@@ -40,7 +40,7 @@ fn is_plain_number(text: &str) -> bool {
 }
 
 /// Escapes text from contract files for Markdown prose and table cells.
-pub fn md(text: &str) -> String {
+pub(crate) fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -61,7 +61,7 @@ pub fn md(text: &str) -> String {
 /// A YAML double-quoted string (the metadata block pandoc reads), on one line: backslashes and
 /// quotes escaped, a line break written as `\n`, other control characters dropped, so that no
 /// text (a title holding a newline and `---`) can end the block or add a key to it.
-pub fn yaml(text: &str) -> String {
+pub(crate) fn yaml(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -78,12 +78,12 @@ pub fn yaml(text: &str) -> String {
     out
 }
 
-pub fn long_date(date: NaiveDate) -> String {
+pub(crate) fn long_date(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
 }
 
 /// "no challenges", "one challenge", "3 challenges".
-pub fn count_words(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn count_words(n: usize, one: &str, many: &str) -> String {
     match n {
         0 => format!("no {many}"),
         1 => format!("one {one}"),
@@ -92,7 +92,7 @@ pub fn count_words(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The text with its first letter in upper case.
-pub fn capitalise(text: &str) -> String {
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().collect::<String>() + chars.as_str()

@@ -48,7 +48,7 @@ pub struct ChallengeView {
 /// Views of `raised` challenges as of `today`, using the log.
 ///
 /// A large month's views (hundreds of thousands) are built in two halves at once.
-pub fn views(
+pub(crate) fn views(
     contract: &crate::model::contract::Contract,
     raised: &[&Raised],
     log: &crate::load::challenge_log::Log,

@@ -115,7 +115,7 @@ impl Position {
 }
 
 /// The month's value: planned (annual / 12) or actual (the activity value column's sum).
-pub fn monthly_value(contract: &Contract, value_total: Option<Money>) -> Money {
+pub(crate) fn monthly_value(contract: &Contract, value_total: Option<Money>) -> Money {
     match contract.monthly_value {
         MonthlyValue::Planned => {
             Money::from_decimal(contract.annual_value.amount() / Decimal::from(12))
@@ -132,7 +132,7 @@ fn cap_amount(cap: Cap, base: Money) -> Money {
 }
 
 /// The amount a consequence form gives before status (rounded once) and its basis in words.
-pub fn amount(
+pub(crate) fn amount(
     contract: &Contract,
     result: &KpiResult,
     target: Option<&Target>,
@@ -225,7 +225,7 @@ fn status_of(consequence: &Consequence, relieved: bool) -> ConsequenceStatus {
 }
 
 /// One month's inputs to the fold.
-pub struct MonthInput<'a> {
+pub(crate) struct MonthInput<'a> {
     pub month: Month,
     pub kpis: &'a mut Vec<KpiResult>,
     pub information: &'a [InformationResult],
@@ -235,7 +235,7 @@ pub struct MonthInput<'a> {
 
 /// Folds the months (ascending, from the contract's start) into their financial positions,
 /// filling each KPI result's `consequence`, `consequence_status` and `consequence_basis`.
-pub fn positions(
+pub(crate) fn positions(
     contract: &Contract,
     months: Vec<MonthInput<'_>>,
 ) -> (Vec<Position>, Vec<Withholding>) {

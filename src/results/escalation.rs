@@ -30,7 +30,7 @@ pub struct Escalation {
 
 /// The ladder's steps a KPI whose run is `run` months has reached, lowest first, with their
 /// 1-based numbers: the one place the ladder's rule is written.
-pub fn steps_reached(
+pub(crate) fn steps_reached(
     contract: &Contract,
     run: u32,
 ) -> impl Iterator<Item = (usize, &EscalationStep)> {
@@ -43,7 +43,7 @@ pub fn steps_reached(
 }
 
 /// The steps in force for `results` (one month), with owners and due dates.
-pub fn escalations(
+pub(crate) fn escalations(
     contract: &Contract,
     results: &[KpiResult],
     letter_date: NaiveDate,

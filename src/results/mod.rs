@@ -3,12 +3,12 @@
 //! challenges and where each stands, actions, and what is due when. Plain data: no text.
 
 pub mod actions;
-pub mod challenges;
-pub mod consequences;
-pub mod escalation;
+pub(crate) mod challenges;
+pub(crate) mod consequences;
+pub(crate) mod escalation;
 pub mod information;
 pub mod kpi;
 pub mod month;
-pub mod schedule;
-pub mod spc;
-pub mod status;
+pub(crate) mod schedule;
+pub(crate) mod spc;
+pub(crate) mod status;

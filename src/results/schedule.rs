@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 /// One letter that is due.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DueLetter {
+pub(crate) struct DueLetter {
     pub month: Month,
     pub stage: Stage,
 }
@@ -24,7 +24,11 @@ pub struct DueLetter {
 /// already due and it has no letter at all (a workspace catching up on history), only the final
 /// letter is written: a provisional position issued after the final one is due would tell the
 /// provider nothing.
-pub fn due_letters(workspace: &Workspace, contract: &Contract, today: NaiveDate) -> Vec<DueLetter> {
+pub(crate) fn due_letters(
+    workspace: &Workspace,
+    contract: &Contract,
+    today: NaiveDate,
+) -> Vec<DueLetter> {
     let (start, end) = contract.months();
     let last = end.min(Month::of(today));
     let root = &workspace.root;
@@ -75,7 +79,7 @@ pub fn due_letters(workspace: &Workspace, contract: &Contract, today: NaiveDate)
 }
 
 /// The month an action log is as of: the last month before today's within the contract.
-pub fn as_of_month(contract: &Contract, today: chrono::NaiveDate) -> Month {
+pub(crate) fn as_of_month(contract: &Contract, today: chrono::NaiveDate) -> Month {
     let (start, end) = contract.months();
     Month::of(today).previous().min(end).max(start)
 }

@@ -25,13 +25,13 @@ pub enum Rule {
 /// Which way a special cause points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Side {
+pub(crate) enum Side {
     High,
     Low,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct SpecialCause {
+pub(crate) struct SpecialCause {
     pub rule: Rule,
     pub side: Side,
 }
@@ -57,14 +57,14 @@ named! {
 
 /// Which direction is better, from the target's operator; `None` without a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Better {
+pub(crate) enum Better {
     Higher,
     Lower,
     Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub mean: Decimal,
     pub mean_moving_range: Decimal,
     pub lower: Decimal,
@@ -77,7 +77,7 @@ const LIMIT_FACTOR: Decimal = Decimal::from_parts(266, 0, 0, false, 2); // 2.66
 const SCREEN_FACTOR: Decimal = Decimal::from_parts(3267, 0, 0, false, 3); // 3.267
 
 /// Process limits of `values` (at least two points; `None` otherwise).
-pub fn limits(values: &[Decimal], screen_outliers: bool) -> Option<Limits> {
+pub(crate) fn limits(values: &[Decimal], screen_outliers: bool) -> Option<Limits> {
     if values.len() < 2 {
         return None;
     }
@@ -104,7 +104,7 @@ pub fn limits(values: &[Decimal], screen_outliers: bool) -> Option<Limits> {
 }
 
 /// The special cause (if any) labelling each point.
-pub fn special_causes(values: &[Decimal], limits: &Limits) -> Vec<Option<SpecialCause>> {
+pub(crate) fn special_causes(values: &[Decimal], limits: &Limits) -> Vec<Option<SpecialCause>> {
     let n = values.len();
     let mut causes: Vec<Option<SpecialCause>> = vec![None; n];
     let mark = |causes: &mut Vec<Option<SpecialCause>>, i: usize, rule, side| {
@@ -182,7 +182,7 @@ fn rank(rule: Rule) -> u8 {
 }
 
 /// How a special cause reads, given which direction is better.
-pub fn reading(cause: Option<SpecialCause>, better: Better) -> Signal {
+pub(crate) fn reading(cause: Option<SpecialCause>, better: Better) -> Signal {
     match (cause, better) {
         (None, _) => Signal::CommonCause,
         (Some(_), Better::Unknown) => Signal::Neutral,
@@ -204,7 +204,7 @@ pub fn reading(cause: Option<SpecialCause>, better: Better) -> Signal {
 }
 
 /// Whether the process can be relied on to meet `target` (in the same units as the points).
-pub fn assurance(limits: &Limits, target: Option<Decimal>, better: Better) -> Assurance {
+pub(crate) fn assurance(limits: &Limits, target: Option<Decimal>, better: Better) -> Assurance {
     let Some(target) = target else {
         return Assurance::None;
     };
@@ -219,7 +219,7 @@ pub fn assurance(limits: &Limits, target: Option<Decimal>, better: Better) -> As
 }
 
 /// Fewer points than this make trial limits.
-pub const TRIAL_BELOW: usize = 12;
+pub(crate) const TRIAL_BELOW: usize = 12;
 
 #[cfg(test)]
 mod tests {

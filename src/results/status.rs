@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// One contract's month in the portfolio view.
 #[derive(Debug, Serialize)]
-pub struct StatusRow {
+pub(crate) struct StatusRow {
     pub contract: String,
     pub title: String,
     pub month: Month,
@@ -41,10 +41,10 @@ pub struct StatusRow {
 }
 
 /// Months to the contract's end at or below which its renewal is flagged.
-pub const RENEWAL_WINDOW_MONTHS: i32 = 6;
+pub(crate) const RENEWAL_WINDOW_MONTHS: i32 = 6;
 
 /// One contract's status row for `month`, as of `today`.
-pub fn status_row(
+pub(crate) fn status_row(
     workspace: &Workspace,
     contract: &Contract,
     month: Month,
@@ -119,7 +119,7 @@ pub fn status_row(
 
 /// How soon a contract needs a person: a red or unmeasured KPI outweighs an escalation step in
 /// force, which outweighs a renewal within the window, an overdue action and an overdue challenge.
-pub fn attention(
+pub(crate) fn attention(
     red_or_missing: usize,
     overdue_actions: usize,
     overdue_challenges: usize,
@@ -135,7 +135,7 @@ pub fn attention(
 }
 
 /// Orders rows most urgent first, then by contract id.
-pub fn by_attention(rows: &mut [StatusRow]) {
+pub(crate) fn by_attention(rows: &mut [StatusRow]) {
     rows.sort_by(|a, b| {
         b.attention
             .cmp(&a.attention)
