@@ -15,17 +15,25 @@ named! {
     /// How bad a problem is: an error stops the commands that read the file; a warning is
     /// reported and the work goes on.
     pub enum Severity {
+        /// Stops the commands that read the file.
         Error = "error",
+        /// Reported; the work goes on.
         Warning = "warning",
     }
 }
 
+/// One problem in one file: where it is, how bad it is, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
+    /// The file, relative to the workspace.
     pub file: PathBuf,
+    /// The 1-based line.
     pub line: usize,
+    /// The 1-based column: a character in a TOML line, a field number in a CSV record.
     pub column: usize,
+    /// Whether it stops the commands that read the file.
     pub severity: Severity,
+    /// What is wrong and what was expected, its control characters removed and its length bounded.
     pub message: String,
     /// The source line the problem points into, shown under the message.
     #[serde(skip)]
@@ -69,6 +77,8 @@ impl Problem {
         }
     }
 
+    /// Shows `excerpt` (shortened, its control characters removed) as the source line under the
+    /// message.
     pub fn with_excerpt(mut self, excerpt: impl Into<String>) -> Self {
         self.excerpt = Some(short(&excerpt.into()));
         self
@@ -190,30 +200,37 @@ pub struct Problems {
 }
 
 impl Problems {
+    /// An empty list.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds one problem.
     pub fn push(&mut self, problem: Problem) {
         self.list.push(problem);
     }
 
+    /// Adds every problem of `other`.
     pub fn extend(&mut self, other: Problems) {
         self.list.extend(other.list);
     }
 
+    /// Whether any problem is an error rather than a warning.
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(|p| p.severity == Severity::Error)
     }
 
+    /// Whether no problem was found.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
+    /// How many problems were found (before [`Problems::sorted`] caps them per file).
     pub fn len(&self) -> usize {
         self.list.len()
     }
 
+    /// The problems in the order they were found.
     pub fn iter(&self) -> impl Iterator<Item = &Problem> {
         self.list.iter()
     }

@@ -1,4 +1,4 @@
-#![warn(unreachable_pub)]
+#![warn(missing_docs, unreachable_pub)]
 //! levers: a commissioner's monthly contract-management cycle, from plain files.
 //!
 //! Data flows one way, and the folders follow it:

@@ -16,10 +16,12 @@ use std::path::PathBuf;
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator started from `seed`: the same seed always gives the same numbers.
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
 
+    /// The next number of the sequence, spread evenly over every `u64`.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -39,6 +41,7 @@ impl Rng {
         self.below(1_000_000) < per_million
     }
 
+    /// Uniform in `low..=high` (`high` must not be below `low`).
     pub fn between(&mut self, low: u64, high: u64) -> u64 {
         low + self.below(high - low + 1)
     }
@@ -61,8 +64,10 @@ pub fn nhs_number(rng: &mut Rng) -> String {
     }
 }
 
+/// The header of generated activity files.
 pub const ACTIVITY_HEADER: &str = "record_id,nhs_number,commissioner_code,provider_code,pod,treatment_function,hrg,start_date,end_date,minutes_in_department,price\n";
 
+/// The treatment function codes generated activity draws from.
 pub const SERVICES: [&str; 20] = [
     "100", "101", "110", "120", "130", "140", "150", "160", "300", "301", "320", "330", "340",
     "400", "410", "420", "430", "500", "501", "502",
@@ -71,8 +76,11 @@ pub const SERVICES: [&str; 20] = [
 /// The shape of one month of patient-level activity.
 #[derive(Debug, Clone)]
 pub struct ActivityMonth {
+    /// The activity month: the dates and record ids of the rows.
     pub month: Month,
+    /// How many rows to write.
     pub rows: usize,
+    /// The seed of the month's random numbers.
     pub seed: u64,
     /// Chance per million that an A&E attendance is within 4 hours.
     pub ae_within_4h: u64,

@@ -17,6 +17,8 @@ pub struct ActionsArgs {
     commit: bool,
 }
 
+/// Writes each contract's action log where it has changed, and commits the logs written with
+/// `--commit`.
 pub fn run(globals: &Globals, args: ActionsArgs) -> Result<u8> {
     let workspace = globals.load()?;
     if args.commit {

@@ -19,6 +19,7 @@ pub struct ChallengesArgs {
     month: Month,
 }
 
+/// Prints the month's new and outstanding challenges of the contract named, or of every contract.
 pub fn run(globals: &Globals, args: ChallengesArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let (contracts, code) =

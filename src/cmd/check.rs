@@ -11,6 +11,8 @@ use clap::Args;
 #[derive(Debug, Args)]
 pub struct CheckArgs {}
 
+/// Validates the whole workspace and prints every problem, writing nothing; exits 1 when any
+/// problem is an error.
 pub fn run(globals: &Globals, _args: CheckArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let report = CheckReport(check_workspace(&workspace, globals.today).sorted());

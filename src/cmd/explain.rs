@@ -21,6 +21,8 @@ pub struct ExplainArgs {
     what: String,
 }
 
+/// Prints how one KPI figure or one challenge of a contract-month was worked out, with the
+/// figures behind it.
 pub fn run(globals: &Globals, args: ExplainArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let contract = contract(&workspace, &args.contract)?;

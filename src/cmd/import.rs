@@ -42,6 +42,8 @@ pub struct ImportArgs {
 /// The largest data file levers imports.
 const MAX_IMPORT_BYTES: u64 = 1 << 40;
 
+/// Validates a monthly file and stores it with its receipt in submissions.csv, or refuses it
+/// whole and lists every problem (exit 1).
 pub fn run(globals: &Globals, args: ImportArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let contract = contract(&workspace, &args.contract)?;

@@ -13,6 +13,8 @@ pub struct InitArgs {
     dir: Option<PathBuf>,
 }
 
+/// Writes a new workspace with an example contract and its data, and commits its files to a
+/// new git repository where it can.
 pub fn run(globals: &Globals, args: InitArgs) -> Result<u8> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
     if dir.join(crate::load::workspace::SETTINGS_FILE).exists() {

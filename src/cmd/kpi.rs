@@ -19,6 +19,7 @@ pub struct KpiArgs {
     month: Month,
 }
 
+/// Prints the month's KPI table of the contract named, or of every contract.
 pub fn run(globals: &Globals, args: KpiArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let (contracts, code) =

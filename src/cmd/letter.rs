@@ -37,6 +37,8 @@ pub struct LetterArgs {
     force: bool,
 }
 
+/// Writes a month's provisional or final letter and its challenge CSV, and commits them with
+/// `--commit`.
 pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let contract = contract(&workspace, &args.contract)?;
@@ -106,6 +108,7 @@ pub fn regenerate_command(
     )
 }
 
+/// The git commit message for a letter: contract, month, stage and the commit its inputs are at.
 pub fn commit_message(contract: &str, month: Month, stage: Stage, input_commit: &str) -> String {
     format!(
         "levers: {} letter for {contract}, {month} (inputs at {input_commit})",

@@ -48,10 +48,17 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// Options every command takes.
 #[derive(Debug, Clone)]
 pub struct Globals {
+    /// The workspace folder given with `--workspace`; `None` to look upwards from the current
+    /// folder.
     pub workspace: Option<PathBuf>,
+    /// The date to act as of: `--today`, or the system date.
     pub today: NaiveDate,
+    /// How report commands print (`--format`).
     pub format: Format,
+    /// Print less (`-q`): no confirmations, summary lines or progress.
     pub quiet: bool,
+    /// How many times `-v` was given: from one, each data file read is reported on stderr, and
+    /// `actions` names the logs already up to date.
     pub verbose: u8,
     /// Colour only on a terminal and never with NO_COLOR.
     pub colour: bool,
@@ -76,6 +83,7 @@ impl Globals {
         }
     }
 
+    /// The workspace at [`Globals::root`], loaded with every problem found in it.
     pub fn load(&self) -> Result<Workspace> {
         Ok(Workspace::load(&self.root()?))
     }
@@ -140,8 +148,12 @@ pub fn for_each_contract<'w, T>(
 /// something that needs a person; 2 bad usage or unreadable or invalid input; 3 git or the
 /// machine refused (see [`crate::error::Kind`]); 4 a bug in levers.
 pub mod exit {
+    /// Success.
     pub const OK: u8 = 0;
+    /// The command ran and found something that needs a person.
     pub const NEEDS_ATTENTION: u8 = 1;
+    /// Bad usage, or unreadable or invalid input.
     pub const BAD_INPUT: u8 = 2;
+    /// A bug in levers.
     pub const INTERNAL: u8 = 4;
 }

@@ -67,6 +67,8 @@ fn commit_left_over(
     Ok(())
 }
 
+/// Writes and commits every letter and action log due today, or with `--dry-run` lists them and
+/// writes nothing.
 pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let root = workspace.root.clone();

@@ -19,6 +19,7 @@ pub struct StatusArgs {
     month: Option<Month>,
 }
 
+/// Prints one row per contract for the month, contracts needing attention first.
 pub fn run(globals: &Globals, args: StatusArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let (mut rows, code) = super::for_each_contract(&workspace, None, |contract| {

@@ -104,6 +104,8 @@ fn letter_of_companion(file: &Path) -> Option<PathBuf> {
     Some(file.with_file_name(format!("{stem}.md")))
 }
 
+/// Remakes a generated file from the inputs its provenance names and reports whether it matches
+/// (exit 0) or not (exit 1).
 pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
     let root = globals.root()?;
     let companion = letter_of_companion(&args.file);

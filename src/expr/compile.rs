@@ -790,9 +790,10 @@ impl Node {
                     Value::Text(t) => Some(set.contains(t.as_ref()) != *negated),
                     _ => None,
                 },
-                other => truth(
-                    &Node::InText(Box::new(other.clone()), set.clone(), *negated).eval(row, m),
-                ),
+                other => match other.eval(row, m) {
+                    Value::Text(t) => Some(set.contains(t.as_ref()) != *negated),
+                    _ => None,
+                },
             },
             Node::Call(Function::ValidNhsNumber, args) => match &args[0] {
                 Node::Slot(slot) => match &row[*slot] {

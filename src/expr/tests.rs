@@ -443,3 +443,156 @@ fn deep_nesting_is_refused_at_its_position() {
     let fine = format!("{}a = 1{}", "(".repeat(150), ")".repeat(150));
     assert!(crate::expr::parse(&fine).is_ok());
 }
+
+/// The two evaluators agree on three-valued logic: a condition *matches* a row exactly when
+/// its *value* in that row is TRUE (never when it is FALSE or NULL), over generated conditions
+/// and rows full of NULLs, with and without conditions shared through the memo.
+mod two_evaluators {
+    use super::*;
+
+    const ATOMS: &[&str] = &[
+        "pod = 'AE'",
+        "pod <> 'AE'",
+        "minutes > 240",
+        "minutes <= 100",
+        "price >= 150",
+        "pod IS NULL",
+        "minutes IS NOT NULL",
+        "pod IN ('AE', 'EL')",
+        "pod NOT IN ('AE')",
+        "upper(pod) IN ('AE', 'OPFU')",
+        "upper(pod) NOT IN ('EL')",
+        "minutes IN (0, 240)",
+        "minutes BETWEEN 100 AND 300",
+        "minutes NOT BETWEEN 100 AND 300",
+        "pod LIKE 'A%'",
+        "valid_nhs_number(nhs_number)",
+        "start_date < end_date",
+        "commissioner_code IN contract.commissioners",
+        "minutes + 1 > 241",
+        "TRUE",
+        "FALSE",
+    ];
+
+    fn condition() -> impl Strategy<Value = String> {
+        let atom = proptest::sample::select(ATOMS).prop_map(str::to_string);
+        atom.prop_recursive(4, 24, 2, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) AND ({b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) OR ({b})")),
+                inner.prop_map(|a| format!("NOT ({a})")),
+            ]
+        })
+    }
+
+    fn cell(values: Vec<Value<'static>>) -> impl Strategy<Value = Value<'static>> {
+        proptest::sample::select(values)
+    }
+
+    /// A row in schema order: pod, minutes, price, start_date, end_date, nhs_number,
+    /// commissioner_code; every cell may be NULL.
+    fn row() -> impl Strategy<Value = Vec<Value<'static>>> {
+        let dec = |s: &str| Value::Dec(s.parse().unwrap());
+        (
+            cell(vec![
+                text("AE"),
+                text("ae"),
+                text("EL"),
+                text("OPFU"),
+                Value::Null,
+            ]),
+            cell(vec![
+                Value::Int(0),
+                Value::Int(100),
+                Value::Int(240),
+                Value::Int(241),
+                Value::Int(1000),
+                Value::Null,
+            ]),
+            cell(vec![dec("0"), dec("150.00"), dec("-20.50"), Value::Null]),
+            cell(vec![date("2026-04-01"), date("2026-04-30"), Value::Null]),
+            cell(vec![date("2026-04-01"), date("2026-04-30"), Value::Null]),
+            cell(vec![
+                text("9434765919"),
+                text("9434765918"),
+                text(""),
+                Value::Null,
+            ]),
+            cell(vec![text("15N"), text("99X"), Value::Null]),
+        )
+            .prop_map(|(a, b, c, d, e, f, g)| vec![a, b, c, d, e, f, g])
+    }
+
+    /// Compiles each of `texts` as a condition into `slots`.
+    fn compile_all(texts: &[&str], slots: &mut SlotMap) -> Vec<Compiled> {
+        let schema = schema();
+        let lists = lists();
+        texts
+            .iter()
+            .map(|t| {
+                let mut env = CompileEnv {
+                    schema: &schema,
+                    lists: &lists,
+                    slots,
+                };
+                let expr = parse(t).unwrap_or_else(|e| panic!("{t}: {e:?}"));
+                compile(&expr, &mut env, Some(Want::Condition))
+                    .unwrap_or_else(|e| panic!("{t}: {e:?}"))
+            })
+            .collect()
+    }
+
+    /// The row's cells in the order `slots` reads them.
+    fn slotted(row: &[Value<'static>], slots: &SlotMap) -> Vec<Value<'static>> {
+        slots.columns().iter().map(|&c| row[c].clone()).collect()
+    }
+
+    #[test]
+    fn every_atom_compiles_as_a_condition() {
+        compile_all(ATOMS, &mut SlotMap::default());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #[test]
+        fn matches_is_eval_being_true(a in condition(), b in condition(), row in row()) {
+            // Alone.
+            let mut slots = SlotMap::default();
+            let alone = compile_all(&[&a], &mut slots);
+            let cells = slotted(&row, &slots);
+            let memo = Memo::default();
+            let value = alone[0].eval(&cells, &memo);
+            prop_assert_eq!(
+                alone[0].matches(&cells, &memo),
+                value == Value::Bool(true),
+                "{} on {:?} is {:?}", a, row, value
+            );
+            // Sharing the conditions it has in common with another.
+            let texts = [a.as_str(), b.as_str(), a.as_str()];
+            let mut counting = SlotMap::default();
+            compile_all(&texts, &mut counting);
+            let mut shared_slots = counting.sharing_repeated();
+            let shared = compile_all(&texts, &mut shared_slots);
+            let cells = slotted(&row, &shared_slots);
+            let memo = Memo::new(&shared_slots);
+            memo.clear();
+            for (compiled, text) in shared.iter().zip(texts) {
+                let matched = compiled.matches(&cells, &memo);
+                prop_assert_eq!(
+                    matched,
+                    value_of(text, &row) == Value::Bool(true),
+                    "{} (shared) on {:?}", text, row
+                );
+            }
+        }
+    }
+
+    /// The value of `text` compiled alone, on `row`.
+    fn value_of(text: &str, row: &[Value<'static>]) -> Value<'static> {
+        let mut slots = SlotMap::default();
+        let compiled = compile_all(&[text], &mut slots);
+        compiled[0]
+            .eval(&slotted(row, &slots), &Memo::default())
+            .into_owned()
+    }
+}

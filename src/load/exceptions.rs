@@ -15,10 +15,15 @@ use std::path::{Path, PathBuf};
 /// The provider's account of one KPI's failure in one month.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Exception {
+    /// The id of the KPI whose failure it explains.
     pub kpi: String,
+    /// The activity month it explains.
     pub month: Month,
+    /// The provider's account of the cause.
     pub cause: String,
+    /// The actions the provider is taking; empty when none are given.
     pub actions: String,
+    /// The recovery trajectory; empty when none is given.
     pub trajectory: String,
     /// Where it was written, relative to the workspace.
     pub file: PathBuf,

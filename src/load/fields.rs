@@ -85,18 +85,24 @@ pub const MAX_WHOLE_NUMBER: u32 = 10_000;
 /// A value read from a file, with the byte span it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct At<T> {
+    /// The value read.
     pub value: T,
+    /// The bytes of the file's text it was read from.
     pub span: Range<usize>,
 }
 
 /// A parsed TOML file and the problems found in it.
 pub struct Doc {
+    /// The file, relative to the workspace, as problems name it.
     pub file: PathBuf,
+    /// The file's text.
     pub source: String,
+    /// Every problem found in the file so far.
     pub problems: Problems,
 }
 
 impl Doc {
+    /// The document of `file`, whose text is `source`, with no problems yet.
     pub fn new(file: &Path, source: String) -> Doc {
         Doc {
             file: file.to_path_buf(),
@@ -105,6 +111,7 @@ impl Doc {
         }
     }
 
+    /// Records an error at the byte range `span` of the source.
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         let problem = Problem::at_span(&self.file, &self.source, span, message);
         self.problems.push(problem);
@@ -133,6 +140,7 @@ pub struct Fields<'t, 'i> {
 }
 
 impl<'t, 'i> Fields<'t, 'i> {
+    /// Reads `table`, written at `span`, named `what` in messages (`[[kpi]]`, "the meeting").
     pub fn new(table: &'t DeTable<'i>, span: Range<usize>, what: impl Into<String>) -> Self {
         Fields {
             table,
@@ -143,10 +151,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
+    /// Where the table is written: a problem about a missing key points here.
     pub fn span(&self) -> Range<usize> {
         self.span.clone()
     }
 
+    /// The table's name in messages.
     pub fn what(&self) -> &str {
         &self.what
     }
@@ -210,11 +220,13 @@ impl<'t, 'i> Fields<'t, 'i> {
         self.spans
     }
 
+    /// The string at `key`, if present; an error if it is not a string.
     pub fn string(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<String>> {
         let value = self.get(key)?;
         as_string(doc, value, &format!("`{key}`"))
     }
 
+    /// As [`Fields::string`], and an error when `key` is absent.
     pub fn required_string(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<String>> {
         let found = self.string(doc, key);
         if found.is_none() && self.get(key).is_none() {
@@ -223,6 +235,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         found
     }
 
+    /// The boolean at `key`, if present; an error if it is not true or false.
     pub fn bool(&mut self, doc: &mut Doc, key: &'static str) -> Option<bool> {
         let value = self.get(key)?;
         match value.get_ref() {
@@ -237,16 +250,20 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
+    /// The whole number at `key` (0 to [`MAX_WHOLE_NUMBER`]), if present; an error otherwise.
     pub fn whole_number(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<u32>> {
         let value = self.get(key)?;
         as_whole_number(doc, value, &format!("`{key}`"))
     }
 
+    /// The date at `key` (a TOML date or a `YYYY-MM-DD` string), if present; an error otherwise.
     pub fn date(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<NaiveDate>> {
         let value = self.get(key)?;
         as_date(doc, value, &format!("`{key}`"))
     }
 
+    /// The sum of money at `key` (a quoted string or a TOML integer, at most [`MAX_MONEY`] pounds
+    /// either side of zero), if present; an error otherwise.
     pub fn money(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<Money>> {
         let value = self.get(key)?;
         let text = number_text(doc, value, key, "money such as \"120.00\"")?;
@@ -271,6 +288,8 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
+    /// The percentage at `key` (a string such as "2.5%", from 0% to 100%) as a fraction, if
+    /// present; an error otherwise.
     pub fn percent(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<Decimal>> {
         let value = self.get(key)?;
         let text = as_string(doc, value, &format!("`{key}`"))?;
@@ -296,6 +315,8 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
+    /// The number at `key` (a quoted string or a TOML integer, at most [`MAX_NUMBER`] either side
+    /// of zero), if present; an error otherwise.
     pub fn decimal(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<Decimal>> {
         let value = self.get(key)?;
         let text = number_text(doc, value, key, "a number such as \"2.0\"")?;
@@ -320,6 +341,8 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
+    /// The list of strings at `key`, if present; an error if it is not a list, and for each item
+    /// that is not a string (left out).
     pub fn string_list(&mut self, doc: &mut Doc, key: &'static str) -> Option<At<Vec<At<String>>>> {
         let value = self.get(key)?;
         let DeValue::Array(items) = value.get_ref() else {
@@ -339,6 +362,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         })
     }
 
+    /// The table at `key`, to be read field by field, if present; an error if it is not a table.
     pub fn table(&mut self, doc: &mut Doc, key: &'static str) -> Option<Fields<'t, 'i>> {
         let value = self.get(key)?;
         let what = format!("`{key}`");
@@ -366,6 +390,7 @@ impl<'t, 'i> Fields<'t, 'i> {
     }
 }
 
+/// `value` as a table named `what` in messages; an error if it is not a table.
 pub fn as_table<'t, 'i>(
     doc: &mut Doc,
     value: &'t Spanned<DeValue<'i>>,
@@ -383,6 +408,7 @@ pub fn as_table<'t, 'i>(
     }
 }
 
+/// `value` as a string; an error, naming it `what`, if it is not one.
 pub fn as_string(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) -> Option<At<String>> {
     match value.get_ref() {
         DeValue::String(s) => Some(At {
@@ -402,6 +428,8 @@ pub fn as_string(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) -> Opt
     }
 }
 
+/// `value` as a whole number from 0 to [`MAX_WHOLE_NUMBER`]; an error, naming it `what`,
+/// otherwise.
 pub fn as_whole_number(doc: &mut Doc, value: &Spanned<DeValue<'_>>, what: &str) -> Option<At<u32>> {
     match value.get_ref() {
         DeValue::Integer(i) if i.radix() == 10 => {

@@ -7,46 +7,70 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::Path;
 
+/// The meeting types a file's `type` may name, and its file name end with.
 pub const MEETING_TYPES: [&str; 7] = ["CRM", "CQRG", "DQIP", "CMB", "QIPP", "associate", "other"];
 
+/// Where an action stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ActionStatus {
+    /// Still to be done.
     Open,
+    /// Done: recorded at a meeting, or, for an escalation action, taken up at a meeting of the
+    /// step's kind.
     Done,
+    /// Dropped at a meeting: no longer to be done.
     Dropped,
     /// An escalation action no longer required: its KPI was met again.
     Lapsed,
 }
 
+/// An action agreed at a meeting (`[[action]]`).
 #[derive(Debug, Clone, Serialize)]
 pub struct MeetingAction {
+    /// The action's id: as the minutes give it, or `<TYPE>-<date>-<position>`.
     pub id: String,
+    /// What is to be done.
     pub text: String,
+    /// Who is to do it.
     pub owner: String,
+    /// The date it is due.
     pub due: NaiveDate,
+    /// The KPI it concerns, if it names one.
     pub kpi: Option<String>,
 }
 
+/// A meeting's update on an action agreed earlier (`[[update]]`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Update {
+    /// The id of the action updated.
     pub action: String,
+    /// Where the action now stands: open, done or dropped.
     pub status: ActionStatus,
+    /// The update's note; empty when none is given.
     pub note: String,
     /// Where `action = "…"` is written, for a problem about the id it names.
     pub line: usize,
+    /// The 1-based column of `action = "…"`.
     pub column: usize,
+    /// The text of the line it is on, shown under a problem.
     pub excerpt: String,
 }
 
+/// One meeting's minutes, from `meetings/<YYYY-MM-DD>-<type>.toml`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Meeting {
     /// The file, relative to the workspace.
     pub file: std::path::PathBuf,
+    /// The date the meeting was held, from the file name.
     pub date: NaiveDate,
+    /// The meeting type (CRM, CQRG, …); `other` when the file gives none.
     pub kind: String,
+    /// Who attended.
     pub attendees: Vec<String>,
+    /// The actions agreed at the meeting.
     pub actions: Vec<MeetingAction>,
+    /// The updates given on actions agreed earlier.
     pub updates: Vec<Update>,
     /// The provider's accounts of failing KPIs given at the meeting.
     pub exceptions: Vec<crate::load::exceptions::Exception>,

@@ -14,15 +14,19 @@ pub const HEADER: [&str; 3] = ["month", "dataset", "received"];
 /// When each (month, dataset) was received: the first receipt counts.
 #[derive(Debug, Default, Clone)]
 pub struct Submissions {
+    /// (month, dataset) → the earliest date a receipt records.
     pub received: BTreeMap<(Month, String), NaiveDate>,
 }
 
 impl Submissions {
+    /// The date `dataset` for `month` was received, if a receipt records it.
     pub fn received(&self, month: Month, dataset: &str) -> Option<NaiveDate> {
         self.received.get(&(month, dataset.to_string())).copied()
     }
 }
 
+/// Reads the submissions.csv at `path` (named `display` in problems), checking each receipt's
+/// month, dataset (one of the contract's) and date; a missing file has no receipts.
 pub fn read(path: &Path, display: &Path, contract: &Contract) -> (Submissions, Problems) {
     let mut problems = Problems::new();
     let mut submissions = Submissions::default();

@@ -14,12 +14,16 @@ use crate::model::settings::{Organisation, PublishedDates, Settings, Timetable};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The settings file at a workspace's root: the folder holding it is a workspace.
 pub const SETTINGS_FILE: &str = "levers.toml";
 
 /// A workspace as loaded: its settings, its contracts, and every problem found.
 pub struct Workspace {
+    /// The workspace folder, holding levers.toml.
     pub root: PathBuf,
+    /// The settings read from levers.toml, with defaults for what it does not give.
     pub settings: Settings,
+    /// The working-day calendar the settings give.
     pub calendar: Calendar,
     /// Contracts that loaded without errors, sorted by id.
     pub contracts: Vec<Contract>,
@@ -47,6 +51,8 @@ pub fn valid_contract_id(id: &str) -> bool {
 }
 
 impl Workspace {
+    /// Loads levers.toml and every contract under `contracts/` in `root`, collecting every problem
+    /// rather than stopping at the first.
     pub fn load(root: &Path) -> Workspace {
         let mut problems = Problems::new();
         let settings = load_settings(root, &mut problems);
@@ -72,6 +78,7 @@ impl Workspace {
         }
     }
 
+    /// The contract `id`, if it loaded without errors.
     pub fn contract(&self, id: &str) -> Option<&Contract> {
         self.contracts.iter().find(|c| c.id == id)
     }

@@ -22,11 +22,13 @@ pub struct Month {
 }
 
 impl Month {
+    /// Month `month` (1 to 12) of `year` (1900 to 2200); `None` outside those.
     pub fn new(year: i32, month: u32) -> Option<Month> {
         ((1..=12).contains(&month) && (1900..=2200).contains(&year))
             .then_some(Month { year, month })
     }
 
+    /// The month holding `date`.
     pub fn of(date: NaiveDate) -> Month {
         Month {
             year: date.year(),
@@ -34,22 +36,27 @@ impl Month {
         }
     }
 
+    /// The calendar year.
     pub fn year(self) -> i32 {
         self.year
     }
 
+    /// The month of the year, 1 to 12.
     pub fn month(self) -> u32 {
         self.month
     }
 
+    /// The month's first day.
     pub fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
     }
 
+    /// The month's last day.
     pub fn last_day(self) -> NaiveDate {
         self.next().first_day() - Duration::days(1)
     }
 
+    /// The month after this one.
     pub fn next(self) -> Month {
         if self.month == 12 {
             Month {
@@ -64,6 +71,7 @@ impl Month {
         }
     }
 
+    /// The month before this one.
     pub fn previous(self) -> Month {
         if self.month == 1 {
             Month {
@@ -187,6 +195,7 @@ impl Calendar {
         }
     }
 
+    /// Monday to Friday, and not one of the calendar's holidays.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&date)
     }

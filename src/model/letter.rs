@@ -6,11 +6,14 @@ use crate::model::calendar::Month;
 /// Which of a month's two letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum Stage {
+    /// After flex: the month's figures and challenges, put to the provider.
     Provisional,
+    /// After freeze and the provider's response window: agreed challenges and the net adjustment.
     Final,
 }
 
 impl Stage {
+    /// The stage as commands, file names and letters write it: `provisional` or `final`.
     pub fn name(self) -> &'static str {
         match self {
             Stage::Provisional => "provisional",

@@ -13,10 +13,12 @@ use std::iter::Sum;
 use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 use std::str::FromStr;
 
+/// An exact sum of money, in pounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Money(Decimal);
 
 impl Money {
+    /// No money: £0.00.
     pub const ZERO: Money = Money(Decimal::ZERO);
 
     /// An amount that may carry more than two decimal places (an intermediate product).
@@ -24,10 +26,12 @@ impl Money {
         Money(value)
     }
 
+    /// An amount given in pence (`1234` is £12.34).
     pub fn from_pence(pence: i64) -> Self {
         Money(Decimal::new(pence, 2))
     }
 
+    /// The amount in pounds, as an exact decimal.
     pub fn amount(self) -> Decimal {
         self.0
     }
@@ -40,18 +44,22 @@ impl Money {
         )
     }
 
+    /// Whether the amount is zero.
     pub fn is_zero(self) -> bool {
         self.0.is_zero()
     }
 
+    /// Whether the amount is below zero.
     pub fn is_negative(self) -> bool {
         self.0.is_sign_negative() && !self.0.is_zero()
     }
 
+    /// The amount times `factor`, not rounded.
     pub fn times(self, factor: Decimal) -> Money {
         Money(self.0 * factor)
     }
 
+    /// The smaller of the two amounts.
     pub fn min(self, other: Money) -> Money {
         if self <= other {
             self
@@ -384,6 +392,7 @@ pub struct ExactSum {
 }
 
 impl ExactSum {
+    /// Adds `value`: as whole pence when it has exactly two decimal places, as a decimal otherwise.
     #[inline]
     pub fn add(&mut self, value: Decimal) {
         if value.scale() == 2 {

@@ -57,6 +57,8 @@ pub struct Row<'r> {
     pub line: u64,
     /// Byte offset of the record in the file (to read it again later).
     pub byte: u64,
+    /// The typed value of each column in use, by slot: NULL for an empty cell or one that did not
+    /// parse.
     pub values: &'r [Value<'r>],
 }
 
@@ -64,6 +66,8 @@ pub struct Row<'r> {
 /// terminal and `-q` was not given, so it never appears in pipes, cron or tests.
 static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Lets long reads show progress on stderr (the binary turns it on only when stderr is a
+/// terminal and `-q` was not given).
 pub fn enable_progress(on: bool) {
     PROGRESS.store(on, std::sync::atomic::Ordering::Relaxed);
 }
@@ -110,7 +114,9 @@ const MAX_CELL_PROBLEMS: usize = 100;
 /// What reading one file found, besides the rows.
 #[derive(Debug, Default)]
 pub struct ReadSummary {
+    /// The data rows read (the header not counted).
     pub rows: u64,
+    /// The problems found in the header and the cells.
     pub problems: Problems,
     /// The [`ContentHasher`] hash of the bytes read: the whole file, or for a chunk, from its
     /// start (the file's start for the first chunk) to its end. `None` if any were not read.
@@ -134,8 +140,11 @@ pub fn read_rows(
 /// number of its first record. The first chunk (start 0) holds the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunk {
+    /// The byte offset where the part starts, at a record boundary.
     pub start: u64,
+    /// The byte offset just past the part's end.
     pub end: u64,
+    /// The 1-based line of the part's first record.
     pub first_line: u64,
 }
 
@@ -214,6 +223,8 @@ pub struct RecordAt {
 }
 
 impl RecordAt {
+    /// Opens `path` to read its records again, finding the schema's columns from its header; an
+    /// error if it cannot be opened or its header no longer matches.
     pub fn open(path: &Path, schema: &Schema) -> Result<RecordAt, Invalid> {
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let positions = header_positions(&mut csv::Reader::from_reader(&file), path, schema)

@@ -24,9 +24,11 @@ use std::path::{Path, PathBuf};
 /// What one month's files give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthData {
+    /// The activity month.
     pub month: Month,
     /// KPI id → its figures. A KPI whose data file is absent has no entry.
     pub kpis: BTreeMap<String, MonthFigures>,
+    /// The challenges the month's rows raised, sorted by id.
     #[serde(with = "compact_challenges")]
     pub challenges: Vec<Raised>,
     /// Dataset → rows read.
@@ -39,6 +41,8 @@ pub struct MonthData {
 }
 
 impl MonthData {
+    /// The month's figure of `kpi`: its only figure without `group`, or the figure of `group` for
+    /// a KPI with `by`.
     pub fn figure(&self, kpi: &str, group: Option<&str>) -> Option<&Figure> {
         match (self.kpis.get(kpi)?, group) {
             (MonthFigures::Single(f), None) => Some(f),
@@ -155,6 +159,7 @@ const PARALLEL_FROM_BYTES: u64 = 8 << 20;
 /// Whether to report each file read on stderr (`-v`).
 static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Whether to report each data file read on stderr, with its rows and speed (`-v`).
 pub fn set_verbose(on: bool) {
     VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
 }

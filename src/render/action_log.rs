@@ -7,7 +7,10 @@ use crate::results::actions::{sections, Action};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// The action-log template built into the binary.
 pub const BUILT_IN_ACTION_LOG: &str = include_str!("templates/action-log.md");
+/// The workspace's own action-log template, relative to its root: used instead of the
+/// built-in one when present.
 pub const ACTION_LOG_OVERRIDE: &str = "templates/action-log.md";
 
 #[derive(Serialize)]

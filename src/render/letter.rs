@@ -25,7 +25,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The letter template built into the binary.
 pub const BUILT_IN_LETTER: &str = include_str!("templates/letter.md");
+/// The workspace's own letter template, relative to its root: used instead of the built-in
+/// one when present.
 pub const LETTER_OVERRIDE: &str = "templates/letter.md";
 
 #[derive(Serialize)]

@@ -10,17 +10,29 @@ use crate::results::kpi::{KpiResult, Rag};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
+/// One action of a contract's log: agreed at a meeting, or created by an escalation step.
 #[derive(Debug, Clone, Serialize)]
 pub struct Action {
+    /// The action's id: the meeting's (or `<TYPE>-<date>-<position>`), or
+    /// `ESC-<month>-<KPI>[-<group>]-<step>` for an escalation action.
     pub id: String,
+    /// What is to be done; for an escalation action, the step and the KPI's name.
     pub text: String,
+    /// Who is to do it; for an escalation action, the contact holding the step's owner role (or
+    /// the role, when no contact holds it).
     pub owner: String,
+    /// The date it is due; for an escalation action, the step's working days after the letter.
     pub due: NaiveDate,
     /// "CRM 2026-05-14" or "escalation, April 2026".
     pub source: String,
+    /// The KPI it concerns, if any.
     pub kpi: Option<String>,
+    /// Where it stands as of today, after every update.
     pub status: ActionStatus,
+    /// When it was done, dropped or lapsed; none while it is open.
     pub closed_on: Option<NaiveDate>,
+    /// The note of the update that set its status, or how an escalation action closed; empty
+    /// otherwise.
     pub note: String,
 }
 

@@ -24,10 +24,13 @@ pub fn due_date(
     }
 }
 
+/// How a required dataset was provided for a month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Provision {
+    /// Received by its due date.
     OnTime,
+    /// Received after its due date: a breach.
     Late,
     /// No data file for the month by its due date (whatever submissions.csv says): a breach.
     Missing,
@@ -39,6 +42,8 @@ pub enum Provision {
 }
 
 impl Provision {
+    /// The status as JSON and CSV write it (`on_time`, `late`, `missing`, `not_due`,
+    /// `unrecorded`).
     pub fn as_str(self) -> &'static str {
         match self {
             Provision::OnTime => "on_time",
@@ -50,15 +55,21 @@ impl Provision {
     }
 }
 
+/// One information requirement for one month: when it was due, and whether it was met.
 #[derive(Debug, Clone, Serialize)]
 pub struct InformationResult {
+    /// The dataset required.
     pub dataset: String,
+    /// The date it was due for the month.
     pub due: NaiveDate,
+    /// When submissions.csv records it received, if that is not after today.
     pub received: Option<NaiveDate>,
+    /// Whether it was provided on time, late or not at all, or is not yet due.
     pub status: Provision,
 }
 
 impl InformationResult {
+    /// A breach: the dataset came late or is missing.
     pub fn is_breach(&self) -> bool {
         matches!(self.status, Provision::Late | Provision::Missing)
     }

@@ -19,9 +19,13 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 named! {
+    /// A KPI's rating for a month against the target and amber band in force.
     pub enum Rag {
+        /// The target is met.
         Green = "green",
+        /// The target is failed, but the amber band is met.
         Amber = "amber",
+        /// The target is failed, and any amber band too.
         Red = "red",
         /// A dataset the KPI reads has no file for the month (§5.2a): not measured, never green.
         Missing = "missing",
@@ -31,6 +35,7 @@ named! {
 }
 
 impl Rag {
+    /// The rating as tables and letters show it: "Green", "Amber", "Red", "Missing", or "—".
     pub fn label(self) -> &'static str {
         match self {
             Rag::Green => "Green",
@@ -48,12 +53,19 @@ impl Rag {
 }
 
 named! {
+    /// Where the consequence of a KPI (or of a line item) stands for the month.
     pub enum ConsequenceStatus {
+        /// No consequence this month.
         None = "none",
+        /// Deducted from the month's payment.
         Charged = "charged",
+        /// Withheld from the month's payment until the requirement is met again.
         Withheld = "withheld",
+        /// Due, but the contract suspends the consequence: nothing is taken.
         Suspended = "suspended",
+        /// Due, but a relief in force for the month covers it: nothing is taken.
         Relieved = "relieved",
+        /// Deducted or withheld, with a monthly or annual cap binding on the month's total.
         Capped = "capped",
         /// An incentive earned (CQUIN-like).
         Earned = "earned",
@@ -63,9 +75,13 @@ named! {
 /// The target, amber band and consequence in force for a month, and the variation that set them.
 #[derive(Debug, Clone)]
 pub struct Terms<'c> {
+    /// The target in force, if any.
     pub target: Option<&'c Target>,
+    /// The amber band in force, if any.
     pub amber: Option<&'c Target>,
+    /// The consequence in force, if any.
     pub consequence: Option<&'c Consequence>,
+    /// The latest variation of the KPI in force, if any.
     pub variation: Option<&'c Variation>,
 }
 
@@ -99,6 +115,8 @@ pub fn terms<'c>(contract: &'c Contract, kpi: &'c Kpi, month: Month) -> Terms<'c
     terms
 }
 
+/// Green when `value` meets `target`, amber when it meets `amber`, red otherwise; none without
+/// a value or a target.
 pub fn rag(value: Option<Decimal>, target: Option<&Target>, amber: Option<&Target>) -> Rag {
     let (Some(v), Some(t)) = (value, target) else {
         return Rag::None;
@@ -131,47 +149,72 @@ pub fn excess(kpi: &Kpi, figure: &Figure, target: &Target) -> Option<Decimal> {
     }
 }
 
+/// A KPI's figures over the financial year to date.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ytd {
+    /// The sum of the months' numerators (counts and sums included), if any month has one.
     #[serde(with = "number::option")]
     pub numerator: Option<Decimal>,
+    /// The sum of the months' denominators, if any month has one.
     #[serde(with = "number::option")]
     pub denominator: Option<Decimal>,
+    /// The year's actual: the summed numerators over the summed denominators for a ratio, the
+    /// total for a count or sum, the pooled aggregate for a mean, median or percentile, the mean
+    /// of the months for a returned value.
     #[serde(with = "number::option")]
     pub actual: Option<Decimal>,
+    /// The months of the year with a figure.
     pub months: usize,
 }
 
+/// A KPI's SPC (XmR) chart up to the month, and how its latest point reads.
 #[derive(Debug, Clone, Serialize)]
 pub struct SpcResult {
+    /// The centre line: the mean of the points; none with fewer than two points.
     #[serde(with = "number::option")]
     pub mean: Option<Decimal>,
+    /// The lower process limit: the mean less 2.66 times the mean moving range.
     #[serde(with = "number::option")]
     pub lower: Option<Decimal>,
+    /// The upper process limit: the mean plus 2.66 times the mean moving range.
     #[serde(with = "number::option")]
     pub upper: Option<Decimal>,
+    /// The lower near limit, two thirds of the way from the mean to the lower limit.
     #[serde(with = "number::option")]
     pub near_lower: Option<Decimal>,
+    /// The upper near limit, two thirds of the way from the mean to the upper limit.
     #[serde(with = "number::option")]
     pub near_upper: Option<Decimal>,
+    /// The points on the chart: the months with a figure, from the contract's start up to the
+    /// month.
     pub points: usize,
     /// Fewer than 12 points: the limits are trial limits.
     pub trial: bool,
     /// Every point the same (the moving ranges all zero): the limits collapse onto the mean, so
     /// the series supports no SPC reading and no assurance.
     pub no_variation: bool,
+    /// Whether outlying moving ranges were screened out of the limits (the KPI's
+    /// `screen_outliers`).
     pub screen_outliers: bool,
+    /// How the month's point reads: improvement, concern, neutral or common cause; none without a
+    /// figure for the month or limits to read it against.
     pub signal: Signal,
+    /// The special-cause rule that labels the month's point, if any.
     pub special_cause: Option<spc::Rule>,
+    /// Whether the limits show the target consistently met, consistently failed, or hit and miss.
     pub assurance: Assurance,
 }
 
 /// One KPI (or one group of a KPI with `by`) in one month.
 #[derive(Debug, Clone, Serialize)]
 pub struct KpiResult {
+    /// The contract's id.
     pub contract: String,
+    /// The activity month.
     pub month: Month,
+    /// The KPI's id.
     pub kpi: String,
+    /// The KPI's name, as the contract gives it.
     pub name: String,
     /// For a KPI with `by`, the group key; null otherwise (§5.2a).
     pub group: Option<String>,
@@ -179,18 +222,24 @@ pub struct KpiResult {
     pub category: String,
     /// The `by` group key, or null.
     pub by_group: Option<String>,
+    /// What the KPI measures: `ratio`, `count`, `returned`, or the aggregate's name.
     pub measure: String,
+    /// The target in force, as written (">= 95%"); null without one.
     pub target: Option<String>,
+    /// The amber band in force, as written, if any.
     pub amber: Option<String>,
     /// Whether the actual reads as a percentage.
     pub percent: bool,
+    /// The month's rating.
     pub rag: Rag,
     /// Measured, but nothing to measure (an empty denominator): neither met nor failed.
     pub no_activity: bool,
     /// Not measured: a dataset the KPI reads has no file for the month.
     pub missing: bool,
+    /// The month's numerator (the count or sum, for those measures).
     #[serde(with = "number::option")]
     pub numerator: Option<Decimal>,
+    /// The month's denominator, for a ratio.
     #[serde(with = "number::option")]
     pub denominator: Option<Decimal>,
     /// A fraction 0..1 for percentages.
@@ -199,29 +248,41 @@ pub struct KpiResult {
     /// actual − target: percentage points for percentages.
     #[serde(with = "number::option")]
     pub variance: Option<Decimal>,
+    /// Service users (or units) beyond the threshold in a failing month; zero when the target is
+    /// met; null when there is no figure or target, or the measure has no such count.
     #[serde(with = "number::option")]
     pub excess: Option<Decimal>,
+    /// The previous month's actual, if it has one.
     #[serde(with = "number::option")]
     pub previous: Option<Decimal>,
+    /// The actual less the previous month's.
     #[serde(with = "number::option")]
     pub change: Option<Decimal>,
+    /// The financial year to date.
     pub ytd: Ytd,
+    /// Consecutive red months, ending with this one.
     pub consecutive_red: u32,
     /// Consecutive months failing the target (amber or red), for `after = N`.
     pub consecutive_failing: u32,
     /// The run the escalation ladder counts: failing months, or red ones under
     /// `escalate_on = "red"`; zero for a KPI outside the ladder.
     pub escalation_run: u32,
+    /// The month's consequence, in pounds, before any cap: a deduction or withholding, or the
+    /// incentive earned.
     pub consequence: Money,
+    /// Where the consequence stands.
     pub consequence_status: ConsequenceStatus,
     /// How the consequence was worked out, in words (for explain and letters).
     pub consequence_basis: String,
+    /// The SPC chart of the KPI up to this month.
     pub spc: SpcResult,
     /// The variation in force, named by its effective date and reason.
     pub variation: Option<String>,
     /// The relief in force this month.
     pub relief: Option<String>,
+    /// Whether the KPI counts towards the escalation ladder (its `escalate`).
     pub escalate: bool,
+    /// The pass's figure behind the result, with its first record keys (not serialised).
     #[serde(skip)]
     pub figure: Figure,
 }
@@ -329,6 +390,8 @@ fn shown_value(value: Decimal, percent: bool, target: Option<&Target>) -> (Decim
     }
 }
 
+/// A value as tables show it with no target to judge it by (a percentage to one decimal place,
+/// a number to at most two), or "no activity" for none.
 pub fn display_value(value: Option<Decimal>, percent: bool) -> String {
     match value {
         None => "no activity".into(),

@@ -22,10 +22,15 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// One contract-month worked out as of a date: the results every renderer reads.
 pub struct ContractMonth<'w> {
+    /// The contract.
     pub contract: &'w Contract,
+    /// The activity month.
     pub month: Month,
+    /// The date the month is worked out as of.
     pub today: NaiveDate,
+    /// The month's timetable dates: flex, freeze and the two letters.
     pub dates: MonthDates,
     /// The provider must respond to the month's challenges by this date: the date of the letter
     /// that raised them (or of the letter being written) plus the response window.
@@ -40,13 +45,20 @@ pub struct ContractMonth<'w> {
     pub letter_dates: BTreeMap<Month, NaiveDate>,
     /// The month's provisional letter, when one was issued (and is not the one being written).
     pub provisional: Option<Issued>,
+    /// The figures of every month with data, from the contract's start up to this month.
     pub history: Vec<MonthData>,
+    /// The month's KPI results, consequences filled in.
     pub kpis: Vec<KpiResult>,
     /// Every earlier month's results, from the contract's start (escalation history).
     pub earlier: Vec<(Month, Vec<KpiResult>)>,
+    /// The month's information requirements, and whether each was met.
     pub information: Vec<InformationResult>,
+    /// The month's financial position: line items, caps and totals.
     pub position: Position,
+    /// The withholding ledger from the contract's start: each sum withheld, and when it was
+    /// released.
     pub ledger: Vec<Withholding>,
+    /// The escalation steps in force this month, with owners and due dates.
     pub escalations: Vec<Escalation>,
     /// Challenges raised for this month.
     pub new_challenges: Vec<ChallengeView>,
@@ -55,8 +67,14 @@ pub struct ContractMonth<'w> {
     /// Challenges agreed within this month's final-letter period (they reduce this month's
     /// payment in the final letter): after `agreed_since`, up to `agreed_until`.
     pub agreed: Vec<ChallengeView>,
+    /// The total value of the agreed challenges, taken off the month's payment.
     pub agreed_value: Money,
+    /// Challenges agreed on or before this date are not among `agreed`: it is where the period of
+    /// the last earlier month with data ended; `None` when no earlier month has data.
     pub agreed_since: Option<NaiveDate>,
+    /// The last date a challenge among `agreed` may have been agreed: the month's timetabled
+    /// final-letter date, or the date its final letter was issued (or is written) if earlier,
+    /// and never after today.
     pub agreed_until: NaiveDate,
     /// The provider's accounts of this month's failing KPIs (read for letters only).
     pub exceptions: Vec<crate::load::exceptions::Exception>,
@@ -74,6 +92,7 @@ impl ContractMonth<'_> {
         self.position.consequences_net() - self.agreed_value
     }
 
+    /// How many information requirements were breached this month (late or missing).
     pub fn breaches(&self) -> usize {
         self.information.iter().filter(|i| i.is_breach()).count()
     }
@@ -153,6 +172,7 @@ pub fn contract_records(
     Ok((submissions, log))
 }
 
+/// `contract`'s `month` worked out as of `today`, or every problem in its inputs.
 pub fn contract_month<'w>(
     workspace: &'w Workspace,
     contract: &'w Contract,
