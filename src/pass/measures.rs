@@ -56,47 +56,6 @@ pub enum MonthFigures {
     Grouped(BTreeMap<String, Figure>),
 }
 
-/// A KPI's measure compiled against the pass's slots.
-pub(crate) struct CompiledMeasure {
-    /// The condition a row must meet to count at all: a ratio's or aggregate's `where`, or a
-    /// count's condition. Tested first, inline, since most rows fail most measures' gates.
-    gate: Option<Compiled>,
-    kind: Kind,
-    state: State,
-}
-
-enum Kind {
-    Ratio {
-        numerator: Compiled,
-        denominator: Option<Compiled>,
-        by: Option<Compiled>,
-    },
-    /// A count: every row through the gate.
-    Count,
-    Aggregate {
-        aggregate: Aggregate,
-        value: Compiled,
-    },
-}
-
-#[derive(Default)]
-struct Tally {
-    numerator: u64,
-    denominator: u64,
-    numerator_keys: Vec<String>,
-    shortfall_keys: Vec<String>,
-}
-
-enum State {
-    Sum(ExactSum, Vec<String>),
-    Ratio(Tally),
-    Grouped(Groups),
-    Count(u64, Vec<String>),
-    Values(Vec<Decimal>, Vec<String>),
-}
-
-/// The expression that failed to compile, and why (the contract's own validation reports
-/// these with file positions; here they stop the pass).
 /// An expression that would not compile: the expression, why, and where in the contract file
 /// the problem lies.
 #[derive(Debug)]
@@ -117,6 +76,141 @@ impl CompileFailure {
     }
 }
 
+/// A KPI's measure compiled against the pass's slots, with its tally of the rows so far.
+pub(crate) struct CompiledMeasure {
+    /// The condition a row must meet to count at all: a ratio's or aggregate's `where`, or a
+    /// count's condition. Tested first, inline, since most rows fail most measures' gates.
+    gate: Option<Compiled>,
+    form: Form,
+}
+
+/// Each measure form with its compiled expressions and its tally together: what a row adds,
+/// how two parts of a file merge and what figure the month ends with are the form's own
+/// methods, and every match over forms names each form (a new form cannot be left out).
+enum Form {
+    /// Rows in the numerator over rows in the denominator.
+    Ratio(Ratio),
+    /// A ratio per group of `by`.
+    GroupedRatio(GroupedRatio),
+    /// Every row through the gate.
+    Count(Count),
+    /// The exact sum of a value over the rows through the gate.
+    Sum(Sum),
+    /// A mean, median or percentile: every value is kept (the year to date pools them).
+    Distribution(Distribution),
+}
+
+/// A ratio's two conditions; without `denominator`, the gate's rows are the denominator.
+struct RatioConditions {
+    numerator: Compiled,
+    denominator: Option<Compiled>,
+}
+
+impl RatioConditions {
+    /// Where `row` falls: in the numerator, in the denominator; `None` when in neither.
+    #[inline]
+    fn classify(&self, row: &[Value<'_>], memo: &Memo) -> Option<(bool, bool)> {
+        let in_numerator = self.numerator.matches(row, memo);
+        // With `denominator` the two counts are independent; without it, the filter's rows
+        // are the denominator and the numerator counts among them.
+        let in_denominator = self
+            .denominator
+            .as_ref()
+            .is_none_or(|d| d.matches(row, memo));
+        (in_numerator || in_denominator).then_some((in_numerator, in_denominator))
+    }
+
+    /// Counts a row that [`RatioConditions::classify`] placed into `tally`.
+    #[inline]
+    fn count(
+        &self,
+        tally: &mut Tally,
+        (in_numerator, in_denominator): (bool, bool),
+        key: &dyn Fn() -> String,
+    ) {
+        if in_numerator && (self.denominator.is_some() || in_denominator) {
+            tally.numerator += 1;
+            sample(&mut tally.numerator_keys, key);
+        }
+        if in_denominator {
+            tally.denominator += 1;
+            if !in_numerator {
+                sample(&mut tally.shortfall_keys, key);
+            }
+        }
+    }
+}
+
+struct Ratio {
+    conditions: RatioConditions,
+    tally: Tally,
+}
+
+struct GroupedRatio {
+    conditions: RatioConditions,
+    by: Compiled,
+    groups: Groups,
+}
+
+struct Count {
+    count: u64,
+    keys: Vec<String>,
+}
+
+struct Sum {
+    value: Compiled,
+    sum: ExactSum,
+    keys: Vec<String>,
+}
+
+struct Distribution {
+    aggregate: Aggregate,
+    value: Compiled,
+    values: Vec<Decimal>,
+    keys: Vec<String>,
+}
+
+#[derive(Default)]
+struct Tally {
+    numerator: u64,
+    denominator: u64,
+    numerator_keys: Vec<String>,
+    shortfall_keys: Vec<String>,
+}
+
+impl Tally {
+    fn merge(&mut self, later: Tally) {
+        self.numerator += later.numerator;
+        self.denominator += later.denominator;
+        merge_keys(&mut self.numerator_keys, later.numerator_keys);
+        merge_keys(&mut self.shortfall_keys, later.shortfall_keys);
+    }
+
+    fn figure(self) -> Figure {
+        let mut figure = Figure::ratio(
+            Decimal::from(self.numerator),
+            Decimal::from(self.denominator),
+        );
+        figure.numerator_keys = self.numerator_keys;
+        figure.shortfall_keys = self.shortfall_keys;
+        figure
+    }
+}
+
+/// Keeps `key()` while fewer than [`SAMPLE_KEYS`] are kept.
+#[inline]
+fn sample(keys: &mut Vec<String>, key: &dyn Fn() -> String) {
+    if keys.len() < SAMPLE_KEYS {
+        keys.push(key());
+    }
+}
+
+/// Sampled keys of a later part of the file, after this part's: file order is kept.
+fn merge_keys(into: &mut Vec<String>, from: Vec<String>) {
+    into.extend(from);
+    into.truncate(SAMPLE_KEYS);
+}
+
 impl CompiledMeasure {
     /// `None` for provider returns, which are not measured from rows.
     pub(crate) fn new(
@@ -132,183 +226,174 @@ impl CompiledMeasure {
          -> Result<Option<Compiled>, CompileFailure> {
             text.as_ref().map(|t| c(t, env, want)).transpose()
         };
-        let (gate, kind, state) = match measure {
+        let (gate, form) = match measure {
             Measure::Ratio {
                 filter,
                 numerator,
                 denominator,
                 by,
             } => {
-                let by_compiled = opt(by, env, None)?;
-                let state = if by_compiled.is_some() {
-                    State::Grouped(Groups::default())
-                } else {
-                    State::Ratio(Tally::default())
+                let by = opt(by, env, None)?;
+                let gate = opt(filter, env, Some(Want::Condition))?;
+                let conditions = RatioConditions {
+                    numerator: c(numerator, env, Some(Want::Condition))?,
+                    denominator: opt(denominator, env, Some(Want::Condition))?,
                 };
-                (
-                    opt(filter, env, Some(Want::Condition))?,
-                    Kind::Ratio {
-                        numerator: c(numerator, env, Some(Want::Condition))?,
-                        denominator: opt(denominator, env, Some(Want::Condition))?,
-                        by: by_compiled,
-                    },
-                    state,
-                )
+                let form = match by {
+                    Some(by) => Form::GroupedRatio(GroupedRatio {
+                        conditions,
+                        by,
+                        groups: Groups::default(),
+                    }),
+                    None => Form::Ratio(Ratio {
+                        conditions,
+                        tally: Tally::default(),
+                    }),
+                };
+                (gate, form)
             }
             Measure::Count { condition } => (
                 Some(c(condition, env, Some(Want::Condition))?),
-                Kind::Count,
-                State::Count(0, Vec::new()),
+                Form::Count(Count {
+                    count: 0,
+                    keys: Vec::new(),
+                }),
             ),
             Measure::Aggregate {
                 aggregate,
                 value,
                 filter,
-            } => (
-                opt(filter, env, Some(Want::Condition))?,
-                Kind::Aggregate {
-                    aggregate: *aggregate,
-                    value: c(value, env, Some(Want::Number))?,
-                },
-                if *aggregate == Aggregate::Sum {
-                    State::Sum(ExactSum::default(), Vec::new())
-                } else {
-                    State::Values(Vec::new(), Vec::new())
-                },
-            ),
+            } => {
+                let gate = opt(filter, env, Some(Want::Condition))?;
+                let value = c(value, env, Some(Want::Number))?;
+                let form = match aggregate {
+                    Aggregate::Sum => Form::Sum(Sum {
+                        value,
+                        sum: ExactSum::default(),
+                        keys: Vec::new(),
+                    }),
+                    Aggregate::Mean | Aggregate::Median | Aggregate::Percentile(_) => {
+                        Form::Distribution(Distribution {
+                            aggregate: *aggregate,
+                            value,
+                            values: Vec::new(),
+                            keys: Vec::new(),
+                        })
+                    }
+                };
+                (gate, form)
+            }
             Measure::Returned => return Ok(None),
         };
-        Ok(Some(CompiledMeasure { gate, kind, state }))
+        Ok(Some(CompiledMeasure { gate, form }))
     }
 
     /// Feeds one row that passed the measure's gate ([`Dispatch`] tests gates). `key` gives
     /// the row's record key, computed only when a sample needs it.
     fn add_through_gate(&mut self, row: &[Value<'_>], memo: &Memo, key: &dyn Fn() -> String) {
-        match (&self.kind, &mut self.state) {
-            (
-                Kind::Ratio {
-                    numerator,
-                    denominator,
-                    by,
-                },
-                state,
-            ) => {
-                let in_numerator = numerator.matches(row, memo);
-                // With `denominator` the two counts are independent; without it, the filter's
-                // rows are the denominator and the numerator counts among them.
-                let in_denominator = denominator.as_ref().is_none_or(|d| d.matches(row, memo));
-                if !in_numerator && !in_denominator {
-                    return;
-                }
-                let tally = match (state, by) {
-                    (State::Ratio(t), _) => t,
-                    (State::Grouped(groups), Some(by)) => groups.tally(&by.eval(row, memo)),
-                    _ => return,
-                };
-                if in_numerator && (denominator.is_some() || in_denominator) {
-                    tally.numerator += 1;
-                    if tally.numerator_keys.len() < SAMPLE_KEYS {
-                        tally.numerator_keys.push(key());
-                    }
-                }
-                if in_denominator {
-                    tally.denominator += 1;
-                    if !in_numerator && tally.shortfall_keys.len() < SAMPLE_KEYS {
-                        tally.shortfall_keys.push(key());
-                    }
+        match &mut self.form {
+            Form::Ratio(m) => {
+                if let Some(place) = m.conditions.classify(row, memo) {
+                    m.conditions.count(&mut m.tally, place, key);
                 }
             }
-            (Kind::Count, State::Count(n, keys)) => {
-                *n += 1;
-                if keys.len() < SAMPLE_KEYS {
-                    keys.push(key());
+            Form::GroupedRatio(m) => {
+                if let Some(place) = m.conditions.classify(row, memo) {
+                    let tally = m.groups.tally(&m.by.eval(row, memo));
+                    m.conditions.count(tally, place, key);
                 }
             }
-            (Kind::Aggregate { value, .. }, State::Sum(sum, keys)) => {
-                if let Some(v) = value.eval(row, memo).as_decimal() {
-                    sum.add(v);
-                    if keys.len() < SAMPLE_KEYS {
-                        keys.push(key());
-                    }
+            Form::Count(m) => {
+                m.count += 1;
+                sample(&mut m.keys, key);
+            }
+            Form::Sum(m) => {
+                if let Some(v) = m.value.eval(row, memo).as_decimal() {
+                    m.sum.add(v);
+                    sample(&mut m.keys, key);
                 }
             }
-            (Kind::Aggregate { value, .. }, State::Values(values, keys)) => {
+            Form::Distribution(m) => {
                 // NULL values are left out, as SQL aggregates do.
-                if let Some(v) = value.eval(row, memo).as_decimal() {
-                    values.push(v);
-                    if keys.len() < SAMPLE_KEYS {
-                        keys.push(key());
-                    }
+                if let Some(v) = m.value.eval(row, memo).as_decimal() {
+                    m.values.push(v);
+                    sample(&mut m.keys, key);
                 }
             }
-            _ => {}
         }
     }
 
-    /// Adds the state of the same measure run over a later part of the file. Counts and sums
+    /// Adds the tally of the same measure run over a later part of the file. Counts and sums
     /// add; sampled keys keep file order.
     pub(crate) fn merge(&mut self, later: CompiledMeasure) {
-        fn keys(into: &mut Vec<String>, from: Vec<String>) {
-            into.extend(from);
-            into.truncate(SAMPLE_KEYS);
-        }
-        fn tally(into: &mut Tally, from: Tally) {
-            into.numerator += from.numerator;
-            into.denominator += from.denominator;
-            keys(&mut into.numerator_keys, from.numerator_keys);
-            keys(&mut into.shortfall_keys, from.shortfall_keys);
-        }
-        match (&mut self.state, later.state) {
-            (State::Ratio(a), State::Ratio(b)) => tally(a, b),
-            (State::Grouped(a), State::Grouped(b)) => {
-                for (group, t) in b.into_sorted() {
-                    tally(a.tally(&Value::Text(group.into())), t);
+        const SAME: &str = "a measure merges with the same measure over another part of the file";
+        match &mut self.form {
+            Form::Ratio(m) => {
+                let Form::Ratio(later) = later.form else {
+                    unreachable!("{SAME}")
+                };
+                m.tally.merge(later.tally);
+            }
+            Form::GroupedRatio(m) => {
+                let Form::GroupedRatio(later) = later.form else {
+                    unreachable!("{SAME}")
+                };
+                for (group, t) in later.groups.into_sorted() {
+                    m.groups.tally(&Value::Text(group.into())).merge(t);
                 }
             }
-            (State::Count(a, ka), State::Count(b, kb)) => {
-                *a += b;
-                keys(ka, kb);
+            Form::Count(m) => {
+                let Form::Count(later) = later.form else {
+                    unreachable!("{SAME}")
+                };
+                m.count += later.count;
+                merge_keys(&mut m.keys, later.keys);
             }
-            (State::Sum(a, ka), State::Sum(b, kb)) => {
-                *a += b;
-                keys(ka, kb);
+            Form::Sum(m) => {
+                let Form::Sum(later) = later.form else {
+                    unreachable!("{SAME}")
+                };
+                m.sum += later.sum;
+                merge_keys(&mut m.keys, later.keys);
             }
-            (State::Values(a, ka), State::Values(b, kb)) => {
-                a.extend(b);
-                keys(ka, kb);
+            Form::Distribution(m) => {
+                let Form::Distribution(later) = later.form else {
+                    unreachable!("{SAME}")
+                };
+                m.values.extend(later.values);
+                merge_keys(&mut m.keys, later.keys);
             }
-            _ => unreachable!("the same measure has the same state"),
         }
     }
 
+    /// The month's figures: one, or one per group.
     pub(crate) fn finish(self) -> MonthFigures {
-        match (self.kind, self.state) {
-            (_, State::Ratio(t)) => MonthFigures::Single(tally_figure(t)),
-            (_, State::Grouped(groups)) => MonthFigures::Grouped(
-                groups
+        match self.form {
+            Form::Ratio(m) => MonthFigures::Single(m.tally.figure()),
+            Form::GroupedRatio(m) => MonthFigures::Grouped(
+                m.groups
                     .into_sorted()
                     .into_iter()
-                    .map(|(k, t)| (k, tally_figure(t)))
+                    .map(|(k, t)| (k, t.figure()))
                     .collect(),
             ),
-            (_, State::Sum(sum, keys)) => MonthFigures::Single(Figure {
-                numerator: Some(sum.total()),
-                value: Some(sum.total()),
-                numerator_keys: keys,
+            Form::Count(m) => MonthFigures::Single(Figure {
+                numerator: Some(Decimal::from(m.count)),
+                value: Some(Decimal::from(m.count)),
+                numerator_keys: m.keys,
                 ..Figure::default()
             }),
-            (_, State::Count(n, keys)) => MonthFigures::Single(Figure {
-                numerator: Some(Decimal::from(n)),
-                value: Some(Decimal::from(n)),
-                numerator_keys: keys,
+            Form::Sum(m) => MonthFigures::Single(Figure {
+                numerator: Some(m.sum.total()),
+                value: Some(m.sum.total()),
+                numerator_keys: m.keys,
                 ..Figure::default()
             }),
-            (Kind::Aggregate { aggregate, .. }, State::Values(values, keys)) => {
-                let mut figure = aggregate_figure(aggregate, values);
-                figure.numerator_keys = keys;
+            Form::Distribution(m) => {
+                let mut figure = aggregate_figure(m.aggregate, m.values);
+                figure.numerator_keys = m.keys;
                 MonthFigures::Single(figure)
             }
-            (_, State::Values(..)) => MonthFigures::Single(Figure::default()),
         }
     }
 }
@@ -449,13 +534,6 @@ impl Groups {
             .filter_map(|(key, at)| Some((key, tallies[at].take()?)))
             .collect()
     }
-}
-
-fn tally_figure(t: Tally) -> Figure {
-    let mut figure = Figure::ratio(Decimal::from(t.numerator), Decimal::from(t.denominator));
-    figure.numerator_keys = t.numerator_keys;
-    figure.shortfall_keys = t.shortfall_keys;
-    figure
 }
 
 /// The figure of an aggregate over `values` (sum, mean, median, nearest-rank percentile).

@@ -395,7 +395,7 @@ impl CompiledRule {
                 numerator.text.clone(),
                 denominator.text.clone(),
             )),
-            _ => None,
+            ChallengeForm::Where(_) | ChallengeForm::DuplicateOf(_) => None,
         };
         Ok(CompiledRule {
             rule_id: rule.id.as_str().into(),
@@ -416,7 +416,7 @@ impl CompiledRule {
             RuleKind::Where { condition, .. } => {
                 self.passes_filter(row, memo) && condition.matches(row, memo)
             }
-            _ => false,
+            RuleKind::Duplicate(_) | RuleKind::RatioCap { .. } => false,
         }
     }
 
@@ -523,12 +523,24 @@ impl CompiledRule {
 
     /// Adds the state of the same rule run over a later part of the file.
     fn merge(&mut self, later: CompiledRule) {
-        match (&mut self.kind, later.kind) {
-            (RuleKind::Where { taken, .. }, RuleKind::Where { taken: more, .. }) => {
+        const SAME: &str = "a rule merges with the same rule over another part of the file";
+        match &mut self.kind {
+            RuleKind::Where { taken, .. } => {
+                let RuleKind::Where { taken: more, .. } = later.kind else {
+                    unreachable!("{SAME}")
+                };
                 taken.extend(more)
             }
-            (RuleKind::Duplicate(a), RuleKind::Duplicate(b)) => a.logs.extend(b.logs),
-            (RuleKind::RatioCap { groups, .. }, RuleKind::RatioCap { groups: more, .. }) => {
+            RuleKind::Duplicate(a) => {
+                let RuleKind::Duplicate(b) = later.kind else {
+                    unreachable!("{SAME}")
+                };
+                a.logs.extend(b.logs)
+            }
+            RuleKind::RatioCap { groups, .. } => {
+                let RuleKind::RatioCap { groups: more, .. } = later.kind else {
+                    unreachable!("{SAME}")
+                };
                 for (group, t) in more {
                     let g = groups.entry(group).or_default();
                     g.numerator += t.numerator;
@@ -538,7 +550,6 @@ impl CompiledRule {
                     g.keys.truncate(SAMPLE_KEYS);
                 }
             }
-            _ => unreachable!("the same rule has the same state"),
         }
     }
 

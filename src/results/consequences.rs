@@ -208,7 +208,7 @@ fn flat_amount(form: &ConsequenceForm, value: Money) -> Option<(Money, String)> 
                 value
             ),
         )),
-        _ => None,
+        ConsequenceForm::PerExcess { .. } | ConsequenceForm::Incentive { .. } => None,
     }
 }
 
@@ -253,10 +253,12 @@ pub(crate) fn positions(
         {
             let met = match w.kind {
                 ItemKind::Information => w.release_after.is_some_and(|m| m <= month),
-                _ => input
-                    .kpis
-                    .iter()
-                    .any(|r| r.kpi == w.source && r.rag == Rag::Green),
+                ItemKind::Kpi | ItemKind::Escalation | ItemKind::Incentive | ItemKind::Release => {
+                    input
+                        .kpis
+                        .iter()
+                        .any(|r| r.kpi == w.source && r.rag == Rag::Green)
+                }
             };
             if met {
                 w.released_in = Some(month);
@@ -275,7 +277,12 @@ pub(crate) fn positions(
                     mode: None,
                     basis: match w.kind {
                         ItemKind::Information => "the data has been received".into(),
-                        _ => format!("the requirement was met again in {}", month.long_name()),
+                        ItemKind::Kpi
+                        | ItemKind::Escalation
+                        | ItemKind::Incentive
+                        | ItemKind::Release => {
+                            format!("the requirement was met again in {}", month.long_name())
+                        }
                     },
                 });
             }
@@ -475,7 +482,10 @@ pub(crate) fn positions(
                     .find(|i| i.dataset == item.source)
                     .and_then(|i| i.received)
                     .map(|r| Month::of(r).max(month.next())),
-                _ => None,
+                // Released when the KPI is met again, not at a known month.
+                ItemKind::Kpi | ItemKind::Escalation | ItemKind::Incentive | ItemKind::Release => {
+                    None
+                }
             };
             ledger.push(Withholding {
                 kind: item.kind,

@@ -133,19 +133,25 @@ pub fn rag(value: Option<Decimal>, target: Option<&Target>, amber: Option<&Targe
 /// Service users (or units) beyond the threshold, for a failing month.
 pub fn excess(kpi: &Kpi, figure: &Figure, target: &Target) -> Option<Decimal> {
     let value = figure.value?;
-    match (&kpi.measure, figure.numerator, figure.denominator) {
-        (_, Some(n), Some(d)) => Some(target.ratio_excess(n, d)),
-        (Measure::Count { .. }, _, _)
-        | (
-            Measure::Aggregate {
-                aggregate: Aggregate::Sum,
-                ..
-            },
-            _,
-            _,
-        ) => Some(target.count_excess(value)),
-        (Measure::Returned, _, _) if !target.percent => Some(target.count_excess(value)),
-        _ => None,
+    let counts = figure.numerator.zip(figure.denominator);
+    match &kpi.measure {
+        Measure::Ratio { .. } => counts.map(|(n, d)| target.ratio_excess(n, d)),
+        Measure::Count { .. }
+        | Measure::Aggregate {
+            aggregate: Aggregate::Sum,
+            ..
+        } => Some(target.count_excess(value)),
+        // A mean, median or percentile counts no service users (the loader refuses
+        // `per_excess` on them).
+        Measure::Aggregate {
+            aggregate: Aggregate::Mean | Aggregate::Median | Aggregate::Percentile(_),
+            ..
+        } => None,
+        Measure::Returned => match counts {
+            Some((n, d)) => Some(target.ratio_excess(n, d)),
+            None if !target.percent => Some(target.count_excess(value)),
+            None => None,
+        },
     }
 }
 
@@ -411,7 +417,7 @@ fn measure_name(kpi: &Kpi) -> String {
 fn groups_in(figures: Option<&MonthFigures>) -> Vec<Option<String>> {
     match figures {
         Some(MonthFigures::Grouped(g)) => g.keys().cloned().map(Some).collect(),
-        _ => vec![None],
+        Some(MonthFigures::Single(_)) | None => vec![None],
     }
 }
 
@@ -573,22 +579,30 @@ fn year_to_date(kpi: &Kpi, year: &[&Figure]) -> Ytd {
     };
     let numerator = sum(&|f| f.numerator);
     let denominator = sum(&|f| f.denominator);
-    let actual = match &kpi.measure {
-        _ if denominator.is_some() => numerator
+    let pooled_ratio = || {
+        numerator
             .zip(denominator)
-            .and_then(|(n, d)| (!d.is_zero()).then(|| n / d)),
+            .and_then(|(n, d)| (!d.is_zero()).then(|| n / d))
+    };
+    let actual = match &kpi.measure {
+        Measure::Ratio { .. } => pooled_ratio(),
         Measure::Count { .. }
         | Measure::Aggregate {
             aggregate: Aggregate::Sum,
             ..
         } => numerator,
-        Measure::Aggregate { aggregate, .. } => {
+        Measure::Aggregate {
+            aggregate: aggregate @ (Aggregate::Mean | Aggregate::Median | Aggregate::Percentile(_)),
+            ..
+        } => {
             let mut pooled: Vec<Decimal> =
                 year.iter().flat_map(|f| f.values.iter().copied()).collect();
             aggregate_value(*aggregate, &mut pooled)
         }
-        // Returned values (not ratios) average over the months returned.
-        _ => {
+        // A return that gives counts pools as a ratio; bare values average over the months
+        // returned.
+        Measure::Returned if denominator.is_some() => pooled_ratio(),
+        Measure::Returned => {
             let values: Vec<Decimal> = year.iter().filter_map(|f| f.value).collect();
             (!values.is_empty())
                 .then(|| values.iter().copied().sum::<Decimal>() / Decimal::from(values.len()))
