@@ -63,6 +63,30 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// How one figure was computed (a KPI or a challenge id)
     Explain(cmd::explain::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
+    Completions(CompletionsArgs),
+    /// Print levers' man page (roff), for `man` to show
+    Man,
+}
+
+#[derive(Args)]
+struct CompletionsArgs {
+    /// The shell to complete for
+    shell: clap_complete::Shell,
+}
+
+/// Writes what clap knows of the command line as a completion script or a man page.
+fn describe(command: &Command) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    let mut cli = Cli::command();
+    match command {
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut cli, "levers", &mut out);
+            Ok(())
+        }
+        _ => clap_mangen::Man::new(cli).render(&mut out),
+    }
 }
 
 fn main() -> ExitCode {
@@ -75,6 +99,16 @@ fn main() -> ExitCode {
         eprintln!("levers: internal error{location}; nothing further was written. Please report this with the command you ran.");
     }));
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Completions(_) | Command::Man) {
+        return match describe(&cli.command) {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(exit::OK),
+            Err(e) => {
+                eprintln!("levers: error: cannot write to standard output: {e}");
+                ExitCode::from(exit::BAD_INPUT)
+            }
+        };
+    }
     let globals = Globals {
         workspace: cli.global.workspace,
         today: cli
@@ -101,6 +135,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::run(&globals, args),
         Command::Verify(args) => cmd::verify::run(&globals, args),
         Command::Explain(args) => cmd::explain::run(&globals, args),
+        Command::Completions(_) | Command::Man => unreachable!("answered above"),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

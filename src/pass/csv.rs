@@ -75,36 +75,78 @@ pub fn enable_progress(on: bool) {
 /// Files smaller than this read too quickly to need a progress line.
 const PROGRESS_FROM_BYTES: u64 = 64 << 20;
 
-/// A one-line progress report on stderr, rewritten in place, cleared when done.
+/// A progress bar on stderr for one long read (indicatif draws it, and only on a terminal).
+/// Every reader of one file shares the file's bar and adds the bytes it has read, so a file
+/// read on two cores shows one bar; the last reader to finish clears it.
 struct Progress {
-    label: String,
-    total: u64,
-    shown: u64,
+    bar: indicatif::ProgressBar,
+    /// How many readers hold the bar.
+    readers: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The byte this reader had reached when it last reported.
+    reached: u64,
 }
 
+/// A file's bar and the count of its readers.
+type SharedBar = (
+    std::path::PathBuf,
+    std::sync::Weak<std::sync::atomic::AtomicUsize>,
+    indicatif::ProgressBar,
+);
+
+/// The bars of the files being read now.
+static BARS: std::sync::Mutex<Vec<SharedBar>> = std::sync::Mutex::new(Vec::new());
+
 impl Progress {
-    fn new(display: &Path, total: u64) -> Option<Progress> {
-        (PROGRESS.load(std::sync::atomic::Ordering::Relaxed) && total >= PROGRESS_FROM_BYTES).then(
-            || Progress {
-                label: display.display().to_string(),
-                total,
-                shown: 0,
-            },
-        )
+    /// A reader's share of `display`'s bar, starting at byte `start` of `total`.
+    fn new(display: &Path, start: u64, total: u64) -> Option<Progress> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        if !PROGRESS.load(Ordering::Relaxed) || total < PROGRESS_FROM_BYTES {
+            return None;
+        }
+        let mut bars = BARS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        bars.retain(|(_, readers, _)| readers.strong_count() > 0);
+        let shared = bars
+            .iter()
+            .find(|(path, _, _)| path == display)
+            .and_then(|(_, readers, bar)| Some((readers.upgrade()?, bar.clone())));
+        let (readers, bar) = shared.unwrap_or_else(|| {
+            let style = indicatif::ProgressStyle::with_template(
+                "reading {msg} {wide_bar} {percent}% ({binary_bytes_per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            let bar = indicatif::ProgressBar::new(total).with_style(style);
+            bar.set_message(display.display().to_string());
+            let readers = Arc::new(AtomicUsize::new(0));
+            bars.push((display.to_path_buf(), Arc::downgrade(&readers), bar.clone()));
+            (readers, bar)
+        });
+        readers.fetch_add(1, Ordering::SeqCst);
+        Some(Progress {
+            bar,
+            readers,
+            reached: start,
+        })
     }
 
+    /// This reader has reached `byte`.
     fn update(&mut self, byte: u64) {
-        let percent = byte * 100 / self.total.max(1);
-        if percent > self.shown {
-            self.shown = percent;
-            eprint!("\rreading {}: {percent}%", self.label);
-        }
+        self.bar.inc(byte.saturating_sub(self.reached));
+        self.reached = self.reached.max(byte);
     }
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        eprint!("\r{}\r", " ".repeat(self.label.len() + 16));
+        if self
+            .readers
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst)
+            == 1
+        {
+            self.bar.finish_and_clear();
+        }
     }
 }
 
@@ -460,7 +502,7 @@ fn read_rows_blocks(
             .filter(|(c, _)| c.ty == ColumnType::NhsNumber)
             .map(|(_, &p)| p)
             .collect(),
-        progress: Progress::new(display, size),
+        progress: Progress::new(display, content_start, size),
         recycled: Vec::with_capacity(slots.len()),
         dates: matches!(schema.date_format.as_deref(), None | Some("%Y-%m-%d"))
             .then(|| Box::new(DateCache::default())),
@@ -524,6 +566,7 @@ struct RowReader<'a, F> {
     /// Field position, type and name of each slot's column.
     slot_fields: Vec<(usize, ColumnType, &'a str)>,
     masked: Vec<usize>,
+    /// This reader's share of the file's progress bar.
     progress: Option<Progress>,
     recycled: Vec<Value<'static>>,
     /// ISO dates seen lately, when the dataset's dates are ISO.

@@ -783,3 +783,31 @@ fn human_readable_outputs_match_golden() {
     assert_eq!(out.status.code(), Some(1));
     assert_golden("check-problems.txt", &stdout(&out));
 }
+
+/// Shell completions and the man page come from the same clap definitions as the parser.
+#[test]
+fn completions_and_the_man_page_describe_every_command() {
+    let dir = temp_dir("describe");
+    for shell in ["bash", "zsh", "fish"] {
+        let script = ok(&levers(&dir, &["completions", shell]));
+        for command in [
+            "check",
+            "kpi",
+            "challenges",
+            "letter",
+            "run",
+            "explain",
+            "status",
+        ] {
+            assert!(script.contains(command), "{shell} completes {command}");
+        }
+    }
+    let page = ok(&levers(&dir, &["man"]));
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH levers 1"),
+        "{page}"
+    );
+    assert!(page.contains("levers\\-check") || page.contains("check"));
+    let bad = levers(&dir, &["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
