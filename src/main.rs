@@ -63,6 +63,8 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// How one figure was computed (a KPI or a challenge id)
     Explain(cmd::explain::ExplainArgs),
+    /// Formal contract-management (GC9) cases: stage, next date, overdue
+    Cases(cmd::cases::CasesArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
     Completions(CompletionsArgs),
     /// Print levers' man page (roff), for `man` to show
@@ -135,6 +137,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::run(&globals, args),
         Command::Verify(args) => cmd::verify::run(&globals, args),
         Command::Explain(args) => cmd::explain::run(&globals, args),
+        Command::Cases(args) => cmd::cases::run(&globals, args),
         Command::Completions(_) | Command::Man => unreachable!("answered above"),
     });
     match result {

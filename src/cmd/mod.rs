@@ -2,6 +2,7 @@
 //! domain modules and renders their results. Nothing here computes a figure.
 
 pub mod actions;
+pub mod cases;
 pub mod challenges;
 pub mod check;
 pub mod explain;

@@ -104,6 +104,7 @@ pub(crate) fn check_contract_files(root: &Path, contract: &Contract) -> Problems
     }
     let kpi_ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
     problems.extend(crate::load::meetings::read_all(root, &contract.dir, &kpi_ids).1);
+    problems.extend(crate::load::cases::read_all(root, contract).1);
     problems.extend(crate::load::exceptions::read_files(root, &contract.dir, &kpi_ids).1);
     problems
 }

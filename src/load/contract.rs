@@ -233,6 +233,9 @@ fn read_contract(
         .into_iter()
         .filter_map(|t| read_escalation(doc, t))
         .collect();
+    let gc9 = top
+        .table(doc, "gc9")
+        .map_or_else(Default::default, |t| read_gc9(doc, t));
     let escalate_on = match top.string(doc, "escalate_on") {
         None => EscalateOn::Failing,
         Some(v) => match v.value.as_str() {
@@ -331,6 +334,7 @@ fn read_contract(
         challenges,
         escalation,
         escalate_on,
+        gc9,
         variations,
         reliefs,
         datasets,
@@ -792,6 +796,45 @@ fn read_challenge(
     })
 }
 
+/// `[gc9]`: each key defaults as the spec says (§4.9).
+fn read_gc9(doc: &mut Doc, mut t: Fields<'_, '_>) -> crate::model::case::Gc9Settings {
+    let defaults = crate::model::case::Gc9Settings::default();
+    let mut days = |doc: &mut Doc, key: &'static str, default: u32| match t.string(doc, key) {
+        None => default,
+        Some(d) => match Due::parse(&d.value) {
+            Some(Due::WorkingDay(n)) => n,
+            _ => {
+                doc.error(
+                    d.span,
+                    format!("`{}`: expected \"wd N\", N operational (working) days (at most {MAX_WORKING_DAYS})", d.value),
+                );
+                default
+            }
+        },
+    };
+    let meeting_within = days(doc, "meeting_within", defaults.meeting_within);
+    let investigation_within = days(doc, "investigation_within", defaults.investigation_within);
+    let rap_within = days(doc, "rap_within", defaults.rap_within);
+    let withhold_no_rap = t
+        .percent(doc, "withhold_no_rap")
+        .map_or(defaults.withhold_no_rap, |p| p.value);
+    let withhold_missed_milestone = t
+        .percent(doc, "withhold_missed_milestone")
+        .map_or(defaults.withhold_missed_milestone, |p| p.value);
+    let retain_after = t
+        .whole_number(doc, "retain_after")
+        .map_or(defaults.retain_after, |n| n.value);
+    t.finish(doc);
+    crate::model::case::Gc9Settings {
+        meeting_within,
+        investigation_within,
+        rap_within,
+        withhold_no_rap,
+        withhold_missed_milestone,
+        retain_after,
+    }
+}
+
 fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationStep> {
     let step = t.required_string(doc, "step");
     let when = t.required_string(doc, "when");
@@ -801,6 +844,7 @@ fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationSte
     let consequence = t
         .table(doc, "consequence")
         .and_then(|c| read_consequence(doc, c));
+    let notice = t.bool(doc, "notice").unwrap_or(false);
     let span = t.finish(doc);
     let run_months = when.as_ref().and_then(|w| {
         let n = w
@@ -856,6 +900,7 @@ fn read_escalation(doc: &mut Doc, mut t: Fields<'_, '_>) -> Option<EscalationSte
         meeting,
         due_working_days,
         consequence,
+        notice,
         span,
     })
 }

@@ -255,6 +255,8 @@ pub struct EscalationStep {
     /// Working days after the provisional letter date.
     pub due_working_days: u32,
     pub consequence: Option<Consequence>,
+    /// Reaching this step opens a GC9 case (§4.9): `notice = true`.
+    pub notice: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -321,6 +323,8 @@ pub struct Contract {
     pub challenges: Vec<ChallengeRule>,
     pub escalation: Vec<EscalationStep>,
     pub escalate_on: EscalateOn,
+    /// The clocks and withholding rates of formal contract management (`[gc9]`).
+    pub gc9: crate::model::case::Gc9Settings,
     pub variations: Vec<Variation>,
     pub reliefs: Vec<Relief>,
     /// The schema of every dataset this contract may read (workspace ones, overridden here).

@@ -2,6 +2,7 @@
 //! schemas, money, targets, months and the working-day calendar, and the typed values of cells.
 
 pub mod calendar;
+pub mod case;
 pub(crate) mod cell;
 pub(crate) mod contract;
 pub mod letter;

@@ -153,3 +153,32 @@ pub(crate) fn problems(
     out.flush()?;
     Ok(())
 }
+
+/// GC9 cases, one row each.
+pub(crate) fn cases(
+    out: &mut dyn std::io::Write,
+    cases: &[crate::results::cases::Case],
+) -> Result<()> {
+    use crate::render::text::spreadsheet_cell as cell;
+    let mut out = csv::Writer::from_writer(out);
+    out.write_record([
+        "contract", "case", "kpis", "subject", "issued", "stage", "next", "next_due", "overdue",
+    ])?;
+    for c in cases {
+        out.write_record([
+            cell(&c.contract).as_ref(),
+            cell(&c.case).as_ref(),
+            cell(&c.kpis.join("; ")).as_ref(),
+            cell(&c.subject).as_ref(),
+            &c.issued.to_string(),
+            c.stage.as_str(),
+            cell(c.next.as_ref().map_or("", |n| n.what.as_str())).as_ref(),
+            &c.next
+                .as_ref()
+                .map_or_else(String::new, |n| n.due.to_string()),
+            if c.overdue { "true" } else { "false" },
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}

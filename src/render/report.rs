@@ -188,6 +188,28 @@ impl Report for StatusReport {
     }
 }
 
+/// `levers cases`: every GC9 case of the contracts asked for.
+pub(crate) struct CasesReport(pub Vec<crate::results::cases::Case>);
+
+impl Report for CasesReport {
+    fn table(&self, out: &mut dyn Write, _style: Style) -> Result<()> {
+        if self.0.is_empty() {
+            writeln!(out, "No formal contract-management cases.")?;
+            return Ok(());
+        }
+        writeln!(out, "{}", super::table::cases(&self.0))?;
+        Ok(())
+    }
+
+    fn json(&self, out: &mut dyn Write) -> Result<()> {
+        json(out, &self.0)
+    }
+
+    fn csv(&self, out: &mut dyn Write) -> Result<()> {
+        super::csv::cases(out, &self.0)
+    }
+}
+
 /// `levers check`: every problem found, errors and warnings.
 pub(crate) struct CheckReport(pub Vec<Problem>);
 

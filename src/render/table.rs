@@ -174,3 +174,27 @@ pub(crate) fn status(rows: &[StatusRow]) -> Table {
     }
     table
 }
+
+/// GC9 cases, one row each.
+pub(crate) fn cases(cases: &[crate::results::cases::Case]) -> Table {
+    let mut table = new_table([
+        "Contract", "Case", "KPIs", "Issued", "Stage", "Next", "Due", "Overdue",
+    ]);
+    for c in cases {
+        table.add_row(vec![
+            c.contract.clone(),
+            clean(&c.case).into_owned(),
+            clean(&c.kpis.join(", ")).into_owned(),
+            c.issued.to_string(),
+            c.stage.as_str().replace('_', " "),
+            c.next
+                .as_ref()
+                .map_or_else(|| "—".to_string(), |n| clean(&n.what).into_owned()),
+            c.next
+                .as_ref()
+                .map_or_else(|| "—".to_string(), |n| n.due.to_string()),
+            if c.overdue { "yes" } else { "no" }.to_string(),
+        ]);
+    }
+    table
+}

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod cases;
 mod challenges;
 mod cli;
 mod consequences;

@@ -47,6 +47,12 @@ fn asked() -> BTreeSet<(String, String)> {
         .unwrap();
         std::fs::create_dir_all(dir.join("contracts/c")).unwrap();
         std::fs::copy(entry.path(), dir.join("contracts/c/contract.toml")).unwrap();
+        std::fs::create_dir_all(dir.join("contracts/c/cases")).unwrap();
+        std::fs::copy(
+            root.join("tests/contracts/cases/every-key.toml"),
+            dir.join("contracts/c/cases/CASE-1.toml"),
+        )
+        .unwrap();
         roots.push(dir);
     }
     for root in roots {
@@ -55,6 +61,8 @@ fn asked() -> BTreeSet<(String, String)> {
             let ids: Vec<&str> = contract.kpis.iter().map(|k| k.id.as_str()).collect();
             levers::load::meetings::read_all(&workspace.root, &contract.dir, &ids);
             levers::load::exceptions::read_files(&workspace.root, &contract.dir, &ids);
+            let (_, problems) = levers::load::cases::read_all(&workspace.root, contract);
+            assert!(!problems.has_errors(), "{:?}", problems.sorted());
         }
     }
     levers::load::fields::recorded_keys()

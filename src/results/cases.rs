@@ -1,0 +1,304 @@
+//! GC9 cases as of a date (§4.9): which cases are open, the stage each has reached, its clocks,
+//! and what is due next. The facts come from the case files; the clocks from the contract's
+//! `[gc9]` settings and the working-day calendar (operational days: bank holidays excluded).
+
+use crate::model::calendar::{Calendar, Month};
+use crate::model::case::{escalation_case_id, CaseFile, Outcome};
+use crate::model::contract::Contract;
+use crate::model::named::named;
+use crate::results::kpi::KpiResult;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+named! {
+    /// Where a case stands as of a date.
+    pub(crate) enum Stage {
+        /// Notice issued; the Contract Management Meeting not yet held.
+        Notice = "notice",
+        /// A Joint Investigation agreed; its report not yet in.
+        Investigation = "investigation",
+        /// Meeting (or investigation report) held; no plan agreed yet.
+        RapDue = "rap_due",
+        /// A plan agreed; every milestone met or not yet due.
+        Rap = "rap",
+        /// A milestone past its due date and not met.
+        MilestoneMissed = "milestone_missed",
+        /// Every milestone met.
+        Remedied = "remedied",
+        /// The notice withdrawn at the meeting.
+        Withdrawn = "withdrawn",
+        /// Closed by agreement.
+        Closed = "closed",
+    }
+}
+
+impl Stage {
+    /// Whether the case is still running (not remedied, withdrawn or closed).
+    pub(crate) fn is_open(self) -> bool {
+        matches!(
+            self,
+            Stage::Notice
+                | Stage::Investigation
+                | Stage::RapDue
+                | Stage::Rap
+                | Stage::MilestoneMissed
+        )
+    }
+}
+
+/// A dated step of a case: what is due, by when, and when it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Clock {
+    /// What is due, in words ("Contract Management Meeting", "milestone M1: …").
+    pub what: String,
+    /// The contact role who owns it, when one does (a milestone's owner).
+    pub owner_role: Option<String>,
+    /// The date it is due.
+    pub due: NaiveDate,
+    /// The date it happened; `None` while it has not.
+    pub done: Option<NaiveDate>,
+}
+
+impl Clock {
+    /// Past its date without its fact, as of `today`.
+    pub(crate) fn overdue(&self, today: NaiveDate) -> bool {
+        self.done.is_none_or(|d| d > today) && self.due < today
+    }
+}
+
+/// What is due next in a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Next {
+    /// What is due.
+    pub what: String,
+    /// By when.
+    pub due: NaiveDate,
+}
+
+/// One case as of a date.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Case {
+    /// The contract's id.
+    pub contract: String,
+    /// The case id, as `CPN-2026-08-ae-4hr`.
+    pub case: String,
+    /// The KPIs the case concerns.
+    pub kpis: Vec<String>,
+    /// What the case is about.
+    pub subject: String,
+    /// The date the notice was issued.
+    pub issued: NaiveDate,
+    /// Where the case stands.
+    pub stage: Stage,
+    /// What is due next, if anything.
+    pub next: Option<Next>,
+    /// Whether any clock is past its date without its fact.
+    pub overdue: bool,
+    /// Every clock of the case so far, in order.
+    pub clocks: Vec<Clock>,
+    /// Where the facts are recorded (`contracts/<id>/cases/<case-id>.toml`), whether or not the
+    /// file exists yet.
+    pub file: std::path::PathBuf,
+}
+
+/// The cases an escalation step with `notice = true` opened up to `month`: for each month M
+/// whose run first reaches such a step, the case `CPN-<M>-<kpi>`, issued on M's letter date
+/// (a month with no letter issued opens no case yet). Ordered by id.
+pub(crate) fn opened_by_escalation(
+    contract: &Contract,
+    months: &[(Month, &[KpiResult])],
+    letter_dates: &BTreeMap<Month, NaiveDate>,
+) -> BTreeMap<String, (Vec<String>, String, NaiveDate)> {
+    let mut opened = BTreeMap::new();
+    for (month, results) in months {
+        let Some(&issued) = letter_dates.get(month) else {
+            continue;
+        };
+        for r in *results {
+            for step in contract.escalation.iter().filter(|s| s.notice) {
+                if r.escalation_run == step.run_months {
+                    opened
+                        .entry(escalation_case_id(*month, &r.kpi))
+                        .or_insert_with(|| {
+                            (
+                                vec![r.kpi.clone()],
+                                format!(
+                                    "{} failing for {} consecutive months ({} reached)",
+                                    r.name, r.escalation_run, step.step
+                                ),
+                                issued,
+                            )
+                        });
+                }
+            }
+        }
+    }
+    opened
+}
+
+/// Every case of `contract` as of `today`: those opened by the ladder (with their files'
+/// facts, when written) and those opened by hand (a file alone), ordered by id.
+pub(crate) fn cases(
+    contract: &Contract,
+    files: &[CaseFile],
+    opened: &BTreeMap<String, (Vec<String>, String, NaiveDate)>,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Vec<Case> {
+    let mut ids: Vec<&String> = opened.keys().collect();
+    ids.extend(files.iter().map(|f| &f.id));
+    ids.sort();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|id| {
+            let file = files.iter().find(|f| &f.id == id);
+            let from_ladder = opened.get(id);
+            let issued = file
+                .and_then(|f| f.issued)
+                .or(from_ladder.map(|(_, _, d)| *d))?;
+            if issued > today {
+                return None;
+            }
+            let kpis = match file {
+                Some(f) if !f.kpis.is_empty() => f.kpis.clone(),
+                _ => from_ladder.map(|(k, _, _)| k.clone()).unwrap_or_default(),
+            };
+            let subject = file
+                .and_then(|f| f.subject.clone())
+                .or(from_ladder.map(|(_, s, _)| s.clone()))
+                .unwrap_or_default();
+            let blank = CaseFile::default();
+            let facts = file.unwrap_or(&blank);
+            Some(one(
+                contract, id, kpis, subject, issued, facts, calendar, today,
+            ))
+        })
+        .collect()
+}
+
+/// A fact, if it has happened by `today`.
+fn by(date: Option<NaiveDate>, today: NaiveDate) -> Option<NaiveDate> {
+    date.filter(|d| *d <= today)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn one(
+    contract: &Contract,
+    id: &str,
+    kpis: Vec<String>,
+    subject: String,
+    issued: NaiveDate,
+    facts: &CaseFile,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Case {
+    let gc9 = &contract.gc9;
+    let mut clocks = Vec::new();
+    let meeting = by(facts.meeting, today);
+    clocks.push(Clock {
+        what: "Contract Management Meeting".into(),
+        owner_role: None,
+        due: calendar.add_working_days(issued, gc9.meeting_within),
+        done: meeting,
+    });
+    let outcome = meeting.and(facts.outcome);
+    let report = by(facts.investigation_report, today);
+    let rap_agreed = by(facts.rap_agreed, today);
+    let closed = by(facts.closed, today);
+    // The plan is counted from the meeting, or from the investigation's report.
+    let mut rap_from = meeting;
+    if let (Some(held), Some(Outcome::Investigation)) = (meeting, outcome) {
+        clocks.push(Clock {
+            what: "Joint Investigation report".into(),
+            owner_role: None,
+            due: calendar.add_working_days(held, gc9.investigation_within),
+            done: report,
+        });
+        rap_from = report;
+    }
+    if outcome != Some(Outcome::Withdrawn) {
+        if let Some(from) = rap_from {
+            clocks.push(Clock {
+                what: "Remedial Action Plan agreed".into(),
+                owner_role: None,
+                due: calendar.add_working_days(from, gc9.rap_within),
+                done: rap_agreed,
+            });
+        }
+    }
+    if rap_agreed.is_some() {
+        for m in &facts.milestones {
+            clocks.push(Clock {
+                what: format!("milestone {}: {}", m.id, m.action),
+                owner_role: Some(m.owner_role.clone()),
+                due: m.due,
+                done: by(m.met, today),
+            });
+        }
+    }
+    let milestones: Vec<&Clock> = clocks.iter().filter(|c| c.owner_role.is_some()).collect();
+    let stage = if closed.is_some() {
+        Stage::Closed
+    } else if outcome == Some(Outcome::Withdrawn) {
+        Stage::Withdrawn
+    } else if meeting.is_none() {
+        Stage::Notice
+    } else if outcome == Some(Outcome::Investigation) && report.is_none() {
+        Stage::Investigation
+    } else if rap_agreed.is_none() {
+        Stage::RapDue
+    } else if milestones.iter().any(|c| c.overdue(today)) {
+        Stage::MilestoneMissed
+    } else if !milestones.is_empty() && milestones.iter().all(|c| c.done.is_some()) {
+        Stage::Remedied
+    } else {
+        Stage::Rap
+    };
+    let next = if stage.is_open() {
+        clocks
+            .iter()
+            .filter(|c| c.done.is_none())
+            .min_by_key(|c| c.due)
+            .map(|c| Next {
+                what: c.what.clone(),
+                due: c.due,
+            })
+    } else {
+        None
+    };
+    let overdue = stage.is_open() && clocks.iter().any(|c| c.overdue(today));
+    Case {
+        contract: contract.id.clone(),
+        case: id.to_string(),
+        kpis,
+        subject,
+        issued,
+        stage,
+        next,
+        overdue,
+        clocks,
+        file: contract.dir.join("cases").join(format!("{id}.toml")),
+    }
+}
+
+/// Every case of `report`'s contract as of `today`, with the problems in its case files.
+pub(crate) fn for_report(
+    workspace: &crate::load::workspace::Workspace,
+    report: &crate::results::month::ContractMonth<'_>,
+    today: NaiveDate,
+) -> (Vec<Case>, crate::error::Problems) {
+    let contract = report.contract;
+    let (files, problems) = crate::load::cases::read_all(&workspace.root, contract);
+    let months: Vec<(Month, &[KpiResult])> = report
+        .earlier
+        .iter()
+        .map(|(m, k)| (*m, k.as_slice()))
+        .chain(std::iter::once((report.month, report.kpis.as_slice())))
+        .collect();
+    let opened = opened_by_escalation(contract, &months, &report.letter_dates);
+    (
+        cases(contract, &files, &opened, &workspace.calendar, today),
+        problems,
+    )
+}

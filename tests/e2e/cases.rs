@@ -1,0 +1,236 @@
+//! GC9 cases (§4.9): clocks in operational days across weekends and bank holidays, every
+//! stage as a case file is filled in with `--today` moving on, cases opened by the ladder,
+//! and bad case files, each with its own message.
+
+use crate::common::*;
+use std::path::Path;
+
+fn cases_json(dir: &Path, today: &str) -> Vec<serde_json::Value> {
+    let out = levers(dir, &["cases", "--format", "json", "--today", today]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+fn write_case(dir: &Path, id: &str, text: &str) {
+    let cases = dir.join("contracts/small/cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(cases.join(format!("{id}.toml")), text).unwrap();
+}
+
+/// (stage, next what, next due, overdue) of the one case.
+fn state(dir: &Path, today: &str) -> (String, String, String, bool) {
+    let cases = cases_json(dir, today);
+    assert_eq!(cases.len(), 1, "{cases:#?}");
+    let c = &cases[0];
+    (
+        c["stage"].as_str().unwrap().to_string(),
+        c["next"]["what"].as_str().unwrap_or("").to_string(),
+        c["next"]["due"].as_str().unwrap_or("").to_string(),
+        c["overdue"].as_bool().unwrap(),
+    )
+}
+
+#[test]
+fn a_case_opened_by_hand_runs_its_whole_course() {
+    let dir = fixture("cases-course");
+    let s = |stage: &str, what: &str, due: &str, overdue: bool| {
+        (
+            stage.to_string(),
+            what.to_string(),
+            due.to_string(),
+            overdue,
+        )
+    };
+    let head = "subject = \"Discharge summaries late\"\nissued = 2026-06-01\n";
+    write_case(&dir, "DQ-1", head);
+    // Ten operational days from Monday 1 June 2026: Monday 15 June.
+    assert_eq!(
+        state(&dir, "2026-06-10"),
+        s("notice", "Contract Management Meeting", "2026-06-15", false)
+    );
+    assert_eq!(
+        state(&dir, "2026-06-16"),
+        s("notice", "Contract Management Meeting", "2026-06-15", true)
+    );
+    let met = format!("{head}meeting = 2026-06-12\noutcome = \"rap\"\n");
+    write_case(&dir, "DQ-1", &met);
+    // The plan is due ten operational days from the meeting (Friday 12 June): Friday 26 June.
+    assert_eq!(
+        state(&dir, "2026-06-20"),
+        s(
+            "rap_due",
+            "Remedial Action Plan agreed",
+            "2026-06-26",
+            false
+        )
+    );
+    let plan = format!(
+        "{met}rap_agreed = 2026-06-24\n\n[[milestone]]\nid = \"M1\"\naction = \"Clear the backlog\"\nowner = \"contacts.provider_lead\"\ndue = 2026-07-31\n"
+    );
+    write_case(&dir, "DQ-1", &plan);
+    assert_eq!(
+        state(&dir, "2026-07-01"),
+        s(
+            "rap",
+            "milestone M1: Clear the backlog",
+            "2026-07-31",
+            false
+        )
+    );
+    assert_eq!(
+        state(&dir, "2026-08-03"),
+        s(
+            "milestone_missed",
+            "milestone M1: Clear the backlog",
+            "2026-07-31",
+            true
+        )
+    );
+    write_case(&dir, "DQ-1", &format!("{plan}met = 2026-08-05\n"));
+    // Before the date it was met, the milestone is still missed; after, the case is remedied.
+    assert_eq!(state(&dir, "2026-08-04").0, "milestone_missed");
+    assert_eq!(state(&dir, "2026-08-10"), s("remedied", "", "", false));
+    let closed = plan.replace(
+        "rap_agreed = 2026-06-24\n",
+        "rap_agreed = 2026-06-24\nclosed = 2026-08-20\n",
+    );
+    write_case(&dir, "DQ-1", &format!("{closed}met = 2026-08-05\n"));
+    assert_eq!(state(&dir, "2026-08-21").0, "closed");
+    // Before its notice a case does not exist yet.
+    assert!(cases_json(&dir, "2026-05-31").is_empty());
+}
+
+#[test]
+fn clocks_skip_weekends_and_bank_holidays() {
+    let dir = fixture("cases-holidays");
+    // Monday 24 August 2026; Monday 31 August is the summer bank holiday.
+    write_case(&dir, "H-1", "subject = \"x\"\nissued = 2026-08-24\n");
+    assert_eq!(state(&dir, "2026-08-25").2, "2026-09-08");
+    // An investigation report is due twenty operational days after the meeting.
+    write_case(
+        &dir,
+        "H-1",
+        "subject = \"x\"\nissued = 2026-08-24\nmeeting = 2026-09-04\noutcome = \"investigation\"\n",
+    );
+    let (stage, what, due, _) = state(&dir, "2026-09-07");
+    assert_eq!(
+        (stage.as_str(), what.as_str(), due.as_str()),
+        ("investigation", "Joint Investigation report", "2026-10-02")
+    );
+    // Withdrawn at the meeting: nothing further is due.
+    write_case(
+        &dir,
+        "H-1",
+        "subject = \"x\"\nissued = 2026-08-24\nmeeting = 2026-09-04\noutcome = \"withdrawn\"\n",
+    );
+    assert_eq!(
+        state(&dir, "2026-09-07"),
+        ("withdrawn".into(), String::new(), String::new(), false)
+    );
+}
+
+#[test]
+fn a_notice_step_opens_a_case_once_its_months_letter_is_issued() {
+    let dir = fixture("cases-ladder");
+    let contract = dir.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    let with_notice = text.replacen(
+        "step = \"Contract Performance Notice\"\n",
+        "step = \"Contract Performance Notice\"\nnotice = true\n",
+        1,
+    );
+    assert_ne!(with_notice, text);
+    std::fs::write(&contract, with_notice).unwrap();
+    // No letter for June yet: no case.
+    assert!(cases_json(&dir, "2026-07-06").is_empty());
+    let out = levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-06",
+            "--stage",
+            "provisional",
+            "--today",
+            "2026-07-06",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let cases = cases_json(&dir, "2026-07-08");
+    let ids: Vec<&str> = cases.iter().map(|c| c["case"].as_str().unwrap()).collect();
+    // A&E 4 hours and 12 hours both reached their second red month in June.
+    assert_eq!(ids, ["CPN-2026-06-ae-12hr", "CPN-2026-06-ae-4hr"]);
+    assert_eq!(cases[1]["issued"], "2026-07-06");
+    assert_eq!(cases[1]["stage"], "notice");
+    assert_eq!(cases[1]["kpis"], serde_json::json!(["ae-4hr"]));
+    // Ten operational days from Monday 6 July.
+    assert_eq!(cases[1]["next"]["due"], "2026-07-20");
+    // The case file's facts carry it on, and its `issued` overrides the letter's date.
+    write_case(
+        &dir,
+        "CPN-2026-06-ae-4hr",
+        "issued = 2026-07-07\nmeeting = 2026-07-15\noutcome = \"rap\"\n",
+    );
+    let cases = cases_json(&dir, "2026-07-16");
+    assert_eq!(cases[1]["issued"], "2026-07-07");
+    assert_eq!(cases[1]["stage"], "rap_due");
+    assert!(cases[1]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("2 consecutive months"));
+}
+
+#[test]
+fn bad_case_files_are_refused_with_every_problem_located() {
+    let dir = fixture("cases-bad");
+    write_case(
+        &dir,
+        "BAD-1",
+        "subject = \"x\"\nissued = 2026-06-01\nmeeting = 2026-05-30\noutcome = \"maybe\"\nrap_agreed = 2026-06-20\nkpis = [\"ae-4hours\"]\nreferee = \"y\"\n\n[[milestone]]\nid = \"M1\"\naction = \"a\"\nowner = \"contacts.nobody\"\ndue = 2026-07-01\n\n[[milestone]]\nid = \"M2\"\naction = \"b\"\nowner = \"contacts.provider_lead\"\ndue = 2026-07-01\nmet = 2026-06-10\n",
+    );
+    write_case(&dir, "BAD-2", "issued = 2026-13-01\n");
+    let out = levers(
+        &dir,
+        &["check", "--format", "json", "--today", "2026-07-25"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let problems: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let got: Vec<String> = problems
+        .iter()
+        .filter(|p| p["file"].as_str().unwrap().contains("/cases/"))
+        .map(|p| {
+            format!(
+                "{}:{}:{}: {}",
+                p["file"].as_str().unwrap().rsplit('/').next().unwrap(),
+                p["line"],
+                p["column"],
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let wanted = [
+        "BAD-1.toml:3:11: `meeting` (2026-05-30) is before `issued` (2026-06-01)",
+        "BAD-1.toml:4:11: unknown outcome `maybe`",
+        "BAD-1.toml:5:14: a plan is agreed after the meeting decides on one",
+        "BAD-1.toml:6:9: unknown KPI `ae-4hours`",
+        "BAD-1.toml:7:1: unknown key `referee` in the case file",
+        "BAD-1.toml:12:9: milestone owner `contacts.nobody` is not a contact",
+        "BAD-1.toml:20:7: milestone `M2` is met (2026-06-10) before the plan was agreed (2026-06-20)",
+        "BAD-2.toml:1:10: `issued` must be a date such as 2026-04-01",
+        "BAD-2.toml:1:10: invalid TOML: invalid date, expected month between 01 and 12",
+    ];
+    assert_eq!(got.len(), wanted.len(), "{got:#?}");
+    for (g, w) in got.iter().zip(wanted) {
+        assert!(g.starts_with(w), "expected `{w}`, got `{g}`");
+    }
+    // `cases` refuses the contract with the same problems (exit 2).
+    let cases = levers(&dir, &["cases", "-c", "small", "--today", "2026-07-25"]);
+    assert_eq!(cases.status.code(), Some(2));
+    assert!(
+        stderr(&cases).contains("BAD-1.toml:4:11"),
+        "{}",
+        stderr(&cases)
+    );
+}
