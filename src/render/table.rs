@@ -136,6 +136,7 @@ pub(crate) fn status(rows: &[StatusRow]) -> Table {
         "Challenges open (overdue)",
         "Actions open (overdue)",
         "Escalation",
+        "Cases open (overdue)",
         "Months to end",
     ]);
     for r in rows {
@@ -169,6 +170,7 @@ pub(crate) fn status(rows: &[StatusRow]) -> Table {
             ),
             format!("{} ({})", r.open_actions, r.overdue_actions),
             clean(r.escalation.as_deref().unwrap_or("—")).into_owned(),
+            format!("{} ({})", r.open_cases, r.overdue_cases),
             end,
         ]);
     }

@@ -30,6 +30,10 @@ pub(crate) struct StatusRow {
     pub open_actions: usize,
     pub overdue_actions: usize,
     pub escalation: Option<String>,
+    /// GC9 cases still running (§4.9).
+    pub open_cases: usize,
+    /// Of those, the cases with a clock past its date.
+    pub overdue_cases: usize,
     pub months_to_end: i32,
     pub renewal_due: bool,
     /// KPI-months green over the contract's life so far, as a share of those measured.
@@ -60,6 +64,11 @@ pub(crate) fn status_row(
         .collect();
     let (actions, _, _) = crate::results::actions::for_report(workspace, &report, today);
     let (overdue_actions, open_actions, _) = crate::results::actions::sections(&actions, today);
+    let (cases, problems) = crate::results::cases::for_report(workspace, &report, today);
+    if problems.has_errors() {
+        return Err(crate::error::InvalidInput(problems.sorted()).into());
+    }
+    let open_cases: Vec<_> = cases.iter().filter(|c| c.stage.is_open()).collect();
     let escalation = report
         .escalations
         .iter()
@@ -103,6 +112,8 @@ pub(crate) fn status_row(
         open_actions: open_actions.len() + overdue_actions.len(),
         overdue_actions: overdue_actions.len(),
         escalation,
+        open_cases: open_cases.len(),
+        overdue_cases: open_cases.iter().filter(|c| c.overdue).count(),
         months_to_end,
         renewal_due,
         lifetime_green_share: lifetime,
@@ -111,7 +122,8 @@ pub(crate) fn status_row(
             red + missing,
             overdue_actions.len(),
             overdue,
-            report.escalations.len(),
+            // A GC9 clock overdue weighs as a step of the ladder in force.
+            report.escalations.len() + open_cases.iter().filter(|c| c.overdue).count(),
             renewal_due,
         ),
     })

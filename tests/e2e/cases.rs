@@ -52,6 +52,19 @@ fn a_case_opened_by_hand_runs_its_whole_course() {
         state(&dir, "2026-06-16"),
         s("notice", "Contract Management Meeting", "2026-06-15", true)
     );
+    // The portfolio counts it, open and overdue.
+    let status = levers(
+        &dir,
+        &["status", "--format", "json", "--today", "2026-06-16"],
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(
+        (
+            rows[0]["open_cases"].as_u64(),
+            rows[0]["overdue_cases"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
     let met = format!("{head}meeting = 2026-06-12\noutcome = \"rap\"\n");
     write_case(&dir, "DQ-1", &met);
     // The plan is due ten operational days from the meeting (Friday 12 June): Friday 26 June.
