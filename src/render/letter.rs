@@ -109,6 +109,19 @@ struct EscalationRow {
     status: String,
 }
 
+/// An open GC9 case in the letter's "Formal contract management" section.
+#[derive(Serialize)]
+struct CaseRow {
+    id: String,
+    /// The requirements it concerns, by name.
+    concerning: String,
+    stage: String,
+    next: String,
+    due: String,
+    /// "overdue" when a clock is past its date; empty otherwise.
+    overdue: String,
+}
+
 #[derive(Serialize)]
 struct FinanceLine {
     label: String,
@@ -122,6 +135,7 @@ struct Numbers {
     information: usize,
     challenges: usize,
     escalation: usize,
+    cases: usize,
     finance: usize,
 }
 
@@ -163,6 +177,7 @@ pub struct LetterContext {
     companion_note: String,
     escalations: Vec<EscalationRow>,
     escalation_rule: String,
+    cases: Vec<CaseRow>,
     finance: Vec<FinanceLine>,
     finance_notes: Vec<String>,
     agreed_position: String,
@@ -264,6 +279,55 @@ fn state_words(state: State) -> &'static str {
         State::Withdrawn => "Withdrawn by us",
         State::Overturned => "Overturned in dispute",
     }
+}
+
+/// The cases still running as of the letter's date, for the provider's finance and quality
+/// leads: what each concerns, where it stands and what is due next.
+fn case_rows(report: &ContractMonth<'_>) -> Vec<CaseRow> {
+    use crate::results::cases::Stage;
+    report
+        .cases
+        .iter()
+        .filter(|c| c.stage.is_open())
+        .map(|c| CaseRow {
+            id: md(&c.case),
+            concerning: if c.kpis.is_empty() {
+                md(&c.subject)
+            } else {
+                c.kpis
+                    .iter()
+                    .map(|k| {
+                        md(report
+                            .contract
+                            .kpi(k)
+                            .map_or(k.as_str(), |kpi| kpi.name.as_str()))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
+            stage: match c.stage {
+                Stage::Notice => "Contract Performance Notice issued".into(),
+                Stage::Investigation => "Joint Investigation under way".into(),
+                Stage::RapDue => "Remedial Action Plan to be agreed".into(),
+                Stage::Rap => "Remedial Action Plan agreed".into(),
+                Stage::MilestoneMissed => "a plan milestone missed".into(),
+                Stage::Remedied | Stage::Withdrawn | Stage::Closed => c.stage.to_string(),
+            },
+            next: c
+                .next
+                .as_ref()
+                .map_or_else(String::new, |n| md(&capitalise(&n.what))),
+            due: c
+                .next
+                .as_ref()
+                .map_or_else(String::new, |n| long_date(n.due)),
+            overdue: if c.overdue {
+                "overdue".into()
+            } else {
+                String::new()
+            },
+        })
+        .collect()
 }
 
 /// The words and figures of the letter for `report` at `stage`.
@@ -1058,6 +1122,10 @@ pub fn context(
     if !escalations.is_empty() {
         n.escalation = next();
     }
+    let cases = case_rows(report);
+    if !cases.is_empty() {
+        n.cases = next();
+    }
     n.finance = next();
 
     let commissioner_lead = contract.contact("commissioner_lead");
@@ -1129,6 +1197,7 @@ pub fn context(
         companion_note,
         escalations,
         escalation_rule,
+        cases,
         finance,
         finance_notes,
         agreed_position,

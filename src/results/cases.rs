@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 named! {
     /// Where a case stands as of a date.
-    pub(crate) enum Stage {
+    pub enum Stage {
         /// Notice issued; the Contract Management Meeting not yet held.
         Notice = "notice",
         /// A Joint Investigation agreed; its report not yet in.
@@ -49,7 +49,7 @@ impl Stage {
 
 /// A dated step of a case: what is due, by when, and when it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Clock {
+pub struct Clock {
     /// What is due, in words ("Contract Management Meeting", "milestone M1: …").
     pub what: String,
     /// The contact role who owns it, when one does (a milestone's owner).
@@ -69,7 +69,7 @@ impl Clock {
 
 /// What is due next in a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Next {
+pub struct Next {
     /// What is due.
     pub what: String,
     /// By when.
@@ -78,7 +78,7 @@ pub(crate) struct Next {
 
 /// One case as of a date.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Case {
+pub struct Case {
     /// The contract's id.
     pub contract: String,
     /// The case id, as `CPN-2026-08-ae-4hr`.
@@ -280,25 +280,4 @@ fn one(
         clocks,
         file: contract.dir.join("cases").join(format!("{id}.toml")),
     }
-}
-
-/// Every case of `report`'s contract as of `today`, with the problems in its case files.
-pub(crate) fn for_report(
-    workspace: &crate::load::workspace::Workspace,
-    report: &crate::results::month::ContractMonth<'_>,
-    today: NaiveDate,
-) -> (Vec<Case>, crate::error::Problems) {
-    let contract = report.contract;
-    let (files, problems) = crate::load::cases::read_all(&workspace.root, contract);
-    let months: Vec<(Month, &[KpiResult])> = report
-        .earlier
-        .iter()
-        .map(|(m, k)| (*m, k.as_slice()))
-        .chain(std::iter::once((report.month, report.kpis.as_slice())))
-        .collect();
-    let opened = opened_by_escalation(contract, &months, &report.letter_dates);
-    (
-        cases(contract, &files, &opened, &workspace.calendar, today),
-        problems,
-    )
 }

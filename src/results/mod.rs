@@ -3,7 +3,7 @@
 //! challenges and where each stands, actions, and what is due when. Plain data: no text.
 
 pub mod actions;
-pub(crate) mod cases;
+pub mod cases;
 pub(crate) mod challenges;
 pub(crate) mod consequences;
 pub(crate) mod escalation;

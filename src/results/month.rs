@@ -60,6 +60,8 @@ pub struct ContractMonth<'w> {
     pub ledger: Vec<Withholding>,
     /// The escalation steps in force this month, with owners and due dates.
     pub escalations: Vec<Escalation>,
+    /// The contract's GC9 cases as of `today` (§4.9), ordered by id.
+    pub cases: Vec<crate::results::cases::Case>,
     /// Challenges raised for this month.
     pub new_challenges: Vec<ChallengeView>,
     /// Challenges from earlier months not yet closed.
@@ -406,10 +408,24 @@ fn build<'w>(
         letters_read.extend(exceptions.iter().map(|e| e.file.clone()));
     }
 
+    // GC9 cases: opened by the ladder once a month's letter is issued, or by hand.
+    let (case_files, problems) = crate::load::cases::read_all(&workspace.root, contract);
+    if problems.has_errors() {
+        return Err(InvalidInput(problems.sorted()));
+    }
+    let months_so_far: Vec<(Month, &[KpiResult])> = earlier
+        .iter()
+        .map(|(m, k)| (*m, k.as_slice()))
+        .chain(std::iter::once((month, kpis.as_slice())))
+        .collect();
+    let opened = crate::results::cases::opened_by_escalation(contract, &months_so_far, &raised_on);
+    let cases = crate::results::cases::cases(contract, &case_files, &opened, calendar, today);
+
     let mut inputs: Vec<PathBuf> = vec![
         PathBuf::from(crate::load::workspace::SETTINGS_FILE),
         contract.file.clone(),
     ];
+    inputs.extend(case_files.iter().map(|c| c.file.clone()));
     inputs.extend(history.iter().flat_map(|d| d.inputs.iter().cloned()));
     inputs.extend(letters_read);
     for name in ["submissions.csv", "challenge-log.csv"] {
@@ -438,6 +454,7 @@ fn build<'w>(
         position,
         ledger,
         escalations,
+        cases,
         new_challenges,
         outstanding,
         agreed,

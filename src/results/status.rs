@@ -64,11 +64,7 @@ pub(crate) fn status_row(
         .collect();
     let (actions, _, _) = crate::results::actions::for_report(workspace, &report, today);
     let (overdue_actions, open_actions, _) = crate::results::actions::sections(&actions, today);
-    let (cases, problems) = crate::results::cases::for_report(workspace, &report, today);
-    if problems.has_errors() {
-        return Err(crate::error::InvalidInput(problems.sorted()).into());
-    }
-    let open_cases: Vec<_> = cases.iter().filter(|c| c.stage.is_open()).collect();
+    let open_cases: Vec<_> = report.cases.iter().filter(|c| c.stage.is_open()).collect();
     let escalation = report
         .escalations
         .iter()

@@ -171,6 +171,18 @@ fn a_notice_step_opens_a_case_once_its_months_letter_is_issued() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The letter that issues the notice lists the cases it opens.
+    let letter =
+        std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
+            .unwrap();
+    let section = letter
+        .split("Formal contract management")
+        .nth(1)
+        .expect("the letter has the section");
+    assert!(
+        section.contains("| CPN-2026-06-ae-4hr | A&E within 4 hours | Contract Performance Notice issued | Contract Management Meeting | 20 July 2026 |  |"),
+        "{section}"
+    );
     let cases = cases_json(&dir, "2026-07-08");
     let ids: Vec<&str> = cases.iter().map(|c| c["case"].as_str().unwrap()).collect();
     // A&E 4 hours and 12 hours both reached their second red month in June.
