@@ -192,6 +192,47 @@ fn long(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
 }
 
+/// The clocks of GC9 cases as actions (§4.9): the meeting, the investigation's report and the
+/// plan for the commissioner and provider leads, each milestone for its owner. A clock met is
+/// done on the day it was met; one still open when its case was withdrawn or closed is dropped.
+fn case_actions(contract: &Contract, cases: &[crate::results::cases::Case]) -> Vec<Action> {
+    let who = |role: &str| {
+        contract
+            .contact(role)
+            .map_or_else(|| role.to_string(), |c| c.name_and_title())
+    };
+    let leads = format!("{} and {}", who("commissioner_lead"), who("provider_lead"));
+    let mut out = Vec::new();
+    for case in cases {
+        for clock in &case.clocks {
+            let (status, closed_on, note) = match clock.done {
+                Some(done) => (ActionStatus::Done, Some(done), String::new()),
+                None if case.stage.is_open() => (ActionStatus::Open, None, String::new()),
+                None => (
+                    ActionStatus::Dropped,
+                    case.ended,
+                    format!("the case is {}", case.stage.as_str().replace('_', " ")),
+                ),
+            };
+            out.push(Action {
+                id: format!("{}-{}", case.case, clock.id),
+                text: crate::render::text::capitalise(&clock.what),
+                owner: clock
+                    .owner_role
+                    .as_deref()
+                    .map_or_else(|| leads.clone(), who),
+                due: clock.due,
+                source: format!("GC9 case {}", case.case),
+                kpi: case.kpis.first().cloned(),
+                status,
+                closed_on,
+                note,
+            });
+        }
+    }
+    out
+}
+
 /// An escalation action no longer required: its KPI was met again, as the letter of `date`
 /// showed.
 fn lapsed(
@@ -223,18 +264,16 @@ pub fn for_report(
         .map(|(m, k)| (*m, k.as_slice()))
         .chain(std::iter::once((report.month, report.kpis.as_slice())))
         .collect();
-    (
-        actions(
-            workspace,
-            contract,
-            &meetings,
-            &months,
-            &report.letter_dates,
-            today,
-        ),
-        meetings,
-        problems,
-    )
+    let mut all = actions(
+        workspace,
+        contract,
+        &meetings,
+        &months,
+        &report.letter_dates,
+        today,
+    );
+    all.extend(case_actions(contract, &report.cases));
+    (all, meetings, problems)
 }
 
 /// Overdue, open and recently closed actions, each sorted as the log lists them.

@@ -50,6 +50,8 @@ impl Stage {
 /// A dated step of a case: what is due, by when, and when it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Clock {
+    /// The clock's id within its case: `meeting`, `investigation`, `rap`, or a milestone's id.
+    pub id: String,
     /// What is due, in words ("Contract Management Meeting", "milestone M1: …").
     pub what: String,
     /// The contact role who owns it, when one does (a milestone's owner).
@@ -95,6 +97,9 @@ pub struct Case {
     pub next: Option<Next>,
     /// Whether any clock is past its date without its fact.
     pub overdue: bool,
+    /// The date the case ended: remedied (its last milestone met), withdrawn (at the meeting)
+    /// or closed; `None` while it runs.
+    pub ended: Option<NaiveDate>,
     /// Every clock of the case so far, in order.
     pub clocks: Vec<Clock>,
     /// Where the facts are recorded (`contracts/<id>/cases/<case-id>.toml`), whether or not the
@@ -197,6 +202,7 @@ fn one(
     let mut clocks = Vec::new();
     let meeting = by(facts.meeting, today);
     clocks.push(Clock {
+        id: "meeting".into(),
         what: "Contract Management Meeting".into(),
         owner_role: None,
         due: calendar.add_working_days(issued, gc9.meeting_within),
@@ -210,6 +216,7 @@ fn one(
     let mut rap_from = meeting;
     if let (Some(held), Some(Outcome::Investigation)) = (meeting, outcome) {
         clocks.push(Clock {
+            id: "investigation".into(),
             what: "Joint Investigation report".into(),
             owner_role: None,
             due: calendar.add_working_days(held, gc9.investigation_within),
@@ -220,6 +227,7 @@ fn one(
     if outcome != Some(Outcome::Withdrawn) {
         if let Some(from) = rap_from {
             clocks.push(Clock {
+                id: "rap".into(),
                 what: "Remedial Action Plan agreed".into(),
                 owner_role: None,
                 due: calendar.add_working_days(from, gc9.rap_within),
@@ -230,6 +238,7 @@ fn one(
     if rap_agreed.is_some() {
         for m in &facts.milestones {
             clocks.push(Clock {
+                id: m.id.clone(),
                 what: format!("milestone {}: {}", m.id, m.action),
                 owner_role: Some(m.owner_role.clone()),
                 due: m.due,
@@ -268,6 +277,16 @@ fn one(
         None
     };
     let overdue = stage.is_open() && clocks.iter().any(|c| c.overdue(today));
+    let ended = match stage {
+        Stage::Closed => closed,
+        Stage::Withdrawn => meeting,
+        Stage::Remedied => milestones.iter().filter_map(|c| c.done).max(),
+        Stage::Notice
+        | Stage::Investigation
+        | Stage::RapDue
+        | Stage::Rap
+        | Stage::MilestoneMissed => None,
+    };
     Case {
         contract: contract.id.clone(),
         case: id.to_string(),
@@ -277,6 +296,7 @@ fn one(
         stage,
         next,
         overdue,
+        ended,
         clocks,
         file: contract.dir.join("cases").join(format!("{id}.toml")),
     }

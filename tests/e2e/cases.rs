@@ -99,6 +99,22 @@ fn a_case_opened_by_hand_runs_its_whole_course() {
             true
         )
     );
+    // The action log lists each clock: the milestone, overdue, for its owner.
+    let out = levers(&dir, &["actions", "--today", "2026-08-03"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = std::fs::read_to_string(dir.join("contracts/small/action-log.md")).unwrap();
+    let overdue = log
+        .split("## Overdue")
+        .nth(1)
+        .unwrap()
+        .split("## ")
+        .next()
+        .unwrap();
+    assert!(
+        overdue.contains("DQ-1-M1") && overdue.contains("Sam Cole, Director of Contracts"),
+        "{overdue}"
+    );
+    assert!(log.contains("DQ-1-meeting"), "{log}");
     write_case(&dir, "DQ-1", &format!("{plan}met = 2026-08-05\n"));
     // Before the date it was met, the milestone is still missed; after, the case is remedied.
     assert_eq!(state(&dir, "2026-08-04").0, "milestone_missed");
