@@ -139,6 +139,27 @@ fn read_one(
             }
             role
         });
+        let mid = mid.filter(|mid| {
+            let fine = valid_case_id(&mid.value)
+                && !["meeting", "investigation", "rap"].contains(&mid.value.as_str());
+            if !fine {
+                doc.error(
+                    mid.span.clone(),
+                    format!("`{}` is not a milestone id: expected letters, digits and hyphens such as \"M1\" (not meeting, investigation or rap, which name the case's other clocks)", mid.value),
+                );
+            }
+            fine
+        });
+        let action = action.filter(|a| {
+            let written = !a.value.trim().is_empty();
+            if !written {
+                doc.error(
+                    a.span.clone(),
+                    "a milestone's `action` says what is to be done: it cannot be empty",
+                );
+            }
+            written
+        });
         if let (Some(mid), Some(action), Some(owner_role), Some(due)) =
             (mid, action, owner_role, due)
         {
@@ -183,6 +204,13 @@ fn read_one(
     order(&report, "investigation_report", date(&meeting), "meeting");
     order(&rap_agreed, "rap_agreed", date(&meeting), "meeting");
     order(&closed, "closed", date(&issued), "issued");
+    order(&closed, "closed", date(&meeting), "meeting");
+    order(
+        &rap_agreed,
+        "rap_agreed",
+        date(&report),
+        "investigation_report",
+    );
     let outcome_value = outcome.as_ref().map(|(o, _)| *o);
     if outcome.is_some() && meeting.is_none() {
         doc.error(
@@ -194,6 +222,12 @@ fn read_one(
         doc.error(
             spans.of("investigation_report"),
             "`investigation_report` belongs to a case whose outcome is \"investigation\"",
+        );
+    }
+    if rap_agreed.is_some() && outcome_value == Some(Outcome::Investigation) && report.is_none() {
+        doc.error(
+            spans.of("rap_agreed"),
+            "a plan follows the Joint Investigation's report: give `investigation_report`",
         );
     }
     if rap_agreed.is_some() && outcome_value == Some(Outcome::Withdrawn) {
@@ -209,6 +243,17 @@ fn read_one(
         );
     }
     for (m, met_span) in &milestones {
+        if let Some(agreed) = date(&rap_agreed) {
+            if m.due < agreed {
+                doc.error(
+                    spans.of("milestone"),
+                    format!(
+                        "milestone `{}` is due ({}) before the plan was agreed ({agreed})",
+                        m.id, m.due
+                    ),
+                );
+            }
+        }
         match (m.met, date(&rap_agreed)) {
             (Some(met), Some(agreed)) if met < agreed => doc.error(
                 met_span.clone(),

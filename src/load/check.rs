@@ -46,7 +46,42 @@ fn unknown_updates(
         return Problems::new();
     };
     let (actions, meetings, _) = crate::results::actions::for_report(workspace, &report, today);
-    crate::results::actions::unknown_updates(&actions, &meetings)
+    let mut problems = crate::results::actions::unknown_updates(&actions, &meetings);
+    problems.extend(unmatched_cases(workspace, contract, &report));
+    problems
+}
+
+/// A case file that names no case: not one the ladder opened (a misspelt id, a month whose
+/// letter has not gone out, a KPI no longer failing) and not opened by hand (no `issued`).
+/// Its facts would otherwise be silently ignored.
+fn unmatched_cases(
+    workspace: &Workspace,
+    contract: &Contract,
+    report: &crate::results::month::ContractMonth<'_>,
+) -> Problems {
+    let mut problems = Problems::new();
+    let (files, _) = crate::load::cases::read_all(&workspace.root, contract);
+    for file in files {
+        let known = report.cases.iter().any(|c| c.case == file.id);
+        if !known && file.issued.is_none() {
+            let ladder: Vec<&str> = report.cases.iter().map(|c| c.case.as_str()).collect();
+            problems.push(Problem::at_line(
+                &file.file,
+                1,
+                1,
+                format!(
+                    "`{}` is no case the escalation ladder has opened ({}), and a case opened by hand needs `issued`, the date of its notice",
+                    file.id,
+                    if ladder.is_empty() {
+                        "it has opened none".to_string()
+                    } else {
+                        format!("its cases: {}", ladder.join(", "))
+                    }
+                ),
+            ));
+        }
+    }
+    problems
 }
 
 /// A workspace's template override must parse; an error names its line.

@@ -118,7 +118,9 @@ struct CaseRow {
     stage: String,
     next: String,
     due: String,
-    /// "overdue" when a clock is past its date; empty otherwise.
+    /// The notice's date.
+    issued: String,
+    /// "yes" when a clock is past its date.
     overdue: String,
 }
 
@@ -310,22 +312,16 @@ fn case_rows(report: &ContractMonth<'_>) -> Vec<CaseRow> {
                 Stage::Investigation => "Joint Investigation under way".into(),
                 Stage::RapDue => "Remedial Action Plan to be agreed".into(),
                 Stage::Rap => "Remedial Action Plan agreed".into(),
-                Stage::MilestoneMissed => "a plan milestone missed".into(),
+                Stage::MilestoneMissed => "Milestone missed".into(),
                 Stage::Remedied | Stage::Withdrawn | Stage::Closed => c.stage.to_string(),
             },
-            next: c
-                .next
-                .as_ref()
-                .map_or_else(String::new, |n| md(&capitalise(&n.what))),
+            next: c.next.as_ref().map_or_else(String::new, |n| md(&n.what)),
             due: c
                 .next
                 .as_ref()
                 .map_or_else(String::new, |n| long_date(n.due)),
-            overdue: if c.overdue {
-                "overdue".into()
-            } else {
-                String::new()
-            },
+            issued: long_date(c.issued),
+            overdue: if c.overdue { "yes".into() } else { "no".into() },
         })
         .collect()
 }

@@ -110,6 +110,17 @@ pub fn actions(
                     .and_then(|(m, _)| letters.get(m).map(|d| (*m, *d)))
                     .filter(|(_, d)| *d <= today);
                 let (status, closed_on, note) = match (taken_up, met_again) {
+                    // A notice step's action is the notice, issued with the month's letter; its
+                    // case carries the clocks from there (§4.9).
+                    _ if step.notice => (
+                        ActionStatus::Done,
+                        Some(letter),
+                        format!(
+                            "the notice was issued with the letter of {}: GC9 case {}",
+                            long(letter),
+                            crate::model::case::escalation_case_id(*month, &r.kpi)
+                        ),
+                    ),
                     (Some(m), Some((_, d))) if m.date > d => lapsed(d, met_again),
                     (Some(m), _) => (
                         ActionStatus::Done,
@@ -216,7 +227,7 @@ fn case_actions(contract: &Contract, cases: &[crate::results::cases::Case]) -> V
             };
             out.push(Action {
                 id: format!("{}-{}", case.case, clock.id),
-                text: crate::render::text::capitalise(&clock.what),
+                text: clock.what.clone(),
                 owner: clock
                     .owner_role
                     .as_deref()

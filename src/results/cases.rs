@@ -52,7 +52,7 @@ impl Stage {
 pub struct Clock {
     /// The clock's id within its case: `meeting`, `investigation`, `rap`, or a milestone's id.
     pub id: String,
-    /// What is due, in words ("Contract Management Meeting", "milestone M1: …").
+    /// What is due, in words ("Hold the Contract Management Meeting", "Milestone M1: …").
     pub what: String,
     /// The contact role who owns it, when one does (a milestone's owner).
     pub owner_role: Option<String>,
@@ -203,7 +203,7 @@ fn one(
     let meeting = by(facts.meeting, today);
     clocks.push(Clock {
         id: "meeting".into(),
-        what: "Contract Management Meeting".into(),
+        what: "Hold the Contract Management Meeting".into(),
         owner_role: None,
         due: calendar.add_working_days(issued, gc9.meeting_within),
         done: meeting,
@@ -217,7 +217,7 @@ fn one(
     if let (Some(held), Some(Outcome::Investigation)) = (meeting, outcome) {
         clocks.push(Clock {
             id: "investigation".into(),
-            what: "Joint Investigation report".into(),
+            what: "Report on the Joint Investigation".into(),
             owner_role: None,
             due: calendar.add_working_days(held, gc9.investigation_within),
             done: report,
@@ -228,7 +228,7 @@ fn one(
         if let Some(from) = rap_from {
             clocks.push(Clock {
                 id: "rap".into(),
-                what: "Remedial Action Plan agreed".into(),
+                what: "Agree the Remedial Action Plan".into(),
                 owner_role: None,
                 due: calendar.add_working_days(from, gc9.rap_within),
                 done: rap_agreed,
@@ -239,7 +239,7 @@ fn one(
         for m in &facts.milestones {
             clocks.push(Clock {
                 id: m.id.clone(),
-                what: format!("milestone {}: {}", m.id, m.action),
+                what: format!("Milestone {}: {}", m.id, m.action),
                 owner_role: Some(m.owner_role.clone()),
                 due: m.due,
                 done: by(m.met, today),

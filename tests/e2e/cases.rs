@@ -46,11 +46,21 @@ fn a_case_opened_by_hand_runs_its_whole_course() {
     // Ten operational days from Monday 1 June 2026: Monday 15 June.
     assert_eq!(
         state(&dir, "2026-06-10"),
-        s("notice", "Contract Management Meeting", "2026-06-15", false)
+        s(
+            "notice",
+            "Hold the Contract Management Meeting",
+            "2026-06-15",
+            false
+        )
     );
     assert_eq!(
         state(&dir, "2026-06-16"),
-        s("notice", "Contract Management Meeting", "2026-06-15", true)
+        s(
+            "notice",
+            "Hold the Contract Management Meeting",
+            "2026-06-15",
+            true
+        )
     );
     // The portfolio counts it, open and overdue.
     let status = levers(
@@ -72,7 +82,7 @@ fn a_case_opened_by_hand_runs_its_whole_course() {
         state(&dir, "2026-06-20"),
         s(
             "rap_due",
-            "Remedial Action Plan agreed",
+            "Agree the Remedial Action Plan",
             "2026-06-26",
             false
         )
@@ -85,7 +95,7 @@ fn a_case_opened_by_hand_runs_its_whole_course() {
         state(&dir, "2026-07-01"),
         s(
             "rap",
-            "milestone M1: Clear the backlog",
+            "Milestone M1: Clear the backlog",
             "2026-07-31",
             false
         )
@@ -94,7 +104,7 @@ fn a_case_opened_by_hand_runs_its_whole_course() {
         state(&dir, "2026-08-03"),
         s(
             "milestone_missed",
-            "milestone M1: Clear the backlog",
+            "Milestone M1: Clear the backlog",
             "2026-07-31",
             true
         )
@@ -144,7 +154,11 @@ fn clocks_skip_weekends_and_bank_holidays() {
     let (stage, what, due, _) = state(&dir, "2026-09-07");
     assert_eq!(
         (stage.as_str(), what.as_str(), due.as_str()),
-        ("investigation", "Joint Investigation report", "2026-10-02")
+        (
+            "investigation",
+            "Report on the Joint Investigation",
+            "2026-10-02"
+        )
     );
     // Withdrawn at the meeting: nothing further is due.
     write_case(
@@ -196,7 +210,7 @@ fn a_notice_step_opens_a_case_once_its_months_letter_is_issued() {
         .nth(1)
         .expect("the letter has the section");
     assert!(
-        section.contains("| CPN-2026-06-ae-4hr | A&E within 4 hours | Contract Performance Notice issued | Contract Management Meeting | 20 July 2026 |  |"),
+        section.contains("| CPN-2026-06-ae-4hr | A&E within 4 hours | 6 July 2026 | Contract Performance Notice issued | Hold the Contract Management Meeting | 20 July 2026 | no |"),
         "{section}"
     );
     let cases = cases_json(&dir, "2026-07-08");
@@ -274,4 +288,50 @@ fn bad_case_files_are_refused_with_every_problem_located() {
         "{}",
         stderr(&cases)
     );
+}
+
+/// A case file whose facts would be ignored (no case of that id, and no `issued` to open one
+/// by hand) is an error, not silence.
+#[test]
+fn a_case_file_that_names_no_case_is_an_error() {
+    let dir = fixture("cases-unmatched");
+    write_case(
+        &dir,
+        "CPN-2026-05-fu-ration",
+        "meeting = 2026-06-15\noutcome = \"rap\"\n",
+    );
+    let out = levers(&dir, &["check", "--today", "2026-07-25"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("contracts/small/cases/CPN-2026-05-fu-ration.toml:1:1: error: `CPN-2026-05-fu-ration` is no case the escalation ladder has opened (it has opened none), and a case opened by hand needs `issued`"),
+        "{}",
+        stdout(&out)
+    );
+    // Milestone ids must not shadow the case's other clocks; facts keep their order.
+    write_case(
+        &dir,
+        "K",
+        "subject = \"x\"\nissued = 2026-06-01\nmeeting = 2026-06-05\noutcome = \"investigation\"\nrap_agreed = 2026-06-10\nclosed = 2026-06-04\n\n[[milestone]]\nid = \"rap\"\naction = \" \"\nowner = \"contacts.provider_lead\"\ndue = 2026-06-20\n",
+    );
+    let out = levers(
+        &dir,
+        &["check", "--format", "json", "--today", "2026-07-25"],
+    );
+    let problems: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let messages: Vec<&str> = problems
+        .iter()
+        .filter(|p| p["file"].as_str().unwrap().ends_with("/K.toml"))
+        .map(|p| p["message"].as_str().unwrap())
+        .collect();
+    for wanted in [
+        "`rap` is not a milestone id",
+        "a milestone's `action` says what is to be done",
+        "`closed` (2026-06-04) is before `meeting` (2026-06-05)",
+        "a plan follows the Joint Investigation's report",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(wanted)),
+            "{wanted}: {messages:#?}"
+        );
+    }
 }
