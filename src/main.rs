@@ -65,6 +65,8 @@ enum Command {
     Explain(cmd::explain::ExplainArgs),
     /// Formal contract-management (GC9) cases: stage, next date, overdue
     Cases(cmd::cases::CasesArgs),
+    /// Record the commissioner's event on a challenge (withdrawn, rechallenged, disputed, …)
+    Log(cmd::log::LogArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
     Completions(CompletionsArgs),
     /// Print levers' man page (roff), for `man` to show
@@ -138,6 +140,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(&globals, args),
         Command::Explain(args) => cmd::explain::run(&globals, args),
         Command::Cases(args) => cmd::cases::run(&globals, args),
+        Command::Log(args) => cmd::log::run(&globals, args),
         Command::Completions(_) | Command::Man => unreachable!("answered above"),
     });
     match result {

@@ -10,6 +10,7 @@ pub mod import;
 pub mod init;
 pub mod kpi;
 pub mod letter;
+pub mod log;
 pub mod run;
 pub mod status;
 pub mod verify;

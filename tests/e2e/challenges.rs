@@ -359,3 +359,70 @@ fn a_duplicate_rule_with_a_filter_considers_only_the_rows_it_keeps() {
     // A1 and A3 are outside the filter; of A2 and A4, A4 repeats A2.
     assert_eq!(ids, ["2026-04/dup/A4"]);
 }
+
+/// `levers log` appends the commissioner's event after checking it against the challenge's
+/// state, and refuses anything else with the log untouched.
+#[test]
+fn the_commissioner_logs_an_event_checked_against_the_state_machine() {
+    let dir = fixture("log-event");
+    let file = dir.join("contracts/small/challenge-log.csv");
+    let before = std::fs::read_to_string(&file).unwrap();
+    let log = |args: &[&str]| {
+        let mut all = vec!["log", "-c", "small"];
+        all.extend(args);
+        all.extend(["--today", "2026-07-20"]);
+        levers(&dir, &all)
+    };
+    // Disputed at the dispute resolution: upheld.
+    let out = log(&[
+        "2026-04/responsible-commissioner/2604-056",
+        "upheld",
+        "--note",
+        "Panel found for the ICB",
+        "--by",
+        "Pat Lee",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        after,
+        format!("{before}2026-07-20,2026-04/responsible-commissioner/2604-056,upheld,Pat Lee,Panel found for the ICB\n")
+    );
+    // Each refusal leaves the log as it was, and says why.
+    for (args, code, says) in [
+        (
+            &["2026-04/duplicate/2604-055", "withdrawn"][..],
+            2,
+            "already accepted (closed)",
+        ),
+        (
+            &["2026-04/responsible-commissioner/2604-056", "overturned"][..],
+            2,
+            "already upheld (closed)",
+        ),
+        (
+            &["2026-05/duplicate/2605-999", "withdrawn"][..],
+            2,
+            "no challenge `2026-05/duplicate/2605-999` was raised",
+        ),
+        (
+            &["2026-04/invalid-nhs-number/2604-057", "accepted"][..],
+            2,
+            "not an event the commissioner records",
+        ),
+        (
+            &["2026-04/invalid-nhs-number/2604-057", "disputed"][..],
+            2,
+            "a rechallenged challenge cannot be disputed: expected accepted or rejected",
+        ),
+        (&["nonsense", "withdrawn"][..], 2, "not a challenge id"),
+    ] {
+        let out = log(args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), after, "{args:?}");
+    }
+    // The log still reads: check finds nothing wrong with it.
+    let check = levers(&dir, &["check", "--today", "2026-07-20"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+}
