@@ -1,11 +1,12 @@
 //! `levers log`: the commissioner's side of the challenge log, one event appended at a time.
 
 use super::{exit, Globals};
-use crate::error::{InvalidInput, Problem, Usage};
+use crate::audit::events::NewEvent;
+use crate::error::{InvalidInput, Usage};
 use crate::load::challenge_log::State;
 use crate::model::calendar::Month;
 use crate::results::month::contract;
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Args;
 
 /// The events the commissioner records; the provider's (`accepted`, `rejected`) come back
@@ -64,77 +65,40 @@ pub fn run(globals: &Globals, args: LogArgs) -> Result<u8> {
     if problems.has_errors() {
         return Err(InvalidInput(problems.sorted()).into());
     }
-    let refuse = |message: String| -> anyhow::Error {
-        InvalidInput(vec![Problem::at_line(&file, 1, 1, message)]).into()
-    };
-    // The challenge must have been raised: its month's rules selected it.
-    let month = args
+    if args
         .challenge
         .split('/')
         .next()
         .and_then(|m| m.parse::<Month>().ok())
-        .ok_or_else(|| {
-            Usage(format!(
-                "`{}` is not a challenge id: expected <YYYY-MM>/<rule-id>/<record>, as a letter's challenge list gives it",
-                args.challenge
-            ))
-        })?;
-    let raised = crate::pass::cache::month(root, contract, month)
-        .map_err(|p| InvalidInput(p.sorted()))?
-        .challenges
-        .iter()
-        .any(|c| c.id() == args.challenge);
-    if !raised {
-        return Err(refuse(format!(
-            "no challenge `{}` was raised for {} in {month}: expected an id from a letter's challenge list",
-            args.challenge, contract.id
-        )));
-    }
-    if let Some(later) = log
-        .history(&args.challenge)
-        .iter()
-        .map(|e| e.date)
-        .filter(|d| *d > today)
-        .max()
+        .is_none()
     {
-        return Err(refuse(format!(
-            "the log already records an event on {later} for `{}`, after {today}: an event is appended in date order",
+        return Err(Usage(format!(
+            "`{}` is not a challenge id: expected <YYYY-MM>/<rule-id>/<record>, as a letter's challenge list gives it",
             args.challenge
-        )));
+        ))
+        .into());
     }
-    let state = log.state(&args.challenge, today);
-    state
-        .apply(event)
-        .map_err(|e| refuse(format!("`{}`: {e}", args.challenge)))?;
-
     let by = args
         .by
         .unwrap_or_else(|| workspace.settings.organisation.name.clone());
-    let mut bytes = match std::fs::read(root.join(&file)) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut header = crate::load::challenge_log::HEADER.join(",").into_bytes();
-            header.push(b'\n');
-            header
-        }
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    let wanted = NewEvent {
+        challenge: args.challenge.clone(),
+        event,
+        by,
+        note: args.note.unwrap_or_default(),
+        from: (file.clone(), 1, 1),
     };
-    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-        bytes.push(b'\n');
-    }
-    {
-        let mut row = csv::Writer::from_writer(&mut bytes);
-        row.write_record([
-            today.to_string().as_str(),
-            args.challenge.as_str(),
+    let fresh = crate::audit::events::check(root, contract, &log, today, vec![wanted])?;
+    if fresh.is_empty() {
+        crate::say!(
+            "{} is already {} in {}: nothing to record",
+            args.challenge,
             event.as_str(),
-            crate::render::text::clean(&by).as_ref(),
-            crate::render::text::clean(args.note.as_deref().unwrap_or("")).as_ref(),
-        ])?;
-        row.flush()?;
+            file.display()
+        );
+        return Ok(exit::OK);
     }
-    crate::audit::write::write_file(root, &file, &bytes)
-        .with_context(|| format!("cannot write {}", file.display()))?;
+    crate::audit::events::append(root, contract, today, &fresh)?;
     crate::say!(
         "recorded in {}: {today} {} {}",
         file.display(),

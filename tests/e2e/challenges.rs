@@ -426,3 +426,78 @@ fn the_commissioner_logs_an_event_checked_against_the_state_machine() {
     let check = levers(&dir, &["check", "--today", "2026-07-20"]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
 }
+
+/// The provider's answers come back as a file: every row checked first, all recorded or none,
+/// and the same file twice changes nothing.
+#[test]
+fn the_providers_answers_are_recorded_whole_or_not_at_all() {
+    let dir = fixture("respond");
+    let log_file = dir.join("contracts/small/challenge-log.csv");
+    let before = std::fs::read_to_string(&log_file).unwrap();
+    let answers = dir.join("answers.csv");
+    let respond = || {
+        levers(
+            &dir,
+            &[
+                "respond",
+                "-c",
+                "small",
+                "answers.csv",
+                "--today",
+                "2026-07-20",
+            ],
+        )
+    };
+    std::fs::write(
+        &answers,
+        "id,response,reason\n2026-06/duplicate/2606-055,reject,\n2026-06/duplicate/2606-999,accept,\n2026-06/fu-ratio/100,maybe,\n2026-04/duplicate/2604-055,reject,late\n",
+    )
+    .unwrap();
+    let out = respond();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for wanted in [
+        "answers.csv:2:3: error: a rejection needs its reason",
+        "answers.csv:4:2: error: expected `accept` or `reject`, found `maybe`",
+    ] {
+        assert!(err.contains(wanted), "{wanted}: {err}");
+    }
+    assert_eq!(std::fs::read_to_string(&log_file).unwrap(), before);
+    // Rows well formed, but one names no challenge and one answers a closed one.
+    std::fs::write(
+        &answers,
+        "id,response,reason\n2026-06/duplicate/2606-999,accept,\n2026-04/duplicate/2604-055,reject,late\n",
+    )
+    .unwrap();
+    let err = stderr(&respond());
+    assert!(
+        err.contains(
+            "answers.csv:2:1: error: no challenge `2026-06/duplicate/2606-999` was raised"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("answers.csv:3:1: error: `2026-04/duplicate/2604-055`: the challenge is already accepted (closed)"), "{err}");
+    assert_eq!(std::fs::read_to_string(&log_file).unwrap(), before);
+    // A good file: one accepted, one rejected with its reason, one left blank.
+    std::fs::write(
+        &answers,
+        "id,response,reason\n2026-06/duplicate/2606-055,accept,\n2026-06/fu-ratio/100,Reject,\"Case mix: see the attached audit, tab 2\"\n2026-06/responsible-commissioner/2606-056,,\n",
+    )
+    .unwrap();
+    let out = respond();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = std::fs::read_to_string(&log_file).unwrap();
+    assert_eq!(
+        after,
+        format!("{before}2026-07-20,2026-06/duplicate/2606-055,accepted,Fixture Hospital NHS Trust,\n2026-07-20,2026-06/fu-ratio/100,rejected,Fixture Hospital NHS Trust,\"Case mix: see the attached audit, tab 2\"\n")
+    );
+    // The same file again changes nothing.
+    let again = respond();
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stdout(&again).contains("nothing to record"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(std::fs::read_to_string(&log_file).unwrap(), after);
+}

@@ -1,0 +1,143 @@
+//! Appending events to a contract's `challenge-log.csv` (§4.6, §4.10): each checked against the
+//! challenge's state first, every problem found before anything is written, then the file
+//! rewritten whole (atomically) with the new rows at its end.
+
+use crate::error::{InvalidInput, Problem, Problems};
+use crate::load::challenge_log::{Log, State};
+use crate::model::calendar::Month;
+use crate::model::contract::Contract;
+use anyhow::{Context as _, Result};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One event to append, and where it came from (for a problem about it).
+#[derive(Debug, Clone)]
+pub(crate) struct NewEvent {
+    pub challenge: String,
+    pub event: State,
+    pub by: String,
+    pub note: String,
+    /// The file, line and column the event was read from (the command line: the log itself).
+    pub from: (PathBuf, usize, usize),
+}
+
+/// Whether `challenge` was raised: its month's rules selected it (the month cache answers).
+fn raised(
+    root: &Path,
+    contract: &Contract,
+    challenge: &str,
+    months: &mut BTreeMap<Month, Vec<String>>,
+) -> Result<bool, InvalidInput> {
+    let Some(month) = challenge
+        .split('/')
+        .next()
+        .and_then(|m| m.parse::<Month>().ok())
+    else {
+        return Ok(false);
+    };
+    if !months.contains_key(&month) {
+        let ids = crate::pass::cache::month(root, contract, month)
+            .map_err(|p| InvalidInput(p.sorted()))?
+            .challenges
+            .iter()
+            .map(|c| c.id())
+            .collect();
+        months.insert(month, ids);
+    }
+    Ok(months[&month].iter().any(|id| id == challenge))
+}
+
+/// Checks `events` in order against the log as of `today` (each one's state after those before
+/// it), leaving out any that the log already records the same way (so a file answered twice
+/// changes nothing); returns those to append, or every problem.
+pub(crate) fn check(
+    root: &Path,
+    contract: &Contract,
+    log: &Log,
+    today: NaiveDate,
+    events: Vec<NewEvent>,
+) -> Result<Vec<NewEvent>, InvalidInput> {
+    let mut problems = Problems::new();
+    let mut months = BTreeMap::new();
+    let mut states: BTreeMap<String, State> = BTreeMap::new();
+    let mut fresh = Vec::new();
+    for e in events {
+        let (file, line, column) = &e.from;
+        let mut problem = |message: String| {
+            problems.push(Problem::at_line(file, *line, *column, message));
+        };
+        if !raised(root, contract, &e.challenge, &mut months)? {
+            problem(format!(
+                "no challenge `{}` was raised for {}: expected an id from a letter's challenge list (<YYYY-MM>/<rule-id>/<record>)",
+                e.challenge, contract.id
+            ));
+            continue;
+        }
+        let history = log.history(&e.challenge);
+        if let Some(later) = history.iter().map(|h| h.date).filter(|d| *d > today).max() {
+            problem(format!(
+                "the log already records an event on {later} for `{}`, after {today}: events are appended in date order",
+                e.challenge
+            ));
+            continue;
+        }
+        if history.last().is_some_and(|h| h.event == e.event) {
+            // Already answered this way: importing the same answer twice changes nothing.
+            continue;
+        }
+        let state = *states
+            .entry(e.challenge.clone())
+            .or_insert_with(|| log.state(&e.challenge, today));
+        match state.apply(e.event) {
+            Ok(next) => {
+                states.insert(e.challenge.clone(), next);
+                fresh.push(e);
+            }
+            Err(why) => problem(format!("`{}`: {why}", e.challenge)),
+        }
+    }
+    if problems.has_errors() {
+        return Err(InvalidInput(problems.sorted()));
+    }
+    Ok(fresh)
+}
+
+/// Appends `events`, dated `today`, to the contract's log, rewriting it whole; returns the log's
+/// path (relative to the workspace).
+pub(crate) fn append(
+    root: &Path,
+    contract: &Contract,
+    today: NaiveDate,
+    events: &[NewEvent],
+) -> Result<PathBuf> {
+    let file = contract.dir.join("challenge-log.csv");
+    let mut bytes = match std::fs::read(root.join(&file)) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut header = crate::load::challenge_log::HEADER.join(",").into_bytes();
+            header.push(b'\n');
+            header
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    {
+        let mut rows = csv::Writer::from_writer(&mut bytes);
+        for e in events {
+            rows.write_record([
+                today.to_string().as_str(),
+                e.challenge.as_str(),
+                e.event.as_str(),
+                crate::render::text::clean(&e.by).as_ref(),
+                crate::render::text::clean(&e.note).as_ref(),
+            ])?;
+        }
+        rows.flush()?;
+    }
+    crate::audit::write::write_file(root, &file, &bytes)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(file)
+}
