@@ -36,16 +36,18 @@ fn raised(
     else {
         return Ok(false);
     };
-    if !months.contains_key(&month) {
-        let ids = crate::pass::cache::month(root, contract, month)
-            .map_err(|p| InvalidInput(p.sorted()))?
-            .challenges
-            .iter()
-            .map(|c| c.id())
-            .collect();
-        months.insert(month, ids);
-    }
-    Ok(months[&month].iter().any(|id| id == challenge))
+    let ids = match months.entry(month) {
+        std::collections::btree_map::Entry::Occupied(known) => known.into_mut(),
+        std::collections::btree_map::Entry::Vacant(slot) => slot.insert(
+            crate::pass::cache::month(root, contract, month)
+                .map_err(|p| InvalidInput(p.sorted()))?
+                .challenges
+                .iter()
+                .map(|c| c.id())
+                .collect(),
+        ),
+    };
+    Ok(ids.iter().any(|id| id == challenge))
 }
 
 /// Checks `events` in order against the log as of `today` (each one's state after those before
