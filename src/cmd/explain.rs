@@ -17,7 +17,7 @@ pub struct ExplainArgs {
     /// The activity month
     #[arg(short = 'm', long = "month", value_name = "YYYY-MM")]
     month: Month,
-    /// A KPI id, or a challenge id such as 2026-04/duplicate/R000123
+    /// A KPI id, a challenge id such as 2026-04/duplicate/R000123, or a GC9 case id
     what: String,
 }
 
@@ -27,7 +27,14 @@ pub fn run(globals: &Globals, args: ExplainArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let contract = contract(&workspace, &args.contract)?;
     let report = contract_month(&workspace, contract, args.month, globals.today)?;
-    let text = if args.what.contains('/') {
+    let case = report.cases.iter().find(|c| c.case == args.what);
+    let text = if let Some(case) = case {
+        Some(crate::render::explain::case(
+            &report,
+            case,
+            &workspace.calendar,
+        ))
+    } else if args.what.contains('/') {
         let (_, log) = contract_records(&workspace, contract)?;
         crate::render::explain::challenge(&report, &args.what, &log)
     } else {
@@ -36,7 +43,9 @@ pub fn run(globals: &Globals, args: ExplainArgs) -> Result<u8> {
     match text {
         Some(text) => {
             // The figures behind the explanation, and the explanation itself.
-            let figures = if args.what.contains('/') {
+            let figures = if let Some(case) = case {
+                serde_json::to_value(case)?
+            } else if args.what.contains('/') {
                 serde_json::to_value(
                     report
                         .new_challenges

@@ -341,3 +341,83 @@ pub(crate) fn challenge(
     }
     Some(out)
 }
+
+/// The explanation of GC9 case `case` as of the report's date: each clock, the date it counts
+/// from and the operational days, whether its fact has happened, and the stage that follows.
+pub(crate) fn case(
+    report: &ContractMonth<'_>,
+    case: &crate::results::cases::Case,
+    calendar: &crate::model::calendar::Calendar,
+) -> String {
+    let contract = report.contract;
+    let gc9 = &contract.gc9;
+    let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "GC9 case {} — {}, as of {}",
+        case.case,
+        contract.id,
+        long(report.today)
+    );
+    if !case.subject.is_empty() {
+        let _ = writeln!(out, "Subject: {}", case.subject);
+    }
+    if !case.kpis.is_empty() {
+        let _ = writeln!(out, "Concerning: {}", case.kpis.join(", "));
+    }
+    let _ = writeln!(out, "Notice issued: {}", long(case.issued));
+    let _ = writeln!(
+        out,
+        "Clocks in operational days (weekends and bank holidays excluded), from [gc9]: meeting {}, investigation report {}, plan {}",
+        gc9.meeting_within, gc9.investigation_within, gc9.rap_within
+    );
+    let _ = writeln!(out);
+    let done = |id: &str| case.clocks.iter().find(|c| c.id == id).and_then(|c| c.done);
+    let investigated = case.clocks.iter().any(|c| c.id == "investigation");
+    for clock in &case.clocks {
+        let from = match clock.id.as_str() {
+            "meeting" => Some(("the notice", Some(case.issued), gc9.meeting_within)),
+            "investigation" => Some(("the meeting", done("meeting"), gc9.investigation_within)),
+            "rap" if investigated => Some((
+                "the investigation report",
+                done("investigation"),
+                gc9.rap_within,
+            )),
+            "rap" => Some(("the meeting", done("meeting"), gc9.rap_within)),
+            // A milestone's date is the plan's own.
+            _ => None,
+        };
+        let from = from.and_then(|(what, date, days)| Some((what, date?, days)));
+        let due = match from {
+            Some((what, date, days)) => format!(
+                "{} + {days} operational days from {what} = {}",
+                long(date),
+                long(calendar.add_working_days(date, days))
+            ),
+            None => format!("due {}", long(clock.due)),
+        };
+        let state = match clock.done {
+            Some(d) => format!("done {}", long(d)),
+            None if clock.overdue(report.today) => "not done: overdue".to_string(),
+            None => "not yet done".to_string(),
+        };
+        let _ = writeln!(out, "  {}: {due}; {state}", clock.what);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Stage: {}{}",
+        case.stage.as_str().replace('_', " "),
+        case.next.as_ref().map_or_else(String::new, |n| format!(
+            "; next: {} by {}",
+            n.what,
+            long(n.due)
+        ))
+    );
+    let _ = writeln!(
+        out,
+        "Money: the withholdings of GC9 cases (§4.9) are not yet computed by this version of levers."
+    );
+    out
+}

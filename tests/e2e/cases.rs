@@ -335,3 +335,40 @@ fn a_case_file_that_names_no_case_is_an_error() {
         );
     }
 }
+
+/// `explain` shows each clock's arithmetic: the date it counts from, the operational days, and
+/// the date that gives.
+#[test]
+fn explain_shows_how_each_clock_was_counted() {
+    let dir = fixture("cases-explain");
+    write_case(
+        &dir,
+        "DQ-1",
+        "subject = \"Discharge summaries late\"\nissued = 2026-06-01\nmeeting = 2026-06-12\noutcome = \"rap\"\nrap_agreed = 2026-06-24\n\n[[milestone]]\nid = \"M1\"\naction = \"Clear the backlog\"\nowner = \"contacts.provider_lead\"\ndue = 2026-07-31\n",
+    );
+    let args = [
+        "explain",
+        "-c",
+        "small",
+        "-m",
+        "2026-06",
+        "DQ-1",
+        "--today",
+        "2026-08-03",
+    ];
+    let out = levers(&dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "Hold the Contract Management Meeting: 1 June 2026 + 10 operational days from the notice = 15 June 2026; done 12 June 2026",
+        "Agree the Remedial Action Plan: 12 June 2026 + 10 operational days from the meeting = 26 June 2026; done 24 June 2026",
+        "Milestone M1: Clear the backlog: due 31 July 2026; not done: overdue",
+        "Stage: milestone missed",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&levers(&dir, &json))).unwrap();
+    assert_eq!(value["figures"]["stage"], "milestone_missed");
+}
