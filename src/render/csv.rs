@@ -163,6 +163,7 @@ pub(crate) fn cases(
     let mut out = csv::Writer::from_writer(out);
     out.write_record([
         "contract", "case", "kpis", "subject", "issued", "stage", "next", "next_due", "overdue",
+        "withheld", "released", "retained",
     ])?;
     for c in cases {
         out.write_record([
@@ -177,6 +178,9 @@ pub(crate) fn cases(
                 .as_ref()
                 .map_or_else(String::new, |n| n.due.to_string()),
             if c.overdue { "true" } else { "false" },
+            &c.withheld.plain(),
+            &c.released.plain(),
+            &c.retained.plain(),
         ])?;
     }
     out.flush()?;

@@ -415,9 +415,57 @@ pub(crate) fn case(
             long(n.due)
         ))
     );
-    let _ = writeln!(
-        out,
-        "Money: the withholdings of GC9 cases (§4.9) are not yet computed by this version of levers."
-    );
+    let mine: Vec<&crate::results::consequences::Withholding> = report
+        .ledger
+        .iter()
+        .filter(|w| w.kind == crate::results::consequences::ItemKind::Case && w.source == case.case)
+        .collect();
+    if mine.is_empty() {
+        let _ = writeln!(out, "Money: nothing withheld under the case so far.");
+    } else {
+        let _ = writeln!(
+            out,
+            "Money: each month ending with the plan overdue withholds {} of its value, each ending with a milestone missed {}; rounded half-up to the penny, then under the month's caps:",
+            crate::model::money::percent_1dp(gc9.withhold_no_rap),
+            crate::model::money::percent_1dp(gc9.withhold_missed_milestone)
+        );
+        for w in &mine {
+            let (before, how) = &w.before_cap;
+            let basis = if *before == w.amount {
+                format!("{} ({how})", w.amount)
+            } else {
+                format!(
+                    "{} ({how} = {before}, {} after the caps)",
+                    w.amount, w.amount
+                )
+            };
+            let fate = match (w.released_in, w.retained_in) {
+                (Some(m), _) => format!("released in {}", m.long_name()),
+                (None, Some(m)) => format!("retained for good in {}", m.long_name()),
+                (None, None) => "held".to_string(),
+            };
+            let _ = writeln!(out, "  {}: withheld {basis}; {fate}", w.month.long_name());
+        }
+        let first = case
+            .clocks
+            .iter()
+            .filter(|c| c.owner_role.is_some() && c.done.is_none_or(|met| met > c.due))
+            .map(|c| (calendar.add_working_days(c.due, 1), c.id.as_str()))
+            .filter(|(d, _)| *d <= report.today)
+            .min();
+        if let Some((date, milestone)) = first {
+            let _ = writeln!(
+                out,
+                "  First exception report: {} (the working day after milestone {milestone} was due); sums not remedied once {} months have ended since are retained.",
+                long(date),
+                gc9.retain_after
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  To date: withheld {}, released {}, retained {}.",
+            case.withheld, case.released, case.retained
+        );
+    }
     out
 }

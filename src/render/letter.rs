@@ -120,6 +120,8 @@ struct CaseRow {
     due: String,
     /// The notice's date.
     issued: String,
+    /// Withheld under the case and not released or retained, to the letter's month.
+    held: String,
     /// "yes" when a clock is past its date.
     overdue: String,
 }
@@ -321,6 +323,7 @@ fn case_rows(report: &ContractMonth<'_>) -> Vec<CaseRow> {
                 .as_ref()
                 .map_or_else(String::new, |n| long_date(n.due)),
             issued: long_date(c.issued),
+            held: (c.withheld - c.released - c.retained).to_string(),
             overdue: if c.overdue { "yes".into() } else { "no".into() },
         })
         .collect()
@@ -1014,10 +1017,39 @@ pub fn context(
             (cap - position.annual_cap_used).max(Money::ZERO)
         ));
     }
+    // Sums retained for good under a GC9 case are no longer held pending release.
+    let retained: Vec<&crate::results::consequences::Withholding> = report
+        .ledger
+        .iter()
+        .filter(|w| w.retained_in.is_some_and(|m| m <= month) && w.month <= month)
+        .collect();
+    if !retained.is_empty() {
+        let total: Money = retained.iter().map(|w| w.amount).sum();
+        let list: Vec<String> = retained
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} withheld in {} for {}",
+                    w.amount,
+                    w.month.long_name(),
+                    md(&w.description)
+                )
+            })
+            .collect();
+        finance_notes.push(format!(
+            "Retained and not to be released, the plan not having been remedied within {} months of the first exception report: {total} ({}).",
+            contract.gc9.retain_after,
+            list.join("; ")
+        ));
+    }
     let still_held: Vec<&crate::results::consequences::Withholding> = report
         .ledger
         .iter()
-        .filter(|w| w.released_in.is_none_or(|m| m > month) && w.month <= month)
+        .filter(|w| {
+            w.released_in.is_none_or(|m| m > month)
+                && w.retained_in.is_none_or(|m| m > month)
+                && w.month <= month
+        })
         .collect();
     if !still_held.is_empty() {
         let total: Money = still_held.iter().map(|w| w.amount).sum();

@@ -180,7 +180,8 @@ pub(crate) fn status(rows: &[StatusRow]) -> Table {
 /// GC9 cases, one row each.
 pub(crate) fn cases(cases: &[crate::results::cases::Case]) -> Table {
     let mut table = new_table([
-        "Contract", "Case", "KPIs", "Issued", "Stage", "Next", "Due", "Overdue",
+        "Contract", "Case", "KPIs", "Issued", "Stage", "Next", "Due", "Overdue", "Withheld",
+        "Released", "Retained",
     ]);
     for c in cases {
         table.add_row(vec![
@@ -196,6 +197,9 @@ pub(crate) fn cases(cases: &[crate::results::cases::Case]) -> Table {
                 .as_ref()
                 .map_or_else(|| "—".to_string(), |n| n.due.to_string()),
             if c.overdue { "yes" } else { "no" }.to_string(),
+            c.withheld.to_string(),
+            c.released.to_string(),
+            c.retained.to_string(),
         ]);
     }
     table

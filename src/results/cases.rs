@@ -97,6 +97,14 @@ pub struct Case {
     pub next: Option<Next>,
     /// Whether any clock is past its date without its fact.
     pub overdue: bool,
+    /// Withheld under the case to date (months ended with the plan overdue or a milestone
+    /// missed), after caps.
+    pub withheld: crate::model::money::Money,
+    /// Of that, released (the case remedied, closed or withdrawn).
+    pub released: crate::model::money::Money,
+    /// Of that, retained for good (`retain_after` months after the first exception report
+    /// without remedy).
+    pub retained: crate::model::money::Money,
     /// The date the case ended: remedied (its last milestone met), withdrawn (at the meeting)
     /// or closed; `None` while it runs.
     pub ended: Option<NaiveDate>,
@@ -296,8 +304,69 @@ fn one(
         stage,
         next,
         overdue,
+        withheld: crate::model::money::Money::ZERO,
+        released: crate::model::money::Money::ZERO,
+        retained: crate::model::money::Money::ZERO,
         ended,
         clocks,
         file: contract.dir.join("cases").join(format!("{id}.toml")),
+    }
+}
+
+/// `case` as it stood at the end of a month (`end`, its last day), for the ledger: whether the
+/// month withholds (the plan overdue, or a milestone missed), whether the case has ended, and
+/// the date of its first exception report (the working day after the first milestone missed).
+pub(crate) fn at_month_end(
+    contract: &Contract,
+    case: &Case,
+    calendar: &Calendar,
+    end: NaiveDate,
+) -> crate::results::consequences::CaseAtMonthEnd {
+    let gc9 = &contract.gc9;
+    let plan_overdue = case.clocks.iter().any(|c| c.id == "rap" && c.overdue(end));
+    let withholds = if case.stage == Stage::MilestoneMissed {
+        Some(("a plan milestone missed", gc9.withhold_missed_milestone))
+    } else if case.stage.is_open() && plan_overdue {
+        Some(("the Remedial Action Plan overdue", gc9.withhold_no_rap))
+    } else {
+        None
+    };
+    let first_exception = case
+        .clocks
+        .iter()
+        .filter(|c| c.owner_role.is_some())
+        .filter(|c| c.done.is_none_or(|met| met > c.due))
+        .map(|c| calendar.add_working_days(c.due, 1))
+        .filter(|d| *d <= end)
+        .min();
+    crate::results::consequences::CaseAtMonthEnd {
+        id: case.case.clone(),
+        withholds,
+        ended: matches!(
+            case.stage,
+            Stage::Remedied | Stage::Closed | Stage::Withdrawn
+        ),
+        first_exception,
+    }
+}
+
+/// Fills each case's money to date from the ledger: withheld, released and retained.
+pub(crate) fn add_money(cases: &mut [Case], ledger: &[crate::results::consequences::Withholding]) {
+    use crate::results::consequences::ItemKind;
+    for case in cases.iter_mut() {
+        let mine = || {
+            ledger
+                .iter()
+                .filter(|w| w.kind == ItemKind::Case && w.source == case.case)
+        };
+        case.withheld = mine().map(|w| w.amount).sum();
+        case.released = mine()
+            .filter(|w| w.released_in.is_some())
+            .map(|w| w.amount)
+            .sum();
+        case.retained = mine()
+            .filter(|w| w.retained_in.is_some())
+            .map(|w| w.amount)
+            .sum();
     }
 }

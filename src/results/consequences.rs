@@ -25,6 +25,8 @@ pub enum ItemKind {
     Information,
     Incentive,
     Release,
+    /// A GC9 case's withholding (§4.9): the plan overdue or a milestone missed at month end.
+    Case,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +53,7 @@ impl LineItem {
     pub fn counts_towards_cap(&self) -> bool {
         matches!(
             self.kind,
-            ItemKind::Kpi | ItemKind::Escalation | ItemKind::Information
+            ItemKind::Kpi | ItemKind::Escalation | ItemKind::Information | ItemKind::Case
         ) && matches!(
             self.status,
             ConsequenceStatus::Charged | ConsequenceStatus::Withheld | ConsequenceStatus::Capped
@@ -69,7 +71,12 @@ pub struct Withholding {
     pub month: Month,
     /// What the ledger holds: the line's amount scaled by any cap that bound that month.
     pub amount: Money,
+    /// The line's amount before the month's caps, and its arithmetic in words.
+    #[serde(skip)]
+    pub before_cap: (Money, String),
     pub released_in: Option<Month>,
+    /// The month a GC9 case's withholding was retained for good (never released).
+    pub retained_in: Option<Month>,
     #[serde(skip)]
     release_after: Option<Month>,
 }
@@ -225,7 +232,24 @@ fn status_of(consequence: &Consequence, relieved: bool) -> ConsequenceStatus {
 }
 
 /// One month's inputs to the fold.
+/// A GC9 case as it stood at the end of a month, for the ledger.
+#[derive(Debug, Clone)]
+pub(crate) struct CaseAtMonthEnd {
+    /// The case id.
+    pub id: String,
+    /// Why the month withholds, and the share of the monthly value: the plan overdue, or a
+    /// milestone missed, at the month's end.
+    pub withholds: Option<(&'static str, rust_decimal::Decimal)>,
+    /// Remedied, closed or withdrawn by the month's end: its withholdings are released.
+    pub ended: bool,
+    /// The date of its first exception report (the working day after the first milestone
+    /// missed), if one is due by the month's end.
+    pub first_exception: Option<chrono::NaiveDate>,
+}
+
 pub(crate) struct MonthInput<'a> {
+    /// The GC9 cases at the month's end (none for a month not yet ended).
+    pub cases: Vec<CaseAtMonthEnd>,
     pub month: Month,
     pub kpis: &'a mut Vec<KpiResult>,
     pub information: &'a [InformationResult],
@@ -249,10 +273,11 @@ pub(crate) fn positions(
         // Releases first: sums withheld in earlier months whose condition is now met.
         for w in ledger
             .iter_mut()
-            .filter(|w| w.released_in.is_none() && w.month < month)
+            .filter(|w| w.released_in.is_none() && w.retained_in.is_none() && w.month < month)
         {
             let met = match w.kind {
                 ItemKind::Information => w.release_after.is_some_and(|m| m <= month),
+                ItemKind::Case => input.cases.iter().any(|c| c.id == w.source && c.ended),
                 ItemKind::Kpi | ItemKind::Escalation | ItemKind::Incentive | ItemKind::Release => {
                     input
                         .kpis
@@ -277,6 +302,10 @@ pub(crate) fn positions(
                     mode: None,
                     basis: match w.kind {
                         ItemKind::Information => "the data has been received".into(),
+                        ItemKind::Case => format!(
+                            "the case was remedied, closed or withdrawn by the end of {}",
+                            month.long_name()
+                        ),
                         ItemKind::Kpi
                         | ItemKind::Escalation
                         | ItemKind::Incentive
@@ -414,6 +443,33 @@ pub(crate) fn positions(
             });
         }
 
+        // GC9 cases: a month ending with the plan overdue or a milestone missed withholds a
+        // share of the month's value, under the caps as any consequence (§4.9).
+        for case in &input.cases {
+            let Some((reason, rate)) = case.withholds else {
+                continue;
+            };
+            items.push(LineItem {
+                after_cap: Money::ZERO,
+                kind: ItemKind::Case,
+                source: case.id.clone(),
+                group: None,
+                description: format!(
+                    "GC9 case {}: {reason} at the end of {}",
+                    case.id,
+                    month.long_name()
+                ),
+                amount: value.times(rate).round_to_penny(),
+                status: ConsequenceStatus::Withheld,
+                mode: Some(Mode::Withhold),
+                basis: format!(
+                    "{} of the monthly value {}",
+                    crate::model::money::percent_1dp(rate),
+                    value.round_to_penny()
+                ),
+            });
+        }
+
         let sum = |items: &[LineItem], pred: &dyn Fn(&LineItem) -> bool| -> Money {
             items.iter().filter(|i| pred(i)).map(|i| i.amount).sum()
         };
@@ -482,10 +538,13 @@ pub(crate) fn positions(
                     .find(|i| i.dataset == item.source)
                     .and_then(|i| i.received)
                     .map(|r| Month::of(r).max(month.next())),
-                // Released when the KPI is met again, not at a known month.
-                ItemKind::Kpi | ItemKind::Escalation | ItemKind::Incentive | ItemKind::Release => {
-                    None
-                }
+                // Released when the KPI is met again, or the case remedied: not at a known
+                // month.
+                ItemKind::Kpi
+                | ItemKind::Escalation
+                | ItemKind::Incentive
+                | ItemKind::Release
+                | ItemKind::Case => None,
             };
             ledger.push(Withholding {
                 kind: item.kind,
@@ -493,9 +552,30 @@ pub(crate) fn positions(
                 description: item.description.clone(),
                 month,
                 amount: item.after_cap,
+                before_cap: (item.amount, item.basis.clone()),
                 released_in: None,
+                retained_in: None,
                 release_after,
             });
+        }
+        // A case's withholdings are retained for good once `retain_after` months have ended
+        // since its first exception report without remedy.
+        for w in ledger.iter_mut().filter(|w| {
+            w.kind == ItemKind::Case && w.released_in.is_none() && w.retained_in.is_none()
+        }) {
+            let Some(case) = input.cases.iter().find(|c| c.id == w.source) else {
+                continue;
+            };
+            let months_ended = case
+                .first_exception
+                .map(|d| Month::of(d).months_until(month) + 1);
+            if !case.ended
+                && months_ended.is_some_and(|n| {
+                    n >= i32::try_from(contract.gc9.retain_after).unwrap_or(i32::MAX)
+                })
+            {
+                w.retained_in = Some(month);
+            }
         }
         // An information withholding whose data arrives later is released once it has.
         for w in ledger.iter_mut().filter(|w| {
@@ -541,7 +621,7 @@ pub(crate) fn positions(
             total_after_cap,
             held: ledger
                 .iter()
-                .filter(|w| w.released_in.is_none())
+                .filter(|w| w.released_in.is_none() && w.retained_in.is_none())
                 .map(|w| w.amount)
                 .sum(),
             items,

@@ -271,27 +271,6 @@ fn build<'w>(
             .or_else(|| data.value_totals.values().next())
             .copied()
     };
-    let inputs: Vec<MonthInput<'_>> = evaluated
-        .iter_mut()
-        .map(|(m, kpis, info)| MonthInput {
-            month: *m,
-            kpis,
-            information: info,
-            value_total: value_total(*m),
-        })
-        .collect();
-    let (mut all_positions, ledger) = positions(contract, inputs);
-    let (_, kpis, information) = evaluated
-        .pop()
-        .expect("the month itself is always evaluated");
-    let earlier: Vec<(Month, Vec<KpiResult>)> =
-        evaluated.into_iter().map(|(m, k, _)| (m, k)).collect();
-    let position = all_positions
-        .pop()
-        .expect("the month itself always has a position");
-
-    let dates = timetable.dates_for(month, calendar);
-
     // The letters already issued: they raise each month's challenges (so the response clock
     // runs from them) and bound each final letter's agreed challenges. The letter being
     // written is not yet among them, whatever its file says.
@@ -324,6 +303,51 @@ fn build<'w>(
             }
         })
         .collect();
+    // GC9 cases: opened by the ladder once a month's letter is issued, or by hand. Each
+    // month that has ended is seen as it stood at its end, for the ledger.
+    let (case_files, problems) = crate::load::cases::read_all(&workspace.root, contract);
+    if problems.has_errors() {
+        return Err(InvalidInput(problems.sorted()));
+    }
+    let opened = {
+        let so_far: Vec<(Month, &[KpiResult])> = evaluated
+            .iter()
+            .map(|(m, k, _)| (*m, k.as_slice()))
+            .collect();
+        crate::results::cases::opened_by_escalation(contract, &so_far, &raised_on)
+    };
+    let at_month_end = |m: Month| -> Vec<crate::results::consequences::CaseAtMonthEnd> {
+        let end = m.last_day();
+        if end >= today {
+            return Vec::new();
+        }
+        crate::results::cases::cases(contract, &case_files, &opened, calendar, end)
+            .into_iter()
+            .map(|c| crate::results::cases::at_month_end(contract, &c, calendar, end))
+            .collect()
+    };
+    let inputs: Vec<MonthInput<'_>> = evaluated
+        .iter_mut()
+        .map(|(m, kpis, info)| MonthInput {
+            cases: at_month_end(*m),
+            month: *m,
+            kpis,
+            information: info,
+            value_total: value_total(*m),
+        })
+        .collect();
+    let (mut all_positions, ledger) = positions(contract, inputs);
+    let (_, kpis, information) = evaluated
+        .pop()
+        .expect("the month itself is always evaluated");
+    let earlier: Vec<(Month, Vec<KpiResult>)> =
+        evaluated.into_iter().map(|(m, k, _)| (m, k)).collect();
+    let position = all_positions
+        .pop()
+        .expect("the month itself always has a position");
+
+    let dates = timetable.dates_for(month, calendar);
+
     let provisional = issued_letter(month, Stage::Provisional).cloned();
     // Steps reached this month are due from the letter that tells the provider (or, before
     // one has gone out, from the timetable's date for it).
@@ -408,18 +432,8 @@ fn build<'w>(
         letters_read.extend(exceptions.iter().map(|e| e.file.clone()));
     }
 
-    // GC9 cases: opened by the ladder once a month's letter is issued, or by hand.
-    let (case_files, problems) = crate::load::cases::read_all(&workspace.root, contract);
-    if problems.has_errors() {
-        return Err(InvalidInput(problems.sorted()));
-    }
-    let months_so_far: Vec<(Month, &[KpiResult])> = earlier
-        .iter()
-        .map(|(m, k)| (*m, k.as_slice()))
-        .chain(std::iter::once((month, kpis.as_slice())))
-        .collect();
-    let opened = crate::results::cases::opened_by_escalation(contract, &months_so_far, &raised_on);
-    let cases = crate::results::cases::cases(contract, &case_files, &opened, calendar, today);
+    let mut cases = crate::results::cases::cases(contract, &case_files, &opened, calendar, today);
+    crate::results::cases::add_money(&mut cases, &ledger);
 
     let mut inputs: Vec<PathBuf> = vec![
         PathBuf::from(crate::load::workspace::SETTINGS_FILE),

@@ -372,3 +372,91 @@ fn explain_shows_how_each_clock_was_counted() {
     let value: serde_json::Value = serde_json::from_str(&stdout(&levers(&dir, &json))).unwrap();
     assert_eq!(value["figures"]["stage"], "milestone_missed");
 }
+
+/// The money (§4.9): a month ending with the plan overdue or a milestone missed withholds 2%
+/// of its value (£100,000.00 planned a month here, so £2,000.00), released when the case is
+/// remedied, retained once three months have ended since the first exception report.
+#[test]
+fn withholdings_follow_the_plan_and_are_released_or_retained() {
+    let dir = fixture("cases-money");
+    // No monthly cap, so each figure is the rate times the month's value.
+    let contract = dir.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    std::fs::write(&contract, text.replacen("cap = \"2.5%\"\n", "", 1)).unwrap();
+    // Notice 1 May; meeting 8 May; plan due 22 May, agreed only 5 June; M1 due 19 June.
+    let plan = "subject = \"Discharge summaries late\"\nissued = 2026-05-01\nmeeting = 2026-05-08\noutcome = \"rap\"\nrap_agreed = 2026-06-05\n\n[[milestone]]\nid = \"M1\"\naction = \"Clear the backlog\"\nowner = \"contacts.provider_lead\"\ndue = 2026-06-19\n";
+    write_case(&dir, "DQ-1", plan);
+    let money = |today: &str| {
+        let c = &cases_json(&dir, today)[0];
+        (
+            c["stage"].as_str().unwrap().to_string(),
+            c["withheld"].as_str().unwrap().to_string(),
+            c["released"].as_str().unwrap().to_string(),
+            c["retained"].as_str().unwrap().to_string(),
+        )
+    };
+    let m = |s: &str, w: &str, r: &str, k: &str| (s.into(), w.into(), r.into(), k.into());
+    // May ended with the plan overdue, June with M1 missed: £2,000.00 each.
+    assert_eq!(
+        money("2026-07-25"),
+        m("milestone_missed", "4000.00", "0.00", "0.00")
+    );
+    // The June letter names the withholding and what is held.
+    let out = levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-06",
+            "--stage",
+            "provisional",
+            "--today",
+            "2026-07-06",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let letter =
+        std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
+            .unwrap();
+    assert!(letter.contains("| To be withheld for GC9 case DQ-1: a plan milestone missed at the end of June 2026: 2.0% of the monthly value £100,000.00 | −£2,000.00 |"), "{letter}");
+    assert!(letter.contains("£2,000.00 withheld in May 2026 for GC9 case DQ-1: the Remedial Action Plan overdue at the end of May 2026"), "{letter}");
+    // Met on 3 July: July ends remedied and both sums are released.
+    write_case(&dir, "DQ-1", &format!("{plan}met = 2026-07-03\n"));
+    assert_eq!(
+        money("2026-08-05"),
+        m("remedied", "4000.00", "4000.00", "0.00")
+    );
+    // Never met: the first exception report is Monday 22 June; June, July and August end
+    // without remedy, so at August's end every sum withheld is retained.
+    write_case(&dir, "DQ-1", plan);
+    assert_eq!(
+        money("2026-08-05"),
+        m("milestone_missed", "6000.00", "0.00", "0.00")
+    );
+    assert_eq!(
+        money("2026-09-05"),
+        m("milestone_missed", "8000.00", "0.00", "8000.00")
+    );
+    let explain = stdout(&levers(
+        &dir,
+        &[
+            "explain",
+            "-c",
+            "small",
+            "-m",
+            "2026-08",
+            "DQ-1",
+            "--today",
+            "2026-09-05",
+        ],
+    ));
+    for line in [
+        "May 2026: withheld £2,000.00 (2.0% of the monthly value £100,000.00); retained for good in August 2026",
+        "First exception report: 22 June 2026",
+        "To date: withheld £8,000.00, released £0.00, retained £8,000.00.",
+    ] {
+        assert!(explain.contains(line), "{line}\n{explain}");
+    }
+}
