@@ -460,3 +460,43 @@ fn withholdings_follow_the_plan_and_are_released_or_retained() {
         assert!(explain.contains(line), "{line}\n{explain}");
     }
 }
+
+/// Under a binding cap a case's withholding is its share of the capped total, as every other
+/// item's: June's £2,240.00 of deductions and the case's £2,000.00 come to £4,240.00 against
+/// a cap of £2,500.00, so the case holds 2,500 × 2,000 / 4,240 = £1,179.245…, rounded down to
+/// £1,179.24. The shares rounded down come to £2,499.98; of the two pennies left, one goes to the
+/// largest remainder (A&E 4 hours, 141.509…) and one to A&E 12 hours, which ties with the case
+/// and comes first.
+#[test]
+fn a_case_withholding_shares_the_monthly_cap() {
+    let dir = fixture("cases-cap");
+    write_case(
+        &dir,
+        "DQ-1",
+        "subject = \"Discharge summaries late\"\nissued = 2026-05-01\nmeeting = 2026-05-08\noutcome = \"rap\"\nrap_agreed = 2026-06-05\n\n[[milestone]]\nid = \"M1\"\naction = \"Clear the backlog\"\nowner = \"contacts.provider_lead\"\ndue = 2026-06-19\n",
+    );
+    let out = levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-06",
+            "--stage",
+            "provisional",
+            "--today",
+            "2026-07-06",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let letter =
+        std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
+            .unwrap();
+    for line in [
+        "| Cap adjustment (monthly cap £2,500.00; total before cap £4,240.00) | £1,740.00 |",
+        "£1,179.24 withheld in June 2026 for GC9 case DQ-1: a plan milestone missed at the end of June 2026",
+    ] {
+        assert!(letter.contains(line), "{line}\n{letter}");
+    }
+}
