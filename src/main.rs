@@ -67,6 +67,8 @@ enum Command {
     Cases(cmd::cases::CasesArgs),
     /// Record the commissioner's event on a challenge (withdrawn, rechallenged, disputed, …)
     Log(cmd::log::LogArgs),
+    /// Write a GC9 case's Contract Performance Notice
+    Notice(cmd::notice::NoticeArgs),
     /// Record the provider's answers to challenges from its returned file
     Respond(cmd::respond::RespondArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
@@ -144,6 +146,7 @@ fn main() -> ExitCode {
         Command::Cases(args) => cmd::cases::run(&globals, args),
         Command::Log(args) => cmd::log::run(&globals, args),
         Command::Respond(args) => cmd::respond::run(&globals, args),
+        Command::Notice(args) => cmd::notice::run(&globals, args),
         Command::Completions(_) | Command::Man => unreachable!("answered above"),
     });
     match result {

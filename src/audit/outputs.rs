@@ -217,3 +217,74 @@ pub(crate) fn write_action_log(
         .with_context(|| format!("cannot write {}", file.display()))?;
     Ok(Some(file))
 }
+
+/// `notices/<case-id>.md` of `contract`, relative to the workspace.
+pub(crate) fn notice_path(contract: &Contract, case: &str) -> PathBuf {
+    contract.dir.join("notices").join(format!("{case}.md"))
+}
+
+/// Writes the Contract Performance Notice of `case` as of `today`: `None` when it already says
+/// exactly this. A notice, once written, is never overwritten: one that would now read
+/// differently needs `reissue` (a reason), and is written as the next `-rN` file.
+pub(crate) fn write_notice(
+    workspace: &Workspace,
+    contract: &Contract,
+    case: &str,
+    today: chrono::NaiveDate,
+    reissue: Option<&str>,
+) -> Result<Option<PathBuf>> {
+    let root = &workspace.root;
+    let month = crate::results::schedule::as_of_month(contract, today);
+    let report = crate::results::month::contract_month(workspace, contract, month, today)?;
+    let Some(found) = report.cases.iter().find(|c| c.case == case) else {
+        let ids: Vec<&str> = report.cases.iter().map(|c| c.case.as_str()).collect();
+        return Err(crate::error::Usage(format!(
+            "contract `{}` has no case `{case}` as of {today}: expected one of {}",
+            contract.id,
+            if ids.is_empty() {
+                "(none)".to_string()
+            } else {
+                ids.join(", ")
+            }
+        ))
+        .into());
+    };
+    let command = format!("notice --contract {} {case} --today {today}", contract.id);
+    let text = |command: String| -> Result<String> {
+        let provenance = provenance(root, &report, command)?;
+        Ok(crate::render::notice::notice(
+            &report,
+            found,
+            &workspace.settings.organisation,
+            &provenance.comment(),
+        ))
+    };
+    let path = notice_path(contract, case);
+    let written = text(command.clone())?;
+    if let Ok(existing) = std::fs::read_to_string(root.join(&path)) {
+        if existing == written {
+            return Ok(None);
+        }
+        let Some(reason) = reissue else {
+            bail!(
+                "the notice {} has already been issued and would now read differently; a notice is never overwritten. To issue a corrected one, run again with --reissue --reason \"why\" (it is written as the next -rN file)",
+                path.display()
+            );
+        };
+        let mut n = 2;
+        let reissued = loop {
+            let candidate = contract.dir.join("notices").join(format!("{case}-r{n}.md"));
+            if !root.join(&candidate).exists() {
+                break candidate;
+            }
+            n += 1;
+        };
+        let text = text(format!("{command} --reissue --reason {reason:?}"))?;
+        write_file(root, &reissued, text.as_bytes())
+            .with_context(|| format!("cannot write {}", reissued.display()))?;
+        return Ok(Some(reissued));
+    }
+    write_file(root, &path, written.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Some(path))
+}

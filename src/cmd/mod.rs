@@ -11,6 +11,7 @@ pub mod init;
 pub mod kpi;
 pub mod letter;
 pub mod log;
+pub mod notice;
 pub mod respond;
 pub mod run;
 pub mod status;

@@ -30,6 +30,10 @@ fn commit_left_over(
         root,
         &contract.dir.join("action-log.md"),
     ));
+    files.extend(crate::audit::git::uncommitted_files(
+        root,
+        &contract.dir.join("notices"),
+    ));
     files.sort();
     let mut changed_by_hand = Vec::new();
     let mut ready = Vec::new();
@@ -148,6 +152,34 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             }
             if !args.dry_run {
                 commit_left_over(&root, contract, today)?;
+            }
+            // Each GC9 case's notice, once its case has opened (never rewritten here).
+            let month = crate::results::schedule::as_of_month(contract, today);
+            let report = crate::results::month::contract_month(&workspace, contract, month, today)?;
+            for case in &report.cases {
+                let path = crate::audit::outputs::notice_path(contract, &case.case);
+                if root.join(&path).exists() {
+                    continue;
+                }
+                if args.dry_run {
+                    crate::say!("would write {}", path.display());
+                    continue;
+                }
+                if let Some(file) = crate::audit::outputs::write_notice(
+                    &workspace, contract, &case.case, today, None,
+                )? {
+                    let message = format!(
+                        "levers: Contract Performance Notice {} ({})",
+                        case.case, contract.id
+                    );
+                    let hash =
+                        crate::audit::git::commit(&root, std::slice::from_ref(&file), &message)?;
+                    crate::say!(
+                        "{} (Contract Performance Notice for {}; commit {hash})",
+                        file.display(),
+                        contract.id
+                    );
+                }
             }
             let log = contract.dir.join("action-log.md");
             if args.dry_run {

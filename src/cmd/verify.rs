@@ -34,6 +34,11 @@ enum Target {
         contract: String,
         today: chrono::NaiveDate,
     },
+    Notice {
+        contract: String,
+        case: String,
+        today: chrono::NaiveDate,
+    },
 }
 
 /// A string as Rust's `{:?}` quotes it (the reissue reason in a command), unquoted.
@@ -93,6 +98,27 @@ fn parse_command(command: &str) -> Result<Target> {
             })
         }
         Some(&"actions") => Ok(Target::Actions { contract, today }),
+        Some(&"notice") => {
+            // The case is the one word that is neither a flag nor a flag's value.
+            let mut case = None;
+            let mut i = 1;
+            while i < words.len() {
+                match words[i] {
+                    "--contract" | "--today" => i += 2,
+                    "--reason" => break,
+                    flag if flag.starts_with("--") => i += 1,
+                    word => {
+                        case = Some(word.to_string());
+                        break;
+                    }
+                }
+            }
+            Ok(Target::Notice {
+                contract,
+                case: case.context("the provenance names no case")?,
+                today,
+            })
+        }
         _ => bail!("the provenance names a command levers cannot remake: {command}"),
     }
 }
@@ -274,6 +300,27 @@ fn remake(
                 &companion_path,
             )?;
             Ok(if companion { csv } else { text })
+        }
+        Target::Notice {
+            contract,
+            case,
+            today,
+        } => {
+            let contract = crate::results::month::contract(&workspace, contract)?;
+            let month = crate::results::schedule::as_of_month(contract, *today);
+            let report =
+                crate::results::month::contract_month(&workspace, contract, month, *today)?;
+            let found = report
+                .cases
+                .iter()
+                .find(|c| c.case == *case)
+                .with_context(|| format!("the inputs no longer give a case `{case}`"))?;
+            Ok(crate::render::notice::notice(
+                &report,
+                found,
+                &workspace.settings.organisation,
+                &provenance.comment(),
+            ))
         }
         Target::Actions { contract, today } => {
             let contract = crate::results::month::contract(&workspace, contract)?;

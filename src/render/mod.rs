@@ -6,6 +6,7 @@ pub(crate) mod csv;
 pub(crate) mod explain;
 pub(crate) mod json;
 pub mod letter;
+pub(crate) mod notice;
 pub(crate) mod report;
 pub(crate) mod table;
 pub(crate) mod templates;

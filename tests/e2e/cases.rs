@@ -500,3 +500,80 @@ fn a_case_withholding_shares_the_monthly_cap() {
         assert!(letter.contains(line), "{line}\n{letter}");
     }
 }
+
+/// `levers run` writes each case's Contract Performance Notice once its case opens, commits it,
+/// and leaves it alone after; `verify` remakes it; a notice that would read differently is
+/// never overwritten, only reissued with a reason.
+#[test]
+fn run_writes_each_notice_once_and_notices_are_final() {
+    let dir = committed_fixture("cases-notice");
+    let contract = dir.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    std::fs::write(
+        &contract,
+        text.replacen(
+            "step = \"Contract Performance Notice\"\n",
+            "step = \"Contract Performance Notice\"\nnotice = true\n",
+            1,
+        ),
+    )
+    .unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "notice step"]);
+    let out = levers(&dir, &["run", "--today", "2026-07-06"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let notice = dir.join("contracts/small/notices/CPN-2026-05-fu-ratio.md");
+    let text = std::fs::read_to_string(&notice).unwrap();
+    for line in [
+        "# Contract Performance Notice CPN-2026-05-fu-ratio",
+        "| Follow-ups per first attendance (100) | &lt;= 2.0 | May 2026 | 2.25 |",
+        "A Contract Management Meeting must be held by **20 July 2026**, 10 operational days from this notice.",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(git(&dir, &["status", "--porcelain"]).trim().is_empty());
+    let verify = levers(
+        &dir,
+        &["verify", "contracts/small/notices/CPN-2026-05-fu-ratio.md"],
+    );
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+    // A second run writes nothing.
+    let again = levers(&dir, &["run", "--today", "2026-07-06"]);
+    assert!(stdout(&again).is_empty(), "{}", stdout(&again));
+    // The figures behind it revised: the notice is not overwritten, only reissued.
+    let settings = dir.join("levers.toml");
+    let s = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        s.replacen(
+            "name = \"Fixture ICB\"",
+            "name = \"Fixture ICB (merged)\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let args = [
+        "notice",
+        "-c",
+        "small",
+        "CPN-2026-05-fu-ratio",
+        "--today",
+        "2026-07-08",
+    ];
+    let refused = levers(&dir, &args);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("a notice is never overwritten"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(std::fs::read_to_string(&notice).unwrap(), text);
+    let mut reissue = args.to_vec();
+    reissue.extend(["--reissue", "--reason", "the commissioner's name changed"]);
+    let out = levers(&dir, &reissue);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir
+        .join("contracts/small/notices/CPN-2026-05-fu-ratio-r2.md")
+        .is_file());
+    assert_eq!(std::fs::read_to_string(&notice).unwrap(), text);
+}

@@ -157,3 +157,12 @@ pub fn string_workspace(name: &str, contract_extra: &str, files: &[(&str, String
     }
     root
 }
+
+/// The small fixture in a git repository of its own, its files committed.
+pub fn committed_fixture(name: &str) -> PathBuf {
+    let dir = fixture(name);
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "fixture"]);
+    dir
+}

@@ -2,7 +2,7 @@
 //! the wrong money, crashed, or let something in, and what it does now.
 
 use crate::common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const TODAY: &str = "2026-07-25";
 
@@ -19,14 +19,6 @@ fn ok(out: &std::process::Output) -> String {
 
 fn read(dir: &Path, path: &str) -> String {
     std::fs::read_to_string(dir.join(path)).unwrap()
-}
-
-fn committed_fixture(name: &str) -> PathBuf {
-    let dir = fixture(name);
-    git(&dir, &["init", "-q"]);
-    git(&dir, &["add", "-A"]);
-    git(&dir, &["commit", "-qm", "fixture"]);
-    dir
 }
 
 fn import(month: &str, file: &Path) -> Vec<String> {

@@ -1,0 +1,165 @@
+//! The Contract Performance Notice of a GC9 case (§4.9): `notices/<case-id>.md`, addressed to
+//! the provider lead, naming the failing obligations with their figures and months, what the
+//! provider must do, and the meeting deadline. Markdown with the letters' YAML block; the
+//! provenance ends it.
+
+use crate::model::calendar::Month;
+use crate::render::text::{long_date, md, yaml};
+use crate::results::cases::Case;
+use crate::results::kpi::KpiResult;
+use crate::results::month::ContractMonth;
+use std::fmt::Write as _;
+
+/// The months of `kpi`'s run of failing months that ends at `month`, with each month's figure.
+fn failing_run<'r>(report: &'r ContractMonth<'_>, kpi: &str, month: Month) -> Vec<&'r KpiResult> {
+    let all: Vec<&KpiResult> = report
+        .earlier
+        .iter()
+        .flat_map(|(_, k)| k.iter())
+        .chain(&report.kpis)
+        .filter(|r| r.kpi == kpi && r.month <= month)
+        .collect();
+    let Some(last) = all
+        .iter()
+        .rev()
+        .find(|r| r.month == month && r.escalation_run > 0)
+    else {
+        return Vec::new();
+    };
+    let run = last.escalation_run as usize;
+    let group = last.by_group.clone();
+    let mut months: Vec<&KpiResult> = all
+        .into_iter()
+        .filter(|r| r.by_group == group && r.rag.failing())
+        .collect();
+    months.sort_by_key(|r| r.month);
+    let keep = months.len().saturating_sub(run);
+    months.split_off(keep)
+}
+
+/// The notice's Markdown, ending with `provenance` (an HTML comment).
+pub(crate) fn notice(
+    report: &ContractMonth<'_>,
+    case: &Case,
+    organisation: &crate::model::settings::Organisation,
+    provenance: &str,
+) -> String {
+    let contract = report.contract;
+    let gc9 = &contract.gc9;
+    let lead = contract.contact("provider_lead");
+    let signatory = contract.contact("commissioner_lead");
+    let mut out = String::new();
+    let title = format!("Contract Performance Notice {}", case.case);
+    let _ = writeln!(out, "---");
+    let _ = writeln!(out, "title: {}", yaml(&title));
+    let _ = writeln!(out, "date: {}", yaml(&long_date(case.issued)));
+    let _ = writeln!(out, "from: {}", yaml(&organisation.name));
+    let _ = writeln!(out, "to: {}", yaml(&contract.provider.name));
+    let _ = writeln!(
+        out,
+        "reference: {}",
+        yaml(&format!("{}/{}", contract.reference, case.case))
+    );
+    let _ = writeln!(out, "---\n");
+    for line in std::iter::once(&organisation.name)
+        .chain(&organisation.address)
+        .chain(&organisation.letterhead)
+    {
+        let _ = writeln!(out, "{}\\", md(line));
+    }
+    let _ = writeln!(out);
+    if let Some(l) = lead {
+        let _ = writeln!(out, "{}\\", md(&l.name_and_title()));
+    }
+    let _ = writeln!(out, "{}\\", md(&contract.provider.name));
+    for line in &contract.provider.address {
+        let _ = writeln!(out, "{}\\", md(line));
+    }
+    let _ = writeln!(out, "\n{}\n", long_date(case.issued));
+    let _ = writeln!(
+        out,
+        "Our ref: {}/{}\n",
+        md(&contract.reference),
+        md(&case.case)
+    );
+    let salutation = lead.map_or_else(
+        || "Dear Sir or Madam".to_string(),
+        |l| {
+            l.salutation
+                .clone()
+                .unwrap_or_else(|| format!("Dear {}", l.name))
+        },
+    );
+    let _ = writeln!(out, "{},\n", md(&salutation));
+    let _ = writeln!(out, "# {}\n", md(&title));
+    let _ = writeln!(
+        out,
+        "Under General Condition 9 of the {} ({}), we give notice that the provider is not meeting the following obligations.\n",
+        md(&contract.title),
+        md(&contract.reference)
+    );
+    // The month whose run reached the notice: in a ladder case's id, else the one before it.
+    let month = case
+        .case
+        .strip_prefix("CPN-")
+        .and_then(|rest| rest.get(..7))
+        .and_then(|m| m.parse::<Month>().ok())
+        .unwrap_or_else(|| Month::of(case.issued).previous());
+    let mut rows = Vec::new();
+    for kpi in &case.kpis {
+        for r in failing_run(report, kpi, month) {
+            let name = match &r.by_group {
+                Some(group) => format!("{} ({group})", r.name),
+                None => r.name.clone(),
+            };
+            rows.push(format!(
+                "| {} | {} | {} | {} |",
+                md(&name),
+                md(r.target.as_deref().unwrap_or("—")),
+                r.month.long_name(),
+                r.actual_display()
+            ));
+        }
+    }
+    if rows.is_empty() {
+        let _ = writeln!(out, "{}\n", md(&case.subject));
+    } else {
+        let _ = writeln!(out, "| Requirement | Target | Month | Actual |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for row in rows {
+            let _ = writeln!(out, "{row}");
+        }
+        let _ = writeln!(out);
+    }
+    let meeting = case.clocks.iter().find(|c| c.id == "meeting");
+    if let Some(m) = meeting {
+        let _ = writeln!(
+            out,
+            "A Contract Management Meeting must be held by **{}**, {} operational days from this notice. At it we may withdraw this notice, agree a Joint Investigation (its report due within {} operational days), or require a Remedial Action Plan, to be agreed within {} operational days, with milestones each with an owner and a date.\n",
+            long_date(m.due),
+            gc9.meeting_within,
+            gc9.investigation_within,
+            gc9.rap_within
+        );
+    }
+    let _ = writeln!(
+        out,
+        "For each month that ends with the Remedial Action Plan not agreed by its date, {} of that month's value will be withheld, and {} for each month that ends with a milestone missed. Sums withheld are released when the plan is back on track; if it is not remedied within {} months of the first exception report, they are retained.\n",
+        crate::model::money::percent_1dp(gc9.withhold_no_rap),
+        crate::model::money::percent_1dp(gc9.withhold_missed_milestone),
+        gc9.retain_after
+    );
+    let _ = writeln!(out, "Yours sincerely,\n");
+    if let Some(s) = signatory {
+        let _ = writeln!(out, "{}\\", md(&s.name));
+        if !s.title.is_empty() {
+            let _ = writeln!(out, "{}\\", md(&s.title));
+        }
+    }
+    let _ = writeln!(out, "{}\n", md(&organisation.name));
+    out.push_str(provenance);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
