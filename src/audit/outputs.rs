@@ -218,9 +218,14 @@ pub(crate) fn write_action_log(
     Ok(Some(file))
 }
 
-/// `notices/<case-id>.md` of `contract`, relative to the workspace.
-pub(crate) fn notice_path(contract: &Contract, case: &str) -> PathBuf {
-    contract.dir.join("notices").join(format!("{case}.md"))
+/// `notices/<case-id>.md` of `contract` (or, for a milestone's exception report,
+/// `notices/<case-id>-exception-<milestone>.md`), relative to the workspace.
+pub(crate) fn notice_path(contract: &Contract, case: &str, exception: Option<&str>) -> PathBuf {
+    let name = match exception {
+        Some(milestone) => format!("{case}-exception-{milestone}"),
+        None => case.to_string(),
+    };
+    contract.dir.join("notices").join(format!("{name}.md"))
 }
 
 /// Writes the Contract Performance Notice of `case` as of `today`: `None` when it already says
@@ -230,6 +235,7 @@ pub(crate) fn write_notice(
     workspace: &Workspace,
     contract: &Contract,
     case: &str,
+    exception: Option<&str>,
     today: chrono::NaiveDate,
     reissue: Option<&str>,
 ) -> Result<Option<PathBuf>> {
@@ -249,17 +255,26 @@ pub(crate) fn write_notice(
         ))
         .into());
     };
-    let command = format!("notice --contract {} {case} --today {today}", contract.id);
+    let command = match exception {
+        Some(m) => format!(
+            "notice --contract {} {case} --exception {m} --today {today}",
+            contract.id
+        ),
+        None => format!("notice --contract {} {case} --today {today}", contract.id),
+    };
     let text = |command: String| -> Result<String> {
         let provenance = provenance(root, &report, command)?;
-        Ok(crate::render::notice::notice(
+        document(
             &report,
             found,
+            exception,
+            &workspace.calendar,
+            today,
             &workspace.settings.organisation,
             &provenance.comment(),
-        ))
+        )
     };
-    let path = notice_path(contract, case);
+    let path = notice_path(contract, case, exception);
     let written = text(command.clone())?;
     if let Ok(existing) = std::fs::read_to_string(root.join(&path)) {
         if existing == written {
@@ -273,7 +288,11 @@ pub(crate) fn write_notice(
         };
         let mut n = 2;
         let reissued = loop {
-            let candidate = contract.dir.join("notices").join(format!("{case}-r{n}.md"));
+            let stem = notice_path(contract, case, exception);
+            let stem = stem
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().to_string());
+            let candidate = contract.dir.join("notices").join(format!("{stem}-r{n}.md"));
             if !root.join(&candidate).exists() {
                 break candidate;
             }
@@ -287,4 +306,40 @@ pub(crate) fn write_notice(
     write_file(root, &path, written.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Some(path))
+}
+
+/// The Markdown of a case's notice, or of a milestone's exception report, as of `today`.
+pub(crate) fn document(
+    report: &ContractMonth<'_>,
+    case: &crate::results::cases::Case,
+    exception: Option<&str>,
+    calendar: &crate::model::calendar::Calendar,
+    today: chrono::NaiveDate,
+    organisation: &crate::model::settings::Organisation,
+    provenance: &str,
+) -> Result<String> {
+    let Some(milestone) = exception else {
+        return Ok(crate::render::notice::notice(
+            report,
+            case,
+            organisation,
+            provenance,
+        ));
+    };
+    let due = crate::results::cases::exception_reports(case, calendar, today);
+    let Some((clock, date)) = due.iter().find(|(c, _)| c.id == milestone) else {
+        return Err(crate::error::Usage(format!(
+            "case `{}` calls for no exception report on milestone `{milestone}` as of {today}: a report is due the working day after a milestone is missed",
+            case.case
+        ))
+        .into());
+    };
+    Ok(crate::render::notice::exception_report(
+        report,
+        case,
+        clock,
+        *date,
+        organisation,
+        provenance,
+    ))
 }

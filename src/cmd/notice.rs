@@ -16,6 +16,9 @@ pub struct NoticeArgs {
     contract: String,
     /// The case id, as `levers cases` lists it
     case: String,
+    /// Write the exception report for this missed milestone instead of the notice
+    #[arg(long, value_name = "MILESTONE")]
+    exception: Option<String>,
     /// Commit the notice written
     #[arg(long)]
     commit: bool,
@@ -39,6 +42,7 @@ pub fn run(globals: &Globals, args: NoticeArgs) -> Result<u8> {
         &workspace,
         contract,
         &args.case,
+        args.exception.as_deref(),
         globals.today,
         reason.as_deref(),
     )? {
@@ -55,7 +59,8 @@ pub fn run(globals: &Globals, args: NoticeArgs) -> Result<u8> {
         }
         None => crate::say!(
             "{} is up to date",
-            crate::audit::outputs::notice_path(contract, &args.case).display()
+            crate::audit::outputs::notice_path(contract, &args.case, args.exception.as_deref())
+                .display()
         ),
     }
     Ok(exit::OK)

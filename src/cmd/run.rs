@@ -156,8 +156,16 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             // Each GC9 case's notice, once its case has opened (never rewritten here).
             let month = crate::results::schedule::as_of_month(contract, today);
             let report = crate::results::month::contract_month(&workspace, contract, month, today)?;
-            for case in &report.cases {
-                let path = crate::audit::outputs::notice_path(contract, &case.case);
+            let documents = report.cases.iter().flat_map(|case| {
+                std::iter::once((case, None)).chain(
+                    crate::results::cases::exception_reports(case, &workspace.calendar, today)
+                        .into_iter()
+                        .map(move |(clock, _)| (case, Some(clock.id.clone()))),
+                )
+            });
+            for (case, exception) in documents {
+                let path =
+                    crate::audit::outputs::notice_path(contract, &case.case, exception.as_deref());
                 if root.join(&path).exists() {
                     continue;
                 }
@@ -166,17 +174,33 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     continue;
                 }
                 if let Some(file) = crate::audit::outputs::write_notice(
-                    &workspace, contract, &case.case, today, None,
+                    &workspace,
+                    contract,
+                    &case.case,
+                    exception.as_deref(),
+                    today,
+                    None,
                 )? {
-                    let message = format!(
-                        "levers: Contract Performance Notice {} ({})",
-                        case.case, contract.id
-                    );
+                    let message = match &exception {
+                        Some(m) => format!(
+                            "levers: exception report {} milestone {m} ({})",
+                            case.case, contract.id
+                        ),
+                        None => format!(
+                            "levers: Contract Performance Notice {} ({})",
+                            case.case, contract.id
+                        ),
+                    };
                     let hash =
                         crate::audit::git::commit(&root, std::slice::from_ref(&file), &message)?;
                     crate::say!(
-                        "{} (Contract Performance Notice for {}; commit {hash})",
+                        "{} ({} for {}; commit {hash})",
                         file.display(),
+                        if exception.is_some() {
+                            "exception report"
+                        } else {
+                            "Contract Performance Notice"
+                        },
                         contract.id
                     );
                 }

@@ -37,6 +37,7 @@ enum Target {
     Notice {
         contract: String,
         case: String,
+        exception: Option<String>,
         today: chrono::NaiveDate,
     },
 }
@@ -104,7 +105,7 @@ fn parse_command(command: &str) -> Result<Target> {
             let mut i = 1;
             while i < words.len() {
                 match words[i] {
-                    "--contract" | "--today" => i += 2,
+                    "--contract" | "--today" | "--exception" => i += 2,
                     "--reason" => break,
                     flag if flag.starts_with("--") => i += 1,
                     word => {
@@ -116,6 +117,7 @@ fn parse_command(command: &str) -> Result<Target> {
             Ok(Target::Notice {
                 contract,
                 case: case.context("the provenance names no case")?,
+                exception: value("--exception"),
                 today,
             })
         }
@@ -304,6 +306,7 @@ fn remake(
         Target::Notice {
             contract,
             case,
+            exception,
             today,
         } => {
             let contract = crate::results::month::contract(&workspace, contract)?;
@@ -315,12 +318,15 @@ fn remake(
                 .iter()
                 .find(|c| c.case == *case)
                 .with_context(|| format!("the inputs no longer give a case `{case}`"))?;
-            Ok(crate::render::notice::notice(
+            crate::audit::outputs::document(
                 &report,
                 found,
+                exception.as_deref(),
+                &workspace.calendar,
+                *today,
                 &workspace.settings.organisation,
                 &provenance.comment(),
-            ))
+            )
         }
         Target::Actions { contract, today } => {
             let contract = crate::results::month::contract(&workspace, contract)?;

@@ -163,3 +163,114 @@ pub(crate) fn notice(
     }
     out
 }
+
+/// The exception report for milestone `milestone` of `case` (§4.9): dated `date`, the working
+/// day after the milestone was due, addressed to the provider's chief executive (the provider
+/// lead when the contract names none), saying what was missed and what follows.
+pub(crate) fn exception_report(
+    report: &ContractMonth<'_>,
+    case: &Case,
+    milestone: &crate::results::cases::Clock,
+    date: chrono::NaiveDate,
+    organisation: &crate::model::settings::Organisation,
+    provenance: &str,
+) -> String {
+    let contract = report.contract;
+    let gc9 = &contract.gc9;
+    let to = contract
+        .contact("provider_ceo")
+        .or_else(|| contract.contact("provider_lead"));
+    let signatory = contract.contact("commissioner_lead");
+    let mut out = String::new();
+    let title = format!("Exception report: {} milestone {}", case.case, milestone.id);
+    let _ = writeln!(out, "---");
+    let _ = writeln!(out, "title: {}", yaml(&title));
+    let _ = writeln!(out, "date: {}", yaml(&long_date(date)));
+    let _ = writeln!(out, "from: {}", yaml(&organisation.name));
+    let _ = writeln!(out, "to: {}", yaml(&contract.provider.name));
+    let _ = writeln!(
+        out,
+        "reference: {}",
+        yaml(&format!(
+            "{}/{}/{}",
+            contract.reference, case.case, milestone.id
+        ))
+    );
+    let _ = writeln!(out, "---\n");
+    for line in std::iter::once(&organisation.name)
+        .chain(&organisation.address)
+        .chain(&organisation.letterhead)
+    {
+        let _ = writeln!(out, "{}\\", md(line));
+    }
+    let _ = writeln!(out);
+    if let Some(c) = to {
+        let _ = writeln!(out, "{}\\", md(&c.name_and_title()));
+    }
+    let _ = writeln!(out, "{}\\", md(&contract.provider.name));
+    for line in &contract.provider.address {
+        let _ = writeln!(out, "{}\\", md(line));
+    }
+    let _ = writeln!(out, "\n{}\n", long_date(date));
+    let _ = writeln!(
+        out,
+        "Our ref: {}/{}/{}\n",
+        md(&contract.reference),
+        md(&case.case),
+        md(&milestone.id)
+    );
+    let salutation = to.map_or_else(
+        || "Dear Sir or Madam".to_string(),
+        |c| {
+            c.salutation
+                .clone()
+                .unwrap_or_else(|| format!("Dear {}", c.name))
+        },
+    );
+    let _ = writeln!(out, "{},\n", md(&salutation));
+    let _ = writeln!(out, "# {}\n", md(&title));
+    let _ = writeln!(
+        out,
+        "Under General Condition 9 of the {} ({}), we report to your board that a milestone of the Remedial Action Plan agreed under Contract Performance Notice {} (issued {}) was not met by its date.\n",
+        md(&contract.title),
+        md(&contract.reference),
+        md(&case.case),
+        long_date(case.issued)
+    );
+    let owner = milestone
+        .owner_role
+        .as_deref()
+        .and_then(|r| contract.contact(r))
+        .map_or_else(String::new, |c| c.name_and_title());
+    let _ = writeln!(out, "| Milestone | Owner | Due | Met |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} |\n",
+        md(&milestone.what),
+        md(&owner),
+        long_date(milestone.due),
+        milestone
+            .done
+            .map_or_else(|| "not met".to_string(), long_date)
+    );
+    let _ = writeln!(
+        out,
+        "For each month that ends with this milestone missed, {} of that month's value will be withheld. Sums withheld are released when the plan is back on track; if it is not remedied within {} months of this report, they are retained.\n",
+        crate::model::money::percent_1dp(gc9.withhold_missed_milestone),
+        gc9.retain_after
+    );
+    let _ = writeln!(out, "Yours sincerely,\n");
+    if let Some(s) = signatory {
+        let _ = writeln!(out, "{}\\", md(&s.name));
+        if !s.title.is_empty() {
+            let _ = writeln!(out, "{}\\", md(&s.title));
+        }
+    }
+    let _ = writeln!(out, "{}\n", md(&organisation.name));
+    out.push_str(provenance);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}

@@ -370,3 +370,18 @@ pub(crate) fn add_money(cases: &mut [Case], ledger: &[crate::results::consequenc
             .sum();
     }
 }
+
+/// The exception reports `case` calls for as of `today`: one for each milestone not met by its
+/// due date, dated the working day after (§4.9), once that date has come.
+pub(crate) fn exception_reports<'c>(
+    case: &'c Case,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Vec<(&'c Clock, NaiveDate)> {
+    case.clocks
+        .iter()
+        .filter(|c| c.owner_role.is_some() && c.done.is_none_or(|met| met > c.due))
+        .map(|c| (c, calendar.add_working_days(c.due, 1)))
+        .filter(|(_, date)| *date <= today)
+        .collect()
+}

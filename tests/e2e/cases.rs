@@ -576,4 +576,36 @@ fn run_writes_each_notice_once_and_notices_are_final() {
         .join("contracts/small/notices/CPN-2026-05-fu-ratio-r2.md")
         .is_file());
     assert_eq!(std::fs::read_to_string(&notice).unwrap(), text);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "reissued"]);
+
+    // A milestone missed on Friday 10 July: its exception report is dated Monday 13 July,
+    // to the provider lead (the fixture names no chief executive), written by the next run.
+    write_case(
+        &dir,
+        "CPN-2026-05-fu-ratio",
+        "meeting = 2026-07-09\noutcome = \"rap\"\nrap_agreed = 2026-07-09\n\n[[milestone]]\nid = \"M1\"\naction = \"Audit follow-up clinics\"\nowner = \"contacts.provider_lead\"\ndue = 2026-07-10\n",
+    );
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "case file"]);
+    let out = levers(&dir, &["run", "--today", "2026-07-14"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = dir.join("contracts/small/notices/CPN-2026-05-fu-ratio-exception-M1.md");
+    let text = std::fs::read_to_string(&report).unwrap();
+    for line in [
+        "date: \"13 July 2026\"",
+        "Sam Cole, Director of Contracts\\",
+        "| Milestone M1: Audit follow-up clinics | Sam Cole, Director of Contracts | 10 July 2026 | not met |",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    let verify = levers(
+        &dir,
+        &[
+            "verify",
+            "contracts/small/notices/CPN-2026-05-fu-ratio-exception-M1.md",
+        ],
+    );
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+    assert!(git(&dir, &["status", "--porcelain"]).trim().is_empty());
 }
