@@ -61,6 +61,28 @@ fn unmatched_cases(
 ) -> Problems {
     let mut problems = Problems::new();
     let (files, _) = crate::load::cases::read_all(&workspace.root, contract);
+    for file in &files {
+        // A ladder case concerns the KPI that reached the step: its file cannot swap it.
+        if let Some(kpi) = file
+            .id
+            .strip_prefix("CPN-")
+            .and_then(|rest| rest.get(8..))
+            .filter(|kpi| contract.kpi(kpi).is_some())
+        {
+            if !file.kpis.is_empty() && !file.kpis.iter().any(|k| k == kpi) {
+                problems.push(Problem::at_line(
+                    &file.file,
+                    1,
+                    1,
+                    format!(
+                        "`{}` was opened by the escalation ladder for KPI `{kpi}`, so its `kpis` must include `{kpi}` (found {})",
+                        file.id,
+                        file.kpis.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
     for file in files {
         let known = report.cases.iter().any(|c| c.case == file.id);
         if !known && file.issued.is_none() {

@@ -609,3 +609,21 @@ fn run_writes_each_notice_once_and_notices_are_final() {
     assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
     assert!(git(&dir, &["status", "--porcelain"]).trim().is_empty());
 }
+
+/// A ladder case's file cannot swap the KPI that opened it for another.
+#[test]
+fn a_ladder_case_keeps_the_kpi_that_opened_it() {
+    let dir = fixture("cases-kpi-swap");
+    write_case(
+        &dir,
+        "CPN-2026-05-fu-ratio",
+        "issued = 2026-06-05\nkpis = [\"fft\"]\n",
+    );
+    let out = levers(&dir, &["check", "--today", "2026-07-25"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("CPN-2026-05-fu-ratio.toml:1:1: error: `CPN-2026-05-fu-ratio` was opened by the escalation ladder for KPI `fu-ratio`, so its `kpis` must include `fu-ratio` (found fft)"),
+        "{}",
+        stdout(&out)
+    );
+}
