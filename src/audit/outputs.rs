@@ -262,7 +262,7 @@ pub(crate) fn write_notice(
         ),
         None => format!("notice --contract {} {case} --today {today}", contract.id),
     };
-    let text = |command: String| -> Result<String> {
+    let text = |command: String, reason: Option<&str>| -> Result<String> {
         let provenance = provenance(root, &report, command)?;
         document(
             &report,
@@ -271,11 +271,12 @@ pub(crate) fn write_notice(
             &workspace.calendar,
             today,
             &workspace.settings.organisation,
+            reason,
             &provenance.comment(),
         )
     };
     let path = notice_path(contract, case, exception);
-    let written = text(command.clone())?;
+    let written = text(command.clone(), None)?;
     if let Ok(existing) = std::fs::read_to_string(root.join(&path)) {
         if existing == written {
             return Ok(None);
@@ -298,7 +299,10 @@ pub(crate) fn write_notice(
             }
             n += 1;
         };
-        let text = text(format!("{command} --reissue --reason {reason:?}"))?;
+        let text = text(
+            format!("{command} --reissue --reason {reason:?}"),
+            Some(reason),
+        )?;
         write_file(root, &reissued, text.as_bytes())
             .with_context(|| format!("cannot write {}", reissued.display()))?;
         return Ok(Some(reissued));
@@ -316,6 +320,7 @@ pub(crate) fn document(
     calendar: &crate::model::calendar::Calendar,
     today: chrono::NaiveDate,
     organisation: &crate::model::settings::Organisation,
+    reissue: Option<&str>,
     provenance: &str,
 ) -> Result<String> {
     let Some(milestone) = exception else {
@@ -323,6 +328,7 @@ pub(crate) fn document(
             report,
             case,
             organisation,
+            reissue,
             provenance,
         ));
     };
@@ -340,6 +346,7 @@ pub(crate) fn document(
         clock,
         *date,
         organisation,
+        reissue,
         provenance,
     ))
 }

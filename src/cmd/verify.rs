@@ -39,6 +39,7 @@ enum Target {
         case: String,
         exception: Option<String>,
         today: chrono::NaiveDate,
+        reason: Option<String>,
     },
 }
 
@@ -119,6 +120,9 @@ fn parse_command(command: &str) -> Result<Target> {
                 case: case.context("the provenance names no case")?,
                 exception: value("--exception"),
                 today,
+                reason: command
+                    .split_once("--reason ")
+                    .map(|(_, r)| unquote(r.trim())),
             })
         }
         _ => bail!("the provenance names a command levers cannot remake: {command}"),
@@ -308,6 +312,7 @@ fn remake(
             case,
             exception,
             today,
+            reason,
         } => {
             let contract = crate::results::month::contract(&workspace, contract)?;
             let month = crate::results::schedule::as_of_month(contract, *today);
@@ -325,6 +330,7 @@ fn remake(
                 &workspace.calendar,
                 *today,
                 &workspace.settings.organisation,
+                reason.as_deref(),
                 &provenance.comment(),
             )
         }

@@ -42,6 +42,7 @@ pub(crate) fn notice(
     report: &ContractMonth<'_>,
     case: &Case,
     organisation: &crate::model::settings::Organisation,
+    reissue: Option<&str>,
     provenance: &str,
 ) -> String {
     let contract = report.contract;
@@ -92,6 +93,14 @@ pub(crate) fn notice(
     );
     let _ = writeln!(out, "{},\n", md(&salutation));
     let _ = writeln!(out, "# {}\n", md(&title));
+    if let Some(reason) = reissue {
+        let _ = writeln!(
+            out,
+            "This corrected notice replaces the one issued on {}: {}.\n",
+            long_date(case.issued),
+            md(reason.trim_end_matches('.'))
+        );
+    }
     let _ = writeln!(
         out,
         "Under General Condition 9 of the {} ({}), we give notice that the provider is not meeting the following obligations.\n",
@@ -173,6 +182,7 @@ pub(crate) fn exception_report(
     milestone: &crate::results::cases::Clock,
     date: chrono::NaiveDate,
     organisation: &crate::model::settings::Organisation,
+    reissue: Option<&str>,
     provenance: &str,
 ) -> String {
     let contract = report.contract;
@@ -229,6 +239,14 @@ pub(crate) fn exception_report(
     );
     let _ = writeln!(out, "{},\n", md(&salutation));
     let _ = writeln!(out, "# {}\n", md(&title));
+    if let Some(reason) = reissue {
+        let _ = writeln!(
+            out,
+            "This corrected report replaces the one of {}: {}.\n",
+            long_date(date),
+            md(reason.trim_end_matches('.'))
+        );
+    }
     let _ = writeln!(
         out,
         "Under General Condition 9 of the {} ({}), we report to your board that a milestone of the Remedial Action Plan agreed under Contract Performance Notice {} (issued {}) was not met by its date.\n",

@@ -572,9 +572,23 @@ fn run_writes_each_notice_once_and_notices_are_final() {
     reissue.extend(["--reissue", "--reason", "the commissioner's name changed"]);
     let out = levers(&dir, &reissue);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(dir
-        .join("contracts/small/notices/CPN-2026-05-fu-ratio-r2.md")
-        .is_file());
+    let reissued =
+        std::fs::read_to_string(dir.join("contracts/small/notices/CPN-2026-05-fu-ratio-r2.md"))
+            .unwrap();
+    assert!(
+        reissued.contains(
+            "This corrected notice replaces the one issued on 6 July 2026: the commissioner's name changed."
+        ),
+        "{reissued}"
+    );
+    let verify = levers(
+        &dir,
+        &[
+            "verify",
+            "contracts/small/notices/CPN-2026-05-fu-ratio-r2.md",
+        ],
+    );
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
     assert_eq!(std::fs::read_to_string(&notice).unwrap(), text);
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-qm", "reissued"]);
