@@ -268,9 +268,8 @@ pub(crate) fn write_notice(
             &report,
             found,
             exception,
-            &workspace.calendar,
+            workspace,
             today,
-            &workspace.settings.organisation,
             reason,
             &provenance.comment(),
         )
@@ -317,12 +316,12 @@ pub(crate) fn document(
     report: &ContractMonth<'_>,
     case: &crate::results::cases::Case,
     exception: Option<&str>,
-    calendar: &crate::model::calendar::Calendar,
+    workspace: &Workspace,
     today: chrono::NaiveDate,
-    organisation: &crate::model::settings::Organisation,
     reissue: Option<&str>,
     provenance: &str,
 ) -> Result<String> {
+    let organisation = &workspace.settings.organisation;
     let Some(milestone) = exception else {
         return Ok(crate::render::notice::notice(
             report,
@@ -332,7 +331,7 @@ pub(crate) fn document(
             provenance,
         ));
     };
-    let due = crate::results::cases::exception_reports(case, calendar, today);
+    let due = crate::results::cases::exception_reports(case, &workspace.calendar, today);
     let Some((clock, date)) = due.iter().find(|(c, _)| c.id == milestone) else {
         return Err(crate::error::Usage(format!(
             "case `{}` calls for no exception report on milestone `{milestone}` as of {today}: a report is due the working day after a milestone is missed",

@@ -327,9 +327,8 @@ fn remake(
                 &report,
                 found,
                 exception.as_deref(),
-                &workspace.calendar,
+                &workspace,
                 *today,
-                &workspace.settings.organisation,
                 reason.as_deref(),
                 &provenance.comment(),
             )
