@@ -37,6 +37,11 @@ fn failing_run<'r>(report: &'r ContractMonth<'_>, kpi: &str, month: Month) -> Ve
     months.split_off(keep)
 }
 
+/// Lines kept apart within one paragraph: each but the last ends with a hard break.
+fn lines(lines: &[String]) -> String {
+    lines.join("\\\n")
+}
+
 /// The notice's Markdown, ending with `provenance` (an HTML comment).
 pub(crate) fn notice(
     report: &ContractMonth<'_>,
@@ -62,21 +67,20 @@ pub(crate) fn notice(
         yaml(&format!("{}/{}", contract.reference, case.case))
     );
     let _ = writeln!(out, "---\n");
-    for line in std::iter::once(&organisation.name)
+    let letterhead: Vec<String> = std::iter::once(&organisation.name)
         .chain(&organisation.address)
         .chain(&organisation.letterhead)
-    {
-        let _ = writeln!(out, "{}\\", md(line));
-    }
-    let _ = writeln!(out);
-    if let Some(l) = lead {
-        let _ = writeln!(out, "{}\\", md(&l.name_and_title()));
-    }
-    let _ = writeln!(out, "{}\\", md(&contract.provider.name));
-    for line in &contract.provider.address {
-        let _ = writeln!(out, "{}\\", md(line));
-    }
-    let _ = writeln!(out, "\n{}\n", long_date(case.issued));
+        .map(|l| md(l))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&letterhead));
+    let addressee: Vec<String> = lead
+        .map(|l| md(&l.name_and_title()))
+        .into_iter()
+        .chain(std::iter::once(md(&contract.provider.name)))
+        .chain(contract.provider.address.iter().map(|l| md(l)))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&addressee));
+    let _ = writeln!(out, "{}\n", long_date(case.issued));
     let _ = writeln!(
         out,
         "Our ref: {}/{}\n",
@@ -159,13 +163,13 @@ pub(crate) fn notice(
         gc9.retain_after
     );
     let _ = writeln!(out, "Yours sincerely,\n");
-    if let Some(s) = signatory {
-        let _ = writeln!(out, "{}\\", md(&s.name));
-        if !s.title.is_empty() {
-            let _ = writeln!(out, "{}\\", md(&s.title));
-        }
-    }
-    let _ = writeln!(out, "{}\n", md(&organisation.name));
+    let signature: Vec<String> = signatory
+        .into_iter()
+        .flat_map(|s| [md(&s.name), md(&s.title)])
+        .filter(|l| !l.is_empty())
+        .chain(std::iter::once(md(&organisation.name)))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&signature));
     out.push_str(provenance);
     if !out.ends_with('\n') {
         out.push('\n');
@@ -207,21 +211,20 @@ pub(crate) fn exception_report(
         ))
     );
     let _ = writeln!(out, "---\n");
-    for line in std::iter::once(&organisation.name)
+    let letterhead: Vec<String> = std::iter::once(&organisation.name)
         .chain(&organisation.address)
         .chain(&organisation.letterhead)
-    {
-        let _ = writeln!(out, "{}\\", md(line));
-    }
-    let _ = writeln!(out);
-    if let Some(c) = to {
-        let _ = writeln!(out, "{}\\", md(&c.name_and_title()));
-    }
-    let _ = writeln!(out, "{}\\", md(&contract.provider.name));
-    for line in &contract.provider.address {
-        let _ = writeln!(out, "{}\\", md(line));
-    }
-    let _ = writeln!(out, "\n{}\n", long_date(date));
+        .map(|l| md(l))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&letterhead));
+    let addressee: Vec<String> = to
+        .map(|c| md(&c.name_and_title()))
+        .into_iter()
+        .chain(std::iter::once(md(&contract.provider.name)))
+        .chain(contract.provider.address.iter().map(|l| md(l)))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&addressee));
+    let _ = writeln!(out, "{}\n", long_date(date));
     let _ = writeln!(
         out,
         "Our ref: {}/{}/{}\n",
@@ -279,13 +282,13 @@ pub(crate) fn exception_report(
         gc9.retain_after
     );
     let _ = writeln!(out, "Yours sincerely,\n");
-    if let Some(s) = signatory {
-        let _ = writeln!(out, "{}\\", md(&s.name));
-        if !s.title.is_empty() {
-            let _ = writeln!(out, "{}\\", md(&s.title));
-        }
-    }
-    let _ = writeln!(out, "{}\n", md(&organisation.name));
+    let signature: Vec<String> = signatory
+        .into_iter()
+        .flat_map(|s| [md(&s.name), md(&s.title)])
+        .filter(|l| !l.is_empty())
+        .chain(std::iter::once(md(&organisation.name)))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&signature));
     out.push_str(provenance);
     if !out.ends_with('\n') {
         out.push('\n');
