@@ -17,6 +17,19 @@ fn write_case(dir: &Path, id: &str, text: &str) {
     std::fs::write(cases.join(format!("{id}.toml")), text).unwrap();
 }
 
+/// Makes the fixture's "Contract Performance Notice" step open GC9 cases (`notice = true`).
+fn notice_on_the_ladder(dir: &Path) {
+    let contract = dir.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    let with_notice = text.replacen(
+        "step = \"Contract Performance Notice\"\n",
+        "step = \"Contract Performance Notice\"\nnotice = true\n",
+        1,
+    );
+    assert_ne!(with_notice, text, "the fixture has the step");
+    std::fs::write(&contract, with_notice).unwrap();
+}
+
 /// (stage, next what, next due, overdue) of the one case.
 fn state(dir: &Path, today: &str) -> (String, String, String, bool) {
     let cases = cases_json(dir, today);
@@ -175,31 +188,10 @@ fn clocks_skip_weekends_and_bank_holidays() {
 #[test]
 fn a_notice_step_opens_a_case_once_its_months_letter_is_issued() {
     let dir = fixture("cases-ladder");
-    let contract = dir.join("contracts/small/contract.toml");
-    let text = std::fs::read_to_string(&contract).unwrap();
-    let with_notice = text.replacen(
-        "step = \"Contract Performance Notice\"\n",
-        "step = \"Contract Performance Notice\"\nnotice = true\n",
-        1,
-    );
-    assert_ne!(with_notice, text);
-    std::fs::write(&contract, with_notice).unwrap();
+    notice_on_the_ladder(&dir);
     // No letter for June yet: no case.
     assert!(cases_json(&dir, "2026-07-06").is_empty());
-    let out = levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            "2026-07-06",
-        ],
-    );
+    let out = letter(&dir, "2026-06", "provisional", "2026-07-06");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // The letter that issues the notice lists the cases it opens.
     let letter =
@@ -402,20 +394,7 @@ fn withholdings_follow_the_plan_and_are_released_or_retained() {
         m("milestone_missed", "4000.00", "0.00", "0.00")
     );
     // The June letter names the withholding and what is held.
-    let out = levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            "2026-07-06",
-        ],
-    );
+    let out = letter(&dir, "2026-06", "provisional", "2026-07-06");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let letter =
         std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
@@ -475,20 +454,7 @@ fn a_case_withholding_shares_the_monthly_cap() {
         "DQ-1",
         "subject = \"Discharge summaries late\"\nissued = 2026-05-01\nmeeting = 2026-05-08\noutcome = \"rap\"\nrap_agreed = 2026-06-05\n\n[[milestone]]\nid = \"M1\"\naction = \"Clear the backlog\"\nowner = \"contacts.provider_lead\"\ndue = 2026-06-19\n",
     );
-    let out = levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            "2026-07-06",
-        ],
-    );
+    let out = letter(&dir, "2026-06", "provisional", "2026-07-06");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let letter =
         std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
@@ -507,17 +473,7 @@ fn a_case_withholding_shares_the_monthly_cap() {
 #[test]
 fn run_writes_each_notice_once_and_notices_are_final() {
     let dir = committed_fixture("cases-notice");
-    let contract = dir.join("contracts/small/contract.toml");
-    let text = std::fs::read_to_string(&contract).unwrap();
-    std::fs::write(
-        &contract,
-        text.replacen(
-            "step = \"Contract Performance Notice\"\n",
-            "step = \"Contract Performance Notice\"\nnotice = true\n",
-            1,
-        ),
-    )
-    .unwrap();
+    notice_on_the_ladder(&dir);
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-qm", "notice step"]);
     let out = levers(&dir, &["run", "--today", "2026-07-06"]);

@@ -6,27 +6,6 @@ use std::path::Path;
 
 const TODAY: &str = "2026-07-25";
 
-/// `levers letter` for the fixture's contract.
-fn letter(dir: &std::path::Path, month: &str, stage: &str, today: &str) -> std::process::Output {
-    levers(
-        dir,
-        &[
-            "letter", "-c", "small", "-m", month, "--stage", stage, "--today", today,
-        ],
-    )
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
-
 #[test]
 fn kpi_json_matches_golden() {
     let dir = fixture("kpi-json");

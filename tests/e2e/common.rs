@@ -166,3 +166,30 @@ pub fn committed_fixture(name: &str) -> PathBuf {
     git(&dir, &["commit", "-qm", "fixture"]);
     dir
 }
+
+/// The command's standard output, after asserting it succeeded (showing both streams if not).
+pub fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+/// `levers letter` for the fixture's contract.
+pub fn letter(dir: &Path, month: &str, stage: &str, today: &str) -> Output {
+    levers(
+        dir,
+        &[
+            "letter", "-c", "small", "-m", month, "--stage", stage, "--today", today,
+        ],
+    )
+}
+
+/// A file of the workspace, as text.
+pub fn read(dir: &Path, path: &str) -> String {
+    std::fs::read_to_string(dir.join(path)).unwrap()
+}

@@ -6,21 +6,6 @@ use std::path::Path;
 
 const TODAY: &str = "2026-07-25";
 
-fn ok(out: &std::process::Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
-
-fn read(dir: &Path, path: &str) -> String {
-    std::fs::read_to_string(dir.join(path)).unwrap()
-}
-
 fn import(month: &str, file: &Path) -> Vec<String> {
     vec![
         "import".into(),

@@ -4,30 +4,6 @@
 use crate::common::*;
 use std::path::Path;
 
-fn letter(dir: &Path, month: &str, stage: &str, today: &str) -> std::process::Output {
-    levers(
-        dir,
-        &[
-            "letter", "-c", "small", "-m", month, "--stage", stage, "--today", today,
-        ],
-    )
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
-
-fn read(dir: &Path, path: &str) -> String {
-    std::fs::read_to_string(dir.join(path)).unwrap()
-}
-
 #[test]
 fn a_final_letter_says_whether_it_follows_a_provisional_letter() {
     let dir = fixture("letters-follow");
