@@ -43,6 +43,19 @@ impl Contact {
             format!("{}, {}", self.name, self.title)
         }
     }
+
+    /// How a letter to `contact` opens: its `salutation`, "Dear <name>", or, with no contact,
+    /// "Dear Sir or Madam".
+    pub fn greeting(contact: Option<&Contact>) -> String {
+        contact.map_or_else(
+            || "Dear Sir or Madam".to_string(),
+            |c| {
+                c.salutation
+                    .clone()
+                    .unwrap_or_else(|| format!("Dear {}", c.name))
+            },
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

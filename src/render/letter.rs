@@ -348,15 +348,7 @@ pub fn context(
     }
     addressee.push(md(&contract.provider.name));
     addressee.extend(contract.provider.address.iter().map(|l| md(l)));
-    let salutation = provider_lead.map_or_else(
-        || "Dear Sir or Madam".to_string(),
-        |l| {
-            md(l.salutation
-                .clone()
-                .unwrap_or_else(|| format!("Dear {}", l.name))
-                .as_str())
-        },
-    );
+    let salutation = md(&crate::model::contract::Contact::greeting(provider_lead));
     let mut letterhead = vec![md(&organisation.name)];
     letterhead.extend(organisation.address.iter().map(|l| md(l)));
     letterhead.extend(organisation.letterhead.iter().map(|l| md(l)));

@@ -42,6 +42,66 @@ fn lines(lines: &[String]) -> String {
     lines.join("\\\n")
 }
 
+/// The head of a GC9 document, as of a letter: the YAML block, the letterhead, the addressee
+/// (`to`, at the provider), the date, our reference, the greeting and the title.
+fn head(
+    out: &mut String,
+    contract: &crate::model::contract::Contract,
+    organisation: &crate::model::settings::Organisation,
+    to: Option<&crate::model::contract::Contact>,
+    title: &str,
+    date: chrono::NaiveDate,
+    reference: &str,
+) {
+    let _ = writeln!(out, "---");
+    let _ = writeln!(out, "title: {}", yaml(title));
+    let _ = writeln!(out, "date: {}", yaml(&long_date(date)));
+    let _ = writeln!(out, "from: {}", yaml(&organisation.name));
+    let _ = writeln!(out, "to: {}", yaml(&contract.provider.name));
+    let _ = writeln!(out, "reference: {}", yaml(reference));
+    let _ = writeln!(out, "---\n");
+    let letterhead: Vec<String> = std::iter::once(&organisation.name)
+        .chain(&organisation.address)
+        .chain(&organisation.letterhead)
+        .map(|l| md(l))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&letterhead));
+    let addressee: Vec<String> = to
+        .map(|c| md(&c.name_and_title()))
+        .into_iter()
+        .chain(std::iter::once(md(&contract.provider.name)))
+        .chain(contract.provider.address.iter().map(|l| md(l)))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&addressee));
+    let _ = writeln!(out, "{}\n", long_date(date));
+    let _ = writeln!(out, "Our ref: {}\n", md(reference));
+    let greeting = crate::model::contract::Contact::greeting(to);
+    let _ = writeln!(out, "{},\n", md(&greeting));
+}
+
+/// The close of a GC9 document: signed by the commissioner lead for the organisation, then
+/// `provenance`.
+fn close(
+    out: &mut String,
+    contract: &crate::model::contract::Contract,
+    organisation: &crate::model::settings::Organisation,
+    provenance: &str,
+) {
+    let _ = writeln!(out, "Yours sincerely,\n");
+    let signature: Vec<String> = contract
+        .contact("commissioner_lead")
+        .into_iter()
+        .flat_map(|s| [md(&s.name), md(&s.title)])
+        .filter(|l| !l.is_empty())
+        .chain(std::iter::once(md(&organisation.name)))
+        .collect();
+    let _ = writeln!(out, "{}\n", lines(&signature));
+    out.push_str(provenance);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+}
+
 /// The notice's Markdown, ending with `provenance` (an HTML comment).
 pub(crate) fn notice(
     report: &ContractMonth<'_>,
@@ -53,49 +113,17 @@ pub(crate) fn notice(
     let contract = report.contract;
     let gc9 = &contract.gc9;
     let lead = contract.contact("provider_lead");
-    let signatory = contract.contact("commissioner_lead");
     let mut out = String::new();
     let title = format!("Contract Performance Notice {}", case.case);
-    let _ = writeln!(out, "---");
-    let _ = writeln!(out, "title: {}", yaml(&title));
-    let _ = writeln!(out, "date: {}", yaml(&long_date(case.issued)));
-    let _ = writeln!(out, "from: {}", yaml(&organisation.name));
-    let _ = writeln!(out, "to: {}", yaml(&contract.provider.name));
-    let _ = writeln!(
-        out,
-        "reference: {}",
-        yaml(&format!("{}/{}", contract.reference, case.case))
+    head(
+        &mut out,
+        contract,
+        organisation,
+        lead,
+        &title,
+        case.issued,
+        &format!("{}/{}", contract.reference, case.case),
     );
-    let _ = writeln!(out, "---\n");
-    let letterhead: Vec<String> = std::iter::once(&organisation.name)
-        .chain(&organisation.address)
-        .chain(&organisation.letterhead)
-        .map(|l| md(l))
-        .collect();
-    let _ = writeln!(out, "{}\n", lines(&letterhead));
-    let addressee: Vec<String> = lead
-        .map(|l| md(&l.name_and_title()))
-        .into_iter()
-        .chain(std::iter::once(md(&contract.provider.name)))
-        .chain(contract.provider.address.iter().map(|l| md(l)))
-        .collect();
-    let _ = writeln!(out, "{}\n", lines(&addressee));
-    let _ = writeln!(out, "{}\n", long_date(case.issued));
-    let _ = writeln!(
-        out,
-        "Our ref: {}/{}\n",
-        md(&contract.reference),
-        md(&case.case)
-    );
-    let salutation = lead.map_or_else(
-        || "Dear Sir or Madam".to_string(),
-        |l| {
-            l.salutation
-                .clone()
-                .unwrap_or_else(|| format!("Dear {}", l.name))
-        },
-    );
-    let _ = writeln!(out, "{},\n", md(&salutation));
     let _ = writeln!(out, "# {}\n", md(&title));
     if let Some(reason) = reissue {
         let _ = writeln!(
@@ -162,18 +190,7 @@ pub(crate) fn notice(
         crate::model::money::percent_1dp(gc9.withhold_missed_milestone),
         gc9.retain_after
     );
-    let _ = writeln!(out, "Yours sincerely,\n");
-    let signature: Vec<String> = signatory
-        .into_iter()
-        .flat_map(|s| [md(&s.name), md(&s.title)])
-        .filter(|l| !l.is_empty())
-        .chain(std::iter::once(md(&organisation.name)))
-        .collect();
-    let _ = writeln!(out, "{}\n", lines(&signature));
-    out.push_str(provenance);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
+    close(&mut out, contract, organisation, provenance);
     out
 }
 
@@ -194,53 +211,17 @@ pub(crate) fn exception_report(
     let to = contract
         .contact("provider_ceo")
         .or_else(|| contract.contact("provider_lead"));
-    let signatory = contract.contact("commissioner_lead");
     let mut out = String::new();
     let title = format!("Exception report: {} milestone {}", case.case, milestone.id);
-    let _ = writeln!(out, "---");
-    let _ = writeln!(out, "title: {}", yaml(&title));
-    let _ = writeln!(out, "date: {}", yaml(&long_date(date)));
-    let _ = writeln!(out, "from: {}", yaml(&organisation.name));
-    let _ = writeln!(out, "to: {}", yaml(&contract.provider.name));
-    let _ = writeln!(
-        out,
-        "reference: {}",
-        yaml(&format!(
-            "{}/{}/{}",
-            contract.reference, case.case, milestone.id
-        ))
+    head(
+        &mut out,
+        contract,
+        organisation,
+        to,
+        &title,
+        date,
+        &format!("{}/{}/{}", contract.reference, case.case, milestone.id),
     );
-    let _ = writeln!(out, "---\n");
-    let letterhead: Vec<String> = std::iter::once(&organisation.name)
-        .chain(&organisation.address)
-        .chain(&organisation.letterhead)
-        .map(|l| md(l))
-        .collect();
-    let _ = writeln!(out, "{}\n", lines(&letterhead));
-    let addressee: Vec<String> = to
-        .map(|c| md(&c.name_and_title()))
-        .into_iter()
-        .chain(std::iter::once(md(&contract.provider.name)))
-        .chain(contract.provider.address.iter().map(|l| md(l)))
-        .collect();
-    let _ = writeln!(out, "{}\n", lines(&addressee));
-    let _ = writeln!(out, "{}\n", long_date(date));
-    let _ = writeln!(
-        out,
-        "Our ref: {}/{}/{}\n",
-        md(&contract.reference),
-        md(&case.case),
-        md(&milestone.id)
-    );
-    let salutation = to.map_or_else(
-        || "Dear Sir or Madam".to_string(),
-        |c| {
-            c.salutation
-                .clone()
-                .unwrap_or_else(|| format!("Dear {}", c.name))
-        },
-    );
-    let _ = writeln!(out, "{},\n", md(&salutation));
     let _ = writeln!(out, "# {}\n", md(&title));
     if let Some(reason) = reissue {
         let _ = writeln!(
@@ -281,17 +262,6 @@ pub(crate) fn exception_report(
         crate::model::money::percent_1dp(gc9.withhold_missed_milestone),
         gc9.retain_after
     );
-    let _ = writeln!(out, "Yours sincerely,\n");
-    let signature: Vec<String> = signatory
-        .into_iter()
-        .flat_map(|s| [md(&s.name), md(&s.title)])
-        .filter(|l| !l.is_empty())
-        .chain(std::iter::once(md(&organisation.name)))
-        .collect();
-    let _ = writeln!(out, "{}\n", lines(&signature));
-    out.push_str(provenance);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
+    close(&mut out, contract, organisation, provenance);
     out
 }
