@@ -228,20 +228,19 @@ pub(crate) fn notice_path(contract: &Contract, case: &str, exception: Option<&st
     contract.dir.join("notices").join(format!("{name}.md"))
 }
 
-/// Writes the Contract Performance Notice of `case` as of `today`: `None` when it already says
+/// Writes the Contract Performance Notice of `case` (or a milestone's exception report) from
+/// `report`, the contract as of its `today` (the month before it): `None` when it already says
 /// exactly this. A notice, once written, is never overwritten: one that would now read
 /// differently needs `reissue` (a reason), and is written as the next `-rN` file.
 pub(crate) fn write_notice(
     workspace: &Workspace,
-    contract: &Contract,
+    report: &ContractMonth<'_>,
     case: &str,
     exception: Option<&str>,
-    today: chrono::NaiveDate,
     reissue: Option<&str>,
 ) -> Result<Option<PathBuf>> {
     let root = &workspace.root;
-    let month = crate::results::schedule::as_of_month(contract, today);
-    let report = crate::results::month::contract_month(workspace, contract, month, today)?;
+    let (contract, today) = (report.contract, report.today);
     let Some(found) = report.cases.iter().find(|c| c.case == case) else {
         let ids: Vec<&str> = report.cases.iter().map(|c| c.case.as_str()).collect();
         return Err(crate::error::Usage(format!(
@@ -263,9 +262,9 @@ pub(crate) fn write_notice(
         None => format!("notice --contract {} {case} --today {today}", contract.id),
     };
     let text = |command: String, reason: Option<&str>| -> Result<String> {
-        let provenance = provenance(root, &report, command)?;
+        let provenance = provenance(root, report, command)?;
         document(
-            &report,
+            report,
             found,
             exception,
             workspace,

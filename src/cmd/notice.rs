@@ -38,12 +38,13 @@ pub fn run(globals: &Globals, args: NoticeArgs) -> Result<u8> {
         crate::audit::git::ready_to_commit(&workspace.root)?;
     }
     let reason = args.reissue.then(|| args.reason.clone()).flatten();
+    let month = crate::results::schedule::as_of_month(contract, globals.today);
+    let report = crate::results::month::contract_month(&workspace, contract, month, globals.today)?;
     match crate::audit::outputs::write_notice(
         &workspace,
-        contract,
+        &report,
         &args.case,
         args.exception.as_deref(),
-        globals.today,
         reason.as_deref(),
     )? {
         Some(file) => {

@@ -175,10 +175,9 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                 }
                 if let Some(file) = crate::audit::outputs::write_notice(
                     &workspace,
-                    contract,
+                    &report,
                     &case.case,
                     exception.as_deref(),
-                    today,
                     None,
                 )? {
                     let message = match &exception {
