@@ -53,7 +53,7 @@ fn raised(
 /// Checks `events` in order against the log as of `today` (each one's state after those before
 /// it), leaving out any that the log already records the same way (so a file answered twice
 /// changes nothing); returns those to append, or every problem.
-pub(crate) fn check(
+fn check(
     root: &Path,
     contract: &Contract,
     log: &Log,
@@ -107,7 +107,7 @@ pub(crate) fn check(
 
 /// Appends `events`, dated `today`, to the contract's log, rewriting it whole; returns the log's
 /// path (relative to the workspace).
-pub(crate) fn append(
+fn append(
     root: &Path,
     contract: &Contract,
     today: NaiveDate,
@@ -142,4 +142,26 @@ pub(crate) fn append(
     crate::audit::write::write_file(root, &file, &bytes)
         .with_context(|| format!("cannot write {}", file.display()))?;
     Ok(file)
+}
+
+/// Records `events` in the contract's log as of `today`: the log read (its problems refuse
+/// everything), every event checked, then those not yet recorded appended. Returns the log's
+/// path and the events appended: none when each was already recorded. The caller holds the
+/// workspace lock.
+pub(crate) fn record(
+    root: &Path,
+    contract: &Contract,
+    today: NaiveDate,
+    events: Vec<NewEvent>,
+) -> Result<(PathBuf, Vec<NewEvent>)> {
+    let file = contract.dir.join("challenge-log.csv");
+    let (log, problems) = crate::load::challenge_log::read(&root.join(&file), &file);
+    if problems.has_errors() {
+        return Err(InvalidInput(problems.sorted()).into());
+    }
+    let fresh = check(root, contract, &log, today, events)?;
+    if !fresh.is_empty() {
+        append(root, contract, today, &fresh)?;
+    }
+    Ok((file, fresh))
 }

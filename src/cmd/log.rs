@@ -2,7 +2,7 @@
 
 use super::{exit, Globals};
 use crate::audit::events::NewEvent;
-use crate::error::{InvalidInput, Usage};
+use crate::error::Usage;
 use crate::load::challenge_log::State;
 use crate::model::calendar::Month;
 use crate::results::month::contract;
@@ -60,11 +60,6 @@ pub fn run(globals: &Globals, args: LogArgs) -> Result<u8> {
         crate::audit::git::ready_to_commit(root)?;
     }
     let _lock = crate::audit::lock::WorkspaceLock::acquire(root)?;
-    let file = contract.dir.join("challenge-log.csv");
-    let (log, problems) = crate::load::challenge_log::read(&root.join(&file), &file);
-    if problems.has_errors() {
-        return Err(InvalidInput(problems.sorted()).into());
-    }
     if args
         .challenge
         .split('/')
@@ -86,9 +81,9 @@ pub fn run(globals: &Globals, args: LogArgs) -> Result<u8> {
         event,
         by,
         note: args.note.unwrap_or_default(),
-        from: (file.clone(), 1, 1),
+        from: (contract.dir.join("challenge-log.csv"), 1, 1),
     };
-    let fresh = crate::audit::events::check(root, contract, &log, today, vec![wanted])?;
+    let (file, fresh) = crate::audit::events::record(root, contract, today, vec![wanted])?;
     if fresh.is_empty() {
         crate::say!(
             "{} is already {} in {}: nothing to record",
@@ -98,7 +93,6 @@ pub fn run(globals: &Globals, args: LogArgs) -> Result<u8> {
         );
         return Ok(exit::OK);
     }
-    crate::audit::events::append(root, contract, today, &fresh)?;
     crate::say!(
         "recorded in {}: {today} {} {}",
         file.display(),

@@ -96,13 +96,8 @@ pub fn run(globals: &Globals, args: RespondArgs) -> Result<u8> {
         crate::audit::git::ready_to_commit(root)?;
     }
     let _lock = crate::audit::lock::WorkspaceLock::acquire(root)?;
-    let log_file = contract.dir.join("challenge-log.csv");
-    let (log, found) = crate::load::challenge_log::read(&root.join(&log_file), &log_file);
-    if found.has_errors() {
-        return Err(InvalidInput(found.sorted()).into());
-    }
     let answered = events.len();
-    let fresh = crate::audit::events::check(root, contract, &log, globals.today, events)?;
+    let (log_file, fresh) = crate::audit::events::record(root, contract, globals.today, events)?;
     if fresh.is_empty() {
         crate::say!(
             "{} answer(s) read; each is already in {}: nothing to record",
@@ -111,7 +106,6 @@ pub fn run(globals: &Globals, args: RespondArgs) -> Result<u8> {
         );
         return Ok(exit::OK);
     }
-    crate::audit::events::append(root, contract, globals.today, &fresh)?;
     let count = |s: State| fresh.iter().filter(|e| e.event == s).count();
     crate::say!(
         "recorded in {}: {} accepted, {} rejected ({} already recorded)",
