@@ -351,7 +351,7 @@ pub(crate) fn case(
 ) -> String {
     let contract = report.contract;
     let gc9 = &contract.gc9;
-    let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+    let long = crate::render::text::long_date;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -373,27 +373,12 @@ pub(crate) fn case(
         gc9.meeting_within, gc9.investigation_within, gc9.rap_within
     );
     let _ = writeln!(out);
-    let done = |id: &str| case.clocks.iter().find(|c| c.id == id).and_then(|c| c.done);
-    let investigated = case.clocks.iter().any(|c| c.id == "investigation");
     for clock in &case.clocks {
-        let from = match clock.id.as_str() {
-            "meeting" => Some(("the notice", Some(case.issued), gc9.meeting_within)),
-            "investigation" => Some(("the meeting", done("meeting"), gc9.investigation_within)),
-            "rap" if investigated => Some((
-                "the investigation report",
-                done("investigation"),
-                gc9.rap_within,
-            )),
-            "rap" => Some(("the meeting", done("meeting"), gc9.rap_within)),
-            // A milestone's date is the plan's own.
-            _ => None,
-        };
-        let from = from.and_then(|(what, date, days)| Some((what, date?, days)));
-        let due = match from {
+        let due = match clock.counted_from {
             Some((what, date, days)) => format!(
                 "{} + {days} operational days from {what} = {}",
                 long(date),
-                long(calendar.add_working_days(date, days))
+                long(clock.due)
             ),
             None => format!("due {}", long(clock.due)),
         };
@@ -446,12 +431,9 @@ pub(crate) fn case(
             };
             let _ = writeln!(out, "  {}: withheld {basis}; {fate}", w.month.long_name());
         }
-        let first = case
-            .clocks
-            .iter()
-            .filter(|c| c.owner_role.is_some() && c.done.is_none_or(|met| met > c.due))
-            .map(|c| (calendar.add_working_days(c.due, 1), c.id.as_str()))
-            .filter(|(d, _)| *d <= report.today)
+        let first = crate::results::cases::exception_reports(case, calendar, report.today)
+            .into_iter()
+            .map(|(c, date)| (date, c.id.as_str()))
             .min();
         if let Some((date, milestone)) = first {
             let _ = writeln!(

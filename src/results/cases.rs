@@ -58,6 +58,9 @@ pub struct Clock {
     pub owner_role: Option<String>,
     /// The date it is due.
     pub due: NaiveDate,
+    /// What its date is counted from, that fact's date, and the operational days counted: none
+    /// for a milestone, whose date the plan sets.
+    pub counted_from: Option<(&'static str, NaiveDate, u32)>,
     /// The date it happened; `None` while it has not.
     pub done: Option<NaiveDate>,
 }
@@ -209,38 +212,43 @@ fn one(
     let gc9 = &contract.gc9;
     let mut clocks = Vec::new();
     let meeting = by(facts.meeting, today);
-    clocks.push(Clock {
-        id: "meeting".into(),
-        what: "Hold the Contract Management Meeting".into(),
+    let counted = |id: &str, what: &str, from: (&'static str, NaiveDate, u32), done| Clock {
+        id: id.into(),
+        what: what.into(),
         owner_role: None,
-        due: calendar.add_working_days(issued, gc9.meeting_within),
-        done: meeting,
-    });
+        due: calendar.add_working_days(from.1, from.2),
+        counted_from: Some(from),
+        done,
+    };
+    clocks.push(counted(
+        "meeting",
+        "Hold the Contract Management Meeting",
+        ("the notice", issued, gc9.meeting_within),
+        meeting,
+    ));
     let outcome = meeting.and(facts.outcome);
     let report = by(facts.investigation_report, today);
     let rap_agreed = by(facts.rap_agreed, today);
     let closed = by(facts.closed, today);
     // The plan is counted from the meeting, or from the investigation's report.
-    let mut rap_from = meeting;
+    let mut rap_from = meeting.map(|d| ("the meeting", d));
     if let (Some(held), Some(Outcome::Investigation)) = (meeting, outcome) {
-        clocks.push(Clock {
-            id: "investigation".into(),
-            what: "Report on the Joint Investigation".into(),
-            owner_role: None,
-            due: calendar.add_working_days(held, gc9.investigation_within),
-            done: report,
-        });
-        rap_from = report;
+        clocks.push(counted(
+            "investigation",
+            "Report on the Joint Investigation",
+            ("the meeting", held, gc9.investigation_within),
+            report,
+        ));
+        rap_from = report.map(|d| ("the investigation report", d));
     }
     if outcome != Some(Outcome::Withdrawn) {
-        if let Some(from) = rap_from {
-            clocks.push(Clock {
-                id: "rap".into(),
-                what: "Agree the Remedial Action Plan".into(),
-                owner_role: None,
-                due: calendar.add_working_days(from, gc9.rap_within),
-                done: rap_agreed,
-            });
+        if let Some((what, from)) = rap_from {
+            clocks.push(counted(
+                "rap",
+                "Agree the Remedial Action Plan",
+                (what, from, gc9.rap_within),
+                rap_agreed,
+            ));
         }
     }
     if rap_agreed.is_some() {
@@ -250,6 +258,7 @@ fn one(
                 what: format!("Milestone {}: {}", m.id, m.action),
                 owner_role: Some(m.owner_role.clone()),
                 due: m.due,
+                counted_from: None,
                 done: by(m.met, today),
             });
         }
@@ -331,13 +340,9 @@ pub(crate) fn at_month_end(
     } else {
         None
     };
-    let first_exception = case
-        .clocks
-        .iter()
-        .filter(|c| c.owner_role.is_some())
-        .filter(|c| c.done.is_none_or(|met| met > c.due))
-        .map(|c| calendar.add_working_days(c.due, 1))
-        .filter(|d| *d <= end)
+    let first_exception = exception_reports(case, calendar, end)
+        .into_iter()
+        .map(|(_, date)| date)
         .min();
     crate::results::consequences::CaseAtMonthEnd {
         id: case.case.clone(),
