@@ -284,7 +284,7 @@ fn generate_workspace(root: &Path) {
     replay_history(root, HISTORY_UNTIL.parse().unwrap());
 }
 
-/// The letters and action logs the example ships with: what `levers run` wrote on each date it
+/// The letters, notices and action logs the example ships with: what `levers run` wrote on each date it
 /// had something due, up to the day before this date. The README's first command takes the
 /// cycle on from there (the September final letter and the October provisional one).
 const HISTORY_UNTIL: &str = "2026-11-16";
@@ -310,6 +310,7 @@ fn replay_history(root: &Path, until: chrono::NaiveDate) {
     for id in ["northshore-acute", "northgate-it-sla"] {
         let dir = scratch.join("contracts").join(id);
         let _ = std::fs::remove_dir_all(dir.join("letters"));
+        let _ = std::fs::remove_dir_all(dir.join("notices"));
         let _ = std::fs::remove_file(dir.join("action-log.md"));
     }
     let git = |args: &[&str]| {
@@ -372,6 +373,10 @@ fn replay_history(root: &Path, until: chrono::NaiveDate) {
         let to = root.join("contracts").join(id);
         let _ = std::fs::remove_dir_all(to.join("letters"));
         copy(&from.join("letters"), &to);
+        let _ = std::fs::remove_dir_all(to.join("notices"));
+        if from.join("notices").exists() {
+            copy(&from.join("notices"), &to);
+        }
         std::fs::copy(from.join("action-log.md"), to.join("action-log.md"))
             .expect("the action log was written");
     }

@@ -28,7 +28,7 @@ pub struct Contact {
     pub name: String,
     pub title: String,
     pub email: String,
-    /// How a letter to this contact opens ("Dear Tom"); "Dear <name>" when not given.
+    /// How a letter to this contact opens ("Dear Tom"); see [`Contact::greeting`] for the default.
     pub salutation: Option<String>,
     /// Copied in on every letter.
     pub cc: bool,
@@ -44,15 +44,41 @@ impl Contact {
         }
     }
 
-    /// How a letter to `contact` opens: its `salutation`, "Dear <name>", or, with no contact,
-    /// "Dear Sir or Madam".
+    /// How a letter to `contact` opens: its `salutation`; for a name that starts with a title
+    /// ("Dr Amelia Hart"), the title and surname ("Dear Dr Hart"); otherwise "Dear <name>";
+    /// with no contact, "Dear Sir or Madam".
     pub fn greeting(contact: Option<&Contact>) -> String {
+        const TITLES: [&str; 10] = [
+            "Dr",
+            "Mr",
+            "Mrs",
+            "Ms",
+            "Miss",
+            "Mx",
+            "Prof",
+            "Professor",
+            "Sir",
+            "Dame",
+        ];
         contact.map_or_else(
             || "Dear Sir or Madam".to_string(),
             |c| {
-                c.salutation
-                    .clone()
-                    .unwrap_or_else(|| format!("Dear {}", c.name))
+                c.salutation.clone().unwrap_or_else(|| {
+                    let words: Vec<&str> = c.name.split_whitespace().collect();
+                    match words.as_slice() {
+                        [title, .., surname]
+                            if words.len() > 2 && TITLES.contains(&title.trim_end_matches('.')) =>
+                        {
+                            // Sir and Dame go with the first name, not the surname.
+                            if matches!(*title, "Sir" | "Dame") {
+                                format!("Dear {title} {}", words[1])
+                            } else {
+                                format!("Dear {title} {surname}")
+                            }
+                        }
+                        _ => format!("Dear {}", c.name),
+                    }
+                })
             },
         )
     }
@@ -382,5 +408,33 @@ impl Contract {
 
     pub fn contact(&self, role: &str) -> Option<&Contact> {
         self.contacts.get(role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Contact;
+
+    fn greet(name: &str) -> String {
+        Contact::greeting(Some(&Contact {
+            name: name.into(),
+            ..Contact::default()
+        }))
+    }
+
+    #[test]
+    fn a_greeting_uses_title_and_surname_when_the_name_has_a_title() {
+        assert_eq!(greet("Dr Amelia Hart"), "Dear Dr Hart");
+        assert_eq!(greet("Prof. Ann de Vries Smith"), "Dear Prof. Smith");
+        assert_eq!(greet("Sir John Major"), "Dear Sir John");
+        assert_eq!(greet("Tom Reed"), "Dear Tom Reed");
+        assert_eq!(greet("Dr Hart"), "Dear Dr Hart");
+        assert_eq!(Contact::greeting(None), "Dear Sir or Madam");
+        let own = Contact {
+            name: "Dr Amelia Hart".into(),
+            salutation: Some("Dear Amelia".into()),
+            ..Contact::default()
+        };
+        assert_eq!(Contact::greeting(Some(&own)), "Dear Amelia");
     }
 }

@@ -120,34 +120,53 @@ pub struct Case {
 
 /// The cases an escalation step with `notice = true` opened up to `month`: for each month M
 /// whose run first reaches such a step, the case `CPN-<M>-<kpi>`, issued on M's letter date
-/// (a month with no letter issued opens no case yet). Ordered by id.
+/// (a month with no letter issued opens no case yet). A KPI already under an open case on
+/// that date (one the ladder opened, or one opened by hand whose file names the KPI) opens
+/// no second one: the running case, its meeting and its plan, already deal with it. Ordered
+/// by id.
 pub(crate) fn opened_by_escalation(
     contract: &Contract,
     months: &[(Month, &[KpiResult])],
     letter_dates: &BTreeMap<Month, NaiveDate>,
+    files: &[CaseFile],
+    calendar: &Calendar,
 ) -> BTreeMap<String, (Vec<String>, String, NaiveDate)> {
     let mut opened = BTreeMap::new();
     for (month, results) in months {
         let Some(&issued) = letter_dates.get(month) else {
             continue;
         };
+        let mut reached = Vec::new();
         for r in *results {
             for step in contract.escalation.iter().filter(|s| s.notice) {
                 if r.escalation_run == step.run_months {
-                    opened
-                        .entry(escalation_case_id(*month, &r.kpi))
-                        .or_insert_with(|| {
-                            (
-                                vec![r.kpi.clone()],
-                                format!(
-                                    "{} failing for {} consecutive months ({} reached)",
-                                    r.name, r.escalation_run, step.step
-                                ),
-                                issued,
-                            )
-                        });
+                    reached.push((r, step));
                 }
             }
+        }
+        if reached.is_empty() {
+            continue;
+        }
+        let running: Vec<Case> = cases(contract, files, &opened, calendar, issued)
+            .into_iter()
+            .filter(|c| c.stage.is_open())
+            .collect();
+        for (r, step) in reached {
+            if running.iter().any(|c| c.kpis.contains(&r.kpi)) {
+                continue;
+            }
+            opened
+                .entry(escalation_case_id(*month, &r.kpi))
+                .or_insert_with(|| {
+                    (
+                        vec![r.kpi.clone()],
+                        format!(
+                            "{} failing for {} consecutive months ({} reached)",
+                            r.name, r.escalation_run, step.step
+                        ),
+                        issued,
+                    )
+                });
         }
     }
     opened

@@ -314,7 +314,13 @@ fn build<'w>(
             .iter()
             .map(|(m, k, _)| (*m, k.as_slice()))
             .collect();
-        crate::results::cases::opened_by_escalation(contract, &so_far, &raised_on)
+        crate::results::cases::opened_by_escalation(
+            contract,
+            &so_far,
+            &raised_on,
+            &case_files,
+            calendar,
+        )
     };
     let at_month_end = |m: Month| -> Vec<crate::results::consequences::CaseAtMonthEnd> {
         let end = m.last_day();

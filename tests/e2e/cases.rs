@@ -229,6 +229,38 @@ fn a_notice_step_opens_a_case_once_its_months_letter_is_issued() {
         .contains("2 consecutive months"));
 }
 
+/// A KPI already under an open case opens no second one when it reaches the notice step: the
+/// running case deals with it. Once that case has ended, the ladder opens a case as usual.
+#[test]
+fn a_kpi_under_an_open_case_opens_no_second_one() {
+    let dir = fixture("cases-one-at-a-time");
+    notice_on_the_ladder(&dir);
+    write_case(
+        &dir,
+        "A-AND-E",
+        "subject = \"A&E waits\"\nissued = 2026-06-15\nkpis = [\"ae-12hr\"]\n",
+    );
+    let out = letter(&dir, "2026-06", "provisional", "2026-07-06");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids = |today: &str| -> Vec<String> {
+        cases_json(&dir, today)
+            .iter()
+            .map(|c| c["case"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids("2026-07-08"), ["A-AND-E", "CPN-2026-06-ae-4hr"]);
+    // Withdrawn at a meeting before the June letter: 12 hours gets its own notice.
+    write_case(
+        &dir,
+        "A-AND-E",
+        "subject = \"A&E waits\"\nissued = 2026-06-15\nkpis = [\"ae-12hr\"]\nmeeting = 2026-06-22\noutcome = \"withdrawn\"\n",
+    );
+    assert_eq!(
+        ids("2026-07-08"),
+        ["A-AND-E", "CPN-2026-06-ae-12hr", "CPN-2026-06-ae-4hr"]
+    );
+}
+
 #[test]
 fn bad_case_files_are_refused_with_every_problem_located() {
     let dir = fixture("cases-bad");
