@@ -1004,7 +1004,7 @@ pub fn context(
     }
     if let Some(cap) = position.annual_cap {
         finance_notes.push(format!(
-            "Of the annual cap of {cap}, {} has been taken in the financial year so far, this month included, leaving {}.",
+            "Of the annual cap of {cap}, {} has been taken in the financial year so far, this month included (sums withheld and since released are not counted), leaving {}.",
             position.annual_cap_used,
             (cap - position.annual_cap_used).max(Money::ZERO)
         ));

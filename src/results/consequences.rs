@@ -101,7 +101,8 @@ pub struct Position {
     /// Zero or negative.
     pub annual_cap_adjustment: Money,
     /// Deductions and withholdings after caps in the financial year so far, this month
-    /// included: what the annual cap has taken.
+    /// included, less the sums withheld this year and since released: what the annual cap
+    /// has taken and kept.
     pub annual_cap_used: Money,
     /// Deductions and withholdings after both caps.
     pub total_after_cap: Money,
@@ -486,11 +487,19 @@ pub(crate) fn positions(
             cap_amount(c, annual_base)
         });
         let year_start = month.financial_year_start();
+        // The annual cap bounds what the year keeps: a sum withheld this financial year and
+        // since released (this month's releases included) gives its room back.
+        let released_this_year: Money = ledger
+            .iter()
+            .filter(|w| w.month >= year_start && w.released_in.is_some())
+            .map(|w| w.amount)
+            .sum();
         let year_so_far: Money = positions
             .iter()
             .filter(|p| p.month >= year_start)
             .map(|p| p.total_after_cap)
-            .sum();
+            .sum::<Money>()
+            - released_this_year;
         let mut total_after_cap = after_monthly;
         if let Some(cap) = annual_cap {
             let room = (cap - year_so_far).max(Money::ZERO);

@@ -311,6 +311,43 @@ annual_cap = "100000.00"
     assert_eq!(feb.position.total_after_cap, Money::ZERO);
 }
 
+/// The annual cap bounds what the year keeps: a withholding released later in the year gives
+/// its room back, so a month after the release can be charged again.
+#[test]
+fn a_released_withholding_gives_the_annual_cap_its_room_back() {
+    let kpis = r#"
+[[kpi]]
+id = "k"
+from = "events"
+count = "kind = 'bad'"
+target = "= 0"
+consequence = { per_excess = "1000.00", mode = "withhold" }
+[consequences]
+annual_cap = "20000.00"
+"#;
+    // April and May withhold £10,000 each (the cap is full); June is green and releases both;
+    // July withholds £10,000 again, within the room the release gave back.
+    let f = Fixture::new(
+        "annual-cap-release",
+        kpis,
+        &[
+            ("data/events/2026-04.csv", events(&[("bad", 10, 0, 0)])),
+            ("data/events/2026-05.csv", events(&[("bad", 10, 0, 0)])),
+            ("data/events/2026-06.csv", events(&[("good", 10, 0, 0)])),
+            ("data/events/2026-07.csv", events(&[("bad", 10, 0, 0)])),
+        ],
+    );
+    let may = monthly(&f, "2026-05").position;
+    assert_eq!(may.annual_cap_used, pounds("20000.00"));
+    let june = monthly(&f, "2026-06").position;
+    assert_eq!(june.releases, pounds("20000.00"));
+    assert_eq!(june.annual_cap_used, Money::ZERO, "both sums came back");
+    let july = monthly(&f, "2026-07").position;
+    assert_eq!(july.annual_cap_adjustment, Money::ZERO);
+    assert_eq!(july.total_after_cap, pounds("10000.00"));
+    assert_eq!(july.annual_cap_used, pounds("10000.00"));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
