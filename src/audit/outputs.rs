@@ -338,11 +338,12 @@ pub(crate) fn document(
         ))
         .into());
     };
+    let first = due.iter().map(|(_, d)| *d).min().unwrap_or(*date);
     Ok(crate::render::notice::exception_report(
         report,
         case,
         clock,
-        *date,
+        (*date, first),
         organisation,
         reissue,
         provenance,

@@ -135,9 +135,10 @@ pub(crate) fn notice(
     }
     let _ = writeln!(
         out,
-        "Under General Condition 9 of the {} ({}), we give notice that the provider is not meeting the following obligations.\n",
+        "Under General Condition 9 of the contract {} ({}), we give notice that {} is not meeting the following obligations.\n",
         md(&contract.title),
-        md(&contract.reference)
+        md(&contract.reference),
+        md(&contract.provider.name)
     );
     // The month whose run reached the notice: in a ladder case's id, else the one before it.
     let month = case
@@ -156,7 +157,10 @@ pub(crate) fn notice(
             rows.push(format!(
                 "| {} | {} | {} | {} |",
                 md(&name),
-                md(r.target.as_deref().unwrap_or("—")),
+                r.target
+                    .as_deref()
+                    .and_then(|t| crate::model::target::Target::parse(t).ok())
+                    .map_or_else(|| "—".into(), |t| md(&t.display())),
                 r.month.long_name(),
                 r.actual_display()
             ));
@@ -174,19 +178,42 @@ pub(crate) fn notice(
     }
     let meeting = case.clocks.iter().find(|c| c.id == "meeting");
     if let Some(m) = meeting {
+        let contact = contract
+            .contact("commissioner_lead")
+            .map(|c| {
+                if c.email.is_empty() {
+                    format!(" Please contact {} to agree its date.", md(&c.name))
+                } else {
+                    format!(
+                        " Please contact {} ({}) to agree its date.",
+                        md(&c.name),
+                        md(&c.email)
+                    )
+                }
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "A Contract Management Meeting must be held by **{}**, {} operational days from this notice. At it we may withdraw this notice, agree a Joint Investigation (its report due within {} operational days), or require a Remedial Action Plan, to be agreed within {} operational days, with milestones each with an owner and a date.\n",
+            "A Contract Management Meeting must be held by **{}**, {} operational days from this notice.{contact} At the meeting we will agree with you whether this notice is withdrawn, a Joint Investigation is held (its report due within {} operational days of the meeting), or a Remedial Action Plan is agreed (within {} operational days of the meeting, or of the investigation's report), with milestones, each with an owner and a date.\n",
             long_date(m.due),
             gc9.meeting_within,
             gc9.investigation_within,
             gc9.rap_within
         );
     }
+    let value = report.position.monthly_value;
+    let share = |rate| {
+        format!(
+            "{} of that month's value ({} at the current monthly value of {})",
+            crate::model::money::percent_1dp(rate),
+            value.times(rate).round_to_penny(),
+            value
+        )
+    };
     let _ = writeln!(
         out,
-        "For each month that ends with the Remedial Action Plan not agreed by its date, {} of that month's value will be withheld, and {} for each month that ends with a milestone missed. Sums withheld are released when the plan is back on track; if it is not remedied within {} months of the first exception report, they are retained.\n",
-        crate::model::money::percent_1dp(gc9.withhold_no_rap),
+        "For each month that ends with the Remedial Action Plan overdue (not agreed by its date), {} will be withheld; and the same share, {}, for each month that ends with a milestone missed. Sums withheld are released in the month at whose end every milestone has been met, or the notice is withdrawn or the case closed by agreement. Sums still withheld when {} months have ended since the first exception report (the month of the report counting as the first) are retained.\n",
+        share(gc9.withhold_no_rap),
         crate::model::money::percent_1dp(gc9.withhold_missed_milestone),
         gc9.retain_after
     );
@@ -201,7 +228,7 @@ pub(crate) fn exception_report(
     report: &ContractMonth<'_>,
     case: &Case,
     milestone: &crate::results::cases::Clock,
-    date: chrono::NaiveDate,
+    (date, first): (chrono::NaiveDate, chrono::NaiveDate),
     organisation: &crate::model::settings::Organisation,
     reissue: Option<&str>,
     provenance: &str,
@@ -231,9 +258,15 @@ pub(crate) fn exception_report(
             md(reason.trim_end_matches('.'))
         );
     }
+    let agreed = case
+        .clocks
+        .iter()
+        .find(|c| c.id == "rap")
+        .and_then(|c| c.done)
+        .map_or_else(String::new, |d| format!(" agreed on {}", long_date(d)));
     let _ = writeln!(
         out,
-        "Under General Condition 9 of the {} ({}), we report to your board that a milestone of the Remedial Action Plan agreed under Contract Performance Notice {} (issued {}) was not met by its date.\n",
+        "Under General Condition 9 of the contract {} ({}), we report to your board that a milestone of the Remedial Action Plan{agreed} under Contract Performance Notice {} (issued {}) was not met by its date.\n",
         md(&contract.title),
         md(&contract.reference),
         md(&case.case),
@@ -254,13 +287,37 @@ pub(crate) fn exception_report(
         long_date(milestone.due),
         milestone
             .done
+            .filter(|d| *d <= date)
             .map_or_else(|| "not met".to_string(), long_date)
+    );
+    // The first month that can end with the milestone missed: the month it was due in, unless
+    // it was due on that month's last day.
+    let due_month = Month::of(milestone.due);
+    let first_month = if milestone.due < due_month.last_day() {
+        due_month
+    } else {
+        due_month.next()
+    };
+    let rate = gc9.withhold_missed_milestone;
+    let value = report.position.monthly_value;
+    let mut retained_at = Month::of(first);
+    for _ in 1..gc9.retain_after {
+        retained_at = retained_at.next();
+    }
+    let _ = writeln!(
+        out,
+        "If it is still not met at the end of {}, {} of that month's value ({} at the current monthly value of {}) will be withheld, and the same for each later month that ends with it missed. Please present this report to your board, and send us a revised date for the milestone and the actions that will recover it.\n",
+        first_month.long_name(),
+        crate::model::money::percent_1dp(rate),
+        value.times(rate).round_to_penny(),
+        value
     );
     let _ = writeln!(
         out,
-        "For each month that ends with this milestone missed, {} of that month's value will be withheld. Sums withheld are released when the plan is back on track; if it is not remedied within {} months of this report, they are retained.\n",
-        crate::model::money::percent_1dp(gc9.withhold_missed_milestone),
-        gc9.retain_after
+        "Sums withheld under the notice are released in the month at whose end every milestone of the plan has been met, or the case is closed by agreement. Any still withheld at the end of {} ({} months from the case's first exception report, of {}) are retained.\n",
+        retained_at.long_name(),
+        gc9.retain_after,
+        long_date(first)
     );
     close(&mut out, contract, organisation, provenance);
     out

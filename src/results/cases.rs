@@ -351,11 +351,32 @@ pub(crate) fn at_month_end(
     end: NaiveDate,
 ) -> crate::results::consequences::CaseAtMonthEnd {
     let gc9 = &contract.gc9;
-    let plan_overdue = case.clocks.iter().any(|c| c.id == "rap" && c.overdue(end));
+    let day = |d: NaiveDate| d.format("%-d %B %Y").to_string();
+    let plan_overdue = case.clocks.iter().find(|c| c.id == "rap" && c.overdue(end));
     let withholds = if case.stage == Stage::MilestoneMissed {
-        Some(("a plan milestone missed", gc9.withhold_missed_milestone))
-    } else if case.stage.is_open() && plan_overdue {
-        Some(("the Remedial Action Plan overdue", gc9.withhold_no_rap))
+        let missed: Vec<String> = case
+            .clocks
+            .iter()
+            .filter(|c| c.owner_role.is_some() && c.overdue(end))
+            .map(|c| format!("{} (due {})", c.id, day(c.due)))
+            .collect();
+        let (one, many) = ("milestone", "milestones");
+        Some((
+            format!(
+                "{} {} not met",
+                if missed.len() == 1 { one } else { many },
+                missed.join(", ")
+            ),
+            gc9.withhold_missed_milestone,
+        ))
+    } else if let Some(plan) = plan_overdue.filter(|_| case.stage.is_open()) {
+        Some((
+            format!(
+                "the Remedial Action Plan (due {}) not agreed",
+                day(plan.due)
+            ),
+            gc9.withhold_no_rap,
+        ))
     } else {
         None
     };

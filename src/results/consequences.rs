@@ -240,7 +240,7 @@ pub(crate) struct CaseAtMonthEnd {
     pub id: String,
     /// Why the month withholds, and the share of the monthly value: the plan overdue, or a
     /// milestone missed, at the month's end.
-    pub withholds: Option<(&'static str, rust_decimal::Decimal)>,
+    pub withholds: Option<(String, rust_decimal::Decimal)>,
     /// Remedied, closed or withdrawn by the month's end: its withholdings are released.
     pub ended: bool,
     /// The date of its first exception report (the working day after the first milestone
@@ -447,9 +447,10 @@ pub(crate) fn positions(
         // GC9 cases: a month ending with the plan overdue or a milestone missed withholds a
         // share of the month's value, under the caps as any consequence (§4.9).
         for case in &input.cases {
-            let Some((reason, rate)) = case.withholds else {
+            let Some((reason, rate)) = &case.withholds else {
                 continue;
             };
+            let rate = *rate;
             items.push(LineItem {
                 after_cap: Money::ZERO,
                 kind: ItemKind::Case,

@@ -431,8 +431,8 @@ fn withholdings_follow_the_plan_and_are_released_or_retained() {
     let letter =
         std::fs::read_to_string(dir.join("contracts/small/letters/2026-06-provisional.md"))
             .unwrap();
-    assert!(letter.contains("| To be withheld for GC9 case DQ-1: a plan milestone missed at the end of June 2026: 2.0% of the monthly value £100,000.00 | −£2,000.00 |"), "{letter}");
-    assert!(letter.contains("£2,000.00 withheld in May 2026 for GC9 case DQ-1: the Remedial Action Plan overdue at the end of May 2026"), "{letter}");
+    assert!(letter.contains("| To be withheld for GC9 case DQ-1: milestone M1 (due 19 June 2026) not met at the end of June 2026: 2.0% of the monthly value £100,000.00 | −£2,000.00 |"), "{letter}");
+    assert!(letter.contains("£2,000.00 withheld in May 2026 for GC9 case DQ-1: the Remedial Action Plan (due 22 May 2026) not agreed at the end of May 2026"), "{letter}");
     // Met on 3 July: July ends remedied and both sums are released.
     write_case(&dir, "DQ-1", &format!("{plan}met = 2026-07-03\n"));
     assert_eq!(
@@ -493,7 +493,7 @@ fn a_case_withholding_shares_the_monthly_cap() {
             .unwrap();
     for line in [
         "| Cap adjustment (monthly cap £2,500.00; total before cap £4,240.00) | £1,740.00 |",
-        "£1,179.24 withheld in June 2026 for GC9 case DQ-1: a plan milestone missed at the end of June 2026",
+        "£1,179.24 withheld in June 2026 for GC9 case DQ-1: milestone M1 (due 19 June 2026) not met at the end of June 2026",
     ] {
         assert!(letter.contains(line), "{line}\n{letter}");
     }
