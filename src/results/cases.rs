@@ -369,16 +369,16 @@ pub(crate) fn at_month_end(
             ),
             gc9.withhold_missed_milestone,
         ))
-    } else if let Some(plan) = plan_overdue.filter(|_| case.stage.is_open()) {
-        Some((
-            format!(
-                "the Remedial Action Plan (due {}) not agreed",
-                day(plan.due)
-            ),
-            gc9.withhold_no_rap,
-        ))
     } else {
-        None
+        plan_overdue.filter(|_| case.stage.is_open()).map(|plan| {
+            (
+                format!(
+                    "the Remedial Action Plan (due {}) not agreed",
+                    day(plan.due)
+                ),
+                gc9.withhold_no_rap,
+            )
+        })
     };
     let first_exception = exception_reports(case, calendar, end)
         .into_iter()

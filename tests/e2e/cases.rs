@@ -514,7 +514,7 @@ fn run_writes_each_notice_once_and_notices_are_final() {
     let text = std::fs::read_to_string(&notice).unwrap();
     for line in [
         "# Contract Performance Notice CPN-2026-05-fu-ratio",
-        "| Follow-ups per first attendance (100) | &lt;= 2.0 | May 2026 | 2.25 |",
+        "| Follow-ups per first attendance (100) | ≤ 2.0 | May 2026 | 2.25 |",
         "A Contract Management Meeting must be held by **20 July 2026**, 10 operational days from this notice.",
     ] {
         assert!(text.contains(line), "{line}\n{text}");
