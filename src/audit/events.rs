@@ -2,10 +2,12 @@
 //! challenge's state first, every problem found before anything is written, then the file
 //! rewritten whole (atomically) with the new rows at its end.
 
-use crate::error::{InvalidInput, Problem, Problems};
+use crate::error::{InvalidInput, Problems};
+use crate::load::answers::Place;
 use crate::load::challenge_log::{Log, State};
 use crate::model::calendar::Month;
 use crate::model::contract::Contract;
+use crate::model::money::Money;
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -18,23 +20,28 @@ pub(crate) struct NewEvent {
     pub event: State,
     pub by: String,
     pub note: String,
-    /// The file, line and column the event was read from (the command line: the log itself).
-    pub from: (PathBuf, usize, usize),
+    /// Where the event was read from, for a problem about it (the command line: the log
+    /// itself).
+    pub from: Place,
+    /// The challenge's value as the returned row showed it, checked against the challenge's
+    /// own (a row changed outside the provider's columns is refused).
+    pub shown_value: Option<Money>,
 }
 
-/// Whether `challenge` was raised: its month's rules selected it (the month cache answers).
+/// The value of `challenge` if it was raised (its month's rules selected it; the month cache
+/// answers), `None` if it never was.
 fn raised(
     root: &Path,
     contract: &Contract,
     challenge: &str,
-    months: &mut BTreeMap<Month, Vec<String>>,
-) -> Result<bool, InvalidInput> {
+    months: &mut BTreeMap<Month, BTreeMap<String, Money>>,
+) -> Result<Option<Money>, InvalidInput> {
     let Some(month) = challenge
         .split('/')
         .next()
         .and_then(|m| m.parse::<Month>().ok())
     else {
-        return Ok(false);
+        return Ok(None);
     };
     let ids = match months.entry(month) {
         std::collections::btree_map::Entry::Occupied(known) => known.into_mut(),
@@ -43,11 +50,11 @@ fn raised(
                 .map_err(|p| InvalidInput(p.sorted()))?
                 .challenges
                 .iter()
-                .map(|c| c.id())
+                .map(|c| (c.id(), c.value))
                 .collect(),
         ),
     };
-    Ok(ids.iter().any(|id| id == challenge))
+    Ok(ids.get(challenge).copied())
 }
 
 /// Checks `events` in order against the log as of `today` (each one's state after those before
@@ -65,14 +72,23 @@ fn check(
     let mut states: BTreeMap<String, State> = BTreeMap::new();
     let mut fresh = Vec::new();
     for e in events {
-        let (file, line, column) = &e.from;
         let mut problem = |message: String| {
-            problems.push(Problem::at_line(file, *line, *column, message));
+            problems.push(e.from.problem(0, message));
         };
-        if !raised(root, contract, &e.challenge, &mut months)? {
+        let Some(value) = raised(root, contract, &e.challenge, &mut months)? else {
             problem(format!(
                 "no challenge `{}` was raised for {}: expected an id from a letter's challenge list (<YYYY-MM>/<rule-id>/<record>)",
                 e.challenge, contract.id
+            ));
+            continue;
+        };
+        if let Some(shown) = e.shown_value.filter(|v| *v != value) {
+            problems.push(e.from.problem(
+                crate::render::workbook::column("value"),
+                format!(
+                    "the row shows a value of {shown} where challenge `{}` is for {value}: the row was changed outside the provider's columns (response, reason, evidence)",
+                    e.challenge
+                ),
             ));
             continue;
         }

@@ -8,7 +8,7 @@ use crate::audit::write::write_file;
 use crate::load::workspace::Workspace;
 use crate::model::contract::Contract;
 use crate::model::letter::{companion_name, Stage};
-use crate::render::letter::{render, LETTER_OVERRIDE};
+use crate::render::letter::{render, workbook_path, Rendered, LETTER_OVERRIDE};
 use crate::render::text::long_date;
 use crate::results::month::ContractMonth;
 use anyhow::{bail, Context as _, Result};
@@ -102,7 +102,7 @@ pub(crate) fn write(
         bail!("the final letter for {} has been issued ({}), so the provisional letter can no longer change", report.month.long_name(), final_path.display());
     }
     let companion = dir.join(companion_name(report.month, stage));
-    let (text, csv) = render(
+    let rendered = render(
         report,
         stage,
         root,
@@ -113,7 +113,7 @@ pub(crate) fn write(
     )?;
     if stage == Stage::Final && root.join(&path).exists() {
         let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
-        if existing == text {
+        if existing == rendered.text {
             return Ok(Written {
                 files: Vec::new(),
                 unchanged: true,
@@ -135,7 +135,7 @@ pub(crate) fn write(
             n += 1;
         };
         let reissued_companion = dir.join(format!("{}-final-r{n}-challenges.csv", report.month));
-        let (text, csv) = render(
+        let rendered = render(
             report,
             stage,
             root,
@@ -148,16 +148,17 @@ pub(crate) fn write(
             )?,
             &reissued_companion,
         )?;
-        write_file(root, &reissued_companion, csv.as_bytes())?;
-        write_file(root, &reissued, text.as_bytes())?;
+        let files = write_letter(root, &reissued, &reissued_companion, &rendered)?;
         return Ok(Written {
-            files: vec![reissued.clone(), reissued_companion],
+            files,
             unchanged: false,
             letter: reissued,
         });
     }
-    if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == text)
-        && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == csv)
+    let workbook = workbook_path(&companion);
+    if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == rendered.text)
+        && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == rendered.csv)
+        && std::fs::read(root.join(&workbook)).is_ok_and(|b| b == rendered.workbook)
     {
         return Ok(Written {
             files: Vec::new(),
@@ -165,16 +166,34 @@ pub(crate) fn write(
             letter: path,
         });
     }
-    // The companion first: a letter on disk always has its detail beside it.
-    write_file(root, &companion, csv.as_bytes())
-        .with_context(|| format!("cannot write {}", companion.display()))?;
-    write_file(root, &path, text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let files = write_letter(root, &path, &companion, &rendered)?;
     Ok(Written {
-        files: vec![path.clone(), companion],
+        files,
         unchanged: false,
         letter: path,
     })
+}
+
+/// Writes a letter and its two companions, each atomically: the companions first, so a letter
+/// on disk always has its detail beside it. Returns the files written.
+fn write_letter(
+    root: &Path,
+    letter: &Path,
+    companion: &Path,
+    rendered: &Rendered,
+) -> Result<Vec<PathBuf>> {
+    let workbook = workbook_path(companion);
+    write_file(root, companion, rendered.csv.as_bytes())
+        .with_context(|| format!("cannot write {}", companion.display()))?;
+    write_file(root, &workbook, &rendered.workbook)
+        .with_context(|| format!("cannot write {}", workbook.display()))?;
+    write_file(root, letter, rendered.text.as_bytes())
+        .with_context(|| format!("cannot write {}", letter.display()))?;
+    Ok(vec![
+        letter.to_path_buf(),
+        companion.to_path_buf(),
+        workbook,
+    ])
 }
 
 /// Writes one contract's action log (contracts/<id>/action-log.md); `None` when it is already up to date.

@@ -81,7 +81,12 @@ pub fn run(globals: &Globals, args: LogArgs) -> Result<u8> {
         event,
         by,
         note: args.note.unwrap_or_default(),
-        from: (contract.dir.join("challenge-log.csv"), 1, 1),
+        from: crate::load::answers::Place {
+            file: contract.dir.join("challenge-log.csv"),
+            line: 1,
+            workbook: false,
+        },
+        shown_value: None,
     };
     let (file, fresh) = crate::audit::events::record(root, contract, today, vec![wanted])?;
     if fresh.is_empty() {

@@ -2,27 +2,29 @@
 
 use super::{exit, Globals};
 use crate::audit::events::NewEvent;
-use crate::error::{InvalidInput, Problem, Usage};
+use crate::error::{InvalidInput, Problems, Usage};
+use crate::load::answers::Answer;
 use crate::load::challenge_log::State;
 use crate::results::month::contract;
 use anyhow::Result;
 use clap::Args;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// The columns of a returned CSV.
-const HEADER: [&str; 3] = ["id", "response", "reason"];
-
-/// Reads the provider's returned answers (a CSV with columns `id,response,reason`; `response`
-/// is `accept` or `reject`, and a rejection needs a reason) and appends one `accepted` or
-/// `rejected` event a row to the contract's `challenge-log.csv`, dated `--today`. Every row is
-/// checked first; any problem refuses the whole file and nothing is written. A row the log
-/// already records the same way is skipped, so the same file imported twice changes nothing.
+/// Reads the provider's returned answers (the workbook levers wrote beside the letter, answered
+/// in its response, reason and evidence columns; or a CSV with columns
+/// `id,response,reason[,evidence]`; `response` is `accept` or `reject`, and a rejection needs a
+/// reason) and appends one `accepted` or `rejected` event a row to the contract's
+/// `challenge-log.csv`, dated `--today`. Every row is checked first; any problem refuses the
+/// whole file and nothing is written. A row the log already records the same way is skipped, so
+/// the same file imported twice changes nothing.
 #[derive(Debug, Args)]
 pub struct RespondArgs {
     /// The contract
     #[arg(short = 'c', long = "contract", value_name = "ID")]
     contract: String,
-    /// The returned file: CSV with columns id,response,reason (the workbook form is to come)
+    /// The returned file: the letter's workbook (.xlsx), or a CSV with columns
+    /// id,response,reason[,evidence]
     file: PathBuf,
     /// Who answered (default: the provider's name)
     #[arg(long, value_name = "NAME")]
@@ -32,65 +34,97 @@ pub struct RespondArgs {
     commit: bool,
 }
 
+/// The answers' problems that need no log: a workbook row whose locked columns disagree with
+/// its id, and the same challenge answered twice in different ways.
+fn check_rows(answers: &[Answer], problems: &mut Problems) {
+    let mut seen: BTreeMap<&str, &Answer> = BTreeMap::new();
+    for a in answers {
+        if let Some(shown) = &a.shown {
+            let mut parts = a.id.splitn(3, '/');
+            let expected = [
+                ("month", parts.next().unwrap_or(""), &shown.month),
+                ("rule", parts.next().unwrap_or(""), &shown.rule),
+                ("record", parts.next().unwrap_or(""), &shown.record),
+            ];
+            if shown.value.is_none() {
+                problems.push(a.place.problem(
+                    crate::render::workbook::column("value"),
+                    "expected the challenge's value, a number: the row was changed outside the provider's columns (response, reason, evidence)",
+                ));
+            }
+            for (name, from_id, found) in expected {
+                if from_id != found.as_str() {
+                    problems.push(a.place.problem(
+                        crate::render::workbook::column(name),
+                        format!(
+                            "the row's {name} is `{found}` but its id `{}` says `{from_id}`: the row was changed outside the provider's columns (response, reason, evidence)",
+                            a.id
+                        ),
+                    ));
+                }
+            }
+        }
+        match seen.get(a.id.as_str()) {
+            Some(first) if first.response != a.response || first.reason != a.reason => {
+                problems.push(a.place.problem(
+                    0,
+                    format!(
+                        "`{}` is answered twice, differently (first at {} {}): keep one answer",
+                        a.id,
+                        if first.place.workbook { "row" } else { "line" },
+                        first.place.line
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(&a.id, a);
+            }
+        }
+    }
+}
+
 /// Checks every answer, then records them all or none.
 pub fn run(globals: &Globals, args: RespondArgs) -> Result<u8> {
     let workspace = globals.load()?;
     let contract = contract(&workspace, &args.contract)?;
     let root = &workspace.root;
-    if args
-        .file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
-    {
-        return Err(Usage(
-            "levers reads returned answers as CSV (id,response,reason) for now; save the workbook's Challenges sheet as CSV".into(),
-        )
-        .into());
-    }
     let display = args.file.clone();
     if !args.file.is_file() {
         return Err(Usage(format!("cannot read {}: no such file", display.display())).into());
     }
-    let (records, mut problems) =
-        crate::load::records::read_fixed_csv(&args.file, &display, &HEADER);
-    let by = args.by.unwrap_or_else(|| contract.provider.name.clone());
-    let mut events = Vec::new();
-    for (line, excerpt, record) in records {
-        let field = |i: usize| record.get(i).unwrap_or("").trim().to_string();
-        let mut problem = |column: usize, message: String| {
-            problems.push(
-                Problem::at_line(&display, line, column, message).with_excerpt(excerpt.clone()),
-            );
-        };
-        let (id, response, reason) = (field(0), field(1), field(2));
-        if id.is_empty() {
-            problem(1, "expected a challenge id".into());
-            continue;
-        }
-        let event = match response.to_ascii_lowercase().as_str() {
-            // Left blank: not answered yet.
-            "" => continue,
-            "accept" | "accepted" => State::Accepted,
-            "reject" | "rejected" => State::Rejected,
-            other => {
-                problem(2, format!("expected `accept` or `reject`, found `{other}`"));
-                continue;
-            }
-        };
-        if event == State::Rejected && reason.is_empty() {
-            problem(3, "a rejection needs its reason".into());
-            continue;
-        }
-        events.push(NewEvent {
-            challenge: id,
-            event,
-            by: by.clone(),
-            note: reason,
-            from: (display.clone(), line, 1),
-        });
-    }
+    let workbook = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let (answers, mut problems) = if workbook {
+        crate::load::answers::read_workbook(&args.file, &display)
+    } else {
+        crate::load::answers::read_csv(&args.file, &display)
+    };
+    check_rows(&answers, &mut problems);
     if problems.has_errors() {
         return Err(InvalidInput(problems.sorted()).into());
+    }
+    let by = args.by.unwrap_or_else(|| contract.provider.name.clone());
+    let mut events: Vec<NewEvent> = Vec::new();
+    for a in answers {
+        if events.iter().any(|e| e.challenge == a.id) {
+            continue; // the same answer twice in the file
+        }
+        let note = match (a.reason.is_empty(), a.evidence.is_empty()) {
+            (_, true) => a.reason,
+            (true, false) => format!("evidence: {}", a.evidence),
+            (false, false) => format!("{} (evidence: {})", a.reason, a.evidence),
+        };
+        events.push(NewEvent {
+            challenge: a.id,
+            event: a.response,
+            by: by.clone(),
+            note,
+            shown_value: a.shown.and_then(|s| s.value),
+            from: a.place,
+        });
     }
     if args.commit {
         crate::audit::git::ready_to_commit(root)?;

@@ -129,11 +129,25 @@ fn parse_command(command: &str) -> Result<Target> {
     }
 }
 
-/// The letter whose provenance covers a challenge CSV: `…-challenges.csv` → `….md`.
-fn letter_of_companion(file: &Path) -> Option<PathBuf> {
+/// Which of a letter's companions a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Companion {
+    /// `…-challenges.csv`
+    Csv,
+    /// `…-challenges.xlsx`
+    Workbook,
+}
+
+/// The letter whose provenance covers a companion (`…-challenges.csv` or `….xlsx` → `….md`),
+/// and which companion it is.
+fn letter_of_companion(file: &Path) -> Option<(PathBuf, Companion)> {
     let name = file.file_name()?.to_str()?;
-    let stem = name.strip_suffix("-challenges.csv")?;
-    Some(file.with_file_name(format!("{stem}.md")))
+    let (stem, which) = if let Some(stem) = name.strip_suffix("-challenges.csv") {
+        (stem, Companion::Csv)
+    } else {
+        (name.strip_suffix("-challenges.xlsx")?, Companion::Workbook)
+    };
+    Some((file.with_file_name(format!("{stem}.md")), which))
 }
 
 /// Remakes a generated file from the inputs its provenance names and reports whether it matches
@@ -141,7 +155,10 @@ fn letter_of_companion(file: &Path) -> Option<PathBuf> {
 pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
     let root = globals.root()?;
     let companion = letter_of_companion(&args.file);
-    let made_from = companion.as_deref().unwrap_or(&args.file);
+    let made_from = companion
+        .as_ref()
+        .map_or_else(|| args.file.clone(), |(l, _)| l.clone());
+    let made_from = made_from.as_path();
     let letter_text = std::fs::read_to_string(made_from)
         .with_context(|| format!("cannot read {}", made_from.display()))?;
     let Some(provenance) = Provenance::parse(&letter_text) else {
@@ -150,12 +167,17 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
             made_from.display()
         );
     };
-    let text = match &companion {
-        Some(_) => {
-            let text = std::fs::read_to_string(&args.file)
+    let companion = companion.map(|(_, which)| which);
+    let text: Vec<u8> = match companion {
+        Some(which) => {
+            let bytes = std::fs::read(&args.file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
-            let recorded = provenance.companions.first().map(|(_, sha)| sha.as_str());
-            if recorded != Some(crate::audit::provenance::sha256_bytes(text.as_bytes()).as_str()) {
+            let index = usize::from(which == Companion::Workbook);
+            let recorded = provenance
+                .companions
+                .get(index)
+                .map(|(_, sha)| sha.as_str());
+            if recorded != Some(crate::audit::provenance::sha256_bytes(&bytes).as_str()) {
                 crate::say!(
                     "MISMATCH: {} is not the file its letter {} records (its SHA-256 differs)",
                     args.file.display(),
@@ -163,9 +185,9 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
                 );
                 return Ok(exit::NEEDS_ATTENTION);
             }
-            text
+            bytes
         }
-        None => letter_text,
+        None => letter_text.into_bytes(),
     };
     let target = parse_command(&provenance.command)?;
     let changed: Vec<&PathBuf> = provenance
@@ -175,7 +197,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         .map(|(path, _)| path)
         .collect();
     let remade = if changed.is_empty() {
-        remake(&root, &target, &provenance, companion.is_some())?
+        remake(&root, &target, &provenance, companion)?
     } else {
         crate::say!(
             "inputs changed since {} was made: {}",
@@ -206,7 +228,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
             std::fs::create_dir_all(&scratch)?;
             crate::audit::write::write_file(&scratch, path, &bytes)?;
         }
-        let result = remake(&scratch, &target, &provenance, companion.is_some());
+        let result = remake(&scratch, &target, &provenance, companion);
         let _ = std::fs::remove_dir_all(&scratch);
         result?
     };
@@ -222,6 +244,17 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         );
         return Ok(exit::NEEDS_ATTENTION);
     }
+    if companion == Some(Companion::Workbook) {
+        crate::say!(
+            "MISMATCH: {} differs from what its inputs make (a workbook: compare it with a fresh `levers letter`)",
+            args.file.display()
+        );
+        return Ok(exit::NEEDS_ATTENTION);
+    }
+    let (text, remade) = (
+        String::from_utf8_lossy(&text),
+        String::from_utf8_lossy(&remade),
+    );
     let line = text
         .lines()
         .zip(remade.lines())
@@ -248,7 +281,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
 /// run wrote but did not commit before it commits it.
 pub fn matches_inputs(root: &Path, file: &Path) -> Result<bool> {
     let companion = letter_of_companion(file);
-    let made_from = companion.as_deref().unwrap_or(file);
+    let made_from = companion.as_ref().map_or(file, |(l, _)| l.as_path());
     let text = crate::load::files::read_text(&root.join(made_from)).map_err(anyhow::Error::msg)?;
     let Some(provenance) = Provenance::parse(&text) else {
         return Ok(false);
@@ -261,18 +294,17 @@ pub fn matches_inputs(root: &Path, file: &Path) -> Result<bool> {
         return Ok(false);
     }
     let target = parse_command(&provenance.command)?;
-    let remade = remake(root, &target, &provenance, companion.is_some())?;
-    let current = crate::load::files::read_text(&root.join(file)).map_err(anyhow::Error::msg)?;
+    let remade = remake(root, &target, &provenance, companion.map(|(_, w)| w))?;
+    let current = std::fs::read(root.join(file))?;
     Ok(remade == current)
 }
 
-/// The file the target makes: the letter, or with `companion` its challenge CSV.
 fn remake(
     root: &Path,
     target: &Target,
     provenance: &Provenance,
-    companion: bool,
-) -> Result<String> {
+    companion: Option<Companion>,
+) -> Result<Vec<u8>> {
     let workspace = Workspace::load(root);
     match target {
         Target::Letter {
@@ -296,7 +328,7 @@ fn remake(
                         .join("letters")
                         .join(crate::model::letter::companion_name(*month, *stage))
                 });
-            let (text, csv) = crate::render::letter::render(
+            let rendered = crate::render::letter::render(
                 &report,
                 *stage,
                 root,
@@ -305,7 +337,11 @@ fn remake(
                 provenance,
                 &companion_path,
             )?;
-            Ok(if companion { csv } else { text })
+            Ok(match companion {
+                None => rendered.text.into_bytes(),
+                Some(Companion::Csv) => rendered.csv.into_bytes(),
+                Some(Companion::Workbook) => rendered.workbook,
+            })
         }
         Target::Notice {
             contract,
@@ -332,6 +368,7 @@ fn remake(
                 reason.as_deref(),
                 &provenance.comment(),
             )
+            .map(String::into_bytes)
         }
         Target::Actions { contract, today } => {
             let contract = crate::results::month::contract(&workspace, contract)?;
@@ -347,6 +384,7 @@ fn remake(
                 *today,
                 &provenance.comment(),
             )
+            .map(String::into_bytes)
         }
     }
 }

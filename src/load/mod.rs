@@ -2,6 +2,7 @@
 //! problem located; the record files beside them (the challenge log, submissions, meetings,
 //! provider returns, exception reports); and `check`, which reads everything.
 
+pub(crate) mod answers;
 pub mod cases;
 pub(crate) mod challenge_log;
 pub(crate) mod check;

@@ -806,13 +806,14 @@ pub fn context(
         })
     });
     let companion_note = format!(
-        "Each challenge is listed in the attached file {}, one row each: its identifier, the record it cites (by {}), the reason with what was found, its value, where it stands, and any other rule that also applies to the record (for information only: no record is challenged twice).{}",
+        "Each challenge is listed in the attached file {}, one row each: its identifier, the record it cites (by {}), the reason with what was found, its value, where it stands, and any other rule that also applies to the record (for information only: no record is challenged twice). The same challenges are in the workbook {}: please answer each in its response column (accept or reject), give your reason for each rejection, name any evidence, and return the workbook.{}",
         companion_name(month, stage),
         if key_columns.is_empty() {
             "the dataset's key".to_string()
         } else {
             md(&key_columns.join(" or "))
         },
+        companion_name(month, stage).replace(".csv", ".xlsx"),
         if holds_nhs_numbers {
             " No NHS number is included."
         } else {
@@ -1234,8 +1235,23 @@ pub fn context(
     }
 }
 
-/// The letter text and companion CSV for `report`; the letter's provenance records the
-/// companion, written as `companion`, by its SHA-256.
+/// What a letter is made of: its text, and its challenges as CSV and as a workbook.
+pub struct Rendered {
+    /// The letter's Markdown, provenance included.
+    pub text: String,
+    /// The companion CSV.
+    pub csv: String,
+    /// The companion workbook (`.xlsx`) the provider answers in.
+    pub workbook: Vec<u8>,
+}
+
+/// The workbook beside a companion CSV: `…-challenges.csv` → `…-challenges.xlsx`.
+pub fn workbook_path(companion: &Path) -> std::path::PathBuf {
+    companion.with_extension("xlsx")
+}
+
+/// The letter text, companion CSV and workbook for `report`; the letter's provenance records
+/// both companions (the workbook beside the CSV written as `companion`) by their SHA-256.
 pub fn render(
     report: &ContractMonth<'_>,
     stage: Stage,
@@ -1244,13 +1260,30 @@ pub fn render(
     reissue: Option<&str>,
     provenance: &Provenance,
     companion: &Path,
-) -> Result<(String, String)> {
+) -> Result<Rendered> {
     let csv = crate::render::csv::companion_csv(report)?;
+    let workbook = crate::render::workbook::challenges_workbook(
+        report.new_challenges.iter().chain(&report.outstanding),
+        &format!(
+            "Data challenges: {}, {} ({})",
+            report.contract.title,
+            report.month.long_name(),
+            stage.name()
+        ),
+        &organisation.name,
+        report.today,
+    )?;
     let mut provenance = provenance.clone();
-    provenance.companions = vec![(
-        companion.to_path_buf(),
-        crate::audit::provenance::sha256_bytes(csv.as_bytes()),
-    )];
+    provenance.companions = vec![
+        (
+            companion.to_path_buf(),
+            crate::audit::provenance::sha256_bytes(csv.as_bytes()),
+        ),
+        (
+            workbook_path(companion),
+            crate::audit::provenance::sha256_bytes(&workbook),
+        ),
+    ];
     let source = template_source(root, LETTER_OVERRIDE, BUILT_IN_LETTER)?;
     let env = environment("letter.md", &source)
         .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
@@ -1259,5 +1292,9 @@ pub fn render(
         .get_template("letter.md")
         .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
         .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
-    Ok((tidy(&text), csv))
+    Ok(Rendered {
+        text: tidy(&text),
+        csv,
+        workbook,
+    })
 }

@@ -11,3 +11,4 @@ pub(crate) mod report;
 pub(crate) mod table;
 pub(crate) mod templates;
 pub(crate) mod text;
+pub(crate) mod workbook;

@@ -151,8 +151,17 @@ pub(crate) fn challenges_workbook<'a>(
             sheet.write_datetime_with_format(row, 7, date(by)?, &day)?;
         }
         sheet.write_string(row, 8, text(&c.detail))?;
+        // Blank cells of their own, unlocked, so every reader sees the provider's columns
+        // open (not only those that apply a column's format to empty cells).
+        for name in ["response", "reason", "evidence"] {
+            sheet.write_blank(row, column(name) as u16, &open)?;
+        }
         let total = totals
-            .entry((c.rule.to_string(), c.rule_name.to_string(), c.state.as_str()))
+            .entry((
+                c.rule.to_string(),
+                c.rule_name.to_string(),
+                c.state.as_str(),
+            ))
             .or_insert((0, Money::ZERO));
         total.0 += 1;
         total.1 += c.value;
@@ -198,7 +207,12 @@ pub(crate) fn challenges_workbook<'a>(
     let bold = Format::new().set_bold();
     summary.write_string_with_format(row + 1, 0, "Total", &bold)?;
     summary.write_number_with_format(row + 1, 3, count as f64, &bold)?;
-    summary.write_number_with_format(row + 1, 4, pounds(value), &bold.set_num_format("£#,##0.00"))?;
+    summary.write_number_with_format(
+        row + 1,
+        4,
+        pounds(value),
+        &bold.set_num_format("£#,##0.00"),
+    )?;
     summary.set_freeze_panes(1, 0)?;
     protect(summary);
     Ok(book.save_to_buffer()?)

@@ -13,3 +13,4 @@ mod hardening;
 mod information;
 mod letters;
 mod reference;
+mod workbook;
