@@ -3,6 +3,10 @@
 //!     cargo run --release --example generate                  # the example workspace, in place
 //!     cargo run --release --example generate -- --workspace DIR
 //!     cargo run --release --example generate -- --activity-rows 10000000 --out big.csv
+//!     cargo run --release --example generate -- --answer-workbook IN.xlsx --out OUT.xlsx
+//!
+//! The last answers every challenge of a letter's workbook as a provider might (accept, or
+//! every tenth reject with a reason), streaming, for the benchmark of `levers respond`.
 //!
 //! Deterministic: the same arguments always write byte-identical files. The month-by-month
 //! figures below tell a story a contracts team would recognise: A&E performance slipping into a
@@ -123,6 +127,12 @@ fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    if let Some(book) = value("--answer-workbook") {
+        let out = PathBuf::from(value("--out").unwrap_or_else(|| "answered.xlsx".into()));
+        let answered = answer_workbook(Path::new(&book), &out);
+        eprintln!("answered {answered} challenges in {}", out.display());
+        return;
+    }
     if let Some(rows) = value("--activity-rows") {
         let rows: usize = rows.parse().expect("--activity-rows takes a number");
         let out = PathBuf::from(value("--out").unwrap_or_else(|| "activity.csv".into()));
@@ -632,4 +642,63 @@ fn incidents(month: Month, i: usize, seed: u64) -> String {
         let _ = writeln!(out, "{reference},{body}");
     }
     out
+}
+
+/// Copies the `Challenges` sheet of `book` to `out`, answering every row: accept, or every
+/// tenth row reject with a reason. Both sides stream (cells in, rows out), as a provider's
+/// export of hundreds of thousands of answers would be large.
+fn answer_workbook(book: &Path, out: &Path) -> usize {
+    use calamine::DataRef;
+    let mut xlsx: calamine::Xlsx<_> = calamine::open_workbook(book).expect("a workbook");
+    let mut cells = xlsx
+        .worksheet_cells_reader("Challenges")
+        .expect("a Challenges sheet");
+    let mut written = rust_xlsxwriter::Workbook::new();
+    let sheet = written
+        .add_worksheet_with_constant_memory()
+        .expect("a temporary file");
+    sheet.set_name("Challenges").unwrap();
+    let mut last_row = 0;
+    let mut answered = 0;
+    let mut finish_row = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32| {
+        if row == 0 {
+            return;
+        }
+        answered += 1;
+        if row % 10 == 0 {
+            sheet.write_string(row, 9, "reject").unwrap();
+            sheet
+                .write_string(row, 10, "Validated against the Trust's PAS extract")
+                .unwrap();
+        } else {
+            sheet.write_string(row, 9, "accept").unwrap();
+        }
+    };
+    while let Some(cell) = cells.next_cell().expect("a readable sheet") {
+        let (row, col) = cell.get_position();
+        if row != last_row {
+            finish_row(sheet, last_row);
+            last_row = row;
+        }
+        match cell.get_value() {
+            DataRef::String(s) => {
+                sheet.write_string(row, col as u16, s).unwrap();
+            }
+            DataRef::SharedString(s) => {
+                sheet.write_string(row, col as u16, *s).unwrap();
+            }
+            DataRef::Float(f) => {
+                sheet.write_number(row, col as u16, *f).unwrap();
+            }
+            DataRef::DateTime(d) => {
+                sheet.write_number(row, col as u16, d.as_f64()).unwrap();
+            }
+            _ => {}
+        }
+    }
+    finish_row(sheet, last_row);
+    written
+        .save(out)
+        .expect("cannot write the answered workbook");
+    answered
 }

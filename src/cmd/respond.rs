@@ -108,8 +108,9 @@ pub fn run(globals: &Globals, args: RespondArgs) -> Result<u8> {
     }
     let by = args.by.unwrap_or_else(|| contract.provider.name.clone());
     let mut events: Vec<NewEvent> = Vec::new();
+    let mut taken = std::collections::BTreeSet::new();
     for a in answers {
-        if events.iter().any(|e| e.challenge == a.id) {
+        if !taken.insert(a.id.clone()) {
             continue; // the same answer twice in the file
         }
         let note = match (a.reason.is_empty(), a.evidence.is_empty()) {
