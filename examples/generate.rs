@@ -665,7 +665,7 @@ fn answer_workbook(book: &Path, out: &Path) -> usize {
             return;
         }
         answered += 1;
-        if row % 10 == 0 {
+        if row.is_multiple_of(10) {
             sheet.write_string(row, 9, "reject").unwrap();
             sheet
                 .write_string(row, 10, "Validated against the Trust's PAS extract")
