@@ -133,7 +133,7 @@ pub(crate) fn status(rows: &[StatusRow]) -> Table {
         "Deducted",
         "Withheld",
         "Incentives",
-        "Challenges open (overdue)",
+        "Challenges open; awaiting an answer (overdue)",
         "Actions open (overdue)",
         "Escalation",
         "Cases open (overdue)",
@@ -165,8 +165,11 @@ pub(crate) fn status(rows: &[StatusRow]) -> Table {
             r.withholdings.to_string(),
             r.incentives.to_string(),
             format!(
-                "{} worth {} ({})",
-                r.outstanding_challenges, r.outstanding_value, r.overdue_challenges
+                "{} worth {}; {} ({})",
+                r.outstanding_challenges,
+                r.outstanding_value,
+                r.awaiting_response,
+                r.overdue_challenges
             ),
             format!("{} ({})", r.open_actions, r.overdue_actions),
             clean(r.escalation.as_deref().unwrap_or("—")).into_owned(),

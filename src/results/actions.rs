@@ -6,9 +6,11 @@ use crate::load::meetings::{ActionStatus, Meeting};
 use crate::load::workspace::Workspace;
 use crate::model::calendar::Month;
 use crate::model::contract::Contract;
+use crate::model::money::Money;
 use crate::results::kpi::{KpiResult, Rag};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One action of a contract's log: agreed at a meeting, or created by an escalation step.
 #[derive(Debug, Clone, Serialize)]
@@ -244,6 +246,74 @@ fn case_actions(contract: &Contract, cases: &[crate::results::cases::Case]) -> V
     out
 }
 
+/// The provider's answers the letters have asked for: for each month's challenges put to the
+/// provider and each date an answer is due by (a re-challenge sets its own), one action for the
+/// provider lead, open while any challenge awaits an answer, done when the last is answered.
+fn response_actions<'a>(
+    contract: &Contract,
+    challenges: impl Iterator<Item = &'a crate::results::challenges::ChallengeView>,
+) -> Vec<Action> {
+    use crate::load::challenge_log::State;
+    let mut groups: BTreeMap<(Month, NaiveDate), (usize, Money, Option<NaiveDate>)> =
+        BTreeMap::new();
+    for c in challenges {
+        let Some(by) = c.respond_by else {
+            continue;
+        };
+        let group = groups
+            .entry((c.month, by))
+            .or_insert((0, Money::ZERO, None));
+        if matches!(c.state, State::Raised | State::Rechallenged) {
+            group.0 += 1;
+            group.1 += c.value;
+        } else {
+            group.2 = group.2.max(c.last_event);
+        }
+    }
+    let owner = contract
+        .contact("provider_lead")
+        .map_or_else(|| "provider_lead".to_string(), |c| c.name_and_title());
+    groups
+        .into_iter()
+        .map(|((month, by), (waiting, value, last))| {
+            let (text, status, closed_on, note) = if waiting > 0 {
+                (
+                    format!(
+                        "Answer {} for {} (worth {value})",
+                        if waiting == 1 {
+                            "one data challenge".to_string()
+                        } else {
+                            format!("{waiting} data challenges")
+                        },
+                        month.long_name()
+                    ),
+                    ActionStatus::Open,
+                    None,
+                    String::new(),
+                )
+            } else {
+                (
+                    format!("Answer the data challenges for {}", month.long_name()),
+                    ActionStatus::Done,
+                    last,
+                    "every challenge answered".to_string(),
+                )
+            };
+            Action {
+                id: format!("CHL-{month}-{by}"),
+                text,
+                owner: owner.clone(),
+                due: by,
+                source: format!("data challenges, {}", month.long_name()),
+                kpi: None,
+                status,
+                closed_on,
+                note,
+            }
+        })
+        .collect()
+}
+
 /// An escalation action no longer required: its KPI was met again, as the letter of `date`
 /// showed.
 fn lapsed(
@@ -284,6 +354,10 @@ pub fn for_report(
         today,
     );
     all.extend(case_actions(contract, &report.cases));
+    all.extend(response_actions(
+        contract,
+        report.new_challenges.iter().chain(&report.outstanding),
+    ));
     (all, meetings, problems)
 }
 

@@ -27,6 +27,8 @@ pub(crate) struct StatusRow {
     pub outstanding_challenges: usize,
     pub outstanding_value: Money,
     pub overdue_challenges: usize,
+    /// Challenges put to the provider and not yet answered (raised or re-challenged; §4.10).
+    pub awaiting_response: usize,
     pub open_actions: usize,
     pub overdue_actions: usize,
     pub escalation: Option<String>,
@@ -105,6 +107,17 @@ pub(crate) fn status_row(
         outstanding_challenges: outstanding.len(),
         outstanding_value: outstanding.iter().map(|c| c.value).sum(),
         overdue_challenges: overdue,
+        awaiting_response: outstanding
+            .iter()
+            .filter(|c| {
+                c.respond_by.is_some()
+                    && matches!(
+                        c.state,
+                        crate::load::challenge_log::State::Raised
+                            | crate::load::challenge_log::State::Rechallenged
+                    )
+            })
+            .count(),
         open_actions: open_actions.len() + overdue_actions.len(),
         overdue_actions: overdue_actions.len(),
         escalation,

@@ -301,3 +301,39 @@ fn every_bad_row_of_a_returned_workbook_is_refused_with_its_cell() {
     assert!(err.contains("cannot read the workbook"), "{err}");
     assert_eq!(std::fs::read_to_string(&log_file).unwrap(), before);
 }
+
+/// The provider's deadline is in the action log while any challenge awaits an answer, and the
+/// action is done once the last is answered.
+#[test]
+fn the_action_log_carries_the_answer_deadline_until_every_challenge_is_answered() {
+    let dir = with_letter("workbook-actions");
+    let actions = || {
+        ok(&levers(&dir, &["actions", "--today", "2026-07-20"]));
+        read(&dir, "contracts/small/action-log.md")
+    };
+    let log = actions();
+    assert!(
+        log.contains("| Answer 14 data challenges for June 2026 (worth £4,677.60) (CHL-2026-06-2026-07-20) | Sam Cole, Director of Contracts | 20 July 2026 | data challenges, June 2026 | — |"),
+        "{log}"
+    );
+    let mut cells = rows(&dir.join(BOOK));
+    for row in cells.iter_mut().skip(1) {
+        if text(&row[1]) == "2026-06" && text(&row[6]) == "raised" {
+            row[9] = Data::String("accept".into());
+        }
+    }
+    save(&dir.join("answers.xlsx"), &cells);
+    ok(&respond(&dir, "answers.xlsx"));
+    let log = actions();
+    assert!(!log.contains("Answer 14 data challenges"), "{log}");
+    assert!(
+        log.contains("| Answer the data challenges for June 2026 (CHL-2026-06-2026-07-20) | Sam Cole, Director of Contracts | 20 July 2026 | 20 July 2026 | Done: every challenge answered | data challenges, June 2026 | — |"),
+        "{log}"
+    );
+    let status = ok(&levers(
+        &dir,
+        &["status", "--today", "2026-07-20", "--format", "json"],
+    ));
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status[0]["awaiting_response"], 1, "April's one is left");
+}
