@@ -100,9 +100,31 @@ fn check(
             ));
             continue;
         }
-        if history.last().is_some_and(|h| h.event == e.event) {
-            // Already answered this way: importing the same answer twice changes nothing.
+        let note = crate::render::text::clean(&e.note);
+        let answered_before = matches!(e.event, State::Accepted | State::Rejected)
+            && history
+                .iter()
+                .any(|h| h.event == e.event && h.note == note.as_ref());
+        if history.last().is_some_and(|h| h.event == e.event) || answered_before {
+            // Already recorded this way (the last event, or this very answer earlier, as when
+            // a returned file is imported again after the commissioner has acted on it):
+            // importing the same answer twice changes nothing.
             continue;
+        }
+        if let Some(month) = e
+            .challenge
+            .split('/')
+            .next()
+            .and_then(|m| m.parse::<Month>().ok())
+        {
+            if today <= month.last_day() {
+                problem(format!(
+                    "an event dated {today} for `{}`, before {} had ended: check --today",
+                    e.challenge,
+                    month.long_name()
+                ));
+                continue;
+            }
         }
         let state = *states
             .entry(e.challenge.clone())

@@ -159,6 +159,10 @@ pub(crate) fn write(
     if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == rendered.text)
         && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == rendered.csv)
         && std::fs::read(root.join(&workbook)).is_ok_and(|b| b == rendered.workbook)
+        && rendered
+            .charts
+            .iter()
+            .all(|(p, svg)| std::fs::read_to_string(root.join(p)).is_ok_and(|t| t == *svg))
     {
         return Ok(Written {
             files: Vec::new(),
@@ -187,13 +191,32 @@ fn write_letter(
         .with_context(|| format!("cannot write {}", companion.display()))?;
     write_file(root, &workbook, &rendered.workbook)
         .with_context(|| format!("cannot write {}", workbook.display()))?;
+    let mut files = vec![letter.to_path_buf(), companion.to_path_buf(), workbook];
+    // The charts: a picture the letter no longer shows is removed, so the folder holds exactly
+    // what the letter's provenance lists.
+    let dir = crate::render::letter::charts_dir(companion);
+    if let Ok(entries) = std::fs::read_dir(root.join(&dir)) {
+        let mut stale: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| dir.join(e.file_name()))
+            .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+            .filter(|p| !rendered.charts.iter().any(|(c, _)| c == p))
+            .collect();
+        stale.sort();
+        for path in stale {
+            std::fs::remove_file(root.join(&path))
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+            files.push(path);
+        }
+    }
+    for (path, svg) in &rendered.charts {
+        write_file(root, path, svg.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        files.push(path.clone());
+    }
     write_file(root, letter, rendered.text.as_bytes())
         .with_context(|| format!("cannot write {}", letter.display()))?;
-    Ok(vec![
-        letter.to_path_buf(),
-        companion.to_path_buf(),
-        workbook,
-    ])
+    Ok(files)
 }
 
 /// Writes one contract's action log (contracts/<id>/action-log.md); `None` when it is already up to date.

@@ -48,7 +48,7 @@ pub fn run(globals: &Globals, args: LogArgs) -> Result<u8> {
     let contract = contract(&workspace, &args.contract)?;
     let root = &workspace.root;
     let today = globals.today;
-    let event = State::from_name(&args.event)
+    let event = State::from_name(&args.event.to_ascii_lowercase())
         .filter(|e| COMMISSIONER_EVENTS.contains(e))
         .ok_or_else(|| {
             Usage(format!(

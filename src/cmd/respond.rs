@@ -65,7 +65,11 @@ fn check_rows(answers: &[Answer], problems: &mut Problems) {
             }
         }
         match seen.get(a.id.as_str()) {
-            Some(first) if first.response != a.response || first.reason != a.reason => {
+            Some(first)
+                if first.response != a.response
+                    || first.reason != a.reason
+                    || first.evidence != a.evidence =>
+            {
                 problems.push(a.place.problem(
                     0,
                     format!(
@@ -90,13 +94,25 @@ pub fn run(globals: &Globals, args: RespondArgs) -> Result<u8> {
     let contract = contract(&workspace, &args.contract)?;
     let root = &workspace.root;
     let display = args.file.clone();
-    if !args.file.is_file() {
+    if !args.file.exists() {
         return Err(Usage(format!("cannot read {}: no such file", display.display())).into());
     }
+    if !args.file.is_file() {
+        return Err(Usage(format!(
+            "cannot read {}: not a regular file (expected the returned workbook or a CSV)",
+            display.display()
+        ))
+        .into());
+    }
+    // A workbook by its extension, or by its first bytes (a zip archive) whatever its name.
     let workbook = args
         .file
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+        || std::fs::File::open(&args.file).is_ok_and(|mut f| {
+            let mut magic = [0u8; 4];
+            std::io::Read::read_exact(&mut f, &mut magic).is_ok() && magic == *b"PK\x03\x04"
+        });
     let (answers, mut problems) = if workbook {
         crate::load::answers::read_workbook(&args.file, &display)
     } else {
@@ -132,6 +148,13 @@ pub fn run(globals: &Globals, args: RespondArgs) -> Result<u8> {
     }
     let _lock = crate::audit::lock::WorkspaceLock::acquire(root)?;
     let answered = events.len();
+    if answered == 0 {
+        crate::say!(
+            "no answers in {}: every response is blank; nothing to record",
+            display.display()
+        );
+        return Ok(exit::OK);
+    }
     let (log_file, fresh) = crate::audit::events::record(root, contract, globals.today, events)?;
     if fresh.is_empty() {
         crate::say!(

@@ -130,18 +130,39 @@ fn parse_command(command: &str) -> Result<Target> {
 }
 
 /// Which of a letter's companions a file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Companion {
     /// `…-challenges.csv`
     Csv,
     /// `…-challenges.xlsx`
     Workbook,
+    /// A picture in the letter's `…-charts/` folder, by file name.
+    Chart(String),
 }
 
 /// The letter whose provenance covers a companion (`…-challenges.csv` or `….xlsx` → `….md`),
 /// and which companion it is.
 fn letter_of_companion(file: &Path) -> Option<(PathBuf, Companion)> {
     let name = file.file_name()?.to_str()?;
+    let folder = file.parent()?;
+    if let Some(stem) = folder
+        .file_name()
+        .and_then(|d| d.to_str())
+        .and_then(|d| d.strip_suffix("-charts"))
+        .filter(|_| name.ends_with(".svg"))
+    {
+        // `<M>-charts` holds the provisional letter's pictures, `<M>-final[-rN]-charts` the
+        // final letter's.
+        let letter = if stem.len() == 7 {
+            format!("{stem}-provisional.md")
+        } else {
+            format!("{stem}.md")
+        };
+        return Some((
+            folder.with_file_name(letter),
+            Companion::Chart(name.to_string()),
+        ));
+    }
     let (stem, which) = if let Some(stem) = name.strip_suffix("-challenges.csv") {
         (stem, Companion::Csv)
     } else {
@@ -168,15 +189,20 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         );
     };
     let companion = companion.map(|(_, which)| which);
-    let text: Vec<u8> = match companion {
+    let text: Vec<u8> = match companion.clone() {
         Some(which) => {
             let bytes = std::fs::read(&args.file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
-            let index = usize::from(which == Companion::Workbook);
-            let recorded = provenance
-                .companions
-                .get(index)
-                .map(|(_, sha)| sha.as_str());
+            let recorded = match &which {
+                Companion::Csv => provenance.companions.first(),
+                Companion::Workbook => provenance.companions.get(1),
+                Companion::Chart(name) => provenance.companions.iter().find(|(p, _)| {
+                    p.file_name().and_then(|n| n.to_str()) == Some(name.as_str())
+                        && p.parent().and_then(|d| d.file_name())
+                            == args.file.parent().and_then(|d| d.file_name())
+                }),
+            }
+            .map(|(_, sha)| sha.as_str());
             if recorded != Some(crate::audit::provenance::sha256_bytes(&bytes).as_str()) {
                 crate::say!(
                     "MISMATCH: {} is not the file its letter {} records (its SHA-256 differs)",
@@ -197,7 +223,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
         .map(|(path, _)| path)
         .collect();
     let remade = if changed.is_empty() {
-        remake(&root, &target, &provenance, companion)?
+        remake(&root, &target, &provenance, companion.clone())?
     } else {
         crate::say!(
             "inputs changed since {} was made: {}",
@@ -228,7 +254,7 @@ pub fn run(globals: &Globals, args: VerifyArgs) -> Result<u8> {
             std::fs::create_dir_all(&scratch)?;
             crate::audit::write::write_file(&scratch, path, &bytes)?;
         }
-        let result = remake(&scratch, &target, &provenance, companion);
+        let result = remake(&scratch, &target, &provenance, companion.clone());
         let _ = std::fs::remove_dir_all(&scratch);
         result?
     };
@@ -341,6 +367,12 @@ fn remake(
                 None => rendered.text.into_bytes(),
                 Some(Companion::Csv) => rendered.csv.into_bytes(),
                 Some(Companion::Workbook) => rendered.workbook,
+                Some(Companion::Chart(name)) => rendered
+                    .charts
+                    .into_iter()
+                    .find(|(p, _)| p.file_name().and_then(|n| n.to_str()) == Some(name.as_str()))
+                    .map(|(_, svg)| svg.into_bytes())
+                    .unwrap_or_default(),
             })
         }
         Target::Notice {

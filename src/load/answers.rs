@@ -15,6 +15,14 @@ use std::path::{Path, PathBuf};
 /// The columns of a returned CSV; `evidence` may be left out.
 pub(crate) const CSV_HEADER: [&str; 4] = ["id", "response", "reason", "evidence"];
 
+/// The most characters a reason or evidence may hold: a paragraph, not a document (the log is
+/// read whole, and a provider's file must not be able to make it unreadable).
+pub(crate) const ANSWER_LIMIT: usize = 2_000;
+
+/// The most a returned workbook's parts may hold once unpacked, in bytes: a 450,000-challenge
+/// month's sheet is about a tenth of this.
+const UNPACKED_LIMIT: u64 = 1 << 30;
+
 /// Where an answer was read: the file, and its line (a CSV) or row (the workbook), 1-based.
 #[derive(Debug, Clone)]
 pub(crate) struct Place {
@@ -103,7 +111,25 @@ fn answer(
         "reason" if !place.workbook => 2,
         other => column(other),
     };
+    for (name, text) in [("reason", reason), ("evidence", evidence)] {
+        if text.chars().count() > ANSWER_LIMIT {
+            problems.push(place.problem(
+                col(name),
+                format!(
+                    "the {name} is {} characters long; at most {ANSWER_LIMIT} are kept in the challenge log: shorten it, or name a document that holds the detail",
+                    text.chars().count()
+                ),
+            ));
+            return None;
+        }
+    }
     if given.trim().is_empty() {
+        if !reason.trim().is_empty() || !evidence.trim().is_empty() {
+            problems.push(place.problem(
+                col("response"),
+                "a reason or evidence without a response: choose accept or reject (or clear the row)",
+            ));
+        }
         return None;
     }
     if id.trim().is_empty() {
@@ -156,6 +182,22 @@ pub(crate) fn read_csv(path: &Path, display: &Path) -> (Vec<Answer>, Problems) {
             line,
             workbook: false,
         };
+        if record.len() > header.len() {
+            problems.push(
+                place
+                    .problem(
+                        header.len(),
+                        format!(
+                            "expected {} fields ({}), found {}: quote a reason that holds a comma",
+                            header.len(),
+                            header.join(","),
+                            record.len()
+                        ),
+                    )
+                    .with_excerpt(excerpt.clone()),
+            );
+            continue;
+        }
         let mut found = Problems::new();
         if let Some(a) = answer(
             place,
@@ -208,6 +250,27 @@ fn cell_money(value: &calamine::DataRef<'_>) -> Option<Money> {
         .map(Money::from_decimal)
 }
 
+/// Refuses a workbook whose parts would unpack to more than [`UNPACKED_LIMIT`] (a "zip bomb":
+/// a small file of repeated text that would fill the memory of whoever reads it).
+fn unpacked_within_limit(path: &Path) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the workbook: {e}"))?;
+    let Ok(mut archive) = zip::ZipArchive::new(file) else {
+        // Not an archive: calamine says so in its own words.
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let size = archive.by_index_raw(i).map(|e| e.size()).unwrap_or(0);
+        total = total.saturating_add(size);
+    }
+    if total > UNPACKED_LIMIT {
+        return Err(format!(
+            "the workbook unpacks to {total} bytes, more than the {UNPACKED_LIMIT} a returned workbook may hold: return the workbook levers wrote, answered"
+        ));
+    }
+    Ok(())
+}
+
 /// Reads the `Challenges` sheet of a returned workbook.
 pub(crate) fn read_workbook(path: &Path, display: &Path) -> (Vec<Answer>, Problems) {
     let mut problems = Problems::new();
@@ -215,6 +278,10 @@ pub(crate) fn read_workbook(path: &Path, display: &Path) -> (Vec<Answer>, Proble
     let whole = |problems: &mut Problems, message: String| {
         problems.push(Problem::at_line(display, 1, 1, message));
     };
+    if let Err(message) = unpacked_within_limit(path) {
+        whole(&mut problems, message);
+        return (answers, problems);
+    }
     let mut book: calamine::Xlsx<_> = match calamine::open_workbook(path) {
         Ok(book) => book,
         Err(e) => {

@@ -51,6 +51,15 @@ struct KpiRow {
     consequence: String,
 }
 
+/// A chart the letter shows: the KPI's name, the picture's path relative to the letter, and its
+/// text alternative.
+#[derive(Serialize)]
+struct ChartRef {
+    name: String,
+    file: String,
+    alt: String,
+}
+
 /// The KPIs of one group of the contract (national, local, quality…), in contract order.
 #[derive(Serialize)]
 struct KpiSection {
@@ -147,6 +156,8 @@ struct Numbers {
 #[derive(Serialize)]
 pub struct LetterContext {
     meta: Meta,
+    /// The letter's charts, one a KPI with a figure, for its appendix.
+    charts: Vec<ChartRef>,
     stage: &'static str,
     is_final: bool,
     reissue: Option<String>,
@@ -220,7 +231,7 @@ fn kpi_name(r: &KpiResult) -> String {
     }
 }
 
-fn kpi_row(r: &KpiResult, is_final: bool) -> KpiRow {
+fn kpi_row(r: &KpiResult, is_final: bool, charts: Option<&str>) -> KpiRow {
     let rag = match r.rag {
         Rag::Red | Rag::Amber if r.consecutive_failing > 1 => format!(
             "{} ({} month failing)",
@@ -243,6 +254,20 @@ fn kpi_row(r: &KpiResult, is_final: bool) -> KpiRow {
             Signal::CommonCause => "Common cause".into(),
             Signal::None => "—".into(),
         }
+    };
+    // The month's two icons, drawn beside the letter, ahead of the words.
+    let trend = match (charts, r.spc.signal) {
+        (Some(dir), signal) if signal != Signal::None && !r.missing && !r.spc.no_variation => {
+            let high = crate::render::chart::month_is_high(r);
+            format!(
+                "![Variation: {}]({dir}/{}) ![Assurance: {}]({dir}/{}) {trend}",
+                crate::render::chart::signal_words(signal),
+                crate::render::chart::variation_icon_name(signal, high),
+                crate::render::chart::assurance_words(r.spc.assurance),
+                crate::render::chart::assurance_icon_name(r.spc.assurance),
+            )
+        }
+        _ => trend,
     };
     let (deducted, withheld) = if is_final {
         ("deducted", "withheld")
@@ -336,6 +361,7 @@ pub fn context(
     organisation: &crate::model::settings::Organisation,
     reissue: Option<&str>,
     provenance: &str,
+    charts: Option<&str>,
 ) -> LetterContext {
     let contract = report.contract;
     let month = report.month;
@@ -486,7 +512,7 @@ pub fn context(
             .iter_mut()
             .find(|s| s.heading == heading)
             .expect("added above");
-        section.rows.push(kpi_row(r, is_final));
+        section.rows.push(kpi_row(r, is_final, charts));
     }
     let mut number = 0;
     let mut next = || {
@@ -1190,6 +1216,20 @@ pub fn context(
         opening,
         summary,
         kpi_sections,
+        charts: charts
+            .map(|dir| {
+                report
+                    .kpis
+                    .iter()
+                    .filter(|r| !r.missing && r.actual.is_some())
+                    .map(|r| ChartRef {
+                        name: md(&kpi_name(r)),
+                        file: format!("{dir}/{}", crate::render::chart::chart_name(r)),
+                        alt: md(&format!("XmR chart of {} to {}", kpi_name(r), month_long)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         notes,
         missing,
         exceptions,
@@ -1243,6 +1283,21 @@ pub struct Rendered {
     pub csv: String,
     /// The companion workbook (`.xlsx`) the provider answers in.
     pub workbook: Vec<u8>,
+    /// The charts and icons beside the letter (path relative to the workspace, SVG text).
+    pub charts: Vec<(std::path::PathBuf, String)>,
+}
+
+/// The folder of a letter's charts, beside it: `<M>-charts` for the month's provisional
+/// letter, `<M>-final-charts` for its final letter (`<M>-final-rN-charts` for a reissue), so
+/// that a later letter never rewrites the pictures an earlier one shows.
+pub fn charts_dir(companion: &Path) -> std::path::PathBuf {
+    let name = companion
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let stem = name.strip_suffix("-challenges.csv").unwrap_or(name);
+    let stem = stem.strip_suffix("-provisional").unwrap_or(stem);
+    companion.with_file_name(format!("{stem}-charts"))
 }
 
 /// The workbook beside a companion CSV: `…-challenges.csv` → `…-challenges.xlsx`.
@@ -1273,6 +1328,13 @@ pub fn render(
         &organisation.name,
         report.today,
     )?;
+    let chart_dir = charts_dir(companion);
+    let chart_dir_name = chart_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let charts = crate::render::chart::files(report, &chart_dir);
     let mut provenance = provenance.clone();
     provenance.companions = vec![
         (
@@ -1284,10 +1346,25 @@ pub fn render(
             crate::audit::provenance::sha256_bytes(&workbook),
         ),
     ];
+    provenance
+        .companions
+        .extend(charts.iter().map(|(path, svg)| {
+            (
+                path.clone(),
+                crate::audit::provenance::sha256_bytes(svg.as_bytes()),
+            )
+        }));
     let source = template_source(root, LETTER_OVERRIDE, BUILT_IN_LETTER)?;
     let env = environment("letter.md", &source)
         .map_err(|e| anyhow::anyhow!(template_error(LETTER_OVERRIDE, &e)))?;
-    let ctx = context(report, stage, organisation, reissue, &provenance.comment());
+    let ctx = context(
+        report,
+        stage,
+        organisation,
+        reissue,
+        &provenance.comment(),
+        Some(&chart_dir_name),
+    );
     let text = env
         .get_template("letter.md")
         .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
@@ -1296,5 +1373,6 @@ pub fn render(
         text: tidy(&text),
         csv,
         workbook,
+        charts,
     })
 }

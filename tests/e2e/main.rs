@@ -6,6 +6,7 @@ mod common;
 
 mod cases;
 mod challenges;
+mod charts;
 mod cli;
 mod consequences;
 mod contracts;

@@ -148,6 +148,7 @@ fn every_template_variable_is_in_the_reference() {
         &workspace.settings.organisation,
         Some("a reason"),
         "",
+        Some("2026-06-charts"),
     );
     check_variables(
         "## Letter template variables",

@@ -337,3 +337,73 @@ fn the_action_log_carries_the_answer_deadline_until_every_challenge_is_answered(
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
     assert_eq!(status[0]["awaiting_response"], 1, "April's one is left");
 }
+
+/// What a hostile or careless return cannot do: grow the log without bound, be re-imported
+/// over the commissioner's later events, lose a field, or be dated before its month ended.
+#[test]
+fn a_return_cannot_overgrow_the_log_or_undo_what_followed_it() {
+    let dir = with_letter("workbook-hostile");
+    let log_file = dir.join("contracts/small/challenge-log.csv");
+    let before = std::fs::read_to_string(&log_file).unwrap();
+    let csv = |text: &str| std::fs::write(dir.join("answers.csv"), text).unwrap();
+    csv(&format!(
+        "id,response,reason\n2026-06/fu-ratio/100,reject,{}\n2026-06/duplicate/2606-055,reject,Not a duplicate, see notes\n2026-06/responsible-commissioner/2606-056,,a reason alone\n",
+        "x".repeat(2_001)
+    ));
+    let err = stderr(&respond(&dir, "answers.csv"));
+    for wanted in [
+        "answers.csv:2:3: error: the reason is 2001 characters long; at most 2000",
+        "answers.csv:3:4: error: expected 3 fields (id,response,reason), found 4",
+        "answers.csv:4:2: error: a reason or evidence without a response",
+    ] {
+        assert!(err.contains(wanted), "{wanted}\n{err}");
+    }
+    assert_eq!(std::fs::read_to_string(&log_file).unwrap(), before);
+    // An answer dated before its month ended is refused.
+    csv("id,response,reason\n2026-06/fu-ratio/100,accept,\n");
+    let early = levers(
+        &dir,
+        &[
+            "respond",
+            "-c",
+            "small",
+            "answers.csv",
+            "--today",
+            "2026-06-15",
+        ],
+    );
+    assert!(
+        stderr(&early).contains("before June 2026 had ended: check --today"),
+        "{}",
+        stderr(&early)
+    );
+    // Answered, then withdrawn by the commissioner: the same file again changes nothing.
+    csv("id,response,reason\n2026-06/fu-ratio/100,reject,Case mix\n");
+    ok(&respond(&dir, "answers.csv"));
+    ok(&levers(
+        &dir,
+        &[
+            "log",
+            "-c",
+            "small",
+            "2026-06/fu-ratio/100",
+            "WITHDRAWN",
+            "--today",
+            "2026-07-21",
+        ],
+    ));
+    let after = std::fs::read_to_string(&log_file).unwrap();
+    let again = levers(
+        &dir,
+        &[
+            "respond",
+            "-c",
+            "small",
+            "answers.csv",
+            "--today",
+            "2026-07-22",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(std::fs::read_to_string(&log_file).unwrap(), after);
+}
