@@ -59,6 +59,8 @@ enum Command {
     Import(cmd::import::ImportArgs),
     /// Portfolio: every contract's RAG, money, challenges, actions, escalation and time to end
     Status(cmd::status::StatusArgs),
+    /// The board pack: one self-contained HTML page, the portfolio and a page per contract
+    Report(cmd::report::ReportArgs),
     /// Recompute a generated file from the inputs it names and report whether it matches
     Verify(cmd::verify::VerifyArgs),
     /// How one figure was computed (a KPI or a challenge id)
@@ -141,6 +143,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::run(&globals, args),
         Command::Import(args) => cmd::import::run(&globals, args),
         Command::Status(args) => cmd::status::run(&globals, args),
+        Command::Report(args) => cmd::report::run(&globals, args),
         Command::Verify(args) => cmd::verify::run(&globals, args),
         Command::Explain(args) => cmd::explain::run(&globals, args),
         Command::Cases(args) => cmd::cases::run(&globals, args),

@@ -12,6 +12,7 @@ pub mod kpi;
 pub mod letter;
 pub mod log;
 pub mod notice;
+pub mod report;
 pub mod respond;
 pub mod run;
 pub mod status;

@@ -202,6 +202,12 @@ const BOTTOM: f64 = 56.0;
 
 /// The XmR chart of `series` as a standalone SVG document.
 pub(crate) fn xmr(series: &Series) -> String {
+    xmr_with_ids(series, "chart")
+}
+
+/// The XmR chart, its title and description given ids that start with `id` (unique ids when
+/// several charts share one HTML page).
+pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
     let mut out = String::new();
     let n = series.points.len();
     let first = series.points.first().map(|(m, _)| m.long_name());
@@ -237,10 +243,10 @@ pub(crate) fn xmr(series: &Series) -> String {
     };
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-labelledby="t d" font-family="Arial, Helvetica, sans-serif">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-t {id}-d" font-family="Arial, Helvetica, sans-serif">"#
     );
-    let _ = writeln!(out, r#"<title id="t">{}</title>"#, xml(&series.title));
-    let _ = writeln!(out, r#"<desc id="d">{}</desc>"#, xml(&desc));
+    let _ = writeln!(out, r#"<title id="{id}-t">{}</title>"#, xml(&series.title));
+    let _ = writeln!(out, r#"<desc id="{id}-d">{}</desc>"#, xml(&desc));
     let _ = writeln!(out, r##"<rect width="{W}" height="{H}" fill="#ffffff"/>"##);
     let _ = writeln!(
         out,

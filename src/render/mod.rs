@@ -2,6 +2,7 @@
 //! safe for where it lands. Renderers compute nothing.
 
 pub mod action_log;
+pub(crate) mod board;
 pub(crate) mod chart;
 pub(crate) mod csv;
 pub(crate) mod explain;

@@ -157,11 +157,14 @@ pub(crate) fn attention(
 
 /// Orders rows most urgent first, then by contract id.
 pub(crate) fn by_attention(rows: &mut [StatusRow]) {
-    rows.sort_by(|a, b| {
-        b.attention
-            .cmp(&a.attention)
-            .then(a.contract.cmp(&b.contract))
-    });
+    rows.sort_by(attention_order);
+}
+
+/// The order of [`by_attention`]: the most urgent first, then by contract id.
+pub(crate) fn attention_order(a: &StatusRow, b: &StatusRow) -> std::cmp::Ordering {
+    b.attention
+        .cmp(&a.attention)
+        .then(a.contract.cmp(&b.contract))
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ fn a_letter_writes_its_charts_and_icons_and_verify_covers_them() {
     let chart = std::fs::read_to_string(charts.join("ae-4hr.svg")).unwrap();
     for wanted in [
         r#"role="img""#,
-        "<title id=\"t\">A&amp;E within 4 hours</title>",
+        "<title id=\"chart-t\">A&amp;E within 4 hours</title>",
         "trial limits (fewer than 12 points)",
         r#"stroke-dasharray="6 4""#,
         r##"stroke="#c8102e""##,
@@ -84,4 +84,64 @@ fn a_letter_writes_its_charts_and_icons_and_verify_covers_them() {
         std::fs::read_to_string(charts.join("ae-4hr.svg")).unwrap(),
         chart
     );
+}
+
+/// The board pack is one self-contained page: no scripts, no requests, headings in order,
+/// tables with headers, a text alternative on every picture; the same bytes every time.
+#[test]
+fn the_board_pack_is_self_contained_accessible_and_deterministic() {
+    let dir = fixture("board-pack");
+    ok(&letter(&dir, "2026-06", "provisional", "2026-07-06"));
+    let html = ok(&levers(&dir, &["report", "--today", "2026-07-20"]));
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-GB\">"));
+    assert!(!html.contains("<script"));
+    let without_namespaces = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!without_namespaces.contains("http://") && !without_namespaces.contains("https://"));
+    assert!(!html.contains("<img") && !html.contains("<link"));
+    // Headings never skip a level.
+    let mut level = 0;
+    for (i, _) in html.match_indices("<h") {
+        let Some(n) = html[i + 2..].chars().next().and_then(|c| c.to_digit(10)) else {
+            continue;
+        };
+        assert!(n <= level + 1, "h{n} after h{level}");
+        level = n;
+    }
+    assert_eq!(html.matches("<h1").count(), 1);
+    assert_eq!(
+        html.matches("<table").count(),
+        html.matches("<thead>").count()
+    );
+    assert_eq!(
+        html.matches("<table").count(),
+        html.matches("<caption>").count()
+    );
+    assert!(!html.contains("<th>"), "every header cell has its scope");
+    assert_eq!(
+        html.matches("<svg").count(),
+        html.matches("role=\"img\"").count()
+    );
+    for (i, _) in html.match_indices("<svg") {
+        let rest = &html[i..];
+        let after = rest[rest.find('>').unwrap() + 1..].trim_start();
+        assert!(after.starts_with("<title"), "a picture without its title");
+    }
+    for wanted in [
+        "<h2 id=\"portfolio\">Portfolio summary</h2>",
+        "<h3>KPIs by variation and assurance</h3>",
+        "<h3>Charts</h3>",
+        "<h3>Data challenges</h3>",
+        "<h3>Overdue actions</h3>",
+        "section.contract { break-before: page; }",
+    ] {
+        assert!(html.contains(wanted), "{wanted}");
+    }
+    let again = ok(&levers(&dir, &["report", "--today", "2026-07-20"]));
+    assert_eq!(html, again);
+    // --out writes the same page to a file.
+    ok(&levers(
+        &dir,
+        &["report", "--today", "2026-07-20", "--out", "pack.html"],
+    ));
+    assert_eq!(read(&dir, "pack.html"), html);
 }
