@@ -2,6 +2,7 @@
 //! provenance that ends each generated file, commits, the workspace lock, and the fault points
 //! the tests kill levers at.
 
+pub mod convert;
 pub(crate) mod events;
 pub(crate) mod fault;
 pub(crate) mod git;

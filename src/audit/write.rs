@@ -152,6 +152,15 @@ pub(crate) fn private_dir(root: &Path) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
+/// A fresh scratch folder under `.levers/` for a converter's intermediate files; the caller
+/// removes it.
+pub(crate) fn scratch_dir(root: &Path) -> std::io::Result<PathBuf> {
+    let dir = private_dir(root)?.join(format!("convert-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

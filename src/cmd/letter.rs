@@ -35,6 +35,10 @@ pub struct LetterArgs {
     /// window (recorded in its provenance)
     #[arg(long)]
     force: bool,
+    /// Also convert the letter, beside it, to docx, pdf or html (needs pandoc; pdf also
+    /// Chromium); the Markdown stays the record
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    to: Option<crate::audit::convert::Format>,
 }
 
 /// Writes a month's provisional or final letter and its challenge CSV, and commits them with
@@ -79,7 +83,7 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
         if !globals.quiet {
             crate::say!("{} is up to date", written.letter.display());
         }
-        return Ok(exit::OK);
+        return convert(&workspace.root, &written.letter, args.to);
     }
     for file in &written.files {
         crate::say!("wrote {}", file.display());
@@ -89,6 +93,19 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
         let message = commit_message(&contract.id, args.month, args.stage, &input_commit);
         let hash = crate::audit::git::commit(&workspace.root, &written.files, &message)?;
         crate::say!("committed {hash}: {message}");
+    }
+    convert(&workspace.root, &written.letter, args.to)
+}
+
+/// With `--to`, the letter converted beside it (derived, never committed by levers).
+fn convert(
+    root: &std::path::Path,
+    letter: &std::path::Path,
+    to: Option<crate::audit::convert::Format>,
+) -> Result<u8> {
+    if let Some(format) = to {
+        let converted = crate::audit::convert::convert(root, letter, format)?;
+        crate::say!("converted {} to {}", letter.display(), converted.display());
     }
     Ok(exit::OK)
 }

@@ -28,6 +28,10 @@ pub struct NoticeArgs {
     /// Why the notice is reissued (recorded in its provenance)
     #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
+    /// Also convert the notice, beside it, to docx, pdf or html (needs pandoc; pdf also
+    /// Chromium); the Markdown stays the record
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    to: Option<crate::audit::convert::Format>,
 }
 
 /// Writes the notice (or says it is already written).
@@ -40,13 +44,21 @@ pub fn run(globals: &Globals, args: NoticeArgs) -> Result<u8> {
     let reason = args.reissue.then(|| args.reason.clone()).flatten();
     let month = crate::results::schedule::as_of_month(contract, globals.today);
     let report = crate::results::month::contract_month(&workspace, contract, month, globals.today)?;
-    match crate::audit::outputs::write_notice(
+    let written = crate::audit::outputs::write_notice(
         &workspace,
         &report,
         &args.case,
         args.exception.as_deref(),
         reason.as_deref(),
-    )? {
+    )?;
+    if let Some(format) = args.to {
+        let record = written.clone().unwrap_or_else(|| {
+            crate::audit::outputs::notice_path(contract, &args.case, args.exception.as_deref())
+        });
+        let converted = crate::audit::convert::convert(&workspace.root, &record, format)?;
+        crate::say!("converted {} to {}", record.display(), converted.display());
+    }
+    match written {
         Some(file) => {
             crate::say!("wrote {}", file.display());
             if args.commit {

@@ -145,3 +145,53 @@ fn the_board_pack_is_self_contained_accessible_and_deterministic() {
     ));
     assert_eq!(read(&dir, "pack.html"), html);
 }
+
+/// `--to docx` converts the letter beside it through pandoc, its provenance visible at the end;
+/// without pandoc, it says how to install it (exit 2) and the Markdown record is still written.
+#[test]
+fn a_letter_converts_to_docx_through_pandoc_or_says_how_to_get_it() {
+    let dir = fixture("convert");
+    let out = levers(
+        &dir,
+        &[
+            "letter",
+            "-c",
+            "small",
+            "-m",
+            "2026-06",
+            "--stage",
+            "provisional",
+            "--today",
+            "2026-07-06",
+            "--to",
+            "docx",
+        ],
+    );
+    assert!(dir
+        .join("contracts/small/letters/2026-06-provisional.md")
+        .is_file());
+    let pandoc = std::process::Command::new("pandoc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let docx = dir.join("contracts/small/letters/2026-06-provisional.docx");
+    if !pandoc {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("needs pandoc, which is not installed"));
+        assert!(!docx.exists());
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut body)
+        .unwrap();
+    assert!(body.contains("provenance: levers"), "the provenance note");
+    assert!(body.contains("A&amp;E within 4 hours"));
+    assert!(
+        zip.file_names()
+            .flatten()
+            .any(|n| n.ends_with(".svg") || n.ends_with(".png")),
+        "the charts"
+    );
+}
