@@ -310,6 +310,30 @@ fn read_contract(
             })
         })
         .collect();
+    let rebases = top
+        .tables(doc, "rebase")
+        .into_iter()
+        .filter_map(|mut t| {
+            let kpi = t.required_string(doc, "kpi");
+            let from =
+                t.required_string(doc, "from")
+                    .and_then(|f| match f.value.parse::<Month>() {
+                        Ok(m) => Some(m),
+                        Err(e) => {
+                            doc.error(f.span, e);
+                            None
+                        }
+                    });
+            let reason = t.required_string(doc, "reason").map(|s| s.value);
+            let span = t.finish(doc);
+            Some(Rebase {
+                kpi: kpi?.value,
+                from: from?,
+                reason: reason?,
+                span,
+            })
+        })
+        .collect();
 
     Some(Contract {
         id: id.to_string(),
@@ -337,6 +361,7 @@ fn read_contract(
         gc9,
         variations,
         reliefs,
+        rebases,
         datasets,
     })
 }
@@ -987,6 +1012,30 @@ fn validate(doc: &mut Doc, contract: &Contract) {
             doc.error(
                 r.span.of("kpi"),
                 unknown_kpi(contract, &r.kpi, "[[relief]]"),
+            );
+        }
+    }
+    let (first, last) = contract.months();
+    for r in &contract.rebases {
+        if contract.kpi(&r.kpi).is_none() {
+            doc.error(
+                r.span.of("kpi"),
+                unknown_kpi(contract, &r.kpi, "[[rebase]]"),
+            );
+        }
+        if r.from <= first || r.from > last {
+            doc.error(
+                r.span.of("from"),
+                format!(
+                    "[[rebase]] `from = \"{}\"` must be a month after the contract's first ({first}) and no later than its last ({last}): a segment starting at the first month is the contract's own",
+                    r.from
+                ),
+            );
+        }
+        if r.reason.trim().is_empty() {
+            doc.error(
+                r.span.of("reason"),
+                "[[rebase]] needs a `reason`: the chart shows why the process changed",
             );
         }
     }

@@ -319,6 +319,33 @@ pub struct Relief {
     pub reason: String,
 }
 
+/// A `[[rebase]]` block: from `from`, the KPI's SPC starts a new segment (its mean and limits
+/// computed from that month on, as NHSRplotthedots' `rebase`), for `reason`.
+#[derive(Debug, Clone)]
+pub struct Rebase {
+    /// The table's span in contract.toml.
+    pub span: Spans,
+    pub kpi: String,
+    pub from: Month,
+    pub reason: String,
+}
+
+impl Contract {
+    /// The months from which `kpi`'s SPC segments start after its first, in order, each with
+    /// its reason.
+    pub fn rebases_of(&self, kpi: &str) -> Vec<(Month, &str)> {
+        let mut out: Vec<(Month, &str)> = self
+            .rebases
+            .iter()
+            .filter(|r| r.kpi == kpi)
+            .map(|r| (r.from, r.reason.as_str()))
+            .collect();
+        out.sort();
+        out.dedup_by_key(|r| r.0);
+        out
+    }
+}
+
 /// What the escalation ladder's `red N` counts (§4.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EscalateOn {
@@ -366,6 +393,8 @@ pub struct Contract {
     pub gc9: crate::model::case::Gc9Settings,
     pub variations: Vec<Variation>,
     pub reliefs: Vec<Relief>,
+    /// New SPC segments (§5.4): from each, a KPI's mean and limits are computed afresh.
+    pub rebases: Vec<Rebase>,
     /// The schema of every dataset this contract may read (workspace ones, overridden here).
     pub datasets: BTreeMap<String, Schema>,
 }

@@ -274,7 +274,10 @@ fn charts(out: &mut String, report: &ContractMonth<'_>, index: usize) {
         .filter(|r| !r.missing && r.actual.is_some())
         .enumerate()
     {
-        let svg = chart::xmr_with_ids(&chart::series(r, &report.earlier), &format!("c{index}-{n}"));
+        let svg = chart::xmr_with_ids(
+            &chart::series(r, &report.earlier, &report.contract.rebases_of(&r.kpi)),
+            &format!("c{index}-{n}"),
+        );
         let _ = writeln!(
             out,
             "<figure>\n{}\n<figcaption>{}: XmR chart to {}.</figcaption>\n</figure>",

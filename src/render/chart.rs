@@ -35,12 +35,23 @@ pub(crate) struct Series {
     pub target: Option<crate::model::target::Target>,
     pub percent: bool,
     pub trial: bool,
-    /// How each point reads (blue, orange or grey).
+    /// How each point reads (blue, orange or grey), within its segment.
     pub readings: Vec<Signal>,
+    /// The SPC segments after the first (`[[rebase]]`): the index of the first point of each,
+    /// its month, its reason, and its own limits.
+    pub rebases: Vec<(usize, Month, String, Option<crate::results::spc::Limits>)>,
+    /// The first segment's limits when the chart is rebased (`limits` are the last segment's).
+    pub first_limits: Option<crate::results::spc::Limits>,
 }
 
-/// The series of `result` over the months of `earlier` and the month itself.
-pub(crate) fn series(result: &KpiResult, earlier: &[(Month, Vec<KpiResult>)]) -> Series {
+/// The series of `result` over the months of `earlier` and the month itself, split into the
+/// segments `rebases` starts (the month and reason of each `[[rebase]]` of the KPI).
+pub(crate) fn series(
+    result: &KpiResult,
+    earlier: &[(Month, Vec<KpiResult>)],
+    rebases: &[(Month, &str)],
+) -> Series {
+    use crate::results::spc::{self, Better, Limits};
     let same = |r: &&KpiResult| r.kpi == result.kpi && r.by_group == result.by_group;
     let mut points: Vec<(Month, Decimal)> = earlier
         .iter()
@@ -54,43 +65,47 @@ pub(crate) fn series(result: &KpiResult, earlier: &[(Month, Vec<KpiResult>)]) ->
         .as_deref()
         .and_then(|t| crate::model::target::Target::parse(t).ok());
     let percent = target.as_ref().is_some_and(|t| t.percent);
-    let spc = &result.spc;
-    let limits = match (
-        spc.mean,
-        spc.lower,
-        spc.upper,
-        spc.near_lower,
-        spc.near_upper,
-    ) {
-        (Some(mean), Some(lower), Some(upper), Some(near_lower), Some(near_upper)) => {
-            Some(crate::results::spc::Limits {
-                mean,
-                mean_moving_range: (upper - mean) / Decimal::new(266, 2),
-                lower,
-                upper,
-                near_lower,
-                near_upper,
-            })
-        }
-        _ => None,
-    };
     let better = match &target {
-        Some(t) if t.op.higher_is_better() => crate::results::spc::Better::Higher,
-        Some(_) => crate::results::spc::Better::Lower,
-        None => crate::results::spc::Better::Unknown,
+        Some(t) if t.op.higher_is_better() => Better::Higher,
+        Some(_) => Better::Lower,
+        None => Better::Unknown,
     };
-    let values: Vec<Decimal> = points.iter().map(|(_, v)| *v).collect();
-    let readings = match &limits {
-        Some(l) => crate::results::spc::special_causes(&values, l)
-            .into_iter()
-            .map(|c| crate::results::spc::reading(c, better))
-            .collect(),
-        None => vec![Signal::CommonCause; values.len()],
-    };
+    // Segment starts: the first point, then the first point on or after each rebase.
+    let mut starts: Vec<(usize, Option<(Month, String)>)> = vec![(0, None)];
+    for (from, reason) in rebases.iter().filter(|(m, _)| *m <= result.month) {
+        if let Some(i) = points.iter().position(|(m, _)| m >= from) {
+            if i > 0 && starts.last().is_some_and(|(s, _)| *s < i) {
+                starts.push((i, Some((*from, reason.to_string()))));
+            }
+        }
+    }
+    let mut readings = Vec::with_capacity(points.len());
+    let mut segment_limits: Vec<Option<Limits>> = Vec::new();
+    for (k, (start, _)) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).map_or(points.len(), |(s, _)| *s);
+        let values: Vec<Decimal> = points[*start..end].iter().map(|(_, v)| *v).collect();
+        let limits =
+            spc::limits(&values, result.spc.screen_outliers).filter(|l| l.upper != l.lower);
+        match &limits {
+            Some(l) => readings.extend(
+                spc::special_causes(&values, l)
+                    .into_iter()
+                    .map(|c| spc::reading(c, better)),
+            ),
+            None => readings.extend(std::iter::repeat_n(Signal::CommonCause, values.len())),
+        }
+        segment_limits.push(limits);
+    }
     let title = match &result.by_group {
         Some(g) => format!("{} ({g})", result.name),
         None => result.name.clone(),
     };
+    let rebased: Vec<(usize, Month, String, Option<Limits>)> = starts
+        .iter()
+        .zip(&segment_limits)
+        .skip(1)
+        .filter_map(|((i, why), l)| why.clone().map(|(m, r)| (*i, m, r, l.clone())))
+        .collect();
     Series {
         title,
         units: if percent {
@@ -99,10 +114,16 @@ pub(crate) fn series(result: &KpiResult, earlier: &[(Month, Vec<KpiResult>)]) ->
             String::new()
         },
         points,
-        limits,
+        limits: segment_limits.last().cloned().flatten(),
+        first_limits: if rebased.is_empty() {
+            None
+        } else {
+            segment_limits.first().cloned().flatten()
+        },
+        rebases: rebased,
         target,
         percent,
-        trial: spc.trial,
+        trial: result.spc.trial,
         readings,
     }
 }
@@ -233,6 +254,13 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
                 if series.trial { " (trial limits)" } else { "" }
             );
         }
+        for (_, month, reason, _) in &series.rebases {
+            let _ = write!(
+                d,
+                " Rebased from {}: {reason}; the mean and limits are the latest segment's.",
+                month.long_name()
+            );
+        }
         if let Some(t) = &series.target {
             let _ = write!(d, " Target {}.", t.display());
         }
@@ -291,7 +319,12 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
     for (_, v) in &series.points {
         include(f(*v));
     }
-    if let Some(l) = &series.limits {
+    for l in series
+        .limits
+        .iter()
+        .chain(&series.first_limits)
+        .chain(series.rebases.iter().filter_map(|r| r.3.as_ref()))
+    {
         include(f(l.lower));
         include(f(l.upper));
     }
@@ -369,33 +402,90 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
             xml(&short)
         );
     }
-    let hline = |out: &mut String, v: f64, colour: &str, dash: &str, width: f64| {
+    // A horizontal line at `v` from x `from` to x `to`, left out beyond the axis.
+    let segment_line = |out: &mut String,
+                        v: f64,
+                        (from, to): (f64, f64),
+                        colour: &str,
+                        dash: &str,
+                        width: f64| {
         if v < low - 1e-12 || v > high + 1e-12 {
             return;
         }
         let _ = writeln!(
             out,
-            r#"<line x1="{LEFT}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="{colour}" stroke-width="{width}"{dash}/>"#,
-            y(v),
-            W - RIGHT
+            r#"<line x1="{from:.1}" y1="{0:.1}" x2="{to:.1}" y2="{0:.1}" stroke="{colour}" stroke-width="{width}"{dash}/>"#,
+            y(v)
         );
     };
-    if let Some(l) = &series.limits {
-        hline(
-            &mut out,
-            f(l.upper),
-            GREY,
-            r#" stroke-dasharray="6 4""#,
-            1.2,
+    let hline = |out: &mut String, v: f64, colour: &str, dash: &str, width: f64| {
+        segment_line(out, v, (LEFT, W - RIGHT), colour, dash, width);
+    };
+    // Each segment's mean and limits over its own months; a rebase marked where it starts.
+    let mut segments: Vec<(usize, Option<&crate::results::spc::Limits>)> = vec![(
+        0,
+        if series.rebases.is_empty() {
+            series.limits.as_ref()
+        } else {
+            series.first_limits.as_ref()
+        },
+    )];
+    segments.extend(series.rebases.iter().map(|r| (r.0, r.3.as_ref())));
+    for (k, (start, limits)) in segments.iter().enumerate() {
+        let end = segments.get(k + 1).map_or(n, |(s, _)| *s);
+        let span = if segments.len() == 1 {
+            (LEFT, W - RIGHT)
+        } else {
+            let half = if n > 1 {
+                plot_w / (n - 1) as f64 / 2.0
+            } else {
+                0.0
+            };
+            (
+                if *start == 0 { LEFT } else { x(*start) - half },
+                if end == n {
+                    W - RIGHT
+                } else {
+                    x(end - 1) + half
+                },
+            )
+        };
+        if let Some(l) = limits {
+            let dash = r#" stroke-dasharray="6 4""#;
+            segment_line(&mut out, f(l.upper), span, GREY, dash, 1.2);
+            segment_line(&mut out, f(l.lower), span, GREY, dash, 1.2);
+            segment_line(&mut out, f(l.mean), span, INK, "", 1.2);
+        }
+    }
+    for (i, month, reason, _) in &series.rebases {
+        let half = if n > 1 {
+            plot_w / (n - 1) as f64 / 2.0
+        } else {
+            0.0
+        };
+        let at = x(*i) - half;
+        let _ = writeln!(
+            out,
+            r#"<line x1="{at:.1}" y1="{TOP}" x2="{at:.1}" y2="{:.1}" stroke="{INK}" stroke-width="1" stroke-dasharray="1 3"/>"#,
+            H - BOTTOM
         );
-        hline(
-            &mut out,
-            f(l.lower),
-            GREY,
-            r#" stroke-dasharray="6 4""#,
-            1.2,
+        let text = format!("Rebased from {}: {reason}", month.long_name());
+        let text: String = if text.chars().count() > 72 {
+            text.chars().take(71).chain(std::iter::once('…')).collect()
+        } else {
+            text
+        };
+        let (anchor, tx) = if at > W / 2.0 {
+            ("end", at - 4.0)
+        } else {
+            ("start", at + 4.0)
+        };
+        let _ = writeln!(
+            out,
+            r#"<text x="{tx:.1}" y="{:.1}" font-size="9" fill="{INK}" text-anchor="{anchor}">{}</text>"#,
+            TOP + 10.0,
+            xml(&text)
         );
-        hline(&mut out, f(l.mean), INK, "", 1.2);
     }
     if let Some(t) = &series.target {
         hline(
@@ -618,7 +708,14 @@ pub(crate) fn files(
         if r.missing || r.actual.is_none() {
             continue;
         }
-        out.insert(dir.join(chart_name(r)), xmr(&series(r, &report.earlier)));
+        out.insert(
+            dir.join(chart_name(r)),
+            xmr(&series(
+                r,
+                &report.earlier,
+                &report.contract.rebases_of(&r.kpi),
+            )),
+        );
         if r.spc.signal != Signal::None && !r.spc.no_variation {
             let high = month_is_high(r);
             out.insert(

@@ -191,8 +191,8 @@ pub struct SpcResult {
     /// The upper near limit, two thirds of the way from the mean to the upper limit.
     #[serde(with = "number::option")]
     pub near_upper: Option<Decimal>,
-    /// The points on the chart: the months with a figure, from the contract's start up to the
-    /// month.
+    /// The points the reading uses: the months with a figure in the current segment (from the
+    /// contract's start, or from the KPI's latest `[[rebase]]`) up to the month.
     pub points: usize,
     /// Fewer than 12 points: the limits are trial limits.
     pub trial: bool,
@@ -521,7 +521,13 @@ fn evaluate_one(
         .map(|(_, f)| f)
         .collect();
     let ytd = year_to_date(kpi, &year);
-    let spc = spc_for(kpi, &series, month, terms.target);
+    let segment_start = contract
+        .rebases_of(&kpi.id)
+        .into_iter()
+        .map(|(m, _)| m)
+        .filter(|m| *m <= month)
+        .max();
+    let spc = spc_for(kpi, &series, month, terms.target, segment_start);
     let relief = contract
         .reliefs
         .iter()
@@ -621,8 +627,14 @@ fn spc_for(
     series: &[(Month, Figure)],
     month: Month,
     target: Option<&Target>,
+    segment_start: Option<Month>,
 ) -> SpcResult {
-    let values: Vec<Decimal> = series.iter().filter_map(|(_, f)| f.value).collect();
+    // The current segment only: a `[[rebase]]` starts the mean and limits afresh.
+    let values: Vec<Decimal> = series
+        .iter()
+        .filter(|(m, _)| segment_start.is_none_or(|s| *m >= s))
+        .filter_map(|(_, f)| f.value)
+        .collect();
     let has_current = series
         .last()
         .is_some_and(|(m, f)| *m == month && f.value.is_some());

@@ -241,6 +241,23 @@ mod tests {
         d.round_dp(6)
     }
 
+    /// A rebased segment's limits come from its own points: as NHSRplotthedots computes the
+    /// moving ranges within each rebase group, the jump across the boundary (here 1 → 10) is
+    /// not counted. Segment two: mean 11, mean moving range 2, limits 11 ± 5.32.
+    #[test]
+    fn a_rebased_segment_ignores_the_jump_across_its_boundary() {
+        let whole = ints(&[1, 1, 1, 1, 10, 12, 10, 12]);
+        let segment = limits(&whole[4..], false).unwrap();
+        assert_eq!(segment.mean, Decimal::from(11));
+        assert_eq!(segment.mean_moving_range, Decimal::from(2));
+        assert_eq!(segment.upper, Decimal::from_str("16.32").unwrap());
+        assert_eq!(segment.lower, Decimal::from_str("5.68").unwrap());
+        // Unrebased, the jump widens the limits and the mean sits between the two processes.
+        let unrebased = limits(&whole, false).unwrap();
+        assert_eq!(unrebased.mean, Decimal::from_str("6").unwrap());
+        assert!(unrebased.upper - unrebased.lower > segment.upper - segment.lower);
+    }
+
     /// The NHSRplotthedots vignette example.
     #[test]
     fn vignette_limits_with_and_without_screening() {

@@ -195,3 +195,74 @@ fn a_letter_converts_to_docx_through_pandoc_or_says_how_to_get_it() {
         "the charts"
     );
 }
+
+/// `[[rebase]]` starts a new SPC segment: the reading uses the points from it on (as
+/// NHSRplotthedots' rebase: the moving range across the boundary is not counted), the chart
+/// shows both segments and the reason, and `check` refuses a bad block.
+#[test]
+fn a_rebase_starts_a_new_segment_and_check_refuses_bad_ones() {
+    let dir = fixture("rebase");
+    let contract = dir.join("contracts/small/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    let spc = |dir: &std::path::Path| -> serde_json::Value {
+        let out = ok(&levers(
+            dir,
+            &[
+                "kpi",
+                "-m",
+                "2026-06",
+                "--today",
+                "2026-07-20",
+                "--format",
+                "json",
+            ],
+        ));
+        let all: serde_json::Value = serde_json::from_str(&out).unwrap();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kpi"] == "ae-4hr")
+            .unwrap()["spc"]
+            .clone()
+    };
+    assert_eq!(spc(&dir)["points"], 3);
+    std::fs::write(
+        &contract,
+        format!("{text}\n[[rebase]]\nkpi = \"ae-4hr\"\nfrom = \"2026-05\"\nreason = \"new triage model\"\n"),
+    )
+    .unwrap();
+    let rebased = spc(&dir);
+    assert_eq!(rebased["points"], 2, "May and June only");
+    ok(&letter(&dir, "2026-06", "provisional", "2026-07-06"));
+    let chart = read(&dir, "contracts/small/letters/2026-06-charts/ae-4hr.svg");
+    assert!(
+        chart.contains("Rebased from May 2026: new triage model"),
+        "{chart}"
+    );
+    // April alone before the rebase has no limits (a segment needs two points); May and June
+    // have theirs, drawn over their own months only, and the rebase is marked.
+    assert_eq!(
+        chart
+            .matches(r##"stroke="#231f20" stroke-width="1.2""##)
+            .count(),
+        1,
+        "one segment with a mean"
+    );
+    assert!(chart.contains(r#"stroke-dasharray="1 3""#));
+    // Bad blocks: every problem, located.
+    std::fs::write(
+        &contract,
+        format!("{text}\n[[rebase]]\nkpi = \"ae-5hr\"\nfrom = \"2026-04\"\nreason = \"\"\n\n[[rebase]]\nkpi = \"ae-4hr\"\nfrom = \"May 2026\"\nreason = \"x\"\n"),
+    )
+    .unwrap();
+    let out = levers(&dir, &["check", "--today", "2026-07-20"]);
+    let all = stdout(&out) + &stderr(&out);
+    for wanted in [
+        "unknown KPI `ae-5hr`",
+        "must be a month after the contract's first (2026-04)",
+        "[[rebase]] needs a `reason`",
+        "May 2026",
+    ] {
+        assert!(all.contains(wanted), "{wanted}\n{all}");
+    }
+}
