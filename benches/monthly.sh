@@ -72,6 +72,20 @@ for rows in $rows_list; do
       awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2}')
     printf '%-10s levers / polars: %.2fx (medians); paired runs: %s\n' "$rows" "$(echo "$lw / $pw" | bc -l)" "$paired"
   fi
+  # The whole month as cron runs it (issue 20): `levers run` in a git workspace, cold (the pass,
+  # the provisional letter with its CSV, workbook and charts, the action log, the commits), then
+  # again on unchanged inputs.
+  rws="$work/run_$rows"
+  rm -rf "$rws" && mkdir -p "$rws"
+  cp -R "$ws/levers.toml" "$ws/contracts" "$rws/"
+  rm -rf "$rws/.levers"
+  (cd "$rws" && git init -q && git add -A && git -c user.name=bench -c user.email=bench@localhost commit -qm bench)
+  /usr/bin/time -f "%e %M" -o "$work/run.out" "$levers" --workspace "$rws" run --today 2026-05-29 > /dev/null
+  read -r rwall rkb < "$work/run.out"
+  /usr/bin/time -f "%e %M" -o "$work/run.out" "$levers" --workspace "$rws" run --today 2026-05-29 > /dev/null
+  read -r awall akb < "$work/run.out"
+  printf '%-10s %-28s %10.2f %14s %12.0f\n' "$rows" "levers run (whole month)" "$rwall" "" "$(echo "$rkb / 1024" | bc -l)"
+  printf '%-10s %-28s %10.2f %14s %12.0f\n' "$rows" "levers run again (nothing due)" "$awall" "" "$(echo "$akb / 1024" | bc -l)"
   for tool in polars duckdb; do
     if have $tool; then
       python3 "$shared/${tool}_monthly.py" "$data" > "$work/$tool.json"

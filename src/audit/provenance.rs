@@ -11,6 +11,73 @@ pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// Files at least this large have their SHA-256 remembered between runs.
+const MEMO_FROM_BYTES: u64 = 1 << 20;
+
+/// The SHA-256 of large inputs, remembered in `.levers/sha256.json` (git-ignored) with each
+/// file's metadata, as the month cache remembers its content hashes: a file whose size, times
+/// and inode are unchanged, and whose times are safely older than when it was hashed (not
+/// "racily clean"), is taken to have its recorded hash; any other is read again. A month of
+/// 750 MB is then read by the pass once and hashed once, not again by every letter and log
+/// that names it. A memo that cannot be read or written is simply bypassed.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct ShaMemo {
+    files: std::collections::BTreeMap<
+        std::path::PathBuf,
+        (crate::pass::cache::FileState, u128, String),
+    >,
+    #[serde(skip)]
+    changed: bool,
+}
+
+impl ShaMemo {
+    fn file(root: &Path) -> std::path::PathBuf {
+        root.join(".levers").join("sha256.json")
+    }
+
+    fn load(root: &Path) -> ShaMemo {
+        std::fs::read(Self::file(root))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn sha256(&mut self, root: &Path, relative: &Path) -> std::io::Result<String> {
+        let path = root.join(relative);
+        let state = crate::pass::cache::file_state(&path);
+        if let (Some(state), Some((known, hashed_ns, sha))) = (&state, self.files.get(relative)) {
+            if crate::pass::cache::trusted(state, known, *hashed_ns) {
+                return Ok(sha.clone());
+            }
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let sha = sha256_file(&path)?;
+        if let Some(state) = state.filter(|s| s.size >= MEMO_FROM_BYTES) {
+            // Recorded only if the file did not change while it was read.
+            if crate::pass::cache::file_state(&path) == Some(state) {
+                self.files
+                    .insert(relative.to_path_buf(), (state, now, sha.clone()));
+                self.changed = true;
+            }
+        }
+        Ok(sha)
+    }
+
+    fn save(&self, root: &Path) {
+        if !self.changed {
+            return;
+        }
+        if let (Ok(_), Ok(bytes)) = (
+            crate::audit::write::private_dir(root),
+            serde_json::to_vec(self),
+        ) {
+            let _ = crate::audit::write::write_file(root, Path::new(".levers/sha256.json"), &bytes);
+        }
+    }
+}
+
 pub(crate) fn sha256_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
@@ -63,10 +130,12 @@ impl Provenance {
         command: String,
         inputs: &[std::path::PathBuf],
     ) -> std::io::Result<Provenance> {
+        let mut memo = ShaMemo::load(root);
         let mut hashed = Vec::with_capacity(inputs.len());
         for input in inputs {
-            hashed.push((input.clone(), sha256_file(&root.join(input))?));
+            hashed.push((input.clone(), memo.sha256(root, input)?));
         }
+        memo.save(root);
         Ok(Provenance {
             version: env!("CARGO_PKG_VERSION").to_string(),
             command,
@@ -154,6 +223,40 @@ impl Provenance {
 #[cfg(test)]
 mod provenance_tests {
     use super::*;
+
+    /// A remembered SHA-256 is used only while the file is provably unchanged: rewritten with
+    /// the same size and modification time, it is hashed again (its change time moved).
+    #[test]
+    fn a_remembered_hash_is_dropped_when_the_file_changes_under_the_same_times() {
+        let root = std::env::temp_dir().join(format!("levers-sha-memo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let name = Path::new("month.csv");
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let write = |byte: u8| {
+            std::fs::write(root.join(name), vec![byte; (MEMO_FROM_BYTES + 10) as usize]).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(root.join(name))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        };
+        write(b'a');
+        let mut memo = ShaMemo::load(&root);
+        let first = memo.sha256(&root, name).unwrap();
+        memo.save(&root);
+        assert!(root.join(".levers/sha256.json").is_file());
+        let mut memo = ShaMemo::load(&root);
+        assert_eq!(memo.sha256(&root, name).unwrap(), first);
+        // Rewritten with other bytes, the same size and the same modification time.
+        write(b'b');
+        let mut memo = ShaMemo::load(&root);
+        let second = memo.sha256(&root, name).unwrap();
+        assert_ne!(second, first);
+        assert_eq!(second, sha256_file(&root.join(name)).unwrap());
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn provenance_round_trips_through_its_comment() {

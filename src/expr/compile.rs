@@ -267,7 +267,11 @@ enum Node {
     Compare(BinaryOp, Box<Node>, Box<Node>),
     Arith(BinaryOp, Box<Node>, Box<Node>),
     IsNull(Box<Node>, bool),
-    InText(Box<Node>, HashSet<String>, bool),
+    InText(
+        Box<Node>,
+        HashSet<String, crate::pass::hash::FastHash>,
+        bool,
+    ),
     InValues(Box<Node>, Vec<Node>, bool),
     Between(Box<Node>, Box<Node>, Box<Node>, bool),
     Like(Box<Node>, LikePattern, bool),

