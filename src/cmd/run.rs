@@ -17,6 +17,28 @@ pub struct RunArgs {
     pub dry_run: bool,
 }
 
+/// The copies of `record` that `[output] formats` in levers.toml asks for, converted beside it
+/// (derived from the record; committed with it).
+fn converted(
+    root: &std::path::Path,
+    workspace: &crate::load::workspace::Workspace,
+    record: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>> {
+    workspace
+        .settings
+        .output_formats
+        .iter()
+        .map(|format| crate::audit::convert::convert(root, record, *format))
+        .collect()
+}
+
+/// Whether `file` is a converted copy of a Markdown record beside it (`[output] formats`).
+fn is_converted_copy(root: &std::path::Path, file: &std::path::Path) -> bool {
+    file.extension()
+        .is_some_and(|e| e == "docx" || e == "pdf" || e == "html")
+        && root.join(file.with_extension("md")).is_file()
+}
+
 /// Commits the outputs an earlier run wrote but did not commit (it was killed, or git failed),
 /// once each is shown to be exactly what its inputs make; an output changed by hand is left
 /// alone and reported. A run is done only when its outputs are committed.
@@ -38,6 +60,11 @@ fn commit_left_over(
     let mut changed_by_hand = Vec::new();
     let mut ready = Vec::new();
     for file in files {
+        if is_converted_copy(root, &file) {
+            // Derived from its record, which is checked in its own right.
+            ready.push(file);
+            continue;
+        }
         match super::verify::matches_inputs(root, &file) {
             Ok(true) => ready.push(file),
             _ => changed_by_hand.push(file),
@@ -134,6 +161,8 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                 if written.unchanged {
                     continue;
                 }
+                let mut files = written.files.clone();
+                files.extend(converted(&root, &workspace, &written.letter)?);
                 let input_commit = crate::audit::git::input_commit(&root, &report.inputs);
                 let message = super::letter::commit_message(
                     &contract.id,
@@ -141,7 +170,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     due.stage,
                     &input_commit,
                 );
-                let hash = crate::audit::git::commit(&root, &written.files, &message)?;
+                let hash = crate::audit::git::commit(&root, &files, &message)?;
                 crate::say!(
                     "{} ({} letter for {}, {}; commit {hash})",
                     written.letter.display(),
@@ -190,8 +219,9 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                             case.case, contract.id
                         ),
                     };
-                    let hash =
-                        crate::audit::git::commit(&root, std::slice::from_ref(&file), &message)?;
+                    let mut files = vec![file.clone()];
+                    files.extend(converted(&root, &workspace, &file)?);
+                    let hash = crate::audit::git::commit(&root, &files, &message)?;
                     crate::say!(
                         "{} ({} for {}; commit {hash})",
                         file.display(),

@@ -131,6 +131,7 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
         extra_holidays: Vec::new(),
         bank_holidays: true,
         datasets: default_datasets(),
+        output_formats: Vec::new(),
     };
     let source = match crate::load::files::read_text(&root.join(file)) {
         Ok(s) => s,
@@ -250,6 +251,27 @@ fn load_settings(root: &Path, problems: &mut Problems) -> Settings {
             }
         }
         tt.finish(&mut doc);
+    }
+
+    if let Some(mut output) = top.table(&mut doc, "output") {
+        if let Some(formats) = output.string_list(&mut doc, "formats") {
+            for f in formats.value {
+                match <crate::audit::convert::Format as clap::ValueEnum>::from_str(&f.value, true) {
+                    Ok(format) if !settings.output_formats.contains(&format) => {
+                        settings.output_formats.push(format);
+                    }
+                    Ok(_) => {}
+                    Err(_) => doc.error(
+                        f.span,
+                        format!(
+                            "unknown output format `{}`: expected \"docx\", \"pdf\" or \"html\"",
+                            f.value
+                        ),
+                    ),
+                }
+            }
+        }
+        output.finish(&mut doc);
     }
 
     if let Some(datasets) = top.table(&mut doc, "datasets") {

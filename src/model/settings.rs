@@ -84,6 +84,8 @@ pub struct Settings {
     pub bank_holidays: bool,
     /// Dataset schemas shared by every contract (a contract may override one).
     pub datasets: BTreeMap<String, Schema>,
+    /// `[output] formats`: the converted copies `run` writes beside each letter and notice.
+    pub output_formats: Vec<crate::audit::convert::Format>,
 }
 
 impl Settings {

@@ -266,3 +266,46 @@ fn a_rebase_starts_a_new_segment_and_check_refuses_bad_ones() {
         assert!(all.contains(wanted), "{wanted}\n{all}");
     }
 }
+
+/// `[output] formats = ["html"]`: `run` writes and commits a converted copy beside each letter,
+/// and a bad format is refused by `check` with its place.
+#[test]
+fn run_writes_the_formats_levers_toml_asks_for() {
+    let pandoc = std::process::Command::new("pandoc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let dir = committed_fixture("output-formats");
+    let settings = dir.join("levers.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        format!("{text}\n[output]\nformats = [\"html\", \"odt\"]\n"),
+    )
+    .unwrap();
+    let out = levers(&dir, &["check", "--today", "2026-07-06"]);
+    assert!(
+        (stdout(&out) + &stderr(&out))
+            .contains("unknown output format `odt`: expected \"docx\", \"pdf\" or \"html\""),
+        "{}",
+        stdout(&out)
+    );
+    if !pandoc {
+        return;
+    }
+    std::fs::write(
+        &settings,
+        format!("{text}\n[output]\nformats = [\"html\"]\n"),
+    )
+    .unwrap();
+    git(&dir, &["commit", "-qam", "html copies"]);
+    ok(&levers(&dir, &["run", "--today", "2026-07-06"]));
+    let copy = dir.join("contracts/small/letters/2026-05-provisional.html");
+    assert!(std::fs::read_to_string(&copy)
+        .unwrap()
+        .contains("provenance: levers"));
+    assert!(
+        git(&dir, &["status", "--porcelain"]).trim().is_empty(),
+        "committed"
+    );
+}
