@@ -51,13 +51,9 @@ pub fn run(globals: &Globals, args: NoticeArgs) -> Result<u8> {
         args.exception.as_deref(),
         reason.as_deref(),
     )?;
-    if let Some(format) = args.to {
-        let record = written.clone().unwrap_or_else(|| {
-            crate::audit::outputs::notice_path(contract, &args.case, args.exception.as_deref())
-        });
-        let converted = crate::audit::convert::convert(&workspace.root, &record, format)?;
-        crate::say!("converted {} to {}", record.display(), converted.display());
-    }
+    let record = written.clone().unwrap_or_else(|| {
+        crate::audit::outputs::notice_path(contract, &args.case, args.exception.as_deref())
+    });
     match written {
         Some(file) => {
             crate::say!("wrote {}", file.display());
@@ -75,6 +71,10 @@ pub fn run(globals: &Globals, args: NoticeArgs) -> Result<u8> {
             crate::audit::outputs::notice_path(contract, &args.case, args.exception.as_deref())
                 .display()
         ),
+    }
+    if let Some(format) = args.to {
+        let converted = crate::audit::convert::convert(&workspace.root, &record, format)?;
+        crate::say!("converted {} to {}", record.display(), converted.display());
     }
     Ok(exit::OK)
 }

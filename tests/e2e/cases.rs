@@ -528,6 +528,25 @@ fn run_writes_each_notice_once_and_notices_are_final() {
     // A second run writes nothing.
     let again = levers(&dir, &["run", "--today", "2026-07-06"]);
     assert!(stdout(&again).is_empty(), "{}", stdout(&again));
+    // Asked for by hand a week later, the notice says the same: it stands as issued.
+    let later = levers(
+        &dir,
+        &[
+            "notice",
+            "-c",
+            "small",
+            "CPN-2026-05-fu-ratio",
+            "--today",
+            "2026-07-13",
+        ],
+    );
+    assert_eq!(later.status.code(), Some(0), "{}", stderr(&later));
+    assert!(
+        stdout(&later).contains("is up to date"),
+        "{}",
+        stdout(&later)
+    );
+    assert_eq!(std::fs::read_to_string(&notice).unwrap(), text);
     // The figures behind it revised: the notice is not overwritten, only reissued.
     let settings = dir.join("levers.toml");
     let s = std::fs::read_to_string(&settings).unwrap();
