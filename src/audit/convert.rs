@@ -32,6 +32,7 @@ impl Format {
 
 /// A letter's page: A4, the tables the full width of the text and never scrolled.
 const PRINT_CSS: &str = "@page { size: A4; margin: 16mm 14mm; }
+header#title-block-header { display: none; }
 body { max-width: 178mm; margin: 0 auto; padding: 0; font-size: 10.5pt; hyphens: none; }
 table { display: table; width: 100%; overflow: visible; font-size: 8.5pt; border-collapse: collapse; }
 th, td { padding: 2pt 3pt; vertical-align: top; }
@@ -64,10 +65,10 @@ fn with_visible_provenance(record: &str) -> String {
         .find(|l| l.starts_with("command:"))
         .unwrap_or_default();
     format!(
-        "{}\n\n---\n\n<small>{} {}. The Markdown file of the same name is the record; this copy was converted from it.</small>\n{}",
+        "{}\n\n---\n\n<small>{}; `{}`. The Markdown file of the same name is the record; this copy was converted from it.</small>\n{}",
         record[..start].trim_end(),
         crate::render::text::md(head),
-        crate::render::text::md(command),
+        command.replace('`', "'"),
         &record[end..]
     )
 }
@@ -125,9 +126,7 @@ pub fn convert(root: &Path, record: &Path, format: Format) -> Result<PathBuf> {
                 .arg("--css")
                 .arg(&css)
                 .arg("--standalone")
-                .arg("--self-contained")
-                .arg("--metadata")
-                .arg("pagetitle=Letter");
+                .arg("--self-contained");
         }
     }
     let run = pandoc.output().context("cannot run pandoc")?;

@@ -50,9 +50,12 @@ h3 { font-size: 12pt; margin: 12pt 0 4pt; }
 p.meta { margin: 0 0 8pt; color: #425563; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; font-size: 9.5pt; table-layout: fixed; }
 caption { text-align: left; font-weight: bold; padding: 2pt 0; }
-th, td { border: 1px solid #aeb7bd; padding: 3pt 4pt; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+th, td { border: 1px solid #aeb7bd; padding: 3pt 4pt; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 thead th { background: #003087; color: #ffffff; }
-td.num, th.num { text-align: right; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+h2, h3 { break-after: avoid; }
+table.matrix ul { margin: 0; padding-left: 1.1em; }
+p.key { font-size: 9pt; color: #425563; }
 td.icons { white-space: nowrap; }
 td.icons svg { width: 26px; height: 26px; vertical-align: middle; }
 table.matrix td { height: 3em; }
@@ -103,12 +106,12 @@ fn portfolio(out: &mut String, pages: &[ContractPage<'_, '_>]) {
         out.push_str("<p>No contracts.</p>\n</section>\n");
         return;
     }
-    out.push_str("<table>\n<caption>Every contract, most in need of attention first</caption>\n<thead><tr><th scope=\"col\">Contract</th><th scope=\"col\">Month</th><th scope=\"col\">Red / amber / green</th><th scope=\"col\" class=\"num\">Deducted</th><th scope=\"col\" class=\"num\">Withheld</th><th scope=\"col\">Challenges open (overdue)</th><th scope=\"col\">Actions overdue</th><th scope=\"col\">GC9 cases open</th><th scope=\"col\">Months to end</th></tr></thead>\n<tbody>\n");
+    out.push_str("<table>\n<caption>Every contract, most in need of attention first</caption>\n<thead><tr><th scope=\"col\">Contract</th><th scope=\"col\">Month</th><th scope=\"col\">Red / amber / green</th><th scope=\"col\" class=\"num\">Deducted</th><th scope=\"col\" class=\"num\">Withheld</th><th scope=\"col\">Challenges open</th><th scope=\"col\">Actions overdue</th><th scope=\"col\">GC9 cases open</th><th scope=\"col\">Months to end</th></tr></thead>\n<tbody>\n");
     for page in pages {
         let s = page.status;
         let _ = writeln!(
             out,
-            "<tr><th scope=\"row\"><a href=\"#c-{}\">{}</a></th><td>{}</td><td>{} / {} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} worth {} ({})</td><td>{}</td><td>{} ({} overdue)</td><td>{}{}</td></tr>",
+            "<tr><th scope=\"row\"><a href=\"#c-{}\">{}</a></th><td>{}</td><td>{} / {} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}, worth {}; {} past the answer date</td><td>{}</td><td>{} ({} overdue)</td><td>{}{}</td></tr>",
             h(&s.contract),
             h(&s.title),
             h(&s.month.long_name()),
@@ -161,7 +164,15 @@ fn contract_page(out: &mut String, page: &ContractPage<'_, '_>, index: usize) {
         h(&contract.title),
         h(&contract.reference),
         h(&contract.provider.name),
-        h(&report.month.long_name()),
+        h(&format!(
+            "{}{}",
+            report.month.long_name(),
+            if report.today < report.dates.final_letter {
+                " (provisional: before the final data and the provider's answers)"
+            } else {
+                ""
+            }
+        )),
         h(&format!(
             "{} of {} requirements met",
             report.kpis.iter().filter(|k| k.rag == crate::results::kpi::Rag::Green).count(),
@@ -202,11 +213,19 @@ fn matrix(out: &mut String, report: &ContractMonth<'_>) {
                 .filter(|r| r.spc.signal == signal && r.spc.assurance == assurance)
                 .map(|r| h(&kpi_name(r)))
                 .collect();
-            let _ = write!(out, "<td>{}</td>", names.join("<br>"));
+            if names.is_empty() {
+                out.push_str("<td></td>");
+            } else {
+                let _ = write!(
+                    out,
+                    "<td><ul><li>{}</li></ul></td>",
+                    names.join("</li><li>")
+                );
+            }
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table>\n<p class=\"key\">Icons, as Making Data Count draws them. Variation: grey, common cause; blue, special-cause improvement; orange, special-cause concern (H or L: the side of the mean). Assurance: P, the process consistently meets the target; F, it consistently fails it; ?, it will hit and miss.</p>\n");
     let elsewhere: Vec<String> = report
         .kpis
         .iter()
@@ -305,24 +324,38 @@ fn challenges(out: &mut String, report: &ContractMonth<'_>) {
         out.push_str("<p>No data challenges this month, and none open from earlier months.</p>\n");
         return;
     }
-    let waiting = report
+    let all: Vec<_> = report
         .new_challenges
         .iter()
-        .chain(&report.outstanding)
+        .chain(report.outstanding.iter())
+        .filter(|c| !c.closed)
+        .collect();
+    let waiting = all
+        .iter()
         .filter(|c| {
             matches!(c.state, State::Raised | State::Rechallenged) && c.respond_by.is_some()
         })
         .count();
-    let overdue = report
-        .new_challenges
-        .iter()
-        .chain(&report.outstanding)
-        .filter(|c| c.overdue)
-        .count();
+    let overdue = all.iter().filter(|c| c.overdue).count();
+    let unsent = all.iter().filter(|c| c.respond_by.is_none()).count();
+    let with_commissioner = all.len() - waiting - unsent;
+    let mut parts = vec![format!(
+        "{waiting} awaiting the provider's answer ({overdue} past the date for it)"
+    )];
+    if with_commissioner > 0 {
+        parts.push(format!(
+            "{with_commissioner} answered and with the commissioner (rejected or in dispute)"
+        ));
+    }
+    if unsent > 0 {
+        parts.push(format!("{unsent} not yet put to the provider"));
+    }
     let _ = writeln!(
         out,
-        "<table>\n<caption>Challenges raised for {} and those still open from earlier months: {waiting} awaiting the provider's answer, {overdue} past the date for it</caption>\n<thead><tr><th scope=\"col\" style=\"width:40%\">Rule</th><th scope=\"col\" class=\"num\">This month</th><th scope=\"col\" class=\"num\">Value</th><th scope=\"col\" class=\"num\">Open from earlier</th><th scope=\"col\" class=\"num\">Value</th></tr></thead>\n<tbody>",
-        h(&report.month.long_name())
+        "<table>\n<caption>{} open: raised for {} and still open from earlier months; {}</caption>\n<thead><tr><th scope=\"col\" style=\"width:40%\">Rule</th><th scope=\"col\" class=\"num\">This month</th><th scope=\"col\" class=\"num\">Value</th><th scope=\"col\" class=\"num\">Open from earlier</th><th scope=\"col\" class=\"num\">Value</th></tr></thead>\n<tbody>",
+        all.len(),
+        h(&report.month.long_name()),
+        parts.join("; ")
     );
     for (rule, (n, v, m, w)) in &by_rule {
         let _ = writeln!(

@@ -30,6 +30,10 @@ pub(crate) struct Series {
     /// What the figures are in ("percentage", "minutes"…), for the axis.
     pub units: String,
     pub points: Vec<(Month, Decimal)>,
+    /// Each point as the letter shows it ("95.3%", "541"), for its tooltip.
+    pub shown: Vec<String>,
+    /// The target in force at each point (a variation can move it), as a threshold.
+    pub targets: Vec<Option<Decimal>>,
     /// The process limits and mean the table's reading used; `None` without limits.
     pub limits: Option<crate::results::spc::Limits>,
     pub target: Option<crate::model::target::Target>,
@@ -53,13 +57,24 @@ pub(crate) fn series(
 ) -> Series {
     use crate::results::spc::{self, Better, Limits};
     let same = |r: &&KpiResult| r.kpi == result.kpi && r.by_group == result.by_group;
-    let mut points: Vec<(Month, Decimal)> = earlier
+    let threshold = |r: &KpiResult| {
+        r.target
+            .as_deref()
+            .and_then(|t| crate::model::target::Target::parse(t).ok())
+            .map(|t| t.threshold)
+    };
+    let months: Vec<&KpiResult> = earlier
         .iter()
-        .filter_map(|(m, rs)| rs.iter().find(same).and_then(|r| r.actual.map(|a| (*m, a))))
+        .filter_map(|(_, rs)| rs.iter().find(same))
+        .chain(std::iter::once(result))
+        .filter(|r| r.actual.is_some())
         .collect();
-    if let Some(a) = result.actual {
-        points.push((result.month, a));
-    }
+    let points: Vec<(Month, Decimal)> = months
+        .iter()
+        .filter_map(|r| r.actual.map(|a| (r.month, a)))
+        .collect();
+    let shown: Vec<String> = months.iter().map(|r| r.actual_display()).collect();
+    let targets: Vec<Option<Decimal>> = months.iter().map(|r| threshold(r)).collect();
     let target = result
         .target
         .as_deref()
@@ -114,6 +129,8 @@ pub(crate) fn series(
             String::new()
         },
         points,
+        shown,
+        targets,
         limits: segment_limits.last().cloned().flatten(),
         first_limits: if rebased.is_empty() {
             None
@@ -238,6 +255,8 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         (Some(a), _) => a.clone(),
         _ => "no months yet".into(),
     };
+    // A line under the legend for each rebase's reason.
+    let total_h = H + 16.0 * series.rebases.len() as f64;
     let desc = {
         let mut d = format!(
             "XmR chart of {} over {n} month{}, {span_text}.",
@@ -271,11 +290,14 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
     };
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-t {id}-d" font-family="Arial, Helvetica, sans-serif">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{total_h}" viewBox="0 0 {W} {total_h}" role="img" aria-labelledby="{id}-t {id}-d" font-family="Arial, Helvetica, sans-serif">"#
     );
     let _ = writeln!(out, r#"<title id="{id}-t">{}</title>"#, xml(&series.title));
     let _ = writeln!(out, r#"<desc id="{id}-d">{}</desc>"#, xml(&desc));
-    let _ = writeln!(out, r##"<rect width="{W}" height="{H}" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        out,
+        r##"<rect width="{W}" height="{total_h}" fill="#ffffff"/>"##
+    );
     let _ = writeln!(
         out,
         r#"<text x="{LEFT}" y="20" font-size="14" font-weight="bold" fill="{INK}">{}</text>"#,
@@ -328,8 +350,8 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         include(f(l.lower));
         include(f(l.upper));
     }
-    if let Some(t) = &series.target {
-        include(f(t.threshold));
+    for t in series.targets.iter().flatten() {
+        include(f(*t));
     }
     if (high - low).abs() < 1e-12 {
         let pad = if high.abs() > 1e-9 {
@@ -339,6 +361,11 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         };
         low -= pad;
         high += pad;
+    }
+    if series.points.iter().all(|(_, v)| !v.is_sign_negative()) {
+        // Counts, times and percentages cannot fall below nothing: a lower limit under zero
+        // is left undrawn (the text alternative gives it).
+        low = low.max(0.0);
     }
     if series.percent {
         // A percentage axis runs from 0% to 100% at most: a limit beyond it is left undrawn
@@ -418,9 +445,6 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
             y(v)
         );
     };
-    let hline = |out: &mut String, v: f64, colour: &str, dash: &str, width: f64| {
-        segment_line(out, v, (LEFT, W - RIGHT), colour, dash, width);
-    };
     // Each segment's mean and limits over its own months; a rebase marked where it starts.
     let mut segments: Vec<(usize, Option<&crate::results::spc::Limits>)> = vec![(
         0,
@@ -457,7 +481,7 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
             segment_line(&mut out, f(l.mean), span, INK, "", 1.2);
         }
     }
-    for (i, month, reason, _) in &series.rebases {
+    for (i, _, _, _) in &series.rebases {
         let half = if n > 1 {
             plot_w / (n - 1) as f64 / 2.0
         } else {
@@ -469,32 +493,46 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
             r#"<line x1="{at:.1}" y1="{TOP}" x2="{at:.1}" y2="{:.1}" stroke="{INK}" stroke-width="1" stroke-dasharray="1 3"/>"#,
             H - BOTTOM
         );
-        let text = format!("Rebased from {}: {reason}", month.long_name());
-        let text: String = if text.chars().count() > 72 {
-            text.chars().take(71).chain(std::iter::once('…')).collect()
-        } else {
-            text
-        };
-        let (anchor, tx) = if at > W / 2.0 {
-            ("end", at - 4.0)
-        } else {
+        // A short mark by the line; the reason in full under the legend.
+        let (anchor, tx) = if at + 50.0 <= W - RIGHT {
             ("start", at + 4.0)
+        } else {
+            ("end", at - 4.0)
         };
         let _ = writeln!(
             out,
-            r#"<text x="{tx:.1}" y="{:.1}" font-size="9" fill="{INK}" text-anchor="{anchor}">{}</text>"#,
-            TOP + 10.0,
-            xml(&text)
+            r#"<text x="{tx:.1}" y="{:.1}" font-size="9" fill="{INK}" text-anchor="{anchor}">rebased</text>"#,
+            TOP + 10.0
         );
     }
-    if let Some(t) = &series.target {
-        hline(
+    // The target in force month by month: one line while it holds, a step where a variation
+    // moved it.
+    let half = if n > 1 {
+        plot_w / (n - 1) as f64 / 2.0
+    } else {
+        0.0
+    };
+    let mut i = 0;
+    while i < n {
+        let Some(t) = series.targets.get(i).copied().flatten() else {
+            i += 1;
+            continue;
+        };
+        let mut j = i;
+        while j + 1 < n && series.targets.get(j + 1).copied().flatten() == Some(t) {
+            j += 1;
+        }
+        let from = if i == 0 { LEFT } else { x(i) - half };
+        let to = if j == n - 1 { W - RIGHT } else { x(j) + half };
+        segment_line(
             &mut out,
-            f(t.threshold),
+            f(t),
+            (from, to),
             TARGET,
             r#" stroke-dasharray="2 3""#,
             1.6,
         );
+        i = j + 1;
     }
     // The points, joined.
     let path: Vec<String> = series
@@ -526,7 +564,10 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
             x(i),
             y(f(*v)),
             xml(&m.long_name()),
-            xml(&label(f(*v), series.percent, 0.001))
+            xml(series
+                .shown
+                .get(i)
+                .map_or(&label(f(*v), series.percent, 0.001), |s| s))
         );
     }
     // The legend.
@@ -574,6 +615,20 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
     item(&mut out, "improvement", dot(BLUE));
     item(&mut out, "concern", dot(ORANGE));
     item(&mut out, "common cause", dot(GREY));
+    for (k, (_, month, reason, _)) in series.rebases.iter().enumerate() {
+        let text = format!("Rebased from {}: {reason}", month.long_name());
+        let text: String = if text.chars().count() > 100 {
+            text.chars().take(99).chain(std::iter::once('…')).collect()
+        } else {
+            text
+        };
+        let _ = writeln!(
+            out,
+            r#"<text x="{LEFT}" y="{:.1}" font-size="10" fill="{INK}">{}</text>"#,
+            H + 4.0 + 16.0 * k as f64,
+            xml(&text)
+        );
+    }
     out.push_str("</svg>\n");
     out
 }

@@ -544,12 +544,38 @@ pub fn context(
             ));
         }
     }
-    if report
+    let trial: Vec<&KpiResult> = report
         .kpis
         .iter()
-        .any(|r| r.spc.points > 1 && r.spc.trial && !r.spc.no_variation && !r.missing)
-    {
-        notes.push(format!("Trend: the statistical process control limits are trial limits while fewer than {} months of data exist.", crate::results::spc::TRIAL_BELOW));
+        .filter(|r| r.spc.points > 1 && r.spc.trial && !r.spc.no_variation && !r.missing)
+        .collect();
+    if !trial.is_empty() {
+        let rebased: Vec<String> = trial
+            .iter()
+            .filter_map(|r| {
+                let from = contract
+                    .rebases_of(&r.kpi)
+                    .into_iter()
+                    .map(|(m, _)| m)
+                    .filter(|m| *m <= month)
+                    .max()?;
+                Some(format!(
+                    "{} (rebased from {}: {} months in its new segment)",
+                    md(&kpi_name(r)),
+                    from.long_name(),
+                    r.spc.points
+                ))
+            })
+            .collect();
+        notes.push(if rebased.len() == trial.len() {
+            format!(
+                "Trend: trial limits, from fewer than {} months, for {}.",
+                crate::results::spc::TRIAL_BELOW,
+                rebased.join("; ")
+            )
+        } else {
+            format!("Trend: the statistical process control limits are trial limits while fewer than {} months of data exist (or, for a requirement rebased, fewer than {} months since).", crate::results::spc::TRIAL_BELOW, crate::results::spc::TRIAL_BELOW)
+        });
     }
     if report.kpis.iter().any(|r| {
         let shown = r.actual_display();

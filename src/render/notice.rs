@@ -314,8 +314,8 @@ pub(crate) fn exception_report(
     );
     let _ = writeln!(
         out,
-        "Sums withheld under the notice are released in the month at whose end every milestone of the plan has been met, or the case is closed by agreement. Any still withheld at the end of {} ({} months from the case's first exception report, of {}) are retained.\n",
-        retained_at.long_name(),
+        "Sums withheld under the notice are released in the month at whose end every milestone of the plan has been met, or the case is closed by agreement. Sums still withheld on {} will be retained ({} months from the first exception report, of {}).\n",
+        long_date(retained_at.last_day()),
         gc9.retain_after,
         long_date(first)
     );
