@@ -52,7 +52,8 @@ table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; font-size: 9.
 caption { text-align: left; font-weight: bold; padding: 2pt 0; }
 th, td { border: 1px solid #aeb7bd; padding: 3pt 4pt; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 thead th { background: #003087; color: #ffffff; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num { text-align: right; white-space: nowrap; }
+th.num { text-align: right; }
 h2, h3 { break-after: avoid; }
 table.matrix ul { margin: 0; padding-left: 1.1em; }
 p.key { font-size: 9pt; color: #425563; }
