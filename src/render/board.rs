@@ -54,6 +54,7 @@ th, td { border: 1px solid #aeb7bd; padding: 3pt 4pt; vertical-align: top; text-
 thead th { background: #003087; color: #ffffff; }
 td.num { text-align: right; white-space: nowrap; }
 th.num { text-align: right; }
+.money { white-space: nowrap; }
 h2, h3 { break-after: avoid; }
 table.matrix ul { margin: 0; padding-left: 1.1em; }
 p.key { font-size: 9pt; color: #425563; }
@@ -112,7 +113,7 @@ fn portfolio(out: &mut String, pages: &[ContractPage<'_, '_>]) {
         let s = page.status;
         let _ = writeln!(
             out,
-            "<tr><th scope=\"row\"><a href=\"#c-{}\">{}</a></th><td>{}</td><td>{} / {} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}, worth {}; {} past the answer date</td><td>{}</td><td>{} ({} overdue)</td><td>{}{}</td></tr>",
+            "<tr><th scope=\"row\"><a href=\"#c-{}\">{}</a></th><td>{}</td><td>{} / {} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}, worth <span class=\"money\">{}</span>; {} past the answer date</td><td>{}</td><td>{} ({} overdue)</td><td>{}{}</td></tr>",
             h(&s.contract),
             h(&s.title),
             h(&s.month.long_name()),
