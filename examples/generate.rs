@@ -361,6 +361,19 @@ fn replay_history(root: &Path, until: chrono::NaiveDate) {
         })
         .filter(|d| *d < until)
         .collect();
+    // Each exception report falls due the working day after a milestone was missed: cron runs
+    // every day, so the report is written on its own date.
+    for contract in &workspace.contracts {
+        let (files, _) = levers::load::cases::read_all(&scratch, contract);
+        for m in files.iter().flat_map(|f| &f.milestones) {
+            if m.met.is_none_or(|met| met > m.due) {
+                let day = calendar.add_working_days(m.due, 1);
+                if day < until {
+                    dates.push(day);
+                }
+            }
+        }
+    }
     dates.sort();
     dates.dedup();
     for today in dates {
