@@ -181,6 +181,21 @@ fn contract_page(out: &mut String, page: &ContractPage<'_, '_>, index: usize) {
             report.kpis.len()
         ))
     );
+    let p = &report.position;
+    let (deducted, withheld) = if report.today < report.dates.final_letter {
+        ("to be deducted", "to be withheld")
+    } else {
+        ("deducted", "withheld")
+    };
+    let _ = writeln!(
+        out,
+        "<p>Consequences this month, after caps: <span class=\"money\">{}</span> {deducted}, <span class=\"money\">{}</span> {withheld}, <span class=\"money\">{}</span> released from earlier months, <span class=\"money\">{}</span> of incentives earned; a net adjustment from consequences of <span class=\"money\">{}</span>.</p>",
+        p.deductions_after_cap,
+        p.withholdings_after_cap,
+        p.releases,
+        p.incentives,
+        p.consequences_net()
+    );
     matrix(out, report);
     kpi_table(out, report);
     charts(out, report, index);

@@ -133,6 +133,8 @@ fn the_board_pack_is_self_contained_accessible_and_deterministic() {
         "<h3>Data challenges</h3>",
         "<h3>Overdue actions</h3>",
         "section.contract { break-before: page; }",
+        "Consequences this month, after caps:",
+        "a net adjustment from consequences of",
     ] {
         assert!(html.contains(wanted), "{wanted}");
     }
