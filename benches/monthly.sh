@@ -10,7 +10,9 @@
 # then `levers challenges`, which answers from the cache the first command filled), and polars'
 # and DuckDB's versions when they are installed (pip install polars duckdb), alternating runs.
 # It reports median wall time, rows per second and peak resident memory, and fails if any
-# implementation's figures differ from levers'.
+# implementation's figures differ from levers'. Two levers jobs are timed: JSON output (the
+# figures compared) and table output. Every tool writes its output to a file; the month is read
+# once before each run; each round starts with a different tool.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 shared="$here/../shared/bench"
@@ -24,8 +26,11 @@ command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian packa
 
 have() { python3 -c "import $1" 2>/dev/null; }
 measure() { # label, command...: appends "seconds kilobytes" to $work/<label>.times
+  # Every tool's output goes to the same kind of sink, a file, and the month is read once
+  # before each run, so every run starts from the same warm page cache.
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time.out" "$@" > /dev/null
+  cat "$data" > /dev/null
+  /usr/bin/time -f "%e %M" -o "$work/time.out" "$@" > "$work/$label.out"
   cat "$work/time.out" >> "$work/$label.times"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -48,16 +53,28 @@ for rows in $rows_list; do
   ln -sf "$data" "$ws/contracts/bench/data/activity/2026-04.csv"
   rm -f "$work"/*.times
   job() { rm -rf "$ws/.levers"; "$levers" --workspace "$ws" kpi -m 2026-04 --today 2026-05-30 --format json > "$work/kpi.json" && "$levers" --workspace "$ws" challenges -m 2026-04 --today 2026-05-30 --format json > "$work/challenges.json"; }
-  export -f job 2>/dev/null || true
-  for _ in $(seq "$runs"); do
-    measure levers bash -c "$(declare -f job); levers='$levers' ws='$ws' work='$work' job"
-    have polars && measure polars python3 "$shared/polars_monthly.py" "$data"
-    have duckdb && measure duckdb python3 "$shared/duckdb_monthly.py" "$data"
+  tables() { rm -rf "$ws/.levers"; "$levers" --workspace "$ws" kpi -m 2026-04 --today 2026-05-30 && "$levers" --workspace "$ws" challenges -m 2026-04 --today 2026-05-30; }
+  export -f job tables 2>/dev/null || true
+  tools=(levers levers-tables)
+  have polars && tools+=(polars)
+  have duckdb && tools+=(duckdb)
+  for round in $(seq "$runs"); do
+    # Each round starts with a different tool, so no tool always runs first or after another.
+    k=${#tools[@]}
+    for i in $(seq 0 $((k - 1))); do
+      tool=${tools[$(( (i + round) % k ))]}
+      case $tool in
+        levers) measure levers bash -c "$(declare -f job); levers='$levers' ws='$ws' work='$work' job" ;;
+        levers-tables) measure levers-tables bash -c "$(declare -f tables); levers='$levers' ws='$ws' tables" ;;
+        polars) measure polars python3 "$shared/polars_monthly.py" "$data" ;;
+        duckdb) measure duckdb python3 "$shared/duckdb_monthly.py" "$data" ;;
+      esac
+    done
   done
   # The second, warm question: everything answered from the cache.
   measure levers-cached "$levers" --workspace "$ws" kpi -m 2026-04 --today 2026-05-30 --format json
   python3 "$here/benches/levers_figures.py" "$work/kpi.json" "$work/challenges.json" > "$work/levers.json"
-  for label in levers levers-cached polars duckdb; do
+  for label in levers levers-tables levers-cached polars duckdb; do
     [ -s "$work/$label.times" ] || continue
     wall=$(cut -d' ' -f1 "$work/$label.times" | median)
     mem=$(cut -d' ' -f2 "$work/$label.times" | sort -n | tail -1)
@@ -66,11 +83,13 @@ for rows in $rows_list; do
   # The goal of issue 7 is a ratio of medians; the paired runs show how far the machine's noise
   # moves it.
   if [ -s "$work/polars.times" ]; then
-    lw=$(cut -d' ' -f1 "$work/levers.times" | median)
     pw=$(cut -d' ' -f1 "$work/polars.times" | median)
-    paired=$(paste -d' ' <(cut -d' ' -f1 "$work/levers.times") <(cut -d' ' -f1 "$work/polars.times") |
-      awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2}')
-    printf '%-10s levers / polars: %.2fx (medians); paired runs: %s\n' "$rows" "$(echo "$lw / $pw" | bc -l)" "$paired"
+    for label in levers levers-tables; do
+      lw=$(cut -d' ' -f1 "$work/$label.times" | median)
+      paired=$(paste -d' ' <(cut -d' ' -f1 "$work/$label.times") <(cut -d' ' -f1 "$work/polars.times") |
+        awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2}')
+      printf '%-10s %s / polars: %.2fx (medians); paired runs: %s\n' "$rows" "$label" "$(echo "$lw / $pw" | bc -l)" "$paired"
+    done
   fi
   # The whole month as cron runs it (issue 20): `levers run` in a git workspace, cold (the pass,
   # the provisional letter with its CSV, workbook and charts, the action log, the commits), then
