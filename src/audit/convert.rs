@@ -52,7 +52,7 @@ fn found(program: &str) -> bool {
 /// The Markdown of `record` with its provenance comment made a visible closing note, for a
 /// converter that drops comments.
 fn with_visible_provenance(record: &str) -> String {
-    let Some(start) = record.find("<!-- provenance:") else {
+    let Some(start) = crate::audit::provenance::comment_start(record) else {
         return record.to_string();
     };
     let end = record[start..]

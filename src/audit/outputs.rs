@@ -320,7 +320,10 @@ pub(crate) fn write_notice(
     if let Ok(existing) = std::fs::read_to_string(root.join(&path)) {
         // The issued notice stands while what it says is unchanged: its provenance (the date it
         // was made, the inputs as they then were) is allowed to differ from a remaking today.
-        let body = |t: &str| t.split("<!-- provenance:").next().unwrap_or("").to_string();
+        let body = |t: &'_ str| -> String {
+            let end = crate::audit::provenance::comment_start(t).unwrap_or(t.len());
+            t[..end].to_string()
+        };
         if existing == written || (reissue.is_none() && body(&existing) == body(&written)) {
             return Ok(None);
         }

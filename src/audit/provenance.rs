@@ -121,6 +121,11 @@ pub struct Provenance {
 }
 
 const PROVENANCE_START: &str = "<!-- provenance: levers ";
+
+/// Where a generated file's provenance comment starts, if it has one.
+pub(crate) fn comment_start(text: &str) -> Option<usize> {
+    text.find(PROVENANCE_START)
+}
 const COMMIT_PREFIX: &str = "; inputs last changed in commit ";
 
 impl Provenance {

@@ -174,6 +174,11 @@ impl<'de> Deserialize<'de> for Month {
     }
 }
 
+/// A date as letters write it, the UK way: "25 November 2026".
+pub fn long_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
 /// The working-day calendar of a workspace.
 #[derive(Debug, Clone)]
 pub struct Calendar {

@@ -8,7 +8,6 @@
 //! and header cells with scope; every chart and icon carries a text alternative; text is dark
 //! grey on white or white on dark blue (contrast above 7:1).
 
-use crate::load::challenge_log::State;
 use crate::model::money::Money;
 use crate::render::chart;
 use crate::results::actions::Action;
@@ -26,21 +25,7 @@ pub(crate) struct ContractPage<'a, 'w> {
     pub overdue_actions: Vec<&'a Action>,
 }
 
-/// Text made safe inside HTML.
-fn h(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in crate::render::text::clean(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::render::text::markup as h;
 
 const STYLE: &str = r#"
 body { font-family: Arial, Helvetica, sans-serif; color: #231f20; background: #ffffff; margin: 0 auto; max-width: 190mm; padding: 8mm; font-size: 11pt; line-height: 1.35; }
@@ -144,13 +129,6 @@ fn rag_class(r: &KpiResult) -> &'static str {
     }
 }
 
-fn kpi_name(r: &KpiResult) -> String {
-    match &r.by_group {
-        Some(g) => format!("{} ({g})", r.name),
-        None => r.name.clone(),
-    }
-}
-
 /// An icon for inline use: its own XML declaration-free SVG, sized by the stylesheet.
 fn inline_icon(svg: &str) -> String {
     svg.trim_end().to_string()
@@ -228,7 +206,7 @@ fn matrix(out: &mut String, report: &ContractMonth<'_>) {
                 .kpis
                 .iter()
                 .filter(|r| r.spc.signal == signal && r.spc.assurance == assurance)
-                .map(|r| h(&kpi_name(r)))
+                .map(|r| h(&r.display_name()))
                 .collect();
             if names.is_empty() {
                 out.push_str("<td></td>");
@@ -252,7 +230,7 @@ fn matrix(out: &mut String, report: &ContractMonth<'_>) {
                 Signal::Concern | Signal::CommonCause | Signal::Improvement
             ) || r.spc.assurance == Assurance::None
         })
-        .map(|r| h(&kpi_name(r)))
+        .map(|r| h(&r.display_name()))
         .collect();
     if !elsewhere.is_empty() {
         let _ = writeln!(
@@ -266,11 +244,7 @@ fn matrix(out: &mut String, report: &ContractMonth<'_>) {
 fn kpi_table(out: &mut String, report: &ContractMonth<'_>) {
     out.push_str("<h3>Requirements</h3>\n<table>\n<caption>The month's figure against each requirement</caption>\n<thead><tr><th scope=\"col\" style=\"width:32%\">Requirement</th><th scope=\"col\" style=\"width:10%\">Target</th><th scope=\"col\" style=\"width:9%\">Actual</th><th scope=\"col\" style=\"width:9%\">RAG</th><th scope=\"col\" style=\"width:15%\">Variation and assurance</th><th scope=\"col\" style=\"width:25%\">Consequence</th></tr></thead>\n<tbody>\n");
     for r in &report.kpis {
-        let target = r
-            .target
-            .as_deref()
-            .and_then(|t| crate::model::target::Target::parse(t).ok())
-            .map_or_else(|| "—".to_string(), |t| t.display());
+        let target = r.target_display();
         let icons = if r.spc.signal == Signal::None || r.missing || r.spc.no_variation {
             "—".to_string()
         } else {
@@ -291,7 +265,7 @@ fn kpi_table(out: &mut String, report: &ContractMonth<'_>) {
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"icons\">{icons}</td><td>{}</td></tr>",
-            h(&kpi_name(r)),
+            h(&r.display_name()),
             h(&target),
             h(&r.actual_display()),
             rag_class(r),
@@ -318,7 +292,7 @@ fn charts(out: &mut String, report: &ContractMonth<'_>, index: usize) {
             out,
             "<figure>\n{}\n<figcaption>{}: XmR chart to {}.</figcaption>\n</figure>",
             svg.trim_end(),
-            h(&kpi_name(r)),
+            h(&r.display_name()),
             h(&report.month.long_name())
         );
     }
@@ -347,12 +321,7 @@ fn challenges(out: &mut String, report: &ContractMonth<'_>) {
         .chain(report.outstanding.iter())
         .filter(|c| !c.closed)
         .collect();
-    let waiting = all
-        .iter()
-        .filter(|c| {
-            matches!(c.state, State::Raised | State::Rechallenged) && c.respond_by.is_some()
-        })
-        .count();
+    let waiting = all.iter().filter(|c| c.awaiting_answer()).count();
     let overdue = all.iter().filter(|c| c.overdue).count();
     let unsent = all.iter().filter(|c| c.respond_by.is_none()).count();
     let with_commissioner = all.len() - waiting - unsent;

@@ -57,12 +57,6 @@ pub(crate) fn series(
 ) -> Series {
     use crate::results::spc::{self, Better, Limits};
     let same = |r: &&KpiResult| r.kpi == result.kpi && r.by_group == result.by_group;
-    let threshold = |r: &KpiResult| {
-        r.target
-            .as_deref()
-            .and_then(|t| crate::model::target::Target::parse(t).ok())
-            .map(|t| t.threshold)
-    };
     let months: Vec<&KpiResult> = earlier
         .iter()
         .filter_map(|(_, rs)| rs.iter().find(same))
@@ -74,17 +68,13 @@ pub(crate) fn series(
         .filter_map(|r| r.actual.map(|a| (r.month, a)))
         .collect();
     let shown: Vec<String> = months.iter().map(|r| r.actual_display()).collect();
-    let targets: Vec<Option<Decimal>> = months.iter().map(|r| threshold(r)).collect();
-    let target = result
-        .target
-        .as_deref()
-        .and_then(|t| crate::model::target::Target::parse(t).ok());
+    let targets: Vec<Option<Decimal>> = months
+        .iter()
+        .map(|r| r.target_in_force().map(|t| t.threshold))
+        .collect();
+    let target = result.target_in_force();
     let percent = target.as_ref().is_some_and(|t| t.percent);
-    let better = match &target {
-        Some(t) if t.op.higher_is_better() => Better::Higher,
-        Some(_) => Better::Lower,
-        None => Better::Unknown,
-    };
+    let better = Better::of(target.as_ref());
     // Segment starts: the first point, then the first point on or after each rebase.
     let mut starts: Vec<(usize, Option<(Month, String)>)> = vec![(0, None)];
     for (from, reason) in rebases.iter().filter(|(m, _)| *m <= result.month) {
@@ -111,10 +101,7 @@ pub(crate) fn series(
         }
         segment_limits.push(limits);
     }
-    let title = match &result.by_group {
-        Some(g) => format!("{} ({g})", result.name),
-        None => result.name.clone(),
-    };
+    let title = result.display_name();
     let rebased: Vec<(usize, Month, String, Option<Limits>)> = starts
         .iter()
         .zip(&segment_limits)
@@ -145,22 +132,7 @@ pub(crate) fn series(
     }
 }
 
-/// Text made safe inside SVG (XML) text and attributes.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in crate::render::text::clean(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::render::text::markup as xml;
 
 fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
@@ -393,6 +365,13 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         }
     };
     let y = |v: f64| TOP + plot_h * (high - v) / (high - low);
+    // Half the step between months: where one month's segment ends and the next begins.
+    let half = if n > 1 {
+        plot_w / (n - 1) as f64 / 2.0
+    } else {
+        0.0
+    };
+    // Half the step between months: where one month's segment ends and the next begins.
     // Grid and axis labels.
     let mut tick = low;
     let mut guard = 0;
@@ -460,11 +439,6 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         let span = if segments.len() == 1 {
             (LEFT, W - RIGHT)
         } else {
-            let half = if n > 1 {
-                plot_w / (n - 1) as f64 / 2.0
-            } else {
-                0.0
-            };
             (
                 if *start == 0 { LEFT } else { x(*start) - half },
                 if end == n {
@@ -482,11 +456,6 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         }
     }
     for (i, _, _, _) in &series.rebases {
-        let half = if n > 1 {
-            plot_w / (n - 1) as f64 / 2.0
-        } else {
-            0.0
-        };
         let at = x(*i) - half;
         let _ = writeln!(
             out,
@@ -507,11 +476,6 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
     }
     // The target in force month by month: one line while it holds, a step where a variation
     // moved it.
-    let half = if n > 1 {
-        plot_w / (n - 1) as f64 / 2.0
-    } else {
-        0.0
-    };
     let mut i = 0;
     while i < n {
         let Some(t) = series.targets.get(i).copied().flatten() else {

@@ -224,13 +224,6 @@ fn section_heading(category: &str) -> String {
     }
 }
 
-fn kpi_name(r: &KpiResult) -> String {
-    match &r.by_group {
-        Some(g) => format!("{} ({g})", r.name),
-        None => r.name.clone(),
-    }
-}
-
 fn kpi_row(r: &KpiResult, is_final: bool, charts: Option<&str>) -> KpiRow {
     let rag = match r.rag {
         Rag::Red | Rag::Amber if r.consecutive_failing > 1 => format!(
@@ -284,12 +277,8 @@ fn kpi_row(r: &KpiResult, is_final: bool, charts: Option<&str>) -> KpiRow {
         ConsequenceStatus::Earned => format!("{} earned", r.consequence),
     };
     KpiRow {
-        name: md(&kpi_name(r)),
-        target: r
-            .target
-            .as_deref()
-            .and_then(|t| crate::model::target::Target::parse(t).ok())
-            .map_or_else(|| "—".into(), |t| t.display()),
+        name: md(&r.display_name()),
+        target: r.target_display(),
         actual: r.actual_display(),
         variance: r.variance_display(),
         rag,
@@ -561,7 +550,7 @@ pub fn context(
                     .max()?;
                 Some(format!(
                     "{} (rebased from {}: {} months in its new segment)",
-                    md(&kpi_name(r)),
+                    md(&r.display_name()),
                     from.long_name(),
                     r.spc.points
                 ))
@@ -628,10 +617,7 @@ pub fn context(
         let figure = format!(
             "{} against a target of {}",
             r.actual_display(),
-            r.target
-                .as_deref()
-                .and_then(|t| crate::model::target::Target::parse(t).ok())
-                .map_or_else(|| "—".into(), |t| t.display())
+            r.target_display()
         );
         let given: Vec<&crate::load::exceptions::Exception> = report
             .exceptions
@@ -640,7 +626,7 @@ pub fn context(
             .collect();
         for e in &given {
             exceptions.push(ExceptionRow {
-                name: md(&kpi_name(r)),
+                name: md(&r.display_name()),
                 figure: figure.clone(),
                 cause: md(&e.cause),
                 actions: md(&e.actions),
@@ -652,7 +638,7 @@ pub fn context(
         if given.is_empty() {
             match &r.figure.note {
                 Some(note) => exceptions.push(ExceptionRow {
-                    name: md(&kpi_name(r)),
+                    name: md(&r.display_name()),
                     figure,
                     cause: String::new(),
                     actions: String::new(),
@@ -660,7 +646,7 @@ pub fn context(
                     note: md(note),
                     source: "your return".into(),
                 }),
-                None => exceptions_requested.push(md(&kpi_name(r))),
+                None => exceptions_requested.push(md(&r.display_name())),
             }
         }
     }
@@ -1249,9 +1235,13 @@ pub fn context(
                     .iter()
                     .filter(|r| !r.missing && r.actual.is_some())
                     .map(|r| ChartRef {
-                        name: md(&kpi_name(r)),
+                        name: md(&r.display_name()),
                         file: format!("{dir}/{}", crate::render::chart::chart_name(r)),
-                        alt: md(&format!("XmR chart of {} to {}", kpi_name(r), month_long)),
+                        alt: md(&format!(
+                            "XmR chart of {} to {}",
+                            r.display_name(),
+                            month_long
+                        )),
                     })
                     .collect()
             })

@@ -150,17 +150,10 @@ pub(crate) fn notice(
     let mut rows = Vec::new();
     for kpi in &case.kpis {
         for r in failing_run(report, kpi, month) {
-            let name = match &r.by_group {
-                Some(group) => format!("{} ({group})", r.name),
-                None => r.name.clone(),
-            };
             rows.push(format!(
                 "| {} | {} | {} | {} |",
-                md(&name),
-                r.target
-                    .as_deref()
-                    .and_then(|t| crate::model::target::Target::parse(t).ok())
-                    .map_or_else(|| "—".into(), |t| md(&t.display())),
+                md(&r.display_name()),
+                md(&r.target_display()),
                 r.month.long_name(),
                 r.actual_display()
             ));

@@ -5,7 +5,6 @@
 //! opened in a spreadsheet, and an escape sequence rewrites a terminal. Every output goes
 //! through [`clean`]; spreadsheet cells also through [`spreadsheet_cell`].
 
-use chrono::NaiveDate;
 use std::borrow::Cow;
 
 /// `text` without control characters (C0 other than tab and newline, DEL and C1): they have
@@ -58,6 +57,24 @@ pub(crate) fn md(text: &str) -> String {
     out
 }
 
+/// Text made safe inside XML or HTML (an SVG picture, the board pack): [`clean`], the five
+/// markup characters as entities, line breaks and tabs as spaces.
+pub(crate) fn markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in clean(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A YAML double-quoted string (the metadata block pandoc reads), on one line: backslashes and
 /// quotes escaped, a line break written as `\n`, other control characters dropped, so that no
 /// text (a title holding a newline and `---`) can end the block or add a key to it.
@@ -78,9 +95,7 @@ pub(crate) fn yaml(text: &str) -> String {
     out
 }
 
-pub(crate) fn long_date(date: NaiveDate) -> String {
-    date.format("%-d %B %Y").to_string()
-}
+pub(crate) use crate::model::calendar::long_date;
 
 /// "no challenges", "one challenge", "3 challenges".
 pub(crate) fn count_words(n: usize, one: &str, many: &str) -> String {

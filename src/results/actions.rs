@@ -4,6 +4,7 @@
 
 use crate::load::meetings::{ActionStatus, Meeting};
 use crate::load::workspace::Workspace;
+use crate::model::calendar::long_date as long;
 use crate::model::calendar::Month;
 use crate::model::contract::Contract;
 use crate::model::money::Money;
@@ -201,10 +202,6 @@ pub fn unknown_updates(actions: &[Action], meetings: &[Meeting]) -> crate::error
     problems
 }
 
-fn long(date: NaiveDate) -> String {
-    date.format("%-d %B %Y").to_string()
-}
-
 /// The clocks of GC9 cases as actions (§4.9): the meeting, the investigation's report and the
 /// plan for the commissioner and provider leads, each milestone for its owner. A clock met is
 /// done on the day it was met; one still open when its case was withdrawn or closed is dropped.
@@ -253,7 +250,6 @@ fn response_actions<'a>(
     contract: &Contract,
     challenges: impl Iterator<Item = &'a crate::results::challenges::ChallengeView>,
 ) -> Vec<Action> {
-    use crate::load::challenge_log::State;
     let mut groups: BTreeMap<(Month, NaiveDate), (usize, Money, Option<NaiveDate>)> =
         BTreeMap::new();
     for c in challenges {
@@ -263,7 +259,7 @@ fn response_actions<'a>(
         let group = groups
             .entry((c.month, by))
             .or_insert((0, Money::ZERO, None));
-        if matches!(c.state, State::Raised | State::Rechallenged) {
+        if c.awaiting_answer() {
             group.0 += 1;
             group.1 += c.value;
         } else {

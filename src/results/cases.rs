@@ -351,7 +351,7 @@ pub(crate) fn at_month_end(
     end: NaiveDate,
 ) -> crate::results::consequences::CaseAtMonthEnd {
     let gc9 = &contract.gc9;
-    let day = |d: NaiveDate| d.format("%-d %B %Y").to_string();
+    let day = crate::model::calendar::long_date;
     let plan_overdue = case.clocks.iter().find(|c| c.id == "rap" && c.overdue(end));
     let withholds = if case.stage == Stage::MilestoneMissed {
         let missed: Vec<String> = case

@@ -45,6 +45,14 @@ pub struct ChallengeView {
     pub last_event: Option<chrono::NaiveDate>,
 }
 
+impl ChallengeView {
+    /// Put to the provider (a letter has raised it) and not yet answered: raised, or
+    /// re-challenged.
+    pub(crate) fn awaiting_answer(&self) -> bool {
+        self.respond_by.is_some() && self.state.awaits_provider()
+    }
+}
+
 /// Views of `raised` challenges as of `today`, using the log.
 ///
 /// A large month's views (hundreds of thousands) are built in two halves at once.

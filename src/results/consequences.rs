@@ -419,7 +419,7 @@ pub(crate) fn positions(
                 continue;
             };
             let status = status_of(consequence, false);
-            let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+            let long = crate::model::calendar::long_date;
             let (what, when) = match (info.status, info.received) {
                 (crate::results::information::Provision::Late, Some(r)) => (
                     "late",

@@ -295,8 +295,22 @@ pub struct KpiResult {
 
 impl KpiResult {
     /// The target in force, parsed.
-    fn target_in_force(&self) -> Option<Target> {
+    pub(crate) fn target_in_force(&self) -> Option<Target> {
         self.target.as_deref().and_then(|t| Target::parse(t).ok())
+    }
+
+    /// The target in force as a letter prints it ("≥ 95%"), or "—" without one.
+    pub fn target_display(&self) -> String {
+        self.target_in_force()
+            .map_or_else(|| "—".to_string(), |t| t.display())
+    }
+
+    /// The KPI's name as letters show it: with its group, for a KPI measured `by` a column.
+    pub fn display_name(&self) -> String {
+        match &self.by_group {
+            Some(g) => format!("{} ({g})", self.name),
+            None => self.name.clone(),
+        }
     }
 
     /// The actual as a person reads it ("91.2%", "4.54"), with as many decimals as it takes
@@ -638,11 +652,7 @@ fn spc_for(
     let has_current = series
         .last()
         .is_some_and(|(m, f)| *m == month && f.value.is_some());
-    let better = match target {
-        Some(t) if t.op.higher_is_better() => Better::Higher,
-        Some(_) => Better::Lower,
-        None => Better::Unknown,
-    };
+    let better = Better::of(target);
     let empty = SpcResult {
         mean: None,
         lower: None,

@@ -73,6 +73,17 @@ pub(crate) struct Limits {
     pub near_upper: Decimal,
 }
 
+impl Better {
+    /// Which way is better under `target` (from its operator); unknown without one.
+    pub(crate) fn of(target: Option<&crate::model::target::Target>) -> Better {
+        match target {
+            Some(t) if t.op.higher_is_better() => Better::Higher,
+            Some(_) => Better::Lower,
+            None => Better::Unknown,
+        }
+    }
+}
+
 const LIMIT_FACTOR: Decimal = Decimal::from_parts(266, 0, 0, false, 2); // 2.66
 const SCREEN_FACTOR: Decimal = Decimal::from_parts(3267, 0, 0, false, 3); // 3.267
 

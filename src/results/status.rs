@@ -107,17 +107,7 @@ pub(crate) fn status_row(
         outstanding_challenges: outstanding.len(),
         outstanding_value: outstanding.iter().map(|c| c.value).sum(),
         overdue_challenges: overdue,
-        awaiting_response: outstanding
-            .iter()
-            .filter(|c| {
-                c.respond_by.is_some()
-                    && matches!(
-                        c.state,
-                        crate::load::challenge_log::State::Raised
-                            | crate::load::challenge_log::State::Rechallenged
-                    )
-            })
-            .count(),
+        awaiting_response: outstanding.iter().filter(|c| c.awaiting_answer()).count(),
         open_actions: open_actions.len() + overdue_actions.len(),
         overdue_actions: overdue_actions.len(),
         escalation,
