@@ -227,7 +227,17 @@ pub(crate) fn write_action_log(
 ) -> Result<Option<PathBuf>> {
     let month = crate::results::schedule::as_of_month(contract, today);
     let report = crate::results::month::contract_month(workspace, contract, month, today)?;
-    let (all, meetings, problems) = crate::results::actions::for_report(workspace, &report, today);
+    write_action_log_of(workspace, &report, today)
+}
+
+/// [`write_action_log`] for the contract's month as of `today`, already worked out.
+pub(crate) fn write_action_log_of(
+    workspace: &Workspace,
+    report: &ContractMonth<'_>,
+    today: chrono::NaiveDate,
+) -> Result<Option<PathBuf>> {
+    let contract = report.contract;
+    let (all, meetings, problems) = crate::results::actions::for_report(workspace, report, today);
     if problems.has_errors() {
         return Err(crate::error::InvalidInput(problems.sorted()).into());
     }

@@ -5,7 +5,7 @@ use crate::model::calendar::Month;
 use crate::render::board::{board_pack, ContractPage};
 use crate::results::month::contract_month;
 use crate::results::schedule::as_of_month;
-use crate::results::status::{attention_order, status_row};
+use crate::results::status::{attention_order, status_of};
 use anyhow::{Context as _, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -30,10 +30,9 @@ pub fn run(globals: &Globals, args: ReportArgs) -> Result<u8> {
     let today = globals.today;
     let (mut items, code) = super::for_each_contract(&workspace, None, |contract| {
         let month = args.month.unwrap_or_else(|| as_of_month(contract, today));
-        let status = status_row(&workspace, contract, month, today)?;
         let report = contract_month(&workspace, contract, month, today)?;
         let (actions, _, _) = crate::results::actions::for_report(&workspace, &report, today);
-        Ok((status, report, actions))
+        Ok((status_of(&report, &actions, today), report, actions))
     })?;
     // Contracts needing attention first, as `status` orders them.
     items.sort_by(|(a, _, _), (b, _, _)| attention_order(a, b));

@@ -238,7 +238,11 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             if args.dry_run {
                 crate::say!("would update {} if it has changed", log.display());
             } else if let Some(file) =
-                crate::audit::outputs::write_action_log(&workspace, contract, today)?
+                // The month as of today, worked out above for the notices, once the letters
+                // were written: the log's inputs are the same.
+                crate::audit::outputs::write_action_log_of(
+                    &workspace, &report, today,
+                )?
             {
                 let message = format!("levers: action log for {} as of {today}", contract.id);
                 let hash = crate::audit::git::commit(&root, std::slice::from_ref(&file), &message)?;

@@ -57,6 +57,18 @@ pub(crate) fn status_row(
     today: chrono::NaiveDate,
 ) -> anyhow::Result<StatusRow> {
     let report = contract_month(workspace, contract, month, today)?;
+    let (actions, _, _) = crate::results::actions::for_report(workspace, &report, today);
+    Ok(status_of(&report, &actions, today))
+}
+
+/// The status row of a contract-month already worked out, with its actions.
+pub(crate) fn status_of(
+    report: &crate::results::month::ContractMonth<'_>,
+    actions: &[crate::results::actions::Action],
+    today: chrono::NaiveDate,
+) -> StatusRow {
+    let contract = report.contract;
+    let month = report.month;
     let count = |rag| report.kpis.iter().filter(|k| k.rag == rag).count();
     let outstanding: Vec<_> = report
         .new_challenges
@@ -64,8 +76,7 @@ pub(crate) fn status_row(
         .chain(&report.outstanding)
         .filter(|c| !c.closed)
         .collect();
-    let (actions, _, _) = crate::results::actions::for_report(workspace, &report, today);
-    let (overdue_actions, open_actions, _) = crate::results::actions::sections(&actions, today);
+    let (overdue_actions, open_actions, _) = crate::results::actions::sections(actions, today);
     let open_cases: Vec<_> = report.cases.iter().filter(|c| c.stage.is_open()).collect();
     let escalation = report
         .escalations
@@ -92,7 +103,7 @@ pub(crate) fn status_row(
     let overdue = outstanding.iter().filter(|c| c.overdue).count();
     let red = count(Rag::Red);
     let missing = count(Rag::Missing);
-    Ok(StatusRow {
+    StatusRow {
         contract: contract.id.clone(),
         title: contract.title.clone(),
         month,
@@ -125,7 +136,7 @@ pub(crate) fn status_row(
             report.escalations.len() + open_cases.iter().filter(|c| c.overdue).count(),
             renewal_due,
         ),
-    })
+    }
 }
 
 /// How soon a contract needs a person: a red or unmeasured KPI outweighs an escalation step in

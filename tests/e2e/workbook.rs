@@ -83,10 +83,11 @@ fn answer(rows: &mut [Vec<Data>], id: &str, response: &str, reason: &str, eviden
 }
 
 fn respond(dir: &Path, file: &str) -> std::process::Output {
-    levers(
-        dir,
-        &["respond", "-c", "small", file, "--today", "2026-07-20"],
-    )
+    respond_on(dir, file, "2026-07-20")
+}
+
+fn respond_on(dir: &Path, file: &str, today: &str) -> std::process::Output {
+    levers(dir, &["respond", "-c", "small", file, "--today", today])
 }
 
 #[test]
@@ -361,17 +362,7 @@ fn a_return_cannot_overgrow_the_log_or_undo_what_followed_it() {
     assert_eq!(std::fs::read_to_string(&log_file).unwrap(), before);
     // An answer dated before its month ended is refused.
     csv("id,response,reason\n2026-06/fu-ratio/100,accept,\n");
-    let early = levers(
-        &dir,
-        &[
-            "respond",
-            "-c",
-            "small",
-            "answers.csv",
-            "--today",
-            "2026-06-15",
-        ],
-    );
+    let early = respond_on(&dir, "answers.csv", "2026-06-15");
     assert!(
         stderr(&early).contains("before June 2026 had ended: check --today"),
         "{}",
@@ -393,17 +384,7 @@ fn a_return_cannot_overgrow_the_log_or_undo_what_followed_it() {
         ],
     ));
     let after = std::fs::read_to_string(&log_file).unwrap();
-    let again = levers(
-        &dir,
-        &[
-            "respond",
-            "-c",
-            "small",
-            "answers.csv",
-            "--today",
-            "2026-07-22",
-        ],
-    );
+    let again = respond_on(&dir, "answers.csv", "2026-07-22");
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert_eq!(std::fs::read_to_string(&log_file).unwrap(), after);
 }
