@@ -34,18 +34,36 @@ pub(crate) struct Series {
     pub shown: Vec<String>,
     /// The target in force at each point (a variation can move it), as a threshold.
     pub targets: Vec<Option<Decimal>>,
-    /// The process limits and mean the table's reading used; `None` without limits.
-    pub limits: Option<crate::results::spc::Limits>,
+    /// The SPC segments, the first from the first point, each later one from a `[[rebase]]`:
+    /// never empty.
+    pub segments: Vec<Segment>,
     pub target: Option<crate::model::target::Target>,
     pub percent: bool,
     pub trial: bool,
     /// How each point reads (blue, orange or grey), within its segment.
     pub readings: Vec<Signal>,
-    /// The SPC segments after the first (`[[rebase]]`): the index of the first point of each,
-    /// its month, its reason, and its own limits.
-    pub rebases: Vec<(usize, Month, String, Option<crate::results::spc::Limits>)>,
-    /// The first segment's limits when the chart is rebased (`limits` are the last segment's).
-    pub first_limits: Option<crate::results::spc::Limits>,
+}
+
+/// One SPC segment of a series: its first point, the rebase that starts it (none for the
+/// first), and its own mean and limits (none with fewer than two points or no variation).
+pub(crate) struct Segment {
+    pub start: usize,
+    pub rebase: Option<(Month, String)>,
+    pub limits: Option<crate::results::spc::Limits>,
+}
+
+impl Series {
+    /// The latest segment's limits: those the month's reading uses.
+    fn limits(&self) -> Option<&crate::results::spc::Limits> {
+        self.segments.last().and_then(|s| s.limits.as_ref())
+    }
+
+    /// The segments a rebase starts, with the month and reason of each.
+    fn rebases(&self) -> impl Iterator<Item = (&Segment, Month, &str)> {
+        self.segments
+            .iter()
+            .filter_map(|s| s.rebase.as_ref().map(|(m, r)| (s, *m, r.as_str())))
+    }
 }
 
 /// The series of `result` over the months of `earlier` and the month itself, split into the
@@ -102,11 +120,14 @@ pub(crate) fn series(
         segment_limits.push(limits);
     }
     let title = result.display_name();
-    let rebased: Vec<(usize, Month, String, Option<Limits>)> = starts
-        .iter()
-        .zip(&segment_limits)
-        .skip(1)
-        .filter_map(|((i, why), l)| why.clone().map(|(m, r)| (*i, m, r, l.clone())))
+    let segments: Vec<Segment> = starts
+        .into_iter()
+        .zip(segment_limits)
+        .map(|((start, rebase), limits)| Segment {
+            start,
+            rebase,
+            limits,
+        })
         .collect();
     Series {
         title,
@@ -118,13 +139,7 @@ pub(crate) fn series(
         points,
         shown,
         targets,
-        limits: segment_limits.last().cloned().flatten(),
-        first_limits: if rebased.is_empty() {
-            None
-        } else {
-            segment_limits.first().cloned().flatten()
-        },
-        rebases: rebased,
+        segments,
         target,
         percent,
         trial: result.spc.trial,
@@ -228,14 +243,14 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         _ => "no months yet".into(),
     };
     // A line under the legend for each rebase's reason.
-    let total_h = H + 16.0 * series.rebases.len() as f64;
+    let total_h = H + 16.0 * series.rebases().count() as f64;
     let desc = {
         let mut d = format!(
             "XmR chart of {} over {n} month{}, {span_text}.",
             series.title,
             if n == 1 { "" } else { "s" }
         );
-        if let Some(l) = &series.limits {
+        if let Some(l) = series.limits() {
             let _ = write!(
                 d,
                 " Mean {}, process limits {} to {}{}.",
@@ -245,7 +260,7 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
                 if series.trial { " (trial limits)" } else { "" }
             );
         }
-        for (_, month, reason, _) in &series.rebases {
+        for (_, month, reason) in series.rebases() {
             let _ = write!(
                 d,
                 " Rebased from {}: {reason}; the mean and limits are the latest segment's.",
@@ -282,7 +297,7 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         } else {
             format!("; {}", series.units)
         },
-        if series.trial && series.limits.is_some() {
+        if series.trial && series.limits().is_some() {
             "; trial limits (fewer than 12 points)"
         } else {
             ""
@@ -313,12 +328,7 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
     for (_, v) in &series.points {
         include(f(*v));
     }
-    for l in series
-        .limits
-        .iter()
-        .chain(&series.first_limits)
-        .chain(series.rebases.iter().filter_map(|r| r.3.as_ref()))
-    {
+    for l in series.segments.iter().filter_map(|s| s.limits.as_ref()) {
         include(f(l.lower));
         include(f(l.upper));
     }
@@ -425,17 +435,10 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
         );
     };
     // Each segment's mean and limits over its own months; a rebase marked where it starts.
-    let mut segments: Vec<(usize, Option<&crate::results::spc::Limits>)> = vec![(
-        0,
-        if series.rebases.is_empty() {
-            series.limits.as_ref()
-        } else {
-            series.first_limits.as_ref()
-        },
-    )];
-    segments.extend(series.rebases.iter().map(|r| (r.0, r.3.as_ref())));
-    for (k, (start, limits)) in segments.iter().enumerate() {
-        let end = segments.get(k + 1).map_or(n, |(s, _)| *s);
+    let segments = &series.segments;
+    for (k, segment) in segments.iter().enumerate() {
+        let (start, limits) = (&segment.start, &segment.limits);
+        let end = segments.get(k + 1).map_or(n, |s| s.start);
         let span = if segments.len() == 1 {
             (LEFT, W - RIGHT)
         } else {
@@ -455,7 +458,8 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
             segment_line(&mut out, f(l.mean), span, INK, "", 1.2);
         }
     }
-    for (i, _, _, _) in &series.rebases {
+    for (segment, _, _) in series.rebases() {
+        let i = &segment.start;
         let at = x(*i) - half;
         let _ = writeln!(
             out,
@@ -554,7 +558,7 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
             legend_y - 3.5
         )
     };
-    if series.limits.is_some() {
+    if series.limits().is_some() {
         item(&mut out, "mean", seg(INK, ""));
         item(
             &mut out,
@@ -579,7 +583,7 @@ pub(crate) fn xmr_with_ids(series: &Series, id: &str) -> String {
     item(&mut out, "improvement", dot(BLUE));
     item(&mut out, "concern", dot(ORANGE));
     item(&mut out, "common cause", dot(GREY));
-    for (k, (_, month, reason, _)) in series.rebases.iter().enumerate() {
+    for (k, (_, month, reason)) in series.rebases().enumerate() {
         let text = format!("Rebased from {}: {reason}", month.long_name());
         let text: String = if text.chars().count() > 100 {
             text.chars().take(99).chain(std::iter::once('…')).collect()
