@@ -26,3 +26,4 @@ pub mod pass;
 pub mod render;
 pub mod results;
 pub mod sample;
+pub mod sql;

@@ -73,6 +73,8 @@ enum Command {
     Notice(cmd::notice::NoticeArgs),
     /// Record the provider's answers to challenges from its returned file
     Respond(cmd::respond::RespondArgs),
+    /// The contract's KPIs and challenge rules as SQL for DuckDB, Spark, SQL Server or PostgreSQL
+    Sql(cmd::sql::SqlArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
     Completions(CompletionsArgs),
     /// Print levers' man page (roff), for `man` to show
@@ -150,6 +152,7 @@ fn main() -> ExitCode {
         Command::Log(args) => cmd::log::run(&globals, args),
         Command::Respond(args) => cmd::respond::run(&globals, args),
         Command::Notice(args) => cmd::notice::run(&globals, args),
+        Command::Sql(args) => cmd::sql::run(&globals, args),
         Command::Completions(_) | Command::Man => unreachable!("answered above"),
     });
     match result {

@@ -15,6 +15,7 @@ pub mod notice;
 pub mod report;
 pub mod respond;
 pub mod run;
+pub mod sql;
 pub mod status;
 pub mod verify;
 

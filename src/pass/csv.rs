@@ -1016,7 +1016,7 @@ fn csv_error_message(e: &csv::Error) -> String {
 
 /// Where each schema column sits in the file, after `rename`. Every declared column must be
 /// present; extra columns are ignored.
-fn header_positions<R: std::io::Read>(
+pub(crate) fn header_positions<R: std::io::Read>(
     reader: &mut csv::Reader<R>,
     display: &Path,
     schema: &Schema,
