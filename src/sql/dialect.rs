@@ -347,11 +347,16 @@ impl Dialect {
         })
     }
 
-    /// Statements run before the script's own: Spark is made to fail on overflow rather than
-    /// wrap, and PostgreSQL gets the date reader it lacks.
+    /// Statements run before the script's own: Spark is made to keep decimals exact and to fail
+    /// on overflow rather than wrap, and PostgreSQL gets the date reader it lacks.
     pub(crate) fn preamble(self) -> Vec<String> {
         match self {
-            Dialect::Spark => vec!["SET spark.sql.ansi.enabled = true".to_string()],
+            // Spark otherwise cuts a product's decimal places to six to keep it within 38
+            // digits: exactness kept, and an overflow an error rather than a rounded figure.
+            Dialect::Spark => vec![
+                "SET spark.sql.ansi.enabled = true".to_string(),
+                "SET spark.sql.decimalOperations.allowPrecisionLoss = false".to_string(),
+            ],
             Dialect::Postgres => vec![
                 "CREATE OR REPLACE FUNCTION pg_temp.levers_date(cell TEXT, form TEXT) RETURNS DATE \
                  LANGUAGE plpgsql IMMUTABLE AS $$\n\

@@ -85,6 +85,7 @@ class Spark:
             SparkSession.builder.master("local[2]")
             .appName("levers-sql-verify")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.sql.session.timeZone", "UTC")
