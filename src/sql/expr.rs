@@ -103,14 +103,7 @@ impl Writer<'_> {
             }
             ExprKind::Literal(literal) => match literal {
                 Literal::Null => ("NULL".to_string(), None),
-                Literal::Bool(b) => {
-                    if d.has_boolean_values() {
-                        (d.boolean(*b).to_string(), Some(SqlType::Boolean))
-                    } else {
-                        let sql = if *b { "(1 = 1)" } else { "(1 = 0)" };
-                        (sql.to_string(), Some(SqlType::Boolean))
-                    }
-                }
+                Literal::Bool(b) => (d.boolean(*b).to_string(), Some(SqlType::Boolean)),
                 Literal::Integer(i) => (i.to_string(), Some(SqlType::Integer)),
                 Literal::Decimal(x) => (x.to_string(), Some(SqlType::Decimal)),
                 Literal::Text(t) => (d.text(t), Some(SqlType::Text)),

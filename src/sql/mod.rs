@@ -127,7 +127,8 @@ fn header(dialect: Dialect, contract: &Contract, month: Option<Month>) -> String
                         .collect();
                     let _ = writeln!(
                         out,
-                        "--   {dataset}(_row BIGINT, _month, {})",
+                        "--   {dataset}(_row BIGINT, _month {}, {})",
+                        dialect.ty(SqlType::Text),
                         columns.join(", ")
                     );
                 }

@@ -14,4 +14,5 @@ mod hardening;
 mod information;
 mod letters;
 mod reference;
+mod sql;
 mod workbook;

@@ -49,6 +49,8 @@ def contracts_of(workspace):
 def months_of(workspace, contract):
     """Months for which every dataset folder but returns has a file."""
     data = Path(workspace) / "contracts" / contract / "data"
+    if not data.is_dir():
+        return []
     sets = [
         {f.stem for f in d.glob("*.csv")}
         for d in data.iterdir()
@@ -101,6 +103,45 @@ class Spark:
         kpis = [tuple(r) for r in self.spark.sql("SELECT kpi, `group`, numerator, denominator, value FROM levers_kpi").collect()]
         challenges = [tuple(r) for r in self.spark.sql("SELECT id, rule, record, value FROM levers_challenges").collect()]
         return kpis, challenges
+
+
+class Postgres:
+    """PostgreSQL through psql (as the server's superuser, so that COPY may read the files)."""
+
+    name = "postgres"
+
+    def __init__(self):
+        self.psql = os.environ.get("LEVERS_PSQL", "psql").split()
+
+    def run(self, sql):
+        query = sql + (
+            "\\pset null '<NULL>'\n"
+            "\\echo ==kpi==\n"
+            'SELECT kpi, "group", numerator, denominator, value FROM levers_kpi;\n'
+            "\\echo ==challenges==\n"
+            "SELECT id, rule, record, value FROM levers_challenges;\n"
+        )
+        result = subprocess.run(
+            [*self.psql, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1"],
+            input=query,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"psql failed:\n{result.stderr}")
+        part, out = None, {"kpi": [], "challenges": []}
+        for line in result.stdout.splitlines():
+            if line.startswith("==") and line.endswith("=="):
+                part = line.strip("=")
+                continue
+            if part and line:
+                cells = [None if c == "<NULL>" else c for c in line.split("\t")]
+                out[part].append(cells)
+        kpis = [
+            (k, g, None if n is None else int(n), None if d is None else int(d), v)
+            for k, g, n, d, v in out["kpi"]
+        ]
+        return kpis, [tuple(c) for c in out["challenges"]]
 
 
 def dec(x):
@@ -176,7 +217,7 @@ def main():
     parser.add_argument("--months", default="")
     parser.add_argument("--contracts", default="")
     args = parser.parse_args()
-    engines = {"duckdb": DuckDb, "spark": Spark}
+    engines = {"duckdb": DuckDb, "spark": Spark, "postgres": Postgres}
     problems = []
     for name in args.engines.split(","):
         engine = engines[name]()
