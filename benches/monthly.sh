@@ -8,7 +8,8 @@
 # For each size it generates a month with the shared generator (../shared/bench/gen_activity.py;
 # levers' own generator if that is absent), runs the levers job cold (cache cleared: `levers kpi`,
 # then `levers challenges`, which answers from the cache the first command filled), and polars'
-# and DuckDB's versions when they are installed (pip install polars duckdb), alternating runs.
+# and DuckDB's versions when they are installed (pip install polars duckdb), alternating runs,
+# and the contract as SQL from `levers sql` run on DuckDB (its figures checked equal too).
 # It reports median wall time, rows per second and peak resident memory, and fails if any
 # implementation's figures differ from levers'. Two levers jobs are timed: JSON output (the
 # figures compared) and table output. Every tool writes its output to a file; the month is read
@@ -57,7 +58,7 @@ for rows in $rows_list; do
   export -f job tables 2>/dev/null || true
   tools=(levers levers-tables)
   have polars && tools+=(polars)
-  have duckdb && tools+=(duckdb)
+  have duckdb && tools+=(duckdb levers-sql-duckdb)
   for round in $(seq "$runs"); do
     # Each round starts with a different tool, so no tool always runs first or after another.
     k=${#tools[@]}
@@ -68,13 +69,16 @@ for rows in $rows_list; do
         levers-tables) measure levers-tables bash -c "$(declare -f tables); levers='$levers' ws='$ws' tables" ;;
         polars) measure polars python3 "$shared/polars_monthly.py" "$data" ;;
         duckdb) measure duckdb python3 "$shared/duckdb_monthly.py" "$data" ;;
+        # The contract as SQL (levers sql, issue 19) run on DuckDB: the script written, the
+        # month typed under levers' cell rules, both views written to files.
+        levers-sql-duckdb) measure levers-sql-duckdb bash -c "'$levers' --workspace '$ws' sql -c bench --month 2026-04 --today 2026-05-30 > '$work/bench.sql' && python3 '$here/benches/sql_duckdb.py' '$work/bench.sql' '$work/sql-views'" ;;
       esac
     done
   done
   # The second, warm question: everything answered from the cache.
   measure levers-cached "$levers" --workspace "$ws" kpi -m 2026-04 --today 2026-05-30 --format json
   python3 "$here/benches/levers_figures.py" "$work/kpi.json" "$work/challenges.json" > "$work/levers.json"
-  for label in levers levers-tables levers-cached polars duckdb; do
+  for label in levers levers-tables levers-cached polars duckdb levers-sql-duckdb; do
     [ -s "$work/$label.times" ] || continue
     wall=$(cut -d' ' -f1 "$work/$label.times" | median)
     mem=$(cut -d' ' -f2 "$work/$label.times" | sort -n | tail -1)
@@ -105,6 +109,11 @@ for rows in $rows_list; do
   read -r awall akb < "$work/run.out"
   printf '%-10s %-28s %10.2f %14s %12.0f\n' "$rows" "levers run (whole month)" "$rwall" "" "$(echo "$rkb / 1024" | bc -l)"
   printf '%-10s %-28s %10.2f %14s %12.0f\n' "$rows" "levers run again (nothing due)" "$awall" "" "$(echo "$akb / 1024" | bc -l)"
+  # levers' SQL on DuckDB: every KPI figure and challenge equal to levers' own.
+  if have duckdb; then
+    python3 "$here/tests/sql/verify.py" --levers "$levers" --workspace "$ws" --today 2026-05-30 \
+      --engines duckdb --months 2026-04 --contracts bench | sed "s|^|$rows levers sql on DuckDB: |"
+  fi
   for tool in polars duckdb; do
     if have $tool; then
       python3 "$shared/${tool}_monthly.py" "$data" > "$work/$tool.json"

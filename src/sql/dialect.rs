@@ -384,41 +384,56 @@ impl Dialect {
         }
     }
 
-    /// The statements that load a CSV file into a table named `table` whose columns are
-    /// `fields` (all text) and `_row`, the record's place in the file counting from 1; and
-    /// what to select the table as.
-    pub(crate) fn load_csv(self, table: &str, path: &str, fields: &[String]) -> Vec<String> {
-        let t = self.ident(table);
+    /// The statements that define the view `dataset` over a CSV file with header fields
+    /// `fields` (as named in the SQL). `typed(source, row)` is the SELECT that types the cells
+    /// of `source` under levers' rules, carrying the expression `row` through as `_row`.
+    pub(crate) fn dataset_from_csv(
+        self,
+        dataset: &str,
+        path: &str,
+        fields: &[String],
+        typed: &dyn Fn(&str, Option<&str>) -> String,
+    ) -> Vec<String> {
+        let table = format!("{dataset}_file");
+        let t = self.ident(&table);
+        let r = self.ident("_row");
         match self {
-            // CREATE TABLE AS keeps the file's order (DuckDB's preserve_insertion_order), so
-            // the table's rowid is the record's place.
+            // The cells are typed once, as the file is read into a table; CREATE TABLE AS keeps
+            // the file's order (DuckDB's preserve_insertion_order), so the table's rowid is the
+            // record's place.
             Dialect::Duckdb => {
-                let names: Vec<String> = fields.iter().map(|f| self.text(f)).collect();
-                vec![format!(
-                    "CREATE OR REPLACE TEMPORARY TABLE {t} AS\nSELECT * FROM read_csv({}, header = true, delim = ',', quote = '\"', escape = '\"', all_varchar = true, auto_detect = false, columns = {{{}}})",
+                let columns: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: 'VARCHAR'", self.text(f)))
+                    .collect();
+                let source = format!(
+                    "read_csv({}, header = true, delim = ',', quote = '\"', escape = '\"', all_varchar = true, auto_detect = false, columns = {{{}}})",
                     self.text(path),
-                    names
-                        .iter()
-                        .map(|n| format!("{n}: 'VARCHAR'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )]
+                    columns.join(", ")
+                );
+                vec![
+                    format!(
+                        "CREATE OR REPLACE TEMPORARY TABLE {t} AS\n{}",
+                        typed(&source, None)
+                    ),
+                    self.create_view(dataset, &format!("SELECT rowid + 1 AS {r}, * FROM {t}")),
+                ]
             }
             // One file's rows keep their order in monotonically_increasing_id.
             Dialect::Spark => {
-                let raw = self.ident(&format!("{table}_file"));
                 let columns: Vec<String> = fields
                     .iter()
                     .map(|f| format!("{} STRING", self.ident(f)))
                     .collect();
                 vec![
                     format!(
-                        "CREATE OR REPLACE TEMPORARY VIEW {raw} ({})\nUSING csv OPTIONS (path {}, header 'true', multiLine 'true', escape '\"', encoding 'UTF-8', mode 'PERMISSIVE')",
+                        "CREATE OR REPLACE TEMPORARY VIEW {t} ({})\nUSING csv OPTIONS (path {}, header 'true', multiLine 'true', escape '\"', encoding 'UTF-8', mode 'PERMISSIVE')",
                         columns.join(", "),
                         self.text(path)
                     ),
-                    format!(
-                        "CREATE OR REPLACE TEMPORARY VIEW {t} AS\nSELECT monotonically_increasing_id() + 1 AS `_row`, * FROM {raw}"
+                    self.create_view(
+                        dataset,
+                        &typed(&format!("(SELECT monotonically_increasing_id() + 1 AS {r}, * FROM {t}) numbered"), Some(&r)),
                     ),
                 ]
             }
@@ -432,7 +447,7 @@ impl Dialect {
                 vec![
                     format!("DROP TABLE IF EXISTS {t}"),
                     format!(
-                        "CREATE TABLE {t} ([_row] BIGINT IDENTITY(1,1) NOT NULL, {})",
+                        "CREATE TABLE {t} ({r} BIGINT IDENTITY(1,1) NOT NULL, {})",
                         columns.join(", ")
                     ),
                     format!(
@@ -443,6 +458,7 @@ impl Dialect {
                         "BULK INSERT {load} FROM {} WITH (FORMAT = 'CSV', FIRSTROW = 2, CODEPAGE = '65001', TABLOCK)",
                         self.text(path)
                     ),
+                    self.create_view(dataset, &typed(&t, Some(&r))),
                 ]
             }
             // COPY FROM a file needs the server to read it (pg_read_server_files); psql's
@@ -456,7 +472,7 @@ impl Dialect {
                 vec![
                     format!("DROP TABLE IF EXISTS {t} CASCADE"),
                     format!(
-                        "CREATE TEMPORARY TABLE {t} (\"_row\" BIGINT GENERATED ALWAYS AS IDENTITY, {})",
+                        "CREATE TEMPORARY TABLE {t} ({r} BIGINT GENERATED ALWAYS AS IDENTITY, {})",
                         columns.join(", ")
                     ),
                     format!(
@@ -464,18 +480,9 @@ impl Dialect {
                         names.join(", "),
                         self.text(path)
                     ),
+                    self.create_view(dataset, &typed(&t, Some(&r))),
                 ]
             }
-        }
-    }
-
-    /// The expression giving a loaded table's `_row`.
-    pub(crate) fn loaded_row(self) -> &'static str {
-        match self {
-            Dialect::Duckdb => "rowid + 1",
-            Dialect::Spark => "`_row`",
-            Dialect::Tsql => "[_row]",
-            Dialect::Postgres => "\"_row\"",
         }
     }
 

@@ -183,15 +183,12 @@ fn dataset_view(
                 .join("\n")
         })?;
     let names: Vec<String> = (1..=fields).map(|i| format!("c{i}")).collect();
-    let table = format!("{}_file", schema.name);
-    let mut statements = d.load_csv(&table, &path.to_string_lossy(), &names);
-    let (row, month) = (d.ident("_row"), d.ident("_month"));
-    let mut cleaned = vec![format!("{} AS {row}", d.loaded_row())];
-    let mut parsed = vec![row.clone()];
-    let mut bounded = vec![
-        row.clone(),
-        format!("{} AS {month}", d.text(&files.month.to_string())),
-    ];
+    let month = format!(
+        "{} AS {}",
+        d.text(&files.month.to_string()),
+        d.ident("_month")
+    );
+    let (mut cleaned, mut parsed, mut bounded) = (Vec::new(), Vec::new(), vec![month]);
     for (column, &at) in schema.columns.iter().zip(&positions) {
         let name = d.ident(&column.name);
         cleaned.push(format!(
@@ -218,16 +215,30 @@ fn dataset_view(
         });
     }
     // Three steps, as levers reads a cell: trimmed (blank is NULL), parsed as its type (NULL
-    // when it does not parse), and held within the largest figure a monthly file holds.
-    let body = format!(
-        "SELECT {}\nFROM (SELECT {}\n      FROM (SELECT {}\n            FROM {}) cells) parsed",
-        bounded.join(",\n       "),
-        parsed.join(",\n             "),
-        cleaned.join(",\n                   "),
-        d.ident(&table)
-    );
-    statements.push(d.create_view(&schema.name, &body));
-    Ok(statements)
+    // when it does not parse), and held within the largest figure a monthly file holds. The
+    // record's place, when the source has it, is carried through.
+    let typed = |source: &str, row: Option<&str>| {
+        let r = d.ident("_row");
+        let (outer, inner) = match row {
+            Some(row) => (
+                format!("{r},\n       "),
+                format!("{row} AS {r},\n                   "),
+            ),
+            None => (String::new(), String::new()),
+        };
+        let middle = if row.is_some() {
+            format!("{r},\n             ")
+        } else {
+            String::new()
+        };
+        format!(
+            "SELECT {outer}{}\nFROM (SELECT {middle}{}\n      FROM (SELECT {inner}{}\n            FROM {source}) cells) parsed",
+            bounded.join(",\n       "),
+            parsed.join(",\n             "),
+            cleaned.join(",\n                   "),
+        )
+    };
+    Ok(d.dataset_from_csv(&schema.name, &path.to_string_lossy(), &names, &typed))
 }
 
 /// The largest magnitude levers reads in a cell (`model::cell::MAX_CELL_MAGNITUDE`).
@@ -257,7 +268,15 @@ fn cell_value(d: Dialect, cell: &str, ty: ColumnType, date_format: Option<&str>)
                 d.like(cell, "%-%", false)
             );
             let amount = d.try_cast(&digits, "[0-9]+([.][0-9]{1,2})?", SqlType::Money);
-            format!("(CASE WHEN {negative} THEN -1 ELSE 1 END * {amount})")
+            let marked = format!("(CASE WHEN {negative} THEN -1 ELSE 1 END * {amount})");
+            // Most cells are plain (`1234.56`, `-5`): read directly, the marks only otherwise.
+            match d.full_match(cell, "-?[0-9]+([.][0-9]{1,2})?") {
+                Some(plain) => format!(
+                    "CASE WHEN {plain} THEN {} ELSE {marked} END",
+                    d.cast(cell, SqlType::Money)
+                ),
+                None => marked,
+            }
         }
         ColumnType::Date => d.parse_date(cell, date_format)?,
         ColumnType::Boolean => {

@@ -3,10 +3,7 @@
 -- levers_kpi(kpi, "group", numerator, denominator, value) holds every measured KPI's figures
 -- and levers_challenges(id, rule, record, value) every challenge raised, as levers computes them.
 CREATE OR REPLACE TEMPORARY TABLE "activity_file" AS
-SELECT * FROM read_csv('<workspace>/contracts/edge/data/activity/2026-10.csv', header = true, delim = ',', quote = '"', escape = '"', all_varchar = true, auto_detect = false, columns = {'c1': 'VARCHAR', 'c2': 'VARCHAR', 'c3': 'VARCHAR', 'c4': 'VARCHAR', 'c5': 'VARCHAR', 'c6': 'VARCHAR', 'c7': 'VARCHAR', 'c8': 'VARCHAR', 'c9': 'VARCHAR', 'c10': 'VARCHAR', 'c11': 'VARCHAR', 'c12': 'VARCHAR', 'c13': 'VARCHAR'});
-CREATE OR REPLACE VIEW "activity" AS
-SELECT "_row",
-       '2026-10' AS "_month",
+SELECT '2026-10' AS "_month",
        "commissioner_code",
        "end_date",
        "hrg",
@@ -19,21 +16,19 @@ SELECT "_row",
        "start_date",
        "urgent",
        CASE WHEN ABS("weight") <= 1000000000000000 THEN "weight" END AS "weight"
-FROM (SELECT "_row",
-             "commissioner_code" AS "commissioner_code",
+FROM (SELECT "commissioner_code" AS "commissioner_code",
              CASE WHEN regexp_full_match("end_date", '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST("end_date" AS DATE) END AS "end_date",
              "hrg" AS "hrg",
              CASE WHEN regexp_full_match("minutes", '[+-]?[0-9]{1,16}') THEN TRY_CAST("minutes" AS BIGINT) END AS "minutes",
              "nhs_number" AS "nhs_number",
              "pod" AS "pod",
-             (CASE WHEN (("price" LIKE '(%)') OR ("price" LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN regexp_full_match(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("price", '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', ''), '[0-9]+([.][0-9]{1,2})?') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("price", '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) AS "price",
+             CASE WHEN regexp_full_match("price", '-?[0-9]+([.][0-9]{1,2})?') THEN CAST("price" AS DECIMAL(18,2)) ELSE (CASE WHEN (("price" LIKE '(%)') OR ("price" LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN regexp_full_match(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("price", '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', ''), '[0-9]+([.][0-9]{1,2})?') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("price", '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) END AS "price",
              "record_id" AS "record_id",
              "specialty" AS "specialty",
              CASE WHEN regexp_full_match("start_date", '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST("start_date" AS DATE) END AS "start_date",
              CASE WHEN LOWER("urgent") IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN LOWER("urgent") IN ('false', 'f', 'no', 'n', '0') THEN FALSE END AS "urgent",
              CASE WHEN regexp_full_match("weight", '[+-]?([0-9]+[.]?[0-9]{0,10}|[.][0-9]{1,10})') THEN TRY_CAST("weight" AS DECIMAL(38,10)) END AS "weight"
-      FROM (SELECT rowid + 1 AS "_row",
-                   NULLIF(trim("c3", ' ' || chr(9) || chr(10) || chr(13)), '') AS "commissioner_code",
+      FROM (SELECT NULLIF(trim("c3", ' ' || chr(9) || chr(10) || chr(13)), '') AS "commissioner_code",
                    NULLIF(trim("c8", ' ' || chr(9) || chr(10) || chr(13)), '') AS "end_date",
                    NULLIF(trim("c6", ' ' || chr(9) || chr(10) || chr(13)), '') AS "hrg",
                    NULLIF(trim("c9", ' ' || chr(9) || chr(10) || chr(13)), '') AS "minutes",
@@ -45,30 +40,29 @@ FROM (SELECT "_row",
                    NULLIF(trim("c7", ' ' || chr(9) || chr(10) || chr(13)), '') AS "start_date",
                    NULLIF(trim("c10", ' ' || chr(9) || chr(10) || chr(13)), '') AS "urgent",
                    NULLIF(trim("c11", ' ' || chr(9) || chr(10) || chr(13)), '') AS "weight"
-            FROM "activity_file") cells) parsed;
+            FROM read_csv('<workspace>/contracts/edge/data/activity/2026-10.csv', header = true, delim = ',', quote = '"', escape = '"', all_varchar = true, auto_detect = false, columns = {'c1': 'VARCHAR', 'c2': 'VARCHAR', 'c3': 'VARCHAR', 'c4': 'VARCHAR', 'c5': 'VARCHAR', 'c6': 'VARCHAR', 'c7': 'VARCHAR', 'c8': 'VARCHAR', 'c9': 'VARCHAR', 'c10': 'VARCHAR', 'c11': 'VARCHAR', 'c12': 'VARCHAR', 'c13': 'VARCHAR'})) cells) parsed;
+CREATE OR REPLACE VIEW "activity" AS
+SELECT rowid + 1 AS "_row", * FROM "activity_file";
 CREATE OR REPLACE TEMPORARY TABLE "visits_file" AS
-SELECT * FROM read_csv('<workspace>/contracts/edge/data/visits/2026-10.csv', header = true, delim = ',', quote = '"', escape = '"', all_varchar = true, auto_detect = false, columns = {'c1': 'VARCHAR', 'c2': 'VARCHAR', 'c3': 'VARCHAR', 'c4': 'VARCHAR', 'c5': 'VARCHAR'});
-CREATE OR REPLACE VIEW "visits" AS
-SELECT "_row",
-       '2026-10' AS "_month",
+SELECT '2026-10' AS "_month",
        CASE WHEN ABS("fee") <= 1000000000000000 THEN "fee" END AS "fee",
        "on_time",
        "team",
        "visit_date",
        CASE WHEN ABS("visit_id") <= 1000000000000000 THEN "visit_id" END AS "visit_id"
-FROM (SELECT "_row",
-             (CASE WHEN (("fee" LIKE '(%)') OR ("fee" LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN regexp_full_match(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("fee", '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', ''), '[0-9]+([.][0-9]{1,2})?') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("fee", '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) AS "fee",
+FROM (SELECT CASE WHEN regexp_full_match("fee", '-?[0-9]+([.][0-9]{1,2})?') THEN CAST("fee" AS DECIMAL(18,2)) ELSE (CASE WHEN (("fee" LIKE '(%)') OR ("fee" LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN regexp_full_match(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("fee", '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', ''), '[0-9]+([.][0-9]{1,2})?') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("fee", '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) END AS "fee",
              CASE WHEN LOWER("on_time") IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN LOWER("on_time") IN ('false', 'f', 'no', 'n', '0') THEN FALSE END AS "on_time",
              "team" AS "team",
              CASE WHEN regexp_full_match("visit_date", '[0-9]{1,2}[/][0-9]{1,2}[/][0-9]{4}') THEN CAST(try_strptime("visit_date", '%d/%m/%Y') AS DATE) END AS "visit_date",
              CASE WHEN regexp_full_match("visit_id", '[+-]?[0-9]{1,16}') THEN TRY_CAST("visit_id" AS BIGINT) END AS "visit_id"
-      FROM (SELECT rowid + 1 AS "_row",
-                   NULLIF(trim("c5", ' ' || chr(9) || chr(10) || chr(13)), '') AS "fee",
+      FROM (SELECT NULLIF(trim("c5", ' ' || chr(9) || chr(10) || chr(13)), '') AS "fee",
                    NULLIF(trim("c4", ' ' || chr(9) || chr(10) || chr(13)), '') AS "on_time",
                    NULLIF(trim("c2", ' ' || chr(9) || chr(10) || chr(13)), '') AS "team",
                    NULLIF(trim("c3", ' ' || chr(9) || chr(10) || chr(13)), '') AS "visit_date",
                    NULLIF(trim("c1", ' ' || chr(9) || chr(10) || chr(13)), '') AS "visit_id"
-            FROM "visits_file") cells) parsed;
+            FROM read_csv('<workspace>/contracts/edge/data/visits/2026-10.csv', header = true, delim = ',', quote = '"', escape = '"', all_varchar = true, auto_detect = false, columns = {'c1': 'VARCHAR', 'c2': 'VARCHAR', 'c3': 'VARCHAR', 'c4': 'VARCHAR', 'c5': 'VARCHAR'})) cells) parsed;
+CREATE OR REPLACE VIEW "visits" AS
+SELECT rowid + 1 AS "_row", * FROM "visits_file";
 CREATE OR REPLACE VIEW "levers_kpi" AS
 WITH "activity_sums" AS (SELECT SUM(CASE WHEN (("pod" = 'AE') AND ("minutes" <= 240)) THEN 1 ELSE 0 END) AS k0_n,
          SUM(CASE WHEN ("pod" = 'AE') THEN 1 ELSE 0 END) AS k0_d,

@@ -4,10 +4,8 @@
 -- and levers_challenges(id, rule, record, value) every challenge raised, as levers computes them.
 SET spark.sql.ansi.enabled = true;
 SET spark.sql.decimalOperations.allowPrecisionLoss = false;
-CREATE OR REPLACE TEMPORARY VIEW `activity_file_file` (`c1` STRING, `c2` STRING, `c3` STRING, `c4` STRING, `c5` STRING, `c6` STRING, `c7` STRING, `c8` STRING, `c9` STRING, `c10` STRING, `c11` STRING, `c12` STRING, `c13` STRING)
+CREATE OR REPLACE TEMPORARY VIEW `activity_file` (`c1` STRING, `c2` STRING, `c3` STRING, `c4` STRING, `c5` STRING, `c6` STRING, `c7` STRING, `c8` STRING, `c9` STRING, `c10` STRING, `c11` STRING, `c12` STRING, `c13` STRING)
 USING csv OPTIONS (path '<workspace>/contracts/edge/data/activity/2026-10.csv', header 'true', multiLine 'true', escape '"', encoding 'UTF-8', mode 'PERMISSIVE');
-CREATE OR REPLACE TEMPORARY VIEW `activity_file` AS
-SELECT monotonically_increasing_id() + 1 AS `_row`, * FROM `activity_file_file`;
 CREATE OR REPLACE TEMPORARY VIEW `activity` AS
 SELECT `_row`,
        '2026-10' AS `_month`,
@@ -30,7 +28,7 @@ FROM (SELECT `_row`,
              CASE WHEN (`minutes` RLIKE '^([+-]?[0-9]{1,16})$') THEN TRY_CAST(`minutes` AS BIGINT) END AS `minutes`,
              `nhs_number` AS `nhs_number`,
              `pod` AS `pod`,
-             (CASE WHEN ((`price` LIKE '(%)') OR (`price` LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`price`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') RLIKE '^([0-9]+([.][0-9]{1,2})?)$') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`price`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) AS `price`,
+             CASE WHEN (`price` RLIKE '^(-?[0-9]+([.][0-9]{1,2})?)$') THEN CAST(`price` AS DECIMAL(18,2)) ELSE (CASE WHEN ((`price` LIKE '(%)') OR (`price` LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`price`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') RLIKE '^([0-9]+([.][0-9]{1,2})?)$') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`price`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) END AS `price`,
              `record_id` AS `record_id`,
              `specialty` AS `specialty`,
              CASE WHEN (`start_date` RLIKE '^([0-9]{4}-[0-9]{2}-[0-9]{2})$') THEN TRY_CAST(`start_date` AS DATE) END AS `start_date`,
@@ -49,11 +47,9 @@ FROM (SELECT `_row`,
                    NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c7`), '') AS `start_date`,
                    NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c10`), '') AS `urgent`,
                    NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c11`), '') AS `weight`
-            FROM `activity_file`) cells) parsed;
-CREATE OR REPLACE TEMPORARY VIEW `visits_file_file` (`c1` STRING, `c2` STRING, `c3` STRING, `c4` STRING, `c5` STRING)
+            FROM (SELECT monotonically_increasing_id() + 1 AS `_row`, * FROM `activity_file`) numbered) cells) parsed;
+CREATE OR REPLACE TEMPORARY VIEW `visits_file` (`c1` STRING, `c2` STRING, `c3` STRING, `c4` STRING, `c5` STRING)
 USING csv OPTIONS (path '<workspace>/contracts/edge/data/visits/2026-10.csv', header 'true', multiLine 'true', escape '"', encoding 'UTF-8', mode 'PERMISSIVE');
-CREATE OR REPLACE TEMPORARY VIEW `visits_file` AS
-SELECT monotonically_increasing_id() + 1 AS `_row`, * FROM `visits_file_file`;
 CREATE OR REPLACE TEMPORARY VIEW `visits` AS
 SELECT `_row`,
        '2026-10' AS `_month`,
@@ -63,7 +59,7 @@ SELECT `_row`,
        `visit_date`,
        CASE WHEN ABS(`visit_id`) <= 1000000000000000 THEN `visit_id` END AS `visit_id`
 FROM (SELECT `_row`,
-             (CASE WHEN ((`fee` LIKE '(%)') OR (`fee` LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`fee`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') RLIKE '^([0-9]+([.][0-9]{1,2})?)$') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`fee`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) AS `fee`,
+             CASE WHEN (`fee` RLIKE '^(-?[0-9]+([.][0-9]{1,2})?)$') THEN CAST(`fee` AS DECIMAL(18,2)) ELSE (CASE WHEN ((`fee` LIKE '(%)') OR (`fee` LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`fee`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') RLIKE '^([0-9]+([.][0-9]{1,2})?)$') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`fee`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) END AS `fee`,
              CASE WHEN LOWER(`on_time`) IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN LOWER(`on_time`) IN ('false', 'f', 'no', 'n', '0') THEN FALSE END AS `on_time`,
              `team` AS `team`,
              CASE WHEN (`visit_date` RLIKE '^([0-9]{1,2}[/][0-9]{1,2}[/][0-9]{4})$') THEN CAST(try_to_timestamp(`visit_date`, 'd/M/yyyy') AS DATE) END AS `visit_date`,
@@ -74,7 +70,7 @@ FROM (SELECT `_row`,
                    NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c2`), '') AS `team`,
                    NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c3`), '') AS `visit_date`,
                    NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c1`), '') AS `visit_id`
-            FROM `visits_file`) cells) parsed;
+            FROM (SELECT monotonically_increasing_id() + 1 AS `_row`, * FROM `visits_file`) numbered) cells) parsed;
 CREATE OR REPLACE TEMPORARY VIEW `levers_kpi` AS
 WITH `activity_sums` AS (SELECT SUM(CASE WHEN ((`pod` = 'AE') AND (`minutes` <= 240)) THEN 1 ELSE 0 END) AS k0_n,
          SUM(CASE WHEN (`pod` = 'AE') THEN 1 ELSE 0 END) AS k0_d,
