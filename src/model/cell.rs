@@ -101,7 +101,8 @@ pub(crate) fn parse_cell<'a>(
 }
 
 fn parse_plain_decimal(text: &str) -> Option<Decimal> {
-    let digits = text.trim_start_matches(['-', '+']);
+    // One sign at most: `+-1` is not a number.
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return None;
     }
@@ -169,6 +170,20 @@ mod tests {
         ] {
             assert!(!valid_nhs_number(invalid), "{invalid} is invalid");
         }
+    }
+
+    #[test]
+    fn a_decimal_has_one_sign_at_most() {
+        for text in ["+-1", "-+1", "--1", "++1"] {
+            assert!(
+                parse_cell(text, ColumnType::Decimal, None).is_err(),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_cell("+1.5", ColumnType::Decimal, None).ok(),
+            Some(Value::Dec(Decimal::from_str("1.5").unwrap()))
+        );
     }
 
     #[test]

@@ -26,13 +26,12 @@ pub enum Dialect {
 pub(crate) enum SqlType {
     Text,
     Integer,
-    /// A `decimal` column: up to ten decimal places.
+    /// A `decimal` column: up to twelve decimal places.
     Decimal,
     /// A `money` column, or a challenge's value: pounds and pence.
     Money,
     Date,
     Boolean,
-    Double,
     /// A KPI's value: a count, sum, statistic or fraction, to twelve decimal places.
     Figure,
 }
@@ -93,16 +92,13 @@ impl Dialect {
             (Dialect::Tsql, SqlType::Text) => "NVARCHAR(4000)",
             (Dialect::Postgres, SqlType::Text) => "TEXT",
             (_, SqlType::Integer) => "BIGINT",
-            (Dialect::Postgres, SqlType::Decimal) => "NUMERIC(38,10)",
-            (_, SqlType::Decimal) => "DECIMAL(38,10)",
+            (Dialect::Postgres, SqlType::Decimal) => "NUMERIC(38,12)",
+            (_, SqlType::Decimal) => "DECIMAL(38,12)",
             (Dialect::Postgres, SqlType::Money) => "NUMERIC(18,2)",
             (_, SqlType::Money) => "DECIMAL(18,2)",
             (_, SqlType::Date) => "DATE",
             (Dialect::Tsql, SqlType::Boolean) => "BIT",
             (_, SqlType::Boolean) => "BOOLEAN",
-            (Dialect::Tsql, SqlType::Double) => "FLOAT",
-            (Dialect::Postgres, SqlType::Double) => "DOUBLE PRECISION",
-            (_, SqlType::Double) => "DOUBLE",
             (Dialect::Postgres, SqlType::Figure) => "NUMERIC(38,12)",
             (_, SqlType::Figure) => "DECIMAL(38,12)",
         }
@@ -211,6 +207,47 @@ impl Dialect {
         }
     }
 
+    /// `numerator / denominator` to twelve decimal places, NULL when the denominator is 0 (no
+    /// activity): a ratio's counts, or a mean's sum and count. Worked in exact arithmetic and
+    /// rounded half away from zero at the twelfth place, because a quotient in floating point
+    /// is out by more than that once it passes ten thousand. (DuckDB divides decimals in
+    /// floating point, so it divides whole numbers scaled by 10^12; Spark and SQL Server
+    /// divide decimals at a fixed scale, here 22 and 12 places, then round.)
+    pub(crate) fn quotient(self, numerator: &str, denominator: &str) -> String {
+        let (n, d) = (numerator, denominator);
+        let exact = match self {
+            Dialect::Duckdb => {
+                // n × 10^12 as a whole number: the digits of n at twelve places, without the
+                // point (multiplying would keep the scale and overflow 38 digits).
+                let scaled = format!(
+                    "CAST(replace(CAST(CAST({n} AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)"
+                );
+                format!(
+                    "CAST(CASE WHEN {n} < 0 THEN -1 ELSE 1 END * ((2 * ABS({scaled}) + {d}) // (2 * {d})) AS DECIMAL(38,0)) * 0.000000000001"
+                )
+            }
+            Dialect::Postgres => format!(
+                "CAST(div(CAST({n} AS NUMERIC) * 2000000000000 + sign(CAST({n} AS NUMERIC)) * {d}, CAST(2 * {d} AS NUMERIC)) AS NUMERIC(38,0)) * 0.000000000001"
+            ),
+            Dialect::Spark | Dialect::Tsql => {
+                format!("CAST({n} AS DECIMAL(38,12)) / {d}")
+            }
+        };
+        format!(
+            "CASE WHEN {d} = 0 THEN NULL ELSE {} END",
+            self.cast(&exact, SqlType::Figure)
+        )
+    }
+
+    /// The sum of whole numbers, without overflow where the engine's own sum would stop: Spark
+    /// sums BIGINT as BIGINT.
+    pub(crate) fn sum_of_integers(self, x: &str) -> String {
+        match self {
+            Dialect::Spark => format!("SUM(CAST({x} AS DECIMAL(38,0)))"),
+            _ => format!("SUM({x})"),
+        }
+    }
+
     /// A value of a column's type (a date, number or boolean) written as levers writes it in a
     /// challenge's record or a KPI's group.
     pub(crate) fn render(self, expr: &str, ty: SqlType) -> String {
@@ -243,15 +280,23 @@ impl Dialect {
         format!("({})", parts.join(op))
     }
 
-    /// Removes spaces, tabs and line ends from both ends of a cell, as levers trims cells.
+    /// Removes white space from both ends of a cell as levers does (Rust's `str::trim`: every
+    /// character with Unicode's White_Space property, the no-break space of spreadsheet
+    /// exports among them).
     pub(crate) fn trim_cell(self, x: &str) -> String {
+        let chars: Vec<String> = WHITE_SPACE
+            .iter()
+            .map(|&c| match self {
+                Dialect::Duckdb | Dialect::Postgres => format!("chr({c})"),
+                Dialect::Spark => format!("'\\u{c:04X}'"),
+                Dialect::Tsql => format!("NCHAR({c})"),
+            })
+            .collect();
         match self {
-            Dialect::Duckdb => format!("trim({x}, ' ' || chr(9) || chr(10) || chr(13))"),
-            Dialect::Spark => {
-                format!("trim(BOTH concat(' ', char(9), char(10), char(13)) FROM {x})")
-            }
-            Dialect::Tsql => format!("TRIM(CHAR(32) + CHAR(9) + CHAR(10) + CHAR(13) FROM {x})"),
-            Dialect::Postgres => format!("btrim({x}, E' \\t\\n\\r')"),
+            Dialect::Duckdb => format!("trim({x}, {})", chars.join(" || ")),
+            Dialect::Spark => format!("trim(BOTH concat({}) FROM {x})", chars.join(", ")),
+            Dialect::Tsql => format!("TRIM({} FROM {x})", chars.join(" + ")),
+            Dialect::Postgres => format!("btrim({x}, {})", chars.join(" || ")),
         }
     }
 
@@ -340,6 +385,7 @@ impl Dialect {
                     "%d-%m-%Y" => 105,
                     "%d.%m.%Y" => 104,
                     "%Y/%m/%d" => 111,
+                    "%Y%m%d" => 112,
                     _ => return None,
                 };
                 format!("TRY_CONVERT(DATE, {text}, {style})")
@@ -500,6 +546,12 @@ impl Dialect {
     }
 }
 
+/// The code points Rust's `char::is_whitespace` accepts (Unicode's White_Space property).
+const WHITE_SPACE: [u32; 25] = [
+    0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+    0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+];
+
 fn anchored(regex: &str) -> String {
     format!("^({regex})$")
 }
@@ -545,6 +597,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_white_space_trimmed_is_rusts() {
+        let rust: Vec<u32> = (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .map(u32::from)
+            .collect();
+        assert_eq!(rust, WHITE_SPACE);
+    }
+
+    #[test]
     fn literals_are_quoted_for_each_engine() {
         assert_eq!(Dialect::Duckdb.text("O'Brien"), "'O''Brien'");
         assert_eq!(Dialect::Spark.text("a\\b'c"), "'a\\\\b''c'");
@@ -571,7 +633,8 @@ mod tests {
     fn date_formats_beyond_day_month_year_are_refused() {
         assert!(Dialect::Duckdb.parse_date("c", Some("%d/%m/%Y")).is_some());
         assert!(Dialect::Spark.parse_date("c", Some("%d %b %Y")).is_none());
-        assert!(Dialect::Tsql.parse_date("c", Some("%Y%m%d")).is_none());
+        assert!(Dialect::Tsql.parse_date("c", Some("%d %m %Y")).is_none());
+        assert!(Dialect::Tsql.parse_date("c", Some("%Y%m%d")).is_some());
         let spark = Dialect::Spark.parse_date("c", Some("%d/%m/%Y")).unwrap();
         assert!(spark.contains("'d/M/yyyy'"), "{spark}");
     }

@@ -253,7 +253,7 @@ fn cell_value(d: Dialect, cell: &str, ty: ColumnType, date_format: Option<&str>)
         ColumnType::Integer => d.try_cast(cell, "[+-]?[0-9]{1,16}", SqlType::Integer),
         ColumnType::Decimal => d.try_cast(
             cell,
-            "[+-]?([0-9]+[.]?[0-9]{0,10}|[.][0-9]{1,10})",
+            "[+-]?([0-9]+[.]?[0-9]{0,12}|[.][0-9]{1,12})",
             SqlType::Decimal,
         ),
         // `£1,234.56`, `(1,234.56)`, `-£5`: the digits, with the sign the form gives.
@@ -269,8 +269,9 @@ fn cell_value(d: Dialect, cell: &str, ty: ColumnType, date_format: Option<&str>)
             );
             let amount = d.try_cast(&digits, "[0-9]+([.][0-9]{1,2})?", SqlType::Money);
             let marked = format!("(CASE WHEN {negative} THEN -1 ELSE 1 END * {amount})");
-            // Most cells are plain (`1234.56`, `-5`): read directly, the marks only otherwise.
-            match d.full_match(cell, "-?[0-9]+([.][0-9]{1,2})?") {
+            // Most cells are plain (`1234.56`, `-5`, `.5`): read directly, the marks only
+            // otherwise (which need a whole part, as levers' do).
+            match d.full_match(cell, "-?([0-9]+([.][0-9]{1,2})?|[.][0-9]{1,2})") {
                 Some(plain) => format!(
                     "CASE WHEN {plain} THEN {} ELSE {marked} END",
                     d.cast(cell, SqlType::Money)
@@ -321,10 +322,7 @@ fn kpi_row(
 
 /// `numerator / denominator` as a fraction, NULL for an empty denominator (no activity).
 fn quotient(d: Dialect, numerator: &str, denominator: &str) -> String {
-    format!(
-        "CASE WHEN {denominator} = 0 THEN NULL ELSE {} / {denominator} END",
-        d.cast(numerator, SqlType::Double)
-    )
+    d.quotient(numerator, denominator)
 }
 
 /// `CASE WHEN condition THEN 1 ELSE 0 END`: a row counted when the condition holds (NULL does
@@ -490,7 +488,14 @@ fn kpi_sql(
             value,
             filter,
         } => {
-            let (v, _) = w.value(&value.expr)?;
+            let (v, v_ty) = w.value(&value.expr)?;
+            let sum = |x: &str| {
+                if v_ty == Some(SqlType::Integer) {
+                    d.sum_of_integers(x)
+                } else {
+                    format!("SUM({x})")
+                }
+            };
             let gate = all_of(&gate_of(filter)?);
             let gated = match &gate {
                 Some(g) => format!("CASE WHEN {g} THEN {v} END"),
@@ -498,7 +503,7 @@ fn kpi_sql(
             };
             match aggregate {
                 Aggregate::Sum => {
-                    aggregates.push(format!("SUM({gated}) AS {}", column("s")));
+                    aggregates.push(format!("{} AS {}", sum(&gated), column("s")));
                     from_sums(kpi_row(
                         d,
                         &kpi.id,
@@ -509,7 +514,7 @@ fn kpi_sql(
                     ))
                 }
                 Aggregate::Mean => {
-                    aggregates.push(format!("SUM({gated}) AS {}", column("s")));
+                    aggregates.push(format!("{} AS {}", sum(&gated), column("s")));
                     aggregates.push(format!("COUNT({gated}) AS {}", column("c")));
                     from_sums(kpi_row(
                         d,
@@ -557,11 +562,11 @@ fn kpi_sql(
     })
 }
 
-/// A `by` or group key as the text levers writes for it; decimals are refused, since each
-/// engine prints them in its own way.
+/// A `by`, group or record key as the text levers writes for it; decimals are refused, since
+/// each engine prints them in its own way (levers writes `3.1` for `3.10`).
 fn group_key(d: Dialect, sql: &str, ty: expr::Ty, what: &str) -> Result<String, Refused> {
     match ty {
-        Some(SqlType::Decimal | SqlType::Money | SqlType::Double | SqlType::Figure) => Err(Refused(
+        Some(SqlType::Decimal | SqlType::Money | SqlType::Figure) => Err(Refused(
             format!("{what} is a decimal number, which levers and the engine would print differently as a group"),
         )),
         Some(ty) => Ok(d.render(sql, ty)),
@@ -755,11 +760,17 @@ fn dataset_challenges(
             .as_ref()
             .and_then(|k| schema.columns.iter().find(|c| c.name == *k))
         {
-            Some(column) => format!(
-                "COALESCE({}, {})",
-                d.render(&d.ident(&column.name), column_type(column.ty)),
-                line_of(d)
-            ),
+            Some(column) => {
+                let key = d.ident(&column.name);
+                let rendered = group_key(d, &key, Some(column_type(column.ty)), "its key")
+                    .map_err(|Refused(why)| {
+                        vec![d.refuses(
+                            &format!("the challenges of dataset `{dataset}`"),
+                            &format!("cannot be written: {why}"),
+                        )]
+                    })?;
+                format!("COALESCE({rendered}, {})", line_of(d))
+            }
             None => line_of(d),
         };
         let (month, rule) = (d.ident("_month"), d.ident("_rule"));

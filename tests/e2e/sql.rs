@@ -199,7 +199,7 @@ fn a_figure_computed_in_sql_comes_back_as_a_provider_return() {
     assert_eq!(
         returns,
         "kpi,numerator,denominator,value,note\n\
-         ae-4hr,3,7,,computed by levers sql on DuckDB from ae-4hr\n\
+         ae-4hr,4,8,,computed by levers sql on DuckDB from ae-4hr\n\
          urgent-long,,,4,computed by levers sql on DuckDB from urgent-long\n\
          minutes-median,,,300,computed by levers sql on DuckDB from minutes-median\n"
     );

@@ -8,8 +8,8 @@ levers_kpi and levers_challenges with `levers kpi` and `levers challenges --form
 - every measured KPI (and group) present in both, none extra;
 - numerator and denominator of ratios equal exactly;
 - the value of counts, sums, medians and percentiles equal exactly; of ratios and means (a
-  quotient: the SQL divides in binary floating point, levers exactly) within 1e-12, the
-  precision levers' JSON prints;
+  quotient, which both round at the twelfth decimal place: levers' JSON half to even, the SQL
+  half away from zero) within one unit of that place;
 - no activity (NULL) in the same places;
 - every challenge id raised in the month present in both, none extra, with the same rule,
   record and value to the penny.

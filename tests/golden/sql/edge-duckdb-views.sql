@@ -1,7 +1,7 @@
 -- levers 0.1.0: contract edge (FX/SQL) as DuckDB SQL.
 -- Expects one table or view per dataset, holding one month: the schema's columns and types,
 -- `_row` (the record's place in its file) and `_month` ('YYYY-MM'):
---   activity(_row BIGINT, _month VARCHAR, commissioner_code VARCHAR, end_date DATE, hrg VARCHAR, minutes BIGINT, nhs_number VARCHAR, pod VARCHAR, price DECIMAL(18,2), record_id VARCHAR, specialty VARCHAR, start_date DATE, urgent BOOLEAN, weight DECIMAL(38,10))
+--   activity(_row BIGINT, _month VARCHAR, commissioner_code VARCHAR, end_date DATE, hrg VARCHAR, minutes BIGINT, nhs_number VARCHAR, pod VARCHAR, price DECIMAL(18,2), record_id VARCHAR, specialty VARCHAR, start_date DATE, urgent BOOLEAN, weight DECIMAL(38,12))
 --   visits(_row BIGINT, _month VARCHAR, fee DECIMAL(18,2), on_time BOOLEAN, team VARCHAR, visit_date DATE, visit_id BIGINT)
 -- Then
 -- levers_kpi(kpi, "group", numerator, denominator, value) holds every measured KPI's figures
@@ -11,23 +11,25 @@ WITH "activity_sums" AS (SELECT SUM(CASE WHEN (("pod" = 'AE') AND ("minutes" <= 
          SUM(CASE WHEN ("pod" = 'AE') THEN 1 ELSE 0 END) AS k0_d,
          SUM(CASE WHEN ("urgent" AND ("minutes" > 600)) THEN 1 ELSE 0 END) AS k2_n,
          SUM(CASE WHEN ("pod" LIKE 'OP%') THEN "price" END) AS k3_s,
-         SUM((COALESCE("weight", 1) * "minutes")) AS k4_s,
+         SUM(CASE WHEN ("pod" <> 'BIG') THEN (COALESCE("weight", 1) * "minutes") END) AS k4_s,
          SUM(CASE WHEN ("pod" IN ('EL', 'NEL')) THEN date_diff('day', "start_date", "end_date") END) AS k5_s,
          COUNT(CASE WHEN ("pod" IN ('EL', 'NEL')) THEN date_diff('day', "start_date", "end_date") END) AS k5_c,
-         SUM(CASE WHEN ((((UPPER(COALESCE("pod", 'x')) IN ('AE', 'NEL')) AND (CAST(MONTH("start_date") AS BIGINT) BETWEEN 1 AND 12)) AND (CAST(length(TRIM("record_id")) AS BIGINT) > 3)) AND ((NOT ("hrg" LIKE 'A_0%')) OR ("hrg" IS NULL))) THEN 1 ELSE 0 END) AS k7_n,
-         SUM(CASE WHEN (((UPPER(COALESCE("pod", 'x')) IN ('AE', 'NEL')) AND (CAST(MONTH("start_date") AS BIGINT) BETWEEN 1 AND 12)) AND (CAST(length(TRIM("record_id")) AS BIGINT) > 3)) THEN 1 ELSE 0 END) AS k7_d,
-         SUM(CASE WHEN ((("pod" = 'NONE') OR ("pod" <> "pod")) AND ("minutes" < 10)) THEN 1 ELSE 0 END) AS k9_n,
-         SUM(CASE WHEN (("pod" = 'NONE') OR ("pod" <> "pod")) THEN 1 ELSE 0 END) AS k9_d,
-         SUM(CASE WHEN ((("start_date" >= DATE '2026-10-15') AND (NOT (("pod" = "pod") IS NULL))) AND ("start_date" NOT BETWEEN DATE '2026-10-20' AND DATE '2026-10-25')) THEN 1 ELSE 0 END) AS k11_n,
-         SUM(CASE WHEN (("start_date" >= DATE '2026-10-15') AND (NOT (("pod" = "pod") IS NULL))) THEN 1 ELSE 0 END) AS k11_d
+         SUM(CASE WHEN ("pod" = 'BIG') THEN "minutes" END) AS k7_s,
+         COUNT(CASE WHEN ("pod" = 'BIG') THEN "minutes" END) AS k7_c,
+         SUM(CASE WHEN ((((UPPER(COALESCE("pod", 'x')) IN ('AE', 'NEL')) AND (CAST(MONTH("start_date") AS BIGINT) BETWEEN 1 AND 12)) AND (CAST(length(TRIM("record_id")) AS BIGINT) > 3)) AND ((NOT ("hrg" LIKE 'A_0%')) OR ("hrg" IS NULL))) THEN 1 ELSE 0 END) AS k9_n,
+         SUM(CASE WHEN (((UPPER(COALESCE("pod", 'x')) IN ('AE', 'NEL')) AND (CAST(MONTH("start_date") AS BIGINT) BETWEEN 1 AND 12)) AND (CAST(length(TRIM("record_id")) AS BIGINT) > 3)) THEN 1 ELSE 0 END) AS k9_d,
+         SUM(CASE WHEN ((("pod" = 'NONE') OR ("pod" <> "pod")) AND ("minutes" < 10)) THEN 1 ELSE 0 END) AS k11_n,
+         SUM(CASE WHEN (("pod" = 'NONE') OR ("pod" <> "pod")) THEN 1 ELSE 0 END) AS k11_d,
+         SUM(CASE WHEN ((("start_date" >= DATE '2026-10-15') AND (NOT (("pod" = "pod") IS NULL))) AND ("start_date" NOT BETWEEN DATE '2026-10-20' AND DATE '2026-10-25')) THEN 1 ELSE 0 END) AS k13_n,
+         SUM(CASE WHEN (("start_date" >= DATE '2026-10-15') AND (NOT (("pod" = "pod") IS NULL))) THEN 1 ELSE 0 END) AS k13_d
   FROM "activity"),
 "visits_sums" AS (SELECT SUM(CASE WHEN (("visit_date" >= DATE '2026-10-15') AND (COALESCE("on_time", FALSE) = FALSE)) THEN 1 ELSE 0 END) AS k0_n
   FROM "visits")
-SELECT CAST('ae-4hr' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(COALESCE(k0_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k0_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k0_d, 0) = 0 THEN NULL ELSE CAST(COALESCE(k0_n, 0) AS DOUBLE) / COALESCE(k0_d, 0) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
+SELECT CAST('ae-4hr' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(COALESCE(k0_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k0_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k0_d, 0) = 0 THEN NULL ELSE CAST(CAST(CASE WHEN COALESCE(k0_n, 0) < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(COALESCE(k0_n, 0) AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + COALESCE(k0_d, 0)) // (2 * COALESCE(k0_d, 0))) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
 UNION ALL
-SELECT CAST('fu-ratio' AS VARCHAR) AS kpi, CAST(g AS VARCHAR) AS "group", CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(n AS DOUBLE) / d END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE("specialty", '') AS g, SUM(CASE WHEN ("pod" = 'OPFU') THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN ("pod" = 'OPFA') THEN 1 ELSE 0 END) AS d FROM "activity" WHERE (("pod" = 'OPFU') OR ("pod" = 'OPFA')) GROUP BY "specialty") grouped
+SELECT CAST('fu-ratio' AS VARCHAR) AS kpi, CAST(g AS VARCHAR) AS "group", CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(CAST(CASE WHEN n < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(n AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + d) // (2 * d)) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE("specialty", '') AS g, SUM(CASE WHEN ("pod" = 'OPFU') THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN ("pod" = 'OPFA') THEN 1 ELSE 0 END) AS d FROM "activity" WHERE (("pod" = 'OPFU') OR ("pod" = 'OPFA')) GROUP BY "specialty") grouped
 UNION ALL
-SELECT CAST('fu-ratio-gated' AS VARCHAR) AS kpi, CAST(g AS VARCHAR) AS "group", CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(n AS DOUBLE) / d END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(CAST(CAST(YEAR("start_date") AS BIGINT) AS VARCHAR), '') AS g, SUM(CASE WHEN (("commissioner_code" = '15N') AND ("pod" = 'OPFU')) THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN (("commissioner_code" = '15N') AND ("pod" = 'OPFA')) THEN 1 ELSE 0 END) AS d FROM "activity" WHERE ("commissioner_code" = '15N') AND (("pod" = 'OPFU') OR ("pod" = 'OPFA')) GROUP BY CAST(CAST(YEAR("start_date") AS BIGINT) AS VARCHAR)) grouped
+SELECT CAST('fu-ratio-gated' AS VARCHAR) AS kpi, CAST(g AS VARCHAR) AS "group", CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(CAST(CASE WHEN n < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(n AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + d) // (2 * d)) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(CAST(CAST(YEAR("start_date") AS BIGINT) AS VARCHAR), '') AS g, SUM(CASE WHEN (("commissioner_code" = '15N') AND ("pod" = 'OPFU')) THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN (("commissioner_code" = '15N') AND ("pod" = 'OPFA')) THEN 1 ELSE 0 END) AS d FROM "activity" WHERE ("commissioner_code" = '15N') AND (("pod" = 'OPFU') OR ("pod" = 'OPFA')) GROUP BY CAST(CAST(YEAR("start_date") AS BIGINT) AS VARCHAR)) grouped
 UNION ALL
 SELECT CAST('urgent-long' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(COALESCE(k2_n, 0) AS DECIMAL(38,12)) AS value FROM "activity_sums"
 UNION ALL
@@ -35,7 +37,9 @@ SELECT CAST('outpatient-spend' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "gro
 UNION ALL
 SELECT CAST('weighted' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(COALESCE(k4_s, 0) AS DECIMAL(38,12)) AS value FROM "activity_sums"
 UNION ALL
-SELECT CAST('los-mean' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(CASE WHEN k5_c = 0 THEN NULL ELSE CAST(k5_s AS DOUBLE) / k5_c END AS DECIMAL(38,12)) AS value FROM "activity_sums"
+SELECT CAST('los-mean' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(CASE WHEN k5_c = 0 THEN NULL ELSE CAST(CAST(CASE WHEN k5_s < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(k5_s AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + k5_c) // (2 * k5_c)) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
+UNION ALL
+SELECT CAST('big-mean' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(CASE WHEN k7_c = 0 THEN NULL ELSE CAST(CAST(CASE WHEN k7_s < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(k7_s AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + k7_c) // (2 * k7_c)) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
 UNION ALL
 SELECT CAST('minutes-median' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(x AS DECIMAL(38,12)) AS value FROM (SELECT (MIN(v) + MAX(v)) * 0.5 AS x FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS r, COUNT(*) OVER () AS n FROM (SELECT "minutes" AS v FROM "activity") gated WHERE v IS NOT NULL) ranked WHERE r IN (((n + 1) // (2)), ((n + 2) // (2)))) picked
 UNION ALL
@@ -43,13 +47,13 @@ SELECT CAST('price-p95' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CA
 UNION ALL
 SELECT CAST('price-p1' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(x AS DECIMAL(38,12)) AS value FROM (SELECT MIN(v) AS x FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS r, COUNT(*) OVER () AS n FROM (SELECT "price" AS v FROM "activity") gated WHERE v IS NOT NULL) ranked WHERE r = CASE WHEN ((1 * n + 99) // (100)) < 1 THEN 1 ELSE ((1 * n + 99) // (100)) END) picked
 UNION ALL
-SELECT CAST('coded' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(COALESCE(k7_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k7_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k7_d, 0) = 0 THEN NULL ELSE CAST(COALESCE(k7_n, 0) AS DOUBLE) / COALESCE(k7_d, 0) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
+SELECT CAST('coded' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(COALESCE(k9_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k9_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k9_d, 0) = 0 THEN NULL ELSE CAST(CAST(CASE WHEN COALESCE(k9_n, 0) < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(COALESCE(k9_n, 0) AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + COALESCE(k9_d, 0)) // (2 * COALESCE(k9_d, 0))) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
 UNION ALL
-SELECT CAST('nothing' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(COALESCE(k9_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k9_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k9_d, 0) = 0 THEN NULL ELSE CAST(COALESCE(k9_n, 0) AS DOUBLE) / COALESCE(k9_d, 0) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
+SELECT CAST('nothing' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(COALESCE(k11_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k11_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k11_d, 0) = 0 THEN NULL ELSE CAST(CAST(CASE WHEN COALESCE(k11_n, 0) < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(COALESCE(k11_n, 0) AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + COALESCE(k11_d, 0)) // (2 * COALESCE(k11_d, 0))) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
 UNION ALL
-SELECT CAST('dates' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(COALESCE(k11_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k11_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k11_d, 0) = 0 THEN NULL ELSE CAST(COALESCE(k11_n, 0) AS DOUBLE) / COALESCE(k11_d, 0) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
+SELECT CAST('dates' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(COALESCE(k13_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k13_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k13_d, 0) = 0 THEN NULL ELSE CAST(CAST(CASE WHEN COALESCE(k13_n, 0) < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(COALESCE(k13_n, 0) AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + COALESCE(k13_d, 0)) // (2 * COALESCE(k13_d, 0))) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM "activity_sums"
 UNION ALL
-SELECT CAST('visits-on-time' AS VARCHAR) AS kpi, CAST(g AS VARCHAR) AS "group", CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(n AS DOUBLE) / d END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(CAST("visit_date" AS VARCHAR), '') AS g, SUM(CASE WHEN (("team" IS NOT NULL) AND ("on_time" = TRUE)) THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN ("team" IS NOT NULL) THEN 1 ELSE 0 END) AS d FROM "visits" WHERE ("team" IS NOT NULL) GROUP BY CAST("visit_date" AS VARCHAR)) grouped
+SELECT CAST('visits-on-time' AS VARCHAR) AS kpi, CAST(g AS VARCHAR) AS "group", CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(CAST(CASE WHEN n < 0 THEN -1 ELSE 1 END * ((2 * ABS(CAST(replace(CAST(CAST(n AS DECIMAL(38,12)) AS VARCHAR), '.', '') AS HUGEINT)) + d) // (2 * d)) AS DECIMAL(38,0)) * 0.000000000001 AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(CAST("visit_date" AS VARCHAR), '') AS g, SUM(CASE WHEN (("team" IS NOT NULL) AND ("on_time" = TRUE)) THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN ("team" IS NOT NULL) THEN 1 ELSE 0 END) AS d FROM "visits" WHERE ("team" IS NOT NULL) GROUP BY CAST("visit_date" AS VARCHAR)) grouped
 UNION ALL
 SELECT CAST('visits-late-month' AS VARCHAR) AS kpi, CAST(NULL AS VARCHAR) AS "group", CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(COALESCE(k0_n, 0) AS DECIMAL(38,12)) AS value FROM "visits_sums";
 CREATE OR REPLACE VIEW "levers_challenges" AS

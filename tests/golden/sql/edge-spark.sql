@@ -28,25 +28,25 @@ FROM (SELECT `_row`,
              CASE WHEN (`minutes` RLIKE '^([+-]?[0-9]{1,16})$') THEN TRY_CAST(`minutes` AS BIGINT) END AS `minutes`,
              `nhs_number` AS `nhs_number`,
              `pod` AS `pod`,
-             CASE WHEN (`price` RLIKE '^(-?[0-9]+([.][0-9]{1,2})?)$') THEN CAST(`price` AS DECIMAL(18,2)) ELSE (CASE WHEN ((`price` LIKE '(%)') OR (`price` LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`price`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') RLIKE '^([0-9]+([.][0-9]{1,2})?)$') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`price`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) END AS `price`,
+             CASE WHEN (`price` RLIKE '^(-?([0-9]+([.][0-9]{1,2})?|[.][0-9]{1,2}))$') THEN CAST(`price` AS DECIMAL(18,2)) ELSE (CASE WHEN ((`price` LIKE '(%)') OR (`price` LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`price`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') RLIKE '^([0-9]+([.][0-9]{1,2})?)$') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`price`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) END AS `price`,
              `record_id` AS `record_id`,
              `specialty` AS `specialty`,
              CASE WHEN (`start_date` RLIKE '^([0-9]{4}-[0-9]{2}-[0-9]{2})$') THEN TRY_CAST(`start_date` AS DATE) END AS `start_date`,
              CASE WHEN LOWER(`urgent`) IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN LOWER(`urgent`) IN ('false', 'f', 'no', 'n', '0') THEN FALSE END AS `urgent`,
-             CASE WHEN (`weight` RLIKE '^([+-]?([0-9]+[.]?[0-9]{0,10}|[.][0-9]{1,10}))$') THEN TRY_CAST(`weight` AS DECIMAL(38,10)) END AS `weight`
+             CASE WHEN (`weight` RLIKE '^([+-]?([0-9]+[.]?[0-9]{0,12}|[.][0-9]{1,12}))$') THEN TRY_CAST(`weight` AS DECIMAL(38,12)) END AS `weight`
       FROM (SELECT `_row` AS `_row`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c3`), '') AS `commissioner_code`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c8`), '') AS `end_date`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c6`), '') AS `hrg`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c9`), '') AS `minutes`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c2`), '') AS `nhs_number`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c4`), '') AS `pod`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c12`), '') AS `price`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c1`), '') AS `record_id`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c5`), '') AS `specialty`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c7`), '') AS `start_date`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c10`), '') AS `urgent`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c11`), '') AS `weight`
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c3`), '') AS `commissioner_code`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c8`), '') AS `end_date`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c6`), '') AS `hrg`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c9`), '') AS `minutes`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c2`), '') AS `nhs_number`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c4`), '') AS `pod`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c12`), '') AS `price`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c1`), '') AS `record_id`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c5`), '') AS `specialty`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c7`), '') AS `start_date`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c10`), '') AS `urgent`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c11`), '') AS `weight`
             FROM (SELECT monotonically_increasing_id() + 1 AS `_row`, * FROM `activity_file`) numbered) cells) parsed;
 CREATE OR REPLACE TEMPORARY VIEW `visits_file` (`c1` STRING, `c2` STRING, `c3` STRING, `c4` STRING, `c5` STRING)
 USING csv OPTIONS (path '<workspace>/contracts/edge/data/visits/2026-10.csv', header 'true', multiLine 'true', escape '"', encoding 'UTF-8', mode 'PERMISSIVE');
@@ -59,40 +59,42 @@ SELECT `_row`,
        `visit_date`,
        CASE WHEN ABS(`visit_id`) <= 1000000000000000 THEN `visit_id` END AS `visit_id`
 FROM (SELECT `_row`,
-             CASE WHEN (`fee` RLIKE '^(-?[0-9]+([.][0-9]{1,2})?)$') THEN CAST(`fee` AS DECIMAL(18,2)) ELSE (CASE WHEN ((`fee` LIKE '(%)') OR (`fee` LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`fee`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') RLIKE '^([0-9]+([.][0-9]{1,2})?)$') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`fee`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) END AS `fee`,
+             CASE WHEN (`fee` RLIKE '^(-?([0-9]+([.][0-9]{1,2})?|[.][0-9]{1,2}))$') THEN CAST(`fee` AS DECIMAL(18,2)) ELSE (CASE WHEN ((`fee` LIKE '(%)') OR (`fee` LIKE '%-%')) THEN -1 ELSE 1 END * CASE WHEN (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`fee`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') RLIKE '^([0-9]+([.][0-9]{1,2})?)$') THEN TRY_CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(`fee`, '£', ''), ',', ''), '(', ''), ')', ''), '-', ''), ' ', '') AS DECIMAL(18,2)) END) END AS `fee`,
              CASE WHEN LOWER(`on_time`) IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN LOWER(`on_time`) IN ('false', 'f', 'no', 'n', '0') THEN FALSE END AS `on_time`,
              `team` AS `team`,
              CASE WHEN (`visit_date` RLIKE '^([0-9]{1,2}[/][0-9]{1,2}[/][0-9]{4})$') THEN CAST(try_to_timestamp(`visit_date`, 'd/M/yyyy') AS DATE) END AS `visit_date`,
              CASE WHEN (`visit_id` RLIKE '^([+-]?[0-9]{1,16})$') THEN TRY_CAST(`visit_id` AS BIGINT) END AS `visit_id`
       FROM (SELECT `_row` AS `_row`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c5`), '') AS `fee`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c4`), '') AS `on_time`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c2`), '') AS `team`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c3`), '') AS `visit_date`,
-                   NULLIF(trim(BOTH concat(' ', char(9), char(10), char(13)) FROM `c1`), '') AS `visit_id`
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c5`), '') AS `fee`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c4`), '') AS `on_time`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c2`), '') AS `team`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c3`), '') AS `visit_date`,
+                   NULLIF(trim(BOTH concat('\u0009', '\u000A', '\u000B', '\u000C', '\u000D', '\u0020', '\u0085', '\u00A0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000') FROM `c1`), '') AS `visit_id`
             FROM (SELECT monotonically_increasing_id() + 1 AS `_row`, * FROM `visits_file`) numbered) cells) parsed;
 CREATE OR REPLACE TEMPORARY VIEW `levers_kpi` AS
 WITH `activity_sums` AS (SELECT SUM(CASE WHEN ((`pod` = 'AE') AND (`minutes` <= 240)) THEN 1 ELSE 0 END) AS k0_n,
          SUM(CASE WHEN (`pod` = 'AE') THEN 1 ELSE 0 END) AS k0_d,
          SUM(CASE WHEN (`urgent` AND (`minutes` > 600)) THEN 1 ELSE 0 END) AS k2_n,
          SUM(CASE WHEN (`pod` LIKE 'OP%') THEN `price` END) AS k3_s,
-         SUM((COALESCE(`weight`, 1) * `minutes`)) AS k4_s,
-         SUM(CASE WHEN (`pod` IN ('EL', 'NEL')) THEN CAST(datediff(`end_date`, `start_date`) AS BIGINT) END) AS k5_s,
+         SUM(CASE WHEN (`pod` <> 'BIG') THEN (COALESCE(`weight`, 1) * `minutes`) END) AS k4_s,
+         SUM(CAST(CASE WHEN (`pod` IN ('EL', 'NEL')) THEN CAST(datediff(`end_date`, `start_date`) AS BIGINT) END AS DECIMAL(38,0))) AS k5_s,
          COUNT(CASE WHEN (`pod` IN ('EL', 'NEL')) THEN CAST(datediff(`end_date`, `start_date`) AS BIGINT) END) AS k5_c,
-         SUM(CASE WHEN ((((UPPER(COALESCE(`pod`, 'x')) IN ('AE', 'NEL')) AND (CAST(MONTH(`start_date`) AS BIGINT) BETWEEN 1 AND 12)) AND (CAST(char_length(TRIM(`record_id`)) AS BIGINT) > 3)) AND ((NOT (`hrg` LIKE 'A_0%')) OR (`hrg` IS NULL))) THEN 1 ELSE 0 END) AS k7_n,
-         SUM(CASE WHEN (((UPPER(COALESCE(`pod`, 'x')) IN ('AE', 'NEL')) AND (CAST(MONTH(`start_date`) AS BIGINT) BETWEEN 1 AND 12)) AND (CAST(char_length(TRIM(`record_id`)) AS BIGINT) > 3)) THEN 1 ELSE 0 END) AS k7_d,
-         SUM(CASE WHEN (((`pod` = 'NONE') OR (`pod` <> `pod`)) AND (`minutes` < 10)) THEN 1 ELSE 0 END) AS k9_n,
-         SUM(CASE WHEN ((`pod` = 'NONE') OR (`pod` <> `pod`)) THEN 1 ELSE 0 END) AS k9_d,
-         SUM(CASE WHEN (((`start_date` >= DATE '2026-10-15') AND (NOT ((`pod` = `pod`) IS NULL))) AND (`start_date` NOT BETWEEN DATE '2026-10-20' AND DATE '2026-10-25')) THEN 1 ELSE 0 END) AS k11_n,
-         SUM(CASE WHEN ((`start_date` >= DATE '2026-10-15') AND (NOT ((`pod` = `pod`) IS NULL))) THEN 1 ELSE 0 END) AS k11_d
+         SUM(CAST(CASE WHEN (`pod` = 'BIG') THEN `minutes` END AS DECIMAL(38,0))) AS k7_s,
+         COUNT(CASE WHEN (`pod` = 'BIG') THEN `minutes` END) AS k7_c,
+         SUM(CASE WHEN ((((UPPER(COALESCE(`pod`, 'x')) IN ('AE', 'NEL')) AND (CAST(MONTH(`start_date`) AS BIGINT) BETWEEN 1 AND 12)) AND (CAST(char_length(TRIM(`record_id`)) AS BIGINT) > 3)) AND ((NOT (`hrg` LIKE 'A_0%')) OR (`hrg` IS NULL))) THEN 1 ELSE 0 END) AS k9_n,
+         SUM(CASE WHEN (((UPPER(COALESCE(`pod`, 'x')) IN ('AE', 'NEL')) AND (CAST(MONTH(`start_date`) AS BIGINT) BETWEEN 1 AND 12)) AND (CAST(char_length(TRIM(`record_id`)) AS BIGINT) > 3)) THEN 1 ELSE 0 END) AS k9_d,
+         SUM(CASE WHEN (((`pod` = 'NONE') OR (`pod` <> `pod`)) AND (`minutes` < 10)) THEN 1 ELSE 0 END) AS k11_n,
+         SUM(CASE WHEN ((`pod` = 'NONE') OR (`pod` <> `pod`)) THEN 1 ELSE 0 END) AS k11_d,
+         SUM(CASE WHEN (((`start_date` >= DATE '2026-10-15') AND (NOT ((`pod` = `pod`) IS NULL))) AND (`start_date` NOT BETWEEN DATE '2026-10-20' AND DATE '2026-10-25')) THEN 1 ELSE 0 END) AS k13_n,
+         SUM(CASE WHEN ((`start_date` >= DATE '2026-10-15') AND (NOT ((`pod` = `pod`) IS NULL))) THEN 1 ELSE 0 END) AS k13_d
   FROM `activity`),
 `visits_sums` AS (SELECT SUM(CASE WHEN ((`visit_date` >= DATE '2026-10-15') AND (COALESCE(`on_time`, FALSE) = FALSE)) THEN 1 ELSE 0 END) AS k0_n
   FROM `visits`)
-SELECT CAST('ae-4hr' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(COALESCE(k0_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k0_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k0_d, 0) = 0 THEN NULL ELSE CAST(COALESCE(k0_n, 0) AS DOUBLE) / COALESCE(k0_d, 0) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
+SELECT CAST('ae-4hr' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(COALESCE(k0_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k0_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k0_d, 0) = 0 THEN NULL ELSE CAST(CAST(COALESCE(k0_n, 0) AS DECIMAL(38,12)) / COALESCE(k0_d, 0) AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
 UNION ALL
-SELECT CAST('fu-ratio' AS STRING) AS kpi, CAST(g AS STRING) AS `group`, CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(n AS DOUBLE) / d END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(`specialty`, '') AS g, SUM(CASE WHEN (`pod` = 'OPFU') THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN (`pod` = 'OPFA') THEN 1 ELSE 0 END) AS d FROM `activity` WHERE ((`pod` = 'OPFU') OR (`pod` = 'OPFA')) GROUP BY `specialty`) grouped
+SELECT CAST('fu-ratio' AS STRING) AS kpi, CAST(g AS STRING) AS `group`, CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(CAST(n AS DECIMAL(38,12)) / d AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(`specialty`, '') AS g, SUM(CASE WHEN (`pod` = 'OPFU') THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN (`pod` = 'OPFA') THEN 1 ELSE 0 END) AS d FROM `activity` WHERE ((`pod` = 'OPFU') OR (`pod` = 'OPFA')) GROUP BY `specialty`) grouped
 UNION ALL
-SELECT CAST('fu-ratio-gated' AS STRING) AS kpi, CAST(g AS STRING) AS `group`, CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(n AS DOUBLE) / d END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(CAST(CAST(YEAR(`start_date`) AS BIGINT) AS STRING), '') AS g, SUM(CASE WHEN ((`commissioner_code` = '15N') AND (`pod` = 'OPFU')) THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN ((`commissioner_code` = '15N') AND (`pod` = 'OPFA')) THEN 1 ELSE 0 END) AS d FROM `activity` WHERE (`commissioner_code` = '15N') AND ((`pod` = 'OPFU') OR (`pod` = 'OPFA')) GROUP BY CAST(CAST(YEAR(`start_date`) AS BIGINT) AS STRING)) grouped
+SELECT CAST('fu-ratio-gated' AS STRING) AS kpi, CAST(g AS STRING) AS `group`, CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(CAST(n AS DECIMAL(38,12)) / d AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(CAST(CAST(YEAR(`start_date`) AS BIGINT) AS STRING), '') AS g, SUM(CASE WHEN ((`commissioner_code` = '15N') AND (`pod` = 'OPFU')) THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN ((`commissioner_code` = '15N') AND (`pod` = 'OPFA')) THEN 1 ELSE 0 END) AS d FROM `activity` WHERE (`commissioner_code` = '15N') AND ((`pod` = 'OPFU') OR (`pod` = 'OPFA')) GROUP BY CAST(CAST(YEAR(`start_date`) AS BIGINT) AS STRING)) grouped
 UNION ALL
 SELECT CAST('urgent-long' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(COALESCE(k2_n, 0) AS DECIMAL(38,12)) AS value FROM `activity_sums`
 UNION ALL
@@ -100,7 +102,9 @@ SELECT CAST('outpatient-spend' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group
 UNION ALL
 SELECT CAST('weighted' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(COALESCE(k4_s, 0) AS DECIMAL(38,12)) AS value FROM `activity_sums`
 UNION ALL
-SELECT CAST('los-mean' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(CASE WHEN k5_c = 0 THEN NULL ELSE CAST(k5_s AS DOUBLE) / k5_c END AS DECIMAL(38,12)) AS value FROM `activity_sums`
+SELECT CAST('los-mean' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(CASE WHEN k5_c = 0 THEN NULL ELSE CAST(CAST(k5_s AS DECIMAL(38,12)) / k5_c AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
+UNION ALL
+SELECT CAST('big-mean' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(CASE WHEN k7_c = 0 THEN NULL ELSE CAST(CAST(k7_s AS DECIMAL(38,12)) / k7_c AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
 UNION ALL
 SELECT CAST('minutes-median' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(x AS DECIMAL(38,12)) AS value FROM (SELECT (MIN(v) + MAX(v)) * 0.5 AS x FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS r, COUNT(*) OVER () AS n FROM (SELECT `minutes` AS v FROM `activity`) gated WHERE v IS NOT NULL) ranked WHERE r IN (((n + 1) div (2)), ((n + 2) div (2)))) picked
 UNION ALL
@@ -108,13 +112,13 @@ SELECT CAST('price-p95' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST
 UNION ALL
 SELECT CAST('price-p1' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(x AS DECIMAL(38,12)) AS value FROM (SELECT MIN(v) AS x FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS r, COUNT(*) OVER () AS n FROM (SELECT `price` AS v FROM `activity`) gated WHERE v IS NOT NULL) ranked WHERE r = CASE WHEN ((1 * n + 99) div (100)) < 1 THEN 1 ELSE ((1 * n + 99) div (100)) END) picked
 UNION ALL
-SELECT CAST('coded' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(COALESCE(k7_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k7_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k7_d, 0) = 0 THEN NULL ELSE CAST(COALESCE(k7_n, 0) AS DOUBLE) / COALESCE(k7_d, 0) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
+SELECT CAST('coded' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(COALESCE(k9_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k9_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k9_d, 0) = 0 THEN NULL ELSE CAST(CAST(COALESCE(k9_n, 0) AS DECIMAL(38,12)) / COALESCE(k9_d, 0) AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
 UNION ALL
-SELECT CAST('nothing' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(COALESCE(k9_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k9_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k9_d, 0) = 0 THEN NULL ELSE CAST(COALESCE(k9_n, 0) AS DOUBLE) / COALESCE(k9_d, 0) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
+SELECT CAST('nothing' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(COALESCE(k11_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k11_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k11_d, 0) = 0 THEN NULL ELSE CAST(CAST(COALESCE(k11_n, 0) AS DECIMAL(38,12)) / COALESCE(k11_d, 0) AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
 UNION ALL
-SELECT CAST('dates' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(COALESCE(k11_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k11_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k11_d, 0) = 0 THEN NULL ELSE CAST(COALESCE(k11_n, 0) AS DOUBLE) / COALESCE(k11_d, 0) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
+SELECT CAST('dates' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(COALESCE(k13_n, 0) AS BIGINT) AS numerator, CAST(COALESCE(k13_d, 0) AS BIGINT) AS denominator, CAST(CASE WHEN COALESCE(k13_d, 0) = 0 THEN NULL ELSE CAST(CAST(COALESCE(k13_n, 0) AS DECIMAL(38,12)) / COALESCE(k13_d, 0) AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM `activity_sums`
 UNION ALL
-SELECT CAST('visits-on-time' AS STRING) AS kpi, CAST(g AS STRING) AS `group`, CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(n AS DOUBLE) / d END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(CAST(`visit_date` AS STRING), '') AS g, SUM(CASE WHEN ((`team` IS NOT NULL) AND (`on_time` = TRUE)) THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN (`team` IS NOT NULL) THEN 1 ELSE 0 END) AS d FROM `visits` WHERE (`team` IS NOT NULL) GROUP BY CAST(`visit_date` AS STRING)) grouped
+SELECT CAST('visits-on-time' AS STRING) AS kpi, CAST(g AS STRING) AS `group`, CAST(n AS BIGINT) AS numerator, CAST(d AS BIGINT) AS denominator, CAST(CASE WHEN d = 0 THEN NULL ELSE CAST(CAST(n AS DECIMAL(38,12)) / d AS DECIMAL(38,12)) END AS DECIMAL(38,12)) AS value FROM (SELECT COALESCE(CAST(`visit_date` AS STRING), '') AS g, SUM(CASE WHEN ((`team` IS NOT NULL) AND (`on_time` = TRUE)) THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN (`team` IS NOT NULL) THEN 1 ELSE 0 END) AS d FROM `visits` WHERE (`team` IS NOT NULL) GROUP BY CAST(`visit_date` AS STRING)) grouped
 UNION ALL
 SELECT CAST('visits-late-month' AS STRING) AS kpi, CAST(NULL AS STRING) AS `group`, CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(COALESCE(k0_n, 0) AS DECIMAL(38,12)) AS value FROM `visits_sums`;
 CREATE OR REPLACE TEMPORARY VIEW `levers_challenges` AS
