@@ -17,7 +17,7 @@ pub enum Dialect {
     Spark,
     /// Microsoft SQL Server's T-SQL, 2017 or later.
     Tsql,
-    /// PostgreSQL, 12 or later.
+    /// PostgreSQL, 12 or later (verified against levers by the test suite, on 15).
     Postgres,
 }
 
