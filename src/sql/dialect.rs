@@ -47,16 +47,6 @@ impl Dialect {
         }
     }
 
-    /// The `--dialect` value.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Dialect::Duckdb => "duckdb",
-            Dialect::Spark => "spark",
-            Dialect::Tsql => "tsql",
-            Dialect::Postgres => "postgres",
-        }
-    }
-
     /// A quoted identifier.
     pub(crate) fn ident(self, name: &str) -> String {
         match self {

@@ -32,6 +32,23 @@ pub(crate) struct Writer<'a> {
     pub lists: &'a BTreeMap<String, Vec<String>>,
 }
 
+impl<'a> Writer<'a> {
+    /// The writer for `dataset` of `contract`, whose schema levers has already validated.
+    pub(crate) fn of(
+        dialect: Dialect,
+        contract: &'a crate::model::contract::Contract,
+        dataset: &str,
+    ) -> Writer<'a> {
+        Writer {
+            dialect,
+            schema: contract
+                .schema(dataset)
+                .expect("validated: every dataset read has a schema"),
+            lists: &contract.lists,
+        }
+    }
+}
+
 /// An expression that this dialect cannot write exactly.
 #[derive(Debug)]
 pub(crate) struct Refused(pub String);

@@ -44,8 +44,7 @@ impl std::fmt::Display for SqlError {
 
 impl std::error::Error for SqlError {}
 
-/// The month's files a script reads, by dataset: the file's path as the engine is to open it,
-/// and its header's field count.
+/// Where the month's files are: the month, and the workspace they lie under.
 struct MonthFiles<'a> {
     month: Month,
     root: &'a Path,
@@ -320,9 +319,13 @@ fn kpi_row(
     )
 }
 
-/// `numerator / denominator` as a fraction, NULL for an empty denominator (no activity).
-fn quotient(d: Dialect, numerator: &str, denominator: &str) -> String {
-    d.quotient(numerator, denominator)
+/// `WITH a AS (…), b AS (…)` and a line end before a view's query; nothing without CTEs.
+fn with_clause(ctes: &[String]) -> String {
+    if ctes.is_empty() {
+        String::new()
+    } else {
+        format!("WITH {}\n", ctes.join(",\n"))
+    }
 }
 
 /// `CASE WHEN condition THEN 1 ELSE 0 END`: a row counted when the condition holds (NULL does
@@ -345,12 +348,7 @@ fn kpi_view(d: Dialect, contract: &Contract) -> Result<String, Vec<String>> {
     let mut ctes = Vec::new();
     let mut rows = Vec::new();
     for dataset in contract.datasets_read() {
-        let schema = contract.schema(dataset).expect("validated");
-        let w = Writer {
-            dialect: d,
-            schema,
-            lists: &contract.lists,
-        };
+        let w = Writer::of(d, contract, dataset);
         let sums = format!("{dataset}_sums");
         let mut aggregates: Vec<String> = Vec::new();
         for kpi in contract.kpis.iter().filter(|k| k.dataset == dataset) {
@@ -380,11 +378,7 @@ fn kpi_view(d: Dialect, contract: &Contract) -> Result<String, Vec<String>> {
             kpi_row(d, "", "NULL", "NULL", "NULL", "NULL")
         ));
     }
-    let with = if ctes.is_empty() {
-        String::new()
-    } else {
-        format!("WITH {}\n", ctes.join(",\n"))
-    };
+    let with = with_clause(&ctes);
     Ok(d.create_view(
         "levers_kpi",
         &format!("{with}{}", rows.join("\nUNION ALL\n")),
@@ -439,7 +433,7 @@ fn kpi_sql(
                         "NULL",
                         &numerator,
                         &denominator,
-                        &quotient(d, &numerator, &denominator),
+                        &d.quotient(&numerator, &denominator),
                     ))
                 }
                 Some(by) => {
@@ -464,7 +458,7 @@ fn kpi_sql(
                     let filter = counted.map(|c| format!(" WHERE {c}")).unwrap_or_default();
                     format!(
                         "{} FROM (SELECT COALESCE({group}, '') AS g, SUM({}) AS n, {den_count} AS d FROM {}{filter} GROUP BY {group}) grouped",
-                        kpi_row(d, &kpi.id, "g", "n", "d", &quotient(d, "n", "d")),
+                        kpi_row(d, &kpi.id, "g", "n", "d", &d.quotient("n", "d")),
                         one_if(&num_c),
                         d.ident(&kpi.dataset),
                     )
@@ -522,7 +516,7 @@ fn kpi_sql(
                         "NULL",
                         "NULL",
                         "NULL",
-                        &quotient(d, &column("s"), &column("c")),
+                        &d.quotient(&column("s"), &column("c")),
                     ))
                 }
                 Aggregate::Median | Aggregate::Percentile(_) => {
@@ -587,12 +581,7 @@ fn challenge_view(d: Dialect, contract: &Contract) -> Result<String, Vec<String>
         if rules.is_empty() {
             continue;
         }
-        let schema = contract.schema(dataset).expect("validated");
-        let w = Writer {
-            dialect: d,
-            schema,
-            lists: &contract.lists,
-        };
+        let w = Writer::of(d, contract, dataset);
         match dataset_challenges(&w, dataset, &rules) {
             Ok((cte, mut s)) => {
                 ctes.push(cte);
@@ -613,11 +602,7 @@ fn challenge_view(d: Dialect, contract: &Contract) -> Result<String, Vec<String>
             d.cast("NULL", SqlType::Money)
         ));
     }
-    let with = if ctes.is_empty() {
-        String::new()
-    } else {
-        format!("WITH {}\n", ctes.join(",\n"))
-    };
+    let with = with_clause(&ctes);
     Ok(d.create_view(
         "levers_challenges",
         &format!("{with}{}", selects.join("\nUNION ALL\n")),
@@ -733,25 +718,24 @@ fn dataset_challenges(
                 .join(" ")
         )
     };
-    let source = if windows.is_empty() {
-        d.ident(dataset)
+    // The rows, with each duplicate rule's row numbers beside them when there are any.
+    let (source, all) = if windows.is_empty() {
+        (d.ident(dataset), format!("{}.*", d.ident(dataset)))
     } else {
-        format!(
-            "(SELECT {}.*, {} FROM {}) windowed",
-            d.ident(dataset),
-            windows.join(", "),
-            d.ident(dataset)
+        (
+            format!(
+                "(SELECT {}.*, {} FROM {}) windowed",
+                d.ident(dataset),
+                windows.join(", "),
+                d.ident(dataset)
+            ),
+            "windowed.*".to_string(),
         )
     };
     let cte = format!(
-        "{} AS (SELECT {source_all}, {taker} AS {} FROM {source})",
+        "{} AS (SELECT {all}, {taker} AS {} FROM {source})",
         d.ident(&challenged),
         d.ident("_rule"),
-        source_all = if windows.is_empty() {
-            format!("{}.*", d.ident(dataset))
-        } else {
-            "windowed.*".to_string()
-        }
     );
     let mut selects = Vec::new();
     if !takers.is_empty() {
