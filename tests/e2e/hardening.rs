@@ -278,20 +278,7 @@ fn links_out_of_the_workspace_are_refused() {
     let dir = fixture("hard-links");
     let outside = temp_dir("hard-links-outside");
     std::os::unix::fs::symlink(&outside, dir.join("contracts/small/letters")).unwrap();
-    let out = levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            TODAY,
-        ],
-    );
+    let out = letter(&dir, "2026-06", "provisional", TODAY);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("links outside the workspace"),
@@ -349,20 +336,7 @@ fn provider_text_is_neutralised_in_every_output() {
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
     assert!(!csv.contains(",=HYPERLINK") && !csv.contains("\"=HYPERLINK"));
     assert!(!csv.contains('\u{1b}'));
-    ok(&levers(
-        &dir,
-        &[
-            "letter",
-            "-c",
-            "small",
-            "-m",
-            "2026-06",
-            "--stage",
-            "provisional",
-            "--today",
-            TODAY,
-        ],
-    ));
+    ok(&letter(&dir, "2026-06", "provisional", TODAY));
     let companion = read(
         &dir,
         "contracts/small/letters/2026-06-provisional-challenges.csv",
