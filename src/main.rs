@@ -135,6 +135,16 @@ fn main() -> ExitCode {
     };
     levers::pass::csv::enable_progress(std::io::stderr().is_terminal() && !globals.quiet);
     levers::pass::month::set_verbose(globals.verbose > 0);
+    // Commands whose outputs end with provenance have the pass hash the month for it as it
+    // reads, rather than read it again.
+    levers::pass::month::hash_for_provenance(matches!(
+        cli.command,
+        Command::Letter(_)
+            | Command::Actions(_)
+            | Command::Run(_)
+            | Command::Notice(_)
+            | Command::Verify(_)
+    ));
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Init(args) => cmd::init::run(&globals, args),
         Command::Check(args) => cmd::check::run(&globals, args),

@@ -50,9 +50,10 @@ impl ShaMemo {
                 return Ok(sha.clone());
             }
         }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+        let now = crate::pass::cache::now_ns();
+        if crate::pass::month::verbose() {
+            eprintln!("levers: hashed {} for provenance", relative.display());
+        }
         let sha = sha256_file(&path)?;
         if let Some(state) = state.filter(|s| s.size >= MEMO_FROM_BYTES) {
             // Recorded only if the file did not change while it was read.
@@ -66,7 +67,7 @@ impl ShaMemo {
     }
 
     fn save(&self, root: &Path) {
-        if !self.changed {
+        if !self.changed || crate::pass::cache::read_only() {
             return;
         }
         if let (Ok(_), Ok(bytes)) = (
@@ -78,11 +79,29 @@ impl ShaMemo {
     }
 }
 
+/// Remembers the SHA-256 of files the pass worked out as it read them (each with its state
+/// before the read), the read having begun at `began_ns`: [`Provenance::of`] then takes them
+/// from the memo, under its rules, rather than reading the files again.
+pub(crate) fn remember_sha256(
+    root: &Path,
+    read: Vec<(std::path::PathBuf, crate::pass::cache::FileState, String)>,
+    began_ns: u128,
+) {
+    let mut memo = ShaMemo::load(root);
+    for (path, state, sha) in read {
+        if state.size >= MEMO_FROM_BYTES {
+            memo.files.insert(path, (state, began_ns, sha));
+            memo.changed = true;
+        }
+    }
+    memo.save(root);
+}
+
 pub(crate) fn sha256_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

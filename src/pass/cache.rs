@@ -188,17 +188,29 @@ pub(crate) fn month(root: &Path, contract: &Contract, month: Month) -> Result<Mo
         files.iter().map(|f| file_state(&root.join(f))).collect()
     };
     let before = times(&files);
-    let (data, contents) = measure_month(root, contract, month)?;
+    let began_ns = now_ns();
+    let (data, hashes) = measure_month(root, contract, month)?;
     if data.inputs == files && times(&files) == before {
+        // The SHA-256s the pass worked out for provenance, remembered so the files are not
+        // read again to be hashed.
+        let sha256s: Vec<(PathBuf, FileState, String)> = files
+            .iter()
+            .zip(&before)
+            .zip(&hashes)
+            .filter_map(|((f, state), h)| Some((f.clone(), (*state)?, h.sha256.clone()?)))
+            .collect();
+        if !sha256s.is_empty() && !read_only() {
+            crate::audit::provenance::remember_sha256(root, sha256s, began_ns);
+        }
         let stamps: Option<Vec<InputStamp>> = files
             .iter()
             .zip(before)
-            .zip(contents)
-            .map(|((f, state), content)| {
+            .zip(hashes)
+            .map(|((f, state), h)| {
                 Some(InputStamp {
                     path: f.clone(),
                     state: state?,
-                    content: content?,
+                    content: h.content?,
                 })
             })
             .collect();
@@ -227,8 +239,20 @@ pub(crate) fn set_read_only(read_only: bool) {
     READ_ONLY.store(read_only, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Whether this process may write nothing to `.levers` (the cache, remembered hashes).
+pub(crate) fn read_only() -> bool {
+    READ_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Now, in nanoseconds since the epoch: when a hash was begun, to compare with file times.
+pub(crate) fn now_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
 fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {
-    if READ_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+    if read_only() {
         return;
     }
     let entry = EntryRef {

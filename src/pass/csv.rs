@@ -163,6 +163,8 @@ pub struct ReadSummary {
     /// The [`ContentHasher`] hash of the bytes read: the whole file, or for a chunk, from its
     /// start (the file's start for the first chunk) to its end. `None` if any were not read.
     pub content: Option<[u64; 2]>,
+    /// The file's SHA-256, in hex, when one was asked for and the read reached the file's end.
+    pub sha256: Option<String>,
 }
 
 /// Streams `path` through `visit`, converting the columns `slots` names (schema column
@@ -175,7 +177,7 @@ pub fn read_rows(
     slots: &[usize],
     visit: impl FnMut(&Row<'_>),
 ) -> ReadSummary {
-    read_rows_in(path, display, schema, slots, None, visit)
+    read_rows_in(path, display, schema, slots, None, None, visit)
 }
 
 /// A part of a CSV file that starts at a record boundary: `start..end` in bytes, with the line
@@ -232,13 +234,21 @@ pub fn read_blocks(
 }
 
 /// The quotes and the newlines in the first `end` bytes of `path`: whether a cut there is
-/// outside any quoted field, and the line the next record starts on.
-pub fn quotes_and_lines(path: &Path, end: u64) -> std::io::Result<(u64, u64)> {
+/// outside any quoted field, and the line the next record starts on. With `sha256`, those bytes
+/// are also hashed into it (for the reader after the cut to carry on).
+pub fn quotes_and_lines(
+    path: &Path,
+    end: u64,
+    mut sha256: Option<&mut sha2::Sha256>,
+) -> std::io::Result<(u64, u64)> {
     use std::io::Read;
     let (mut quotes, mut lines) = (0, 0);
     let read = read_blocks(std::fs::File::open(path)?.take(end), |block| {
         quotes += count_byte(block, b'"');
         lines += count_byte(block, b'\n');
+        if let Some(sha) = sha256.as_deref_mut() {
+            sha2::Digest::update(sha, block);
+        }
     })?;
     if read < end {
         return Err(std::io::Error::other("the file is shorter than it was"));
@@ -397,25 +407,30 @@ pub fn count_byte(bytes: &[u8], byte: u8) -> u64 {
         .sum()
 }
 
-/// [`read_rows`] over one chunk of the file (the whole file when `chunk` is `None`).
+/// [`read_rows`] over one chunk of the file (the whole file when `chunk` is `None`). With
+/// `sha256` (the SHA-256 of the bytes before the chunk: a new one for the first), the file's
+/// SHA-256 is carried on over the bytes read, and given in the summary when they reach its end.
 pub fn read_rows_in(
     path: &Path,
     display: &Path,
     schema: &Schema,
     slots: &[usize],
     chunk: Option<Chunk>,
+    sha256: Option<sha2::Sha256>,
     visit: impl FnMut(&Row<'_>),
 ) -> ReadSummary {
-    read_rows_blocks(path, display, schema, slots, chunk, visit, 1 << 20)
+    read_rows_blocks(path, display, schema, slots, chunk, sha256, visit, 1 << 20)
 }
 
 /// [`read_rows_in`], reading unquoted records `block` bytes at a time.
+#[allow(clippy::too_many_arguments)]
 fn read_rows_blocks(
     path: &Path,
     display: &Path,
     schema: &Schema,
     slots: &[usize],
     chunk: Option<Chunk>,
+    sha256: Option<sha2::Sha256>,
     visit: impl FnMut(&Row<'_>),
     block: usize,
 ) -> ReadSummary {
@@ -508,7 +523,10 @@ fn read_rows_blocks(
             .then(|| Box::new(DateCache::default())),
         cell_problems: 0,
         summary,
-        content: ContentHasher::starting_at(content_start),
+        content: match sha256 {
+            Some(sha) => ContentHasher::starting_at(content_start).with_sha256(sha),
+            None => ContentHasher::starting_at(content_start),
+        },
         visit,
     };
     // The bytes before the first record (the header) are hashed too.
@@ -542,6 +560,9 @@ fn read_rows_blocks(
         )));
     }
     if rows.content.end() == end {
+        if end == size {
+            rows.summary.sha256 = rows.content.sha256();
+        }
         rows.summary.content = rows.content.finish();
     }
     rows.summary
@@ -1298,6 +1319,7 @@ mod tests {
                 &text_schema(),
                 &[0, 1, 2],
                 None,
+                Some(sha2::Digest::new()),
                 |row| {
                     rows.push((
                         row.line,
@@ -1307,6 +1329,15 @@ mod tests {
                 },
                 block,
             );
+            // The SHA-256 carried through the read is the file's, however the readers went
+            // back over what they had read.
+            if summary.problems.is_empty() || want.1.iter().all(|p| p.0 > 1) {
+                assert_eq!(
+                    summary.sha256.as_deref(),
+                    Some(crate::audit::provenance::sha256_bytes(&text).as_str()),
+                    "block {block}: {text:?}"
+                );
+            }
             let problems: Vec<(usize, usize, String)> = summary
                 .problems
                 .iter()

@@ -83,6 +83,10 @@ impl PartsHasher {
 ///
 /// Bytes fed again (a reader going back over part of what it read) are skipped; a gap leaves
 /// the hash unfinished ([`ContentHasher::finish`] then says so).
+///
+/// It can also carry on a SHA-256 of the file ([`ContentHasher::with_sha256`]) over the same
+/// bytes, for the provenance of what is made from the month (§5.3): the pass then reads the
+/// month once for its figures, the cache and the audit trail.
 #[derive(Debug, Clone)]
 pub(crate) struct ContentHasher {
     lanes: [u64; LANES],
@@ -93,6 +97,8 @@ pub(crate) struct ContentHasher {
     part: [u8; BLOCK],
     part_len: usize,
     gap: bool,
+    /// The SHA-256 of the file from its first byte, when asked for.
+    sha256: Option<Box<sha2::Sha256>>,
 }
 
 const LANES: usize = 4;
@@ -119,7 +125,24 @@ impl ContentHasher {
             part: [0; BLOCK],
             part_len: 0,
             gap: false,
+            sha256: None,
         }
+    }
+
+    /// The same hasher also carrying on `sha256`, the SHA-256 of the file's bytes before
+    /// [`ContentHasher::end`] (a new one when this hasher starts at the file's first byte).
+    pub(crate) fn with_sha256(mut self, sha256: sha2::Sha256) -> ContentHasher {
+        self.sha256 = Some(Box::new(sha256));
+        self
+    }
+
+    /// The file's SHA-256, in hex, when this hasher carried one and nothing was missed.
+    pub(crate) fn sha256(&self) -> Option<String> {
+        use sha2::Digest as _;
+        let sha = self.sha256.as_ref().filter(|_| !self.gap)?;
+        Some(crate::audit::provenance::hex(
+            &sha.as_ref().clone().finalize(),
+        ))
     }
 
     #[inline(always)]
@@ -139,6 +162,9 @@ impl ContentHasher {
         let seen = (self.next - at).min(bytes.len() as u64) as usize;
         let mut bytes = &bytes[seen..];
         self.next += bytes.len() as u64;
+        if let Some(sha) = self.sha256.as_mut() {
+            sha2::Digest::update(sha.as_mut(), bytes);
+        }
         if self.part_len > 0 {
             let take = (BLOCK - self.part_len).min(bytes.len());
             self.part[self.part_len..self.part_len + take].copy_from_slice(&bytes[..take]);

@@ -55,13 +55,13 @@ impl MonthData {
 /// Reads every file of `month` for `contract` and evaluates all its KPIs and challenge rules.
 /// Any cell that does not parse, or any bad return, fails the month with every problem found.
 ///
-/// Also gives each input's content hash ([`file_content_hash`]), in the order of
-/// [`MonthData::inputs`], worked out from the bytes the pass read (`None` where it could not be).
+/// Also gives what was worked out of each input's bytes as they were read, in the order of
+/// [`MonthData::inputs`].
 pub fn measure_month(
     root: &Path,
     contract: &Contract,
     month: Month,
-) -> Result<(MonthData, Vec<Option<String>>), Problems> {
+) -> Result<(MonthData, Vec<InputHashes>), Problems> {
     let mut contents = Vec::new();
     let mut data = MonthData {
         month,
@@ -90,7 +90,10 @@ pub fn measure_month(
                     data.value_totals.insert(dataset.to_string(), total);
                 }
                 data.inputs.push(file);
-                contents.push(pass.content);
+                contents.push(InputHashes {
+                    content: pass.content,
+                    sha256: pass.sha256,
+                });
             }
             Err(p) => problems.extend(p),
         }
@@ -104,7 +107,10 @@ pub fn measure_month(
         let (returns, p) = crate::load::returns::read(root, &file, contract);
         problems.extend(p);
         if let Some(returns) = returns {
-            contents.push(file_content_hash(&root.join(&file)).ok());
+            contents.push(InputHashes {
+                content: file_content_hash(&root.join(&file)).ok(),
+                sha256: None,
+            });
             data.inputs.push(file);
             for kpi in contract
                 .kpis
@@ -143,6 +149,15 @@ pub fn measure_month(
     }
 }
 
+/// What the pass worked out of one input's bytes as it read them (`None` where it could not).
+#[derive(Debug, Default)]
+pub struct InputHashes {
+    /// The content hash ([`file_content_hash`]) the month cache keys the file by.
+    pub content: Option<String>,
+    /// The file's SHA-256, when asked for ([`hash_for_provenance`]).
+    pub sha256: Option<String>,
+}
+
 struct PassResult {
     kpis: BTreeMap<String, MonthFigures>,
     /// Each rule's challenges (kept apart: a large month's are not copied into one list twice).
@@ -151,10 +166,24 @@ struct PassResult {
     value_total: Option<Money>,
     /// The file's content hash ([`file_content_hash`]), from the bytes the pass read.
     content: Option<String>,
+    /// The file's SHA-256, from the same bytes, when asked for ([`hash_for_provenance`]).
+    sha256: Option<String>,
 }
 
 /// Files smaller than this are read by one thread; larger ones in two parts, one per core.
 const PARALLEL_FROM_BYTES: u64 = 8 << 20;
+
+/// Whether the pass also works out each file's SHA-256, for the provenance of what the command
+/// writes (§5.3).
+static SHA256: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks every pass of this process to work out the SHA-256 of the files it reads, as it reads
+/// them, and to remember it for the provenance of the letters, logs and notices made from them
+/// (so the month is not read again to be hashed). Commands that write no provenance leave it
+/// off: the figures alone need only the content hash.
+pub fn hash_for_provenance(on: bool) {
+    SHA256.store(on, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// Whether to report each file read on stderr (`-v`).
 static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -162,6 +191,11 @@ static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::n
 /// Whether to report each data file read on stderr, with its rows and speed (`-v`).
 pub fn set_verbose(on: bool) {
     VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether files read are reported on stderr (`-v`).
+pub(crate) fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Where a file of `size` bytes is cut for its two readers, when it is large enough: just after
@@ -175,15 +209,24 @@ fn file_cut(path: &Path, size: u64) -> Option<u64> {
 }
 
 /// The second reader's part of a file cut at `cut`: from the cut to the end, its first line
-/// counted. `None` when the cut is inside a quoted field (an odd number of quotes before it) or
-/// the file cannot be read: then one reader reads the whole file.
-fn second_chunk(path: &Path, cut: u64, size: u64) -> Option<crate::pass::csv::Chunk> {
-    let (quotes, lines) = crate::pass::csv::quotes_and_lines(path, cut).ok()?;
-    (quotes % 2 == 0).then_some(crate::pass::csv::Chunk {
+/// counted, and with `sha256`, the SHA-256 of the bytes before the cut (hashed while they are
+/// counted, for the second reader to carry on). `None` when the cut is inside a quoted field (an
+/// odd number of quotes before it) or the file cannot be read: then one reader reads the whole
+/// file.
+fn second_chunk(
+    path: &Path,
+    cut: u64,
+    size: u64,
+    sha256: bool,
+) -> Option<(crate::pass::csv::Chunk, Option<sha2::Sha256>)> {
+    let mut sha = sha256.then(<sha2::Sha256 as sha2::Digest>::new);
+    let (quotes, lines) = crate::pass::csv::quotes_and_lines(path, cut, sha.as_mut()).ok()?;
+    let chunk = crate::pass::csv::Chunk {
         start: cut,
         end: size,
         first_line: lines + 1,
-    })
+    };
+    (quotes % 2 == 0).then_some((chunk, sha))
 }
 
 /// A data file's content hash, as a pass over it works it out from the bytes it reads: the
@@ -252,7 +295,7 @@ fn run_pass(
 ) -> Result<PassResult, Problems> {
     let started = std::time::Instant::now();
     let result = run_pass_timed(root, file, contract, dataset, month);
-    if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+    if verbose() {
         if let Ok(r) = &result {
             let seconds = started.elapsed().as_secs_f64();
             eprintln!(
@@ -283,7 +326,11 @@ fn run_pass_timed(
     }
     // Duplicate rules' logs are sized from an estimate of the rows (they grow if it is short).
     let rows = estimate_rows(&path);
-    let whole = || run_chunk(root, file, contract, dataset, None, rows);
+    let sha256 = SHA256.load(std::sync::atomic::Ordering::Relaxed);
+    let whole = || {
+        let sha = sha256.then(<sha2::Sha256 as sha2::Digest>::new);
+        run_chunk(root, file, contract, dataset, None, sha, rows)
+    };
     let mut state = match file_cut(&path, size) {
         None => whole()?,
         Some(cut) => {
@@ -295,10 +342,18 @@ fn run_pass_timed(
             };
             let (a, b) = std::thread::scope(|scope| {
                 let later = scope.spawn(|| {
-                    let second = second_chunk(&path, cut, size)?;
-                    Some(run_chunk(root, file, contract, dataset, Some(second), half))
+                    let (second, sha) = second_chunk(&path, cut, size, sha256)?;
+                    Some(run_chunk(
+                        root,
+                        file,
+                        contract,
+                        dataset,
+                        Some(second),
+                        sha,
+                        half,
+                    ))
                 });
-                let earlier = run_chunk(root, file, contract, dataset, Some(first), half);
+                let earlier = run_chunk(root, file, contract, dataset, Some(first), None, half);
                 (
                     earlier,
                     later.join().unwrap_or_else(|_| Some(Err(Problems::new()))),
@@ -341,6 +396,8 @@ struct PassState {
     rows: u64,
     /// The content hash of each chunk's bytes, in file order.
     content: Vec<Option<[u64; 2]>>,
+    /// The file's SHA-256, from the chunk that read to its end, when asked for.
+    sha256: Option<String>,
 }
 
 impl PassState {
@@ -352,6 +409,8 @@ impl PassState {
         self.value_total += later.value_total;
         self.rows += later.rows;
         self.content.extend(later.content);
+        // The later part carried the SHA-256 on from the file's first byte.
+        self.sha256 = later.sha256;
     }
 
     fn finish(self, month: Month) -> PassResult {
@@ -372,6 +431,7 @@ impl PassState {
             value_total: self
                 .has_value
                 .then(|| Money::from_decimal(self.value_total.total())),
+            sha256: self.sha256,
         }
     }
 }
@@ -454,6 +514,7 @@ fn run_chunk(
     contract: &Contract,
     dataset: &str,
     chunk: Option<crate::pass::csv::Chunk>,
+    sha256: Option<sha2::Sha256>,
     rows: usize,
 ) -> Result<PassState, Problems> {
     let schema = contract
@@ -474,8 +535,14 @@ fn run_chunk(
     let memo = Memo::new(&slots);
     let dispatch = Dispatch::new(&measures);
     let mut value_total = ExactSum::default();
-    let summary =
-        crate::pass::csv::read_rows_in(&path, file, schema, slots.columns(), chunk, |row| {
+    let summary = crate::pass::csv::read_rows_in(
+        &path,
+        file,
+        schema,
+        slots.columns(),
+        chunk,
+        sha256,
+        |row| {
             let values = row.values;
             let line = row.line;
             let key = || match key_slot.map(|s| &values[s]) {
@@ -489,7 +556,8 @@ fn run_chunk(
             memo.clear();
             dispatch.add(&mut measures, values, &memo, &key);
             rules.add(values, &memo, &key, value, row.byte);
-        });
+        },
+    );
     if summary.problems.has_errors() {
         return Err(summary.problems);
     }
@@ -500,6 +568,7 @@ fn run_chunk(
         has_value: value_slot.is_some(),
         rows: summary.rows,
         content: vec![summary.content],
+        sha256: summary.sha256,
     })
 }
 
@@ -676,31 +745,46 @@ mod tests {
     use super::*;
     use crate::model::schema::{ColumnType, Schema};
 
-    /// The content hash the readers of a pass work out from the bytes they read, as
-    /// `run_pass` reads the file (whole, or in two parts).
-    fn hash_as_read(path: &Path) -> Option<String> {
+    /// The content hash and the SHA-256 the readers of a pass work out from the bytes they
+    /// read, as `run_pass` reads the file (whole, or in two parts).
+    fn hash_as_read(path: &Path) -> Option<(String, Option<String>)> {
+        use sha2::Digest as _;
         let schema = Schema::of(&[("id", ColumnType::Text), ("note", ColumnType::Text)]);
         let size = std::fs::metadata(path).ok()?.len();
         let parts =
-            file_cut(path, size).and_then(|cut| Some((cut, second_chunk(path, cut, size)?)));
+            file_cut(path, size).and_then(|cut| Some((cut, second_chunk(path, cut, size, true)?)));
         let chunks = match parts {
-            Some((cut, second)) => vec![
-                Some(crate::pass::csv::Chunk {
-                    start: 0,
-                    end: cut,
-                    first_line: 1,
-                }),
-                Some(second),
+            Some((cut, (second, sha))) => vec![
+                (
+                    Some(crate::pass::csv::Chunk {
+                        start: 0,
+                        end: cut,
+                        first_line: 1,
+                    }),
+                    None,
+                ),
+                (Some(second), sha),
             ],
-            None => vec![None],
+            None => vec![(None, Some(sha2::Sha256::new()))],
         };
+        let mut sha256 = None;
         let runs: Option<Vec<[u64; 2]>> = chunks
             .into_iter()
-            .map(|chunk| {
-                crate::pass::csv::read_rows_in(path, path, &schema, &[0, 1], chunk, |_| {}).content
+            .map(|(chunk, sha)| {
+                let read = crate::pass::csv::read_rows_in(
+                    path,
+                    path,
+                    &schema,
+                    &[0, 1],
+                    chunk,
+                    sha,
+                    |_| {},
+                );
+                sha256 = read.sha256;
+                read.content
             })
             .collect();
-        Some(crate::pass::hash::combine_runs(&runs?))
+        Some((crate::pass::hash::combine_runs(&runs?), sha256))
     }
 
     /// A month read for the first time is hashed by its own pass; a later run hashes the file
@@ -743,14 +827,16 @@ mod tests {
             let path = dir.join(name);
             std::fs::write(&path, &text).unwrap();
             let expected = file_content_hash(&path).unwrap();
-            assert_eq!(hash_as_read(&path), Some(expected), "{name}");
+            // The SHA-256 carried through the readers is the file's, for provenance.
+            let sha = crate::audit::provenance::sha256_bytes(text.as_bytes());
+            assert_eq!(hash_as_read(&path), Some((expected, Some(sha))), "{name}");
         }
         for name in ["halves.csv", "quoted.csv", "crlf.csv"] {
             let path = dir.join(name);
             let size = std::fs::metadata(&path).unwrap().len();
             let cut = file_cut(&path, size).expect("large enough to cut");
             assert!(
-                second_chunk(&path, cut, size).is_some(),
+                second_chunk(&path, cut, size, false).is_some(),
                 "{name} is read in two parts"
             );
         }
@@ -758,7 +844,7 @@ mod tests {
         let size = std::fs::metadata(&path).unwrap().len();
         let cut = file_cut(&path, size).expect("large enough to cut");
         assert!(
-            second_chunk(&path, cut, size).is_none(),
+            second_chunk(&path, cut, size, false).is_none(),
             "a cut inside a quoted field is not made"
         );
         std::fs::remove_dir_all(&dir).ok();

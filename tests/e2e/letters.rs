@@ -480,3 +480,71 @@ fn the_example_letters_are_what_the_code_writes() {
         );
     }
 }
+
+/// The month a letter is made from is hashed for its provenance as the pass reads it, not read
+/// again (issue 20): with `-v`, every file read is reported, and a month large enough to be read
+/// in two parts at once appears once, read by the pass, and never "hashed for provenance"; the
+/// SHA-256 the letter records is still the file's own. A second letter (nothing read again: the
+/// cache and the remembered hash answer) reads nothing.
+#[test]
+fn the_month_is_hashed_for_provenance_as_the_pass_reads_it() {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    let mut text = String::from("id,kind,minutes,days,who,price\n");
+    for line in 2..300_002u64 {
+        writeln!(
+            text,
+            "R{line:07},fa,{},0,p{},1{}.50",
+            line % 300,
+            line % 977,
+            line % 7
+        )
+        .unwrap();
+    }
+    assert!(text.len() > 8 << 20, "large enough to be read in two parts");
+    let dir = string_workspace(
+        "sha-in-pass",
+        "[[kpi]]\nid = \"quick\"\nname = \"Quick\"\nfrom = \"events\"\nnumerator = \"minutes < 200\"\ntarget = \">= 50%\"\n",
+        &[("data/events/2026-04.csv", text.clone())],
+    );
+    // Hashes remembered for files changed in the last two seconds are not trusted (a file
+    // rewritten within one tick of the clock could look unchanged): the month is older here,
+    // as a month's data is by the time its letter is due.
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let month = "contracts/c/data/events/2026-04.csv";
+    let args = [
+        "-v",
+        "letter",
+        "-c",
+        "c",
+        "-m",
+        "2026-04",
+        "--stage",
+        "provisional",
+        "--today",
+        "2026-05-20",
+    ];
+    let out = levers(&dir, &args);
+    ok(&out);
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches(&format!("levers: read {month}")).count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains(&format!("hashed {month}")), "{err}");
+    let letter = read(&dir, "contracts/c/letters/2026-04-provisional.md");
+    let sha = format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
+    assert!(
+        letter.contains(&format!("input: {month} sha256 {sha}")),
+        "{letter}"
+    );
+    std::fs::remove_file(dir.join("contracts/c/letters/2026-04-provisional.md")).unwrap();
+    let again = levers(&dir, &args);
+    ok(&again);
+    assert!(!stderr(&again).contains(month), "{}", stderr(&again));
+    assert_eq!(
+        read(&dir, "contracts/c/letters/2026-04-provisional.md"),
+        letter
+    );
+}
