@@ -199,14 +199,28 @@ pub(crate) fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<St
             String::from_utf8_lossy(stderr).trim()
         )))
     };
-    let add = git(root)
-        .arg("add")
-        .arg("--")
-        .args(paths)
-        .output()
-        .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
-    if !add.status.success() {
-        return Err(failed("add", &add.stderr));
+    // A zip container (a workbook) is stored as it is: its parts are deflated already, so git
+    // deflating it again costs a second for a large one and saves nothing. (A later `git gc`
+    // packs it as it packs everything.)
+    let (zipped, plain): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        paths.iter().partition(|p| is_zip(&root.join(p)));
+    for (files, compression) in [(zipped, "0"), (plain, "")] {
+        if files.is_empty() {
+            continue;
+        }
+        let mut add = git(root);
+        if !compression.is_empty() {
+            add.args(["-c", &format!("core.looseCompression={compression}")]);
+        }
+        let add = add
+            .arg("add")
+            .arg("--")
+            .args(files)
+            .output()
+            .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
+        if !add.status.success() {
+            return Err(failed("add", &add.stderr));
+        }
     }
     let commit = git(root)
         .args(identity(root))
@@ -222,6 +236,14 @@ pub(crate) fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<St
         .output()
         .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
     Ok(String::from_utf8_lossy(&head.stdout).trim().to_string())
+}
+
+/// Whether `path` is a zip container (it starts with a local file header), as a workbook is.
+fn is_zip(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).is_ok_and(|mut f| f.read_exact(&mut magic).is_ok())
+        && magic == *b"PK\x03\x04"
 }
 
 /// Whether any of `paths` differs from what HEAD holds (modified, new or staged).
