@@ -222,10 +222,12 @@ pub(crate) fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<St
             return Err(failed("add", &add.stderr));
         }
     }
-    let commit = git(root)
+    let mut commit = git(root);
+    commit
         .args(identity(root))
         .args(["commit", "--quiet", "--no-verify", "-m", message, "--"])
-        .args(paths)
+        .args(paths);
+    let commit = commit
         .output()
         .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
     if !commit.status.success() {
@@ -243,7 +245,58 @@ fn is_zip(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 4];
     std::fs::File::open(path).is_ok_and(|mut f| f.read_exact(&mut magic).is_ok())
-        && magic == *b"PK\x03\x04"
+        && magic == *ZIP_MAGIC
+}
+
+const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
+
+/// Blobs smaller than this are left to `git add`.
+const STORE_AHEAD_FROM_BYTES: usize = 1 << 20;
+
+/// Runs `work` (which writes files about to be committed) while git stores the large ones'
+/// contents in the repository's objects, each by its own `git hash-object -w --stdin`
+/// (`--path` applies the file's attributes, so the blob is the one `git add` would make; a zip
+/// container is stored undeflated, as [`commit`] stores it). `git add` then finds those blobs
+/// stored and only hashes the files: git deflating a large companion CSV no longer waits for
+/// the writing to finish. Nothing depends on it: a blob not stored (git missing, an error) is
+/// simply made by `git add`, and one stored for a commit that does not follow is pruned by
+/// git's own garbage collection.
+pub(crate) fn store_blobs_while<T>(
+    root: &Path,
+    blobs: &[(&Path, &[u8])],
+    work: impl FnOnce() -> T,
+) -> T {
+    use std::io::Write as _;
+    let store = |path: &Path, bytes: &[u8]| {
+        let mut command = git(root);
+        if bytes.starts_with(ZIP_MAGIC) {
+            command.args(["-c", "core.looseCompression=0"]);
+        }
+        let Ok(mut child) = command
+            .arg("hash-object")
+            .arg("-w")
+            .arg("--stdin")
+            .arg(format!("--path={}", path.display()))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        else {
+            return;
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(bytes);
+        }
+        let _ = child.wait();
+    };
+    std::thread::scope(|scope| {
+        for (path, bytes) in blobs {
+            if bytes.len() >= STORE_AHEAD_FROM_BYTES {
+                scope.spawn(move || store(path, bytes));
+            }
+        }
+        work()
+    })
 }
 
 /// Whether any of `paths` differs from what HEAD holds (modified, new or staged).

@@ -86,7 +86,8 @@ pub(crate) fn letter_path(report: &ContractMonth<'_>, stage: Stage) -> PathBuf {
         .join(format!("{}-{}.md", report.month, stage.name()))
 }
 
-/// Writes the letter and its companion atomically, keeping final letters immutable.
+/// Writes the letter and its companion atomically, keeping final letters immutable. With
+/// `commit_follows`, git stores the large companions' contents while they are written.
 pub(crate) fn write(
     report: &ContractMonth<'_>,
     stage: Stage,
@@ -94,6 +95,7 @@ pub(crate) fn write(
     organisation: &crate::model::settings::Organisation,
     reissue: Option<&str>,
     command: String,
+    commit_follows: bool,
 ) -> Result<Written> {
     let dir = report.contract.dir.join("letters");
     let final_path = dir.join(format!("{}-final.md", report.month));
@@ -148,7 +150,13 @@ pub(crate) fn write(
             )?,
             &reissued_companion,
         )?;
-        let files = write_letter(root, &reissued, &reissued_companion, &rendered)?;
+        let files = write_letter(
+            root,
+            &reissued,
+            &reissued_companion,
+            &rendered,
+            commit_follows,
+        )?;
         return Ok(Written {
             files,
             unchanged: false,
@@ -170,7 +178,7 @@ pub(crate) fn write(
             letter: path,
         });
     }
-    let files = write_letter(root, &path, &companion, &rendered)?;
+    let files = write_letter(root, &path, &companion, &rendered, commit_follows)?;
     Ok(Written {
         files,
         unchanged: false,
@@ -179,18 +187,31 @@ pub(crate) fn write(
 }
 
 /// Writes a letter and its two companions, each atomically: the companions first, so a letter
-/// on disk always has its detail beside it. Returns the files written.
+/// on disk always has its detail beside it. Returns the files written. With `commit_follows`,
+/// git stores the companions' contents while they are written
+/// ([`crate::audit::git::store_blobs_while`]).
 fn write_letter(
     root: &Path,
     letter: &Path,
     companion: &Path,
     rendered: &Rendered,
+    commit_follows: bool,
 ) -> Result<Vec<PathBuf>> {
     let workbook = workbook_path(companion);
-    write_file(root, companion, rendered.csv.as_bytes())
-        .with_context(|| format!("cannot write {}", companion.display()))?;
-    write_file(root, &workbook, &rendered.workbook)
-        .with_context(|| format!("cannot write {}", workbook.display()))?;
+    let blobs: &[(&Path, &[u8])] = if commit_follows {
+        &[
+            (companion, rendered.csv.as_bytes()),
+            (&workbook, &rendered.workbook),
+        ]
+    } else {
+        &[]
+    };
+    crate::audit::git::store_blobs_while(root, blobs, || {
+        write_file(root, companion, rendered.csv.as_bytes())
+            .with_context(|| format!("cannot write {}", companion.display()))?;
+        write_file(root, &workbook, &rendered.workbook)
+            .with_context(|| format!("cannot write {}", workbook.display()))
+    })?;
     let mut files = vec![letter.to_path_buf(), companion.to_path_buf(), workbook];
     // The charts: a picture the letter no longer shows is removed, so the folder holds exactly
     // what the letter's provenance lists.

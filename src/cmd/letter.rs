@@ -78,6 +78,7 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
         &workspace.settings.organisation,
         reason,
         command,
+        args.commit,
     )?;
     if written.unchanged {
         if !globals.quiet {

@@ -157,6 +157,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     &workspace.settings.organisation,
                     None,
                     command,
+                    true,
                 )?;
                 if written.unchanged {
                     continue;
