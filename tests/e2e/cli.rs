@@ -790,3 +790,48 @@ fn completions_and_the_man_page_describe_every_command() {
     let bad = levers(&dir, &["completions", "tcsh"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Changes the user has staged are theirs: levers' commits hold only the files it wrote, and
+/// the user's change is still staged afterwards, whether it is inside the workspace or
+/// elsewhere in the repository; with nothing else staged, the same files are committed.
+#[test]
+fn run_commits_only_its_own_files_and_leaves_the_users_staged() {
+    // The files levers' commits changed since the fixture's, and the user's staged files.
+    let since_fixture = |repo: &Path| -> (String, String) {
+        let first = git(repo, &["rev-list", "--max-parents=0", "HEAD"]);
+        let changed = git(repo, &["diff", "--name-only", first.trim(), "HEAD"]);
+        (changed, git(repo, &["diff", "--cached", "--name-only"]))
+    };
+    let repo = temp_dir("run-staged");
+    let dir = repo.join("workspace");
+    copy_tree(&fixture("run-staged-fixture"), &dir);
+    std::fs::write(repo.join("elsewhere.txt"), "before\n").unwrap();
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "fixture"]);
+    std::fs::write(repo.join("elsewhere.txt"), "the user's edit\n").unwrap();
+    std::fs::write(dir.join("notes.txt"), "the user's note\n").unwrap();
+    git(&repo, &["add", "elsewhere.txt", "workspace/notes.txt"]);
+    let out = ok(&levers(&dir, &["run", "--today", "2026-05-27"]));
+    assert!(out.contains("2026-04-provisional.md"), "{out}");
+    let (changed, staged) = since_fixture(&repo);
+    assert!(
+        changed
+            .lines()
+            .all(|f| f.starts_with("workspace/contracts/small/")),
+        "{changed}"
+    );
+    assert!(
+        changed.contains("2026-04-provisional-challenges.xlsx"),
+        "{changed}"
+    );
+    assert_eq!(staged, "elsewhere.txt\nworkspace/notes.txt\n");
+
+    // Nothing else staged: the same files committed, and nothing left over.
+    let plain = committed_fixture("run-unstaged");
+    ok(&levers(&plain, &["run", "--today", "2026-05-27"]));
+    let (plain_changed, plain_staged) = since_fixture(&plain);
+    assert_eq!(changed.replace("workspace/", ""), plain_changed);
+    assert_eq!(plain_staged, "");
+    assert_eq!(git(&plain, &["status", "--porcelain"]), "");
+}
