@@ -26,6 +26,7 @@ use crate::model::contract::Contract;
 use crate::pass::month::{file_content_hash, measure_month, MonthData};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Bumped whenever the cached data's meaning changes.
 const FORMAT: u32 = 9;
@@ -131,11 +132,98 @@ fn stamp(root: &Path, file: &Path, known: &InputStamp, written_ns: u128) -> Opti
     })
 }
 
-/// The month's data, from the cache when valid, else measured and cached.
-pub(crate) fn month(root: &Path, contract: &Contract, month: Month) -> Result<MonthData, Problems> {
+/// The months this process has read, of one contract at a time (a run works through its
+/// contracts in turn): a run's letter and then its action log ask for the same history, and a
+/// large month took a third of a second to read back from the cache each time. A month is
+/// taken from here only while its inputs' metadata is as it was and safely older than the
+/// data (the cache's own rule); a new contract's first month lets the last one's go.
+struct Held {
+    root: PathBuf,
+    contract: PathBuf,
+    key: String,
+    months: Vec<HeldMonth>,
+}
+
+struct HeldMonth {
+    month: Month,
+    inputs: Vec<InputStamp>,
+    /// When the data was made (the cache entry written, or the pass begun).
+    made_ns: u128,
+    data: Arc<MonthData>,
+}
+
+static HELD: std::sync::Mutex<Option<Held>> = std::sync::Mutex::new(None);
+
+/// The month held from an earlier read in this process, if its inputs are as they were.
+fn held(
+    root: &Path,
+    contract: &Contract,
+    key: &str,
+    month: Month,
+    files: &[PathBuf],
+) -> Option<Arc<MonthData>> {
+    let held = HELD.lock().ok()?;
+    let held = held
+        .as_ref()
+        .filter(|h| h.root == root && h.contract == contract.dir && h.key == key)?;
+    let m = held.months.iter().find(|m| m.month == month)?;
+    let same = m.inputs.len() == files.len()
+        && m.inputs.iter().zip(files).all(|(stamp, f)| {
+            stamp.path == *f
+                && file_state(&root.join(f))
+                    .is_some_and(|state| trusted(&state, &stamp.state, m.made_ns))
+        });
+    same.then(|| Arc::clone(&m.data))
+}
+
+/// Holds `data` for the rest of the process (see [`Held`]).
+fn hold(
+    root: &Path,
+    contract: &Contract,
+    key: &str,
+    month: Month,
+    inputs: Vec<InputStamp>,
+    made_ns: u128,
+    data: &Arc<MonthData>,
+) {
+    let Ok(mut held) = HELD.lock() else {
+        return;
+    };
+    let same_contract = held
+        .as_ref()
+        .is_some_and(|h| h.root == root && h.contract == contract.dir && h.key == key);
+    if !same_contract {
+        *held = Some(Held {
+            root: root.to_path_buf(),
+            contract: contract.dir.clone(),
+            key: key.to_string(),
+            months: Vec::new(),
+        });
+    }
+    if let Some(h) = held.as_mut() {
+        h.months.retain(|m| m.month != month);
+        h.months.push(HeldMonth {
+            month,
+            inputs,
+            made_ns,
+            data: Arc::clone(data),
+        });
+    }
+}
+
+/// The month's data: held from earlier in this process, from the cache when valid, else
+/// measured and cached.
+pub(crate) fn month(
+    root: &Path,
+    contract: &Contract,
+    month: Month,
+) -> Result<Arc<MonthData>, Problems> {
     let path = root.join(entry_path(contract, month));
     let key = definition_key(root, contract);
     let files = crate::pass::month::month_files(root, contract, month);
+    if let Some(data) = held(root, contract, &key, month, &files) {
+        return Ok(data);
+    }
     // The entry's own time, from the same clock as its inputs' times: the file system's.
     let written_ns = std::fs::metadata(&path)
         .ok()
@@ -162,6 +250,7 @@ pub(crate) fn month(root: &Path, contract: &Contract, month: Month) -> Result<Mo
                     .zip(&entry.inputs)
                     .all(|(a, b)| a.content == b.content)
                 {
+                    let data = Arc::new(entry.data);
                     if current != entry.inputs
                         || current
                             .iter()
@@ -173,11 +262,12 @@ pub(crate) fn month(root: &Path, contract: &Contract, month: Month) -> Result<Mo
                             root,
                             &entry_path(contract, month),
                             &key,
-                            current,
-                            &entry.data,
+                            current.clone(),
+                            &data,
                         );
                     }
-                    return Ok(entry.data);
+                    hold(root, contract, &key, month, current, written_ns, &data);
+                    return Ok(data);
                 }
             }
         }
@@ -214,11 +304,20 @@ pub(crate) fn month(root: &Path, contract: &Contract, month: Month) -> Result<Mo
                 })
             })
             .collect();
+        let data = Arc::new(data);
         if let Some(stamps) = stamps {
-            store(root, &entry_path(contract, month), &key, stamps, &data);
+            store(
+                root,
+                &entry_path(contract, month),
+                &key,
+                stamps.clone(),
+                &data,
+            );
+            hold(root, contract, &key, month, stamps, began_ns, &data);
         }
+        return Ok(data);
     }
-    Ok(data)
+    Ok(Arc::new(data))
 }
 
 /// An [`Entry`] as written: borrowed, so that a month of a million challenges is not copied to

@@ -626,7 +626,11 @@ pub fn month_files(root: &Path, contract: &Contract, month: Month) -> Vec<PathBu
 
 /// Every month from the contract's start (or `first`) up to `last` that has any data file,
 /// measured (or answered from the cache).
-pub fn history(root: &Path, contract: &Contract, last: Month) -> Result<Vec<MonthData>, Problems> {
+pub fn history(
+    root: &Path,
+    contract: &Contract,
+    last: Month,
+) -> Result<Vec<std::sync::Arc<MonthData>>, Problems> {
     let (start, _) = contract.months();
     let mut months = Vec::new();
     let mut problems = Problems::new();

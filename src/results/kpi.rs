@@ -437,8 +437,16 @@ fn groups_in(figures: Option<&MonthFigures>) -> Vec<Option<String>> {
 
 /// Every KPI's results for `month`, from `history` (months ascending, ending at or before
 /// `month`). Consequences are filled in afterwards by [`crate::results::consequences`].
-pub fn evaluate(contract: &Contract, history: &[MonthData], month: Month) -> Vec<KpiResult> {
-    let upto: Vec<&MonthData> = history.iter().filter(|m| m.month <= month).collect();
+pub fn evaluate(
+    contract: &Contract,
+    history: &[std::sync::Arc<MonthData>],
+    month: Month,
+) -> Vec<KpiResult> {
+    let upto: Vec<&MonthData> = history
+        .iter()
+        .map(|m| m.as_ref())
+        .filter(|m| m.month <= month)
+        .collect();
     let current = upto.last().filter(|m| m.month == month);
     let mut results = Vec::new();
     for kpi in &contract.kpis {

@@ -46,7 +46,7 @@ pub struct ContractMonth<'w> {
     /// The month's provisional letter, when one was issued (and is not the one being written).
     pub provisional: Option<Issued>,
     /// The figures of every month with data, from the contract's start up to this month.
-    pub history: Vec<MonthData>,
+    pub history: Vec<std::sync::Arc<MonthData>>,
     /// The month's KPI results, consequences filled in.
     pub kpis: Vec<KpiResult>,
     /// Every earlier month's results, from the contract's start (escalation history).
