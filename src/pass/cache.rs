@@ -59,6 +59,9 @@ pub(crate) struct InputStamp {
     pub state: FileState,
     /// The file's content hash ([`file_content_hash`]), in hex.
     pub content: String,
+    /// Whether the pass that hashed it was cut for hashing (so to hash it again alike).
+    #[serde(default)]
+    pub hashing: bool,
 }
 
 /// Whether a file now in `state` can be taken to hold what it held when it was stamped
@@ -124,11 +127,12 @@ fn stamp(root: &Path, file: &Path, known: &InputStamp, written_ns: u128) -> Opti
     if trusted(&state, &known.state, written_ns) {
         return Some(known.clone());
     }
-    let content = file_content_hash(&root.join(file)).ok()?;
+    let content = file_content_hash(&root.join(file), known.hashing).ok()?;
     Some(InputStamp {
         path: file.to_path_buf(),
         state,
         content,
+        hashing: known.hashing,
     })
 }
 
@@ -301,6 +305,7 @@ pub(crate) fn month(
                     path: f.clone(),
                     state: state?,
                     content: h.content?,
+                    hashing: h.hashing,
                 })
             })
             .collect();
@@ -407,7 +412,7 @@ mod tests {
         let path = dir.join("f.csv");
         let hash = |bytes: &[u8]| {
             std::fs::write(&path, bytes).unwrap();
-            file_content_hash(&path).unwrap()
+            file_content_hash(&path, false).unwrap()
         };
         // Long enough to span several reads, with a part word at the end.
         let base: Vec<u8> = (0..(1u32 << 21) + 13).map(|i| (i % 251) as u8).collect();

@@ -528,8 +528,12 @@ fn the_month_is_hashed_for_provenance_as_the_pass_reads_it() {
     ok(&out);
     let err = stderr(&out);
     assert_eq!(
-        err.matches(&format!("levers: read {month}")).count(),
+        err.matches(&format!("levers: read {month} (")).count(),
         1,
+        "{err}"
+    );
+    assert!(
+        err.contains("in two parts at once") && err.contains("and hashing them"),
         "{err}"
     );
     assert!(!err.contains(&format!("hashed {month}")), "{err}");
