@@ -267,50 +267,79 @@ const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
 /// Blobs smaller than this are left to `git add`.
 const STORE_AHEAD_FROM_BYTES: usize = 1 << 20;
 
+/// Stores `bytes`, the contents of the file at `path` about to be committed, in the
+/// repository's objects by a `git hash-object -w --stdin` (`--path` applies the file's
+/// attributes, so the blob is the one `git add` would make; a zip container is stored
+/// undeflated, as [`commit`] stores it). `git add` then finds the blob stored and only hashes
+/// the file. Nothing depends on it: a blob not stored (git missing, an error) is simply made by
+/// `git add`, and one stored for a commit that does not follow is pruned by git's own garbage
+/// collection.
+fn store_blob(root: &Path, path: &Path, bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut command = git(root);
+    if bytes.starts_with(ZIP_MAGIC) {
+        command.args(["-c", "core.looseCompression=0"]);
+    }
+    let Ok(mut child) = command
+        .arg("hash-object")
+        .arg("-w")
+        .arg("--stdin")
+        .arg(format!("--path={}", path.display()))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        return;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(bytes);
+    }
+    let _ = child.wait();
+}
+
 /// Runs `work` (which writes files about to be committed) while git stores the large ones'
-/// contents in the repository's objects, each by its own `git hash-object -w --stdin`
-/// (`--path` applies the file's attributes, so the blob is the one `git add` would make; a zip
-/// container is stored undeflated, as [`commit`] stores it). `git add` then finds those blobs
-/// stored and only hashes the files: git deflating a large companion CSV no longer waits for
-/// the writing to finish. Nothing depends on it: a blob not stored (git missing, an error) is
-/// simply made by `git add`, and one stored for a commit that does not follow is pruned by
-/// git's own garbage collection.
+/// contents ([`store_blob`]), each on a thread of its own: git deflating a large companion no
+/// longer waits for the writing to finish.
 pub(crate) fn store_blobs_while<T>(
     root: &Path,
     blobs: &[(&Path, &[u8])],
     work: impl FnOnce() -> T,
 ) -> T {
-    use std::io::Write as _;
-    let store = |path: &Path, bytes: &[u8]| {
-        let mut command = git(root);
-        if bytes.starts_with(ZIP_MAGIC) {
-            command.args(["-c", "core.looseCompression=0"]);
-        }
-        let Ok(mut child) = command
-            .arg("hash-object")
-            .arg("-w")
-            .arg("--stdin")
-            .arg(format!("--path={}", path.display()))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-        else {
-            return;
-        };
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(bytes);
-        }
-        let _ = child.wait();
-    };
     std::thread::scope(|scope| {
         for (path, bytes) in blobs {
             if bytes.len() >= STORE_AHEAD_FROM_BYTES {
-                scope.spawn(move || store(path, bytes));
+                scope.spawn(move || store_blob(root, path, bytes));
             }
         }
         work()
     })
+}
+
+/// A blob being stored in the background ([`store_blob`]) from the moment its contents exist:
+/// a letter's CSV is stored while its workbook is still being made. Dropping it waits for git
+/// to finish, so no `git hash-object` outlives the command that started it.
+pub(crate) struct StoringBlob(Option<std::thread::JoinHandle<()>>);
+
+impl StoringBlob {
+    /// Starts storing `text`, the file `path` will hold, when it is large enough to be worth it.
+    pub(crate) fn start(root: &Path, path: &Path, text: std::sync::Arc<String>) -> StoringBlob {
+        if text.len() < STORE_AHEAD_FROM_BYTES {
+            return StoringBlob(None);
+        }
+        let (root, path) = (root.to_path_buf(), path.to_path_buf());
+        StoringBlob(Some(std::thread::spawn(move || {
+            store_blob(&root, &path, text.as_bytes())
+        })))
+    }
+}
+
+impl Drop for StoringBlob {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            let _ = handle.join();
+        }
+    }
 }
 
 /// Whether any of `paths` differs from what HEAD holds (modified, new or staged).

@@ -104,6 +104,9 @@ pub(crate) fn write(
         bail!("the final letter for {} has been issued ({}), so the provisional letter can no longer change", report.month.long_name(), final_path.display());
     }
     let companion = dir.join(companion_name(report.month, stage));
+    // With a commit to follow, git stores the CSV from the moment it is made (while the
+    // workbook is still being made); dropping this waits for it.
+    let mut storing = None;
     let rendered = render(
         report,
         stage,
@@ -112,6 +115,15 @@ pub(crate) fn write(
         None,
         &provenance(root, report, command.clone())?,
         &companion,
+        &mut |csv| {
+            if commit_follows {
+                storing = Some(crate::audit::git::StoringBlob::start(
+                    root,
+                    &companion,
+                    std::sync::Arc::clone(csv),
+                ));
+            }
+        },
     )?;
     if stage == Stage::Final && root.join(&path).exists() {
         let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
@@ -149,6 +161,7 @@ pub(crate) fn write(
                 format!("{command} --reissue --reason {reason:?}"),
             )?,
             &reissued_companion,
+            &mut |_| {},
         )?;
         let files = write_letter(
             root,
@@ -156,6 +169,7 @@ pub(crate) fn write(
             &reissued_companion,
             &rendered,
             commit_follows,
+            false,
         )?;
         return Ok(Written {
             files,
@@ -165,7 +179,7 @@ pub(crate) fn write(
     }
     let workbook = workbook_path(&companion);
     if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == rendered.text)
-        && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == rendered.csv)
+        && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == *rendered.csv)
         && std::fs::read(root.join(&workbook)).is_ok_and(|b| b == rendered.workbook)
         && rendered
             .charts
@@ -178,7 +192,15 @@ pub(crate) fn write(
             letter: path,
         });
     }
-    let files = write_letter(root, &path, &companion, &rendered, commit_follows)?;
+    let files = write_letter(
+        root,
+        &path,
+        &companion,
+        &rendered,
+        commit_follows,
+        storing.is_some(),
+    )?;
+    drop(storing);
     Ok(Written {
         files,
         unchanged: false,
@@ -189,24 +211,24 @@ pub(crate) fn write(
 /// Writes a letter and its two companions, each atomically: the companions first, so a letter
 /// on disk always has its detail beside it. Returns the files written. With `commit_follows`,
 /// git stores the companions' contents while they are written
-/// ([`crate::audit::git::store_blobs_while`]).
+/// ([`crate::audit::git::store_blobs_while`]), the CSV's unless `csv_stored` (already begun).
 fn write_letter(
     root: &Path,
     letter: &Path,
     companion: &Path,
     rendered: &Rendered,
     commit_follows: bool,
+    csv_stored: bool,
 ) -> Result<Vec<PathBuf>> {
     let workbook = workbook_path(companion);
-    let blobs: &[(&Path, &[u8])] = if commit_follows {
-        &[
-            (companion, rendered.csv.as_bytes()),
-            (&workbook, &rendered.workbook),
-        ]
-    } else {
-        &[]
-    };
-    crate::audit::git::store_blobs_while(root, blobs, || {
+    let mut blobs: Vec<(&Path, &[u8])> = Vec::new();
+    if commit_follows {
+        blobs.push((&workbook, &rendered.workbook));
+        if !csv_stored {
+            blobs.push((companion, rendered.csv.as_bytes()));
+        }
+    }
+    crate::audit::git::store_blobs_while(root, &blobs, || {
         write_file(root, companion, rendered.csv.as_bytes())
             .with_context(|| format!("cannot write {}", companion.display()))?;
         write_file(root, &workbook, &rendered.workbook)

@@ -362,10 +362,11 @@ fn remake(
                 reason.as_deref(),
                 provenance,
                 &companion_path,
+                &mut |_| {},
             )?;
             Ok(match companion {
                 None => rendered.text.into_bytes(),
-                Some(Companion::Csv) => rendered.csv.into_bytes(),
+                Some(Companion::Csv) => rendered.csv.as_bytes().to_vec(),
                 Some(Companion::Workbook) => rendered.workbook,
                 Some(Companion::Chart(name)) => rendered
                     .charts

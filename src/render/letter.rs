@@ -1295,8 +1295,8 @@ pub fn context(
 pub struct Rendered {
     /// The letter's Markdown, provenance included.
     pub text: String,
-    /// The companion CSV.
-    pub csv: String,
+    /// The companion CSV (shared: git may be storing it while the letter is finished).
+    pub csv: std::sync::Arc<String>,
     /// The companion workbook (`.xlsx`) the provider answers in.
     pub workbook: Vec<u8>,
     /// The charts and icons beside the letter (path relative to the workspace, SVG text).
@@ -1323,6 +1323,8 @@ pub fn workbook_path(companion: &Path) -> std::path::PathBuf {
 
 /// The letter text, companion CSV and workbook for `report`; the letter's provenance records
 /// both companions (the workbook beside the CSV written as `companion`) by their SHA-256.
+/// `csv_made` is handed the CSV as soon as it is made, while the workbook is still being made.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     report: &ContractMonth<'_>,
     stage: Stage,
@@ -1331,6 +1333,7 @@ pub fn render(
     reissue: Option<&str>,
     provenance: &Provenance,
     companion: &Path,
+    csv_made: &mut dyn FnMut(&std::sync::Arc<String>),
 ) -> Result<Rendered> {
     // The workbook, the slowest of the three, is made on a core of its own while the CSV and
     // the charts are made on this one.
@@ -1353,6 +1356,8 @@ pub fn render(
             })
         });
         let csv = crate::render::csv::companion_csv(report).map(|text| {
+            let text = std::sync::Arc::new(text);
+            csv_made(&text);
             let sha = crate::audit::provenance::sha256_bytes(text.as_bytes());
             (text, sha)
         });
