@@ -311,7 +311,7 @@ pub(crate) fn month(
             .collect();
         let data = Arc::new(data);
         if let Some(stamps) = stamps {
-            store(
+            store_behind(
                 root,
                 &entry_path(contract, month),
                 &key,
@@ -353,6 +353,50 @@ pub(crate) fn now_ns() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos())
+}
+
+/// Cache entries being written on threads of their own ([`store_behind`]).
+static WRITING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// [`store`] on a thread of its own: a month just measured is written to the cache (16 MB of
+/// JSON for a month of a million challenges, a fifth of a second) while the command goes on to
+/// use it. [`finish_writing`] waits for it before the process ends.
+fn store_behind(
+    root: &Path,
+    relative: &Path,
+    key: &str,
+    inputs: Vec<InputStamp>,
+    data: &Arc<MonthData>,
+) {
+    if read_only() {
+        return;
+    }
+    let (root, relative, key, data) = (
+        root.to_path_buf(),
+        relative.to_path_buf(),
+        key.to_string(),
+        Arc::clone(data),
+    );
+    let writing = std::thread::spawn(move || store(&root, &relative, &key, inputs, &data));
+    match WRITING.lock() {
+        Ok(mut all) => all.push(writing),
+        Err(_) => {
+            let _ = writing.join();
+        }
+    }
+}
+
+/// Waits for every cache entry still being written: called once a command is done, so that
+/// no write is cut short by the process ending.
+pub fn finish_writing() {
+    let writing: Vec<_> = WRITING
+        .lock()
+        .map(|mut all| all.drain(..).collect())
+        .unwrap_or_default();
+    for handle in writing {
+        let _ = handle.join();
+    }
 }
 
 fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {
