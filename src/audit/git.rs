@@ -224,9 +224,20 @@ pub(crate) fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<St
     }
     // When nothing but `paths` is staged, the index is exactly what to commit, and a plain
     // commit records it as it stands; naming the paths makes git read every file into a fresh
-    // index again (a quarter of a second for a large month's companions).
+    // index again (a quarter of a second for a large month's companions). The check sees the
+    // whole repository whatever the user's settings (`diff.relative`, submodules ignored), and
+    // the commit is checked afterwards too: something staged in between (the user, in another
+    // terminal) has the commit undone and made again naming the paths.
     let only_ours = git(root)
-        .args(["diff", "--cached", "--quiet", "--", ":/"])
+        .args([
+            "diff",
+            "--cached",
+            "--quiet",
+            "--no-relative",
+            "--ignore-submodules=none",
+            "--",
+            ":/",
+        ])
         .args(
             paths
                 .iter()
@@ -234,24 +245,91 @@ pub(crate) fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<St
         )
         .status()
         .is_ok_and(|s| s.success());
-    let mut commit = git(root);
-    commit
-        .args(identity(root))
-        .args(["commit", "--quiet", "--no-verify", "-m", message]);
-    if !only_ours {
-        commit.arg("--").args(paths);
-    }
-    let commit = commit
-        .output()
-        .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
-    if !commit.status.success() {
-        return Err(failed("commit", &commit.stderr));
+    let before = head_commit(root);
+    let commit_named = |named: bool| -> Result<()> {
+        let mut commit = git(root);
+        commit
+            .args(identity(root))
+            .args(["commit", "--quiet", "--no-verify", "-m", message]);
+        if named {
+            commit.arg("--").args(paths);
+        }
+        let commit = commit
+            .output()
+            .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
+        if !commit.status.success() {
+            return Err(failed("commit", &commit.stderr));
+        }
+        Ok(())
+    };
+    commit_named(!only_ours)?;
+    if only_ours && !committed_only(root, before.as_deref(), paths) {
+        let undone = match &before {
+            Some(before) => git(root)
+                .args(["reset", "--soft", "--quiet", before])
+                .status(),
+            None => git(root).args(["update-ref", "-d", "HEAD"]).status(),
+        };
+        if !undone.is_ok_and(|s| s.success()) {
+            fail!("git committed more than levers' files (something was staged meanwhile) and the commit could not be undone: see `git show HEAD`");
+        }
+        commit_named(true)?;
     }
     let head = git(root)
         .args(["rev-parse", "--short", "HEAD"])
         .output()
         .map_err(|e| GitFailure(format!("cannot run git: {e}")))?;
     Ok(String::from_utf8_lossy(&head.stdout).trim().to_string())
+}
+
+/// The commit HEAD names, if there is one yet.
+fn head_commit(root: &Path) -> Option<String> {
+    let out = git(root)
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .output()
+        .ok()?;
+    let hash = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !hash.is_empty()).then_some(hash)
+}
+
+/// Whether the commit HEAD names changed nothing but `paths` (relative to `root`) since
+/// `before` (or, with none, holds nothing else).
+fn committed_only(root: &Path, before: Option<&str>, paths: &[PathBuf]) -> bool {
+    let Some(prefix) = git(root)
+        .args(["rev-parse", "--show-prefix"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    else {
+        return false;
+    };
+    let mut diff = git(root);
+    diff.args([
+        "diff-tree",
+        "-r",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        "--no-commit-id",
+        "--ignore-submodules=none",
+    ]);
+    match before {
+        Some(before) => diff.args([before, "HEAD"]),
+        None => diff.args(["--root", "HEAD"]),
+    };
+    let Ok(out) = diff.output() else {
+        return false;
+    };
+    let ours: std::collections::BTreeSet<String> = paths
+        .iter()
+        .map(|p| format!("{prefix}{}", p.to_string_lossy().replace('\\', "/")))
+        .collect();
+    out.status.success()
+        && String::from_utf8_lossy(&out.stdout)
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .all(|p| ours.contains(p))
 }
 
 /// Whether `path` is a zip container (it starts with a local file header), as a workbook is.

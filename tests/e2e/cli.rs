@@ -793,15 +793,16 @@ fn completions_and_the_man_page_describe_every_command() {
 
 /// Changes the user has staged are theirs: levers' commits hold only the files it wrote, and
 /// the user's change is still staged afterwards, whether it is inside the workspace or
-/// elsewhere in the repository; with nothing else staged, the same files are committed.
+/// elsewhere in the repository (even with a setting that makes `git diff` in the workspace
+/// blind to the rest of it); with nothing else staged, the same files are committed.
 #[test]
 fn run_commits_only_its_own_files_and_leaves_the_users_staged() {
-    // The files levers' commits changed since the fixture's, and the user's staged files.
-    let since_fixture = |repo: &Path| -> (String, String) {
-        let first = git(repo, &["rev-list", "--max-parents=0", "HEAD"]);
-        let changed = git(repo, &["diff", "--name-only", first.trim(), "HEAD"]);
+    // The files levers' commits changed since `from`, and the user's staged files.
+    let since = |repo: &Path, from: &str| -> (String, String) {
+        let changed = git(repo, &["diff", "--name-only", from, "HEAD"]);
         (changed, git(repo, &["diff", "--cached", "--name-only"]))
     };
+    let head = |repo: &Path| git(repo, &["rev-parse", "HEAD"]).trim().to_string();
     let repo = temp_dir("run-staged");
     let dir = repo.join("workspace");
     copy_tree(&fixture("run-staged-fixture"), &dir);
@@ -809,29 +810,45 @@ fn run_commits_only_its_own_files_and_leaves_the_users_staged() {
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-qm", "fixture"]);
+    let fixture_commit = head(&repo);
     std::fs::write(repo.join("elsewhere.txt"), "the user's edit\n").unwrap();
-    std::fs::write(dir.join("notes.txt"), "the user's note\n").unwrap();
-    git(&repo, &["add", "elsewhere.txt", "workspace/notes.txt"]);
+    git(&repo, &["add", "elsewhere.txt"]);
+    git(&repo, &["config", "diff.relative", "true"]);
     let out = ok(&levers(&dir, &["run", "--today", "2026-05-27"]));
     assert!(out.contains("2026-04-provisional.md"), "{out}");
-    let (changed, staged) = since_fixture(&repo);
+    let (first, staged) = since(&repo, &fixture_commit);
     assert!(
-        changed
+        first
             .lines()
             .all(|f| f.starts_with("workspace/contracts/small/")),
-        "{changed}"
+        "{first}"
     );
     assert!(
-        changed.contains("2026-04-provisional-challenges.xlsx"),
-        "{changed}"
+        first.contains("2026-04-provisional-challenges.xlsx"),
+        "{first}"
+    );
+    assert_eq!(staged, "elsewhere.txt\n");
+    // Staged inside the workspace too, before the next month's letter.
+    let after_first = head(&repo);
+    std::fs::write(dir.join("notes.txt"), "the user's note\n").unwrap();
+    git(&repo, &["add", "workspace/notes.txt"]);
+    let out = ok(&levers(&dir, &["run", "--today", "2026-06-26"]));
+    assert!(out.contains("2026-05-provisional.md"), "{out}");
+    let (second, staged) = since(&repo, &after_first);
+    assert!(
+        second
+            .lines()
+            .all(|f| f.starts_with("workspace/contracts/small/")),
+        "{second}"
     );
     assert_eq!(staged, "elsewhere.txt\nworkspace/notes.txt\n");
 
     // Nothing else staged: the same files committed, and nothing left over.
     let plain = committed_fixture("run-unstaged");
+    let plain_fixture = head(&plain);
     ok(&levers(&plain, &["run", "--today", "2026-05-27"]));
-    let (plain_changed, plain_staged) = since_fixture(&plain);
-    assert_eq!(changed.replace("workspace/", ""), plain_changed);
+    let (plain_changed, plain_staged) = since(&plain, &plain_fixture);
+    assert_eq!(first.replace("workspace/", ""), plain_changed);
     assert_eq!(plain_staged, "");
     assert_eq!(git(&plain, &["status", "--porcelain"]), "");
 }
