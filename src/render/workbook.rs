@@ -58,10 +58,11 @@ pub(crate) fn column(name: &str) -> usize {
 /// The provider's answers: accept or reject.
 pub(crate) const RESPONSES: [&str; 2] = ["accept", "reject"];
 
-/// Excel's limit on the characters of one cell.
+/// What one cell holds at most, in UTF-16 units as Excel counts its limit of 32,767 (a
+/// character beyond the Basic Multilingual Plane, an emoji, is two), with a margin.
 const CELL_LIMIT: usize = 32_000;
 
-/// Text as a cell holds it: control characters removed, cut to Excel's limit. A string cell is
+/// Text as a cell holds it: control characters removed, cut to [`CELL_LIMIT`]. A string cell is
 /// never read as a formula, so no apostrophe is needed as in the CSV.
 fn text(value: &str) -> String {
     cell_text(value).into_owned()
@@ -70,14 +71,19 @@ fn text(value: &str) -> String {
 /// [`text`], borrowed when the text needs no change (as nearly every cell's does not).
 fn cell_text(value: &str) -> std::borrow::Cow<'_, str> {
     let clean = crate::render::text::clean(value);
-    // No more bytes than the limit has characters: nothing to cut.
+    // No more bytes than the limit has units: nothing to cut (a character is at least as many
+    // bytes in UTF-8 as units in UTF-16).
     if clean.len() <= CELL_LIMIT {
         return clean;
     }
-    match clean.char_indices().nth(CELL_LIMIT) {
-        Some((cut, _)) => std::borrow::Cow::Owned(clean[..cut].to_string()),
-        None => clean,
+    let mut units = 0;
+    for (at, c) in clean.char_indices() {
+        units += c.len_utf16();
+        if units > CELL_LIMIT {
+            return std::borrow::Cow::Owned(clean[..at].to_string());
+        }
     }
+    clean
 }
 
 /// Pounds as a number cell: exact to the penny for any sum a contract holds (well inside the
@@ -563,6 +569,22 @@ mod tests {
             age_months: 0,
             last_event: None,
         }
+    }
+
+    /// A cell is cut to Excel's limit as Excel counts it, in UTF-16 units: a detail of 20,000
+    /// emoji (40,000 units) is cut to 16,000 of them, and the workbook is still the one
+    /// rust_xlsxwriter writes (which refuses a cell over the limit).
+    #[test]
+    fn long_cells_are_cut_to_excels_limit_in_utf16_units() {
+        let mut long = challenge(1, "r", 100, Some(3));
+        long.detail = Arc::from("😀".repeat(20_000));
+        long.record = "é".repeat(40_000);
+        assert_eq!(cell_text(&long.detail).encode_utf16().count(), 32_000);
+        assert_eq!(cell_text(&long.record).chars().count(), 32_000);
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 5, 29).unwrap();
+        let challenges = [long];
+        let streamed = challenges_workbook(challenges.iter(), "T", "ICB", today).unwrap();
+        assert_eq!(parts(&streamed), parts(&written_cell_by_cell(&challenges)));
     }
 
     #[test]
