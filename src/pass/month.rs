@@ -96,7 +96,19 @@ pub fn measure_month(
                     hashing: pass.hashing,
                 });
             }
-            Err(p) => problems.extend(p),
+            Err(p) => {
+                // A failed pass always says why; were it ever not to, the month must still fail
+                // rather than go on without the dataset.
+                if !p.has_errors() {
+                    problems.push(Problem::at_line(
+                        &file,
+                        1,
+                        1,
+                        "internal error: the file could not be measured; please report it",
+                    ));
+                }
+                problems.extend(p);
+            }
         }
     }
     if contract
@@ -360,9 +372,15 @@ fn run_pass_timed(
                 });
                 let earlier = run_chunk(root, file, contract, dataset, Some(first), None, half);
                 let earlier_took = started.elapsed();
-                let later = later
-                    .join()
-                    .unwrap_or_else(|_| Some((Err(Problems::new()), earlier_took)));
+                // A reader that stopped on an internal error fails the month with a problem
+                // saying so (never an empty list of problems, which would drop the dataset).
+                let later = later.join().unwrap_or_else(|_| {
+                    let stopped = one_problem(
+                        file,
+                        "internal error: the reader of the file's second part stopped, so the month was not measured; please report it".into(),
+                    );
+                    Some((Err(stopped), earlier_took))
+                });
                 if verbose() {
                     if let Some((_, later_took)) = &later {
                         eprintln!(
