@@ -110,6 +110,8 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
         // A dry run writes nothing at all: not even the cache.
         crate::pass::cache::set_read_only(true);
     }
+    // A contract's letters and then its action log read the same months.
+    crate::pass::cache::hold_months();
     let _lock = if args.dry_run {
         None
     } else {

@@ -158,6 +158,15 @@ struct HeldMonth {
 
 static HELD: std::sync::Mutex<Option<Held>> = std::sync::Mutex::new(None);
 
+/// Whether months are held at all: only for a command that asks for the same history twice
+/// (`run`); any other would only keep the memory longer (`respond` peaked 80 MiB higher).
+static HOLDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks this process to hold the months it reads (see [`Held`]).
+pub(crate) fn hold_months() {
+    HOLDING.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The month held from an earlier read in this process, if its inputs are as they were.
 fn held(
     root: &Path,
@@ -190,6 +199,9 @@ fn hold(
     made_ns: u128,
     data: &Arc<MonthData>,
 ) {
+    if !HOLDING.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     let Ok(mut held) = HELD.lock() else {
         return;
     };
@@ -360,7 +372,7 @@ static WRITING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
     std::sync::Mutex::new(Vec::new());
 
 /// [`store`] on a thread of its own: a month just measured is written to the cache (16 MB of
-/// JSON for a month of a million challenges, a fifth of a second) while the command goes on to
+/// JSON for a month of half a million challenges, a fifth of a second) while the command goes on to
 /// use it. [`finish_writing`] waits for it before the process ends.
 fn store_behind(
     root: &Path,

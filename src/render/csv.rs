@@ -62,7 +62,7 @@ pub(crate) fn write_csv_row<W: std::io::Write>(
 /// The companion CSV of `report`: this month's challenges and those still outstanding, one
 /// row each, data only (its provenance is in the letter's block).
 pub(crate) fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
-    // Sized for a typical row, so that a million rows are not copied as the buffer doubles.
+    // Sized for a typical row, so that half a million rows are not copied as the buffer doubles.
     let rows = report.new_challenges.len() + report.outstanding.len();
     let mut csv = csv::Writer::from_writer(Vec::with_capacity(256 + rows * 96));
     write_csv_header(&mut csv)?;
