@@ -714,18 +714,34 @@ mod compact_challenges {
         whole: Vec<Raised>,
     }
 
+    /// A [`Group`] as written: borrowed from the challenges, so that half a million records
+    /// and details are not copied to be saved.
+    #[derive(Serialize)]
+    struct GroupRef<'a> {
+        month: Month,
+        rule: &'a str,
+        records: Vec<&'a str>,
+        values: Vec<Money>,
+        details: Vec<u32>,
+        texts: Vec<&'a str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        whole: Vec<&'a Raised>,
+    }
+
     pub(super) fn serialize<S: Serializer>(
         challenges: &[Raised],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let mut groups: Vec<Group> = Vec::new();
-        let mut indices: std::collections::HashMap<Arc<str>, u32> = Default::default();
+        let mut groups: Vec<GroupRef<'_>> = Vec::new();
+        // Each detail's index in its group's texts, found by the pass's fast hash.
+        let mut indices: std::collections::HashMap<&str, u32, crate::pass::hash::FastHash> =
+            Default::default();
         for c in challenges {
-            let fits = |g: &Group| g.rule == c.rule && g.month == c.month;
+            let fits = |g: &GroupRef<'_>| *g.rule == *c.rule && g.month == c.month;
             if !groups.last().is_some_and(fits) {
-                groups.push(Group {
+                groups.push(GroupRef {
                     month: c.month,
-                    rule: c.rule.clone(),
+                    rule: &c.rule,
                     records: Vec::new(),
                     values: Vec::new(),
                     details: Vec::new(),
@@ -736,15 +752,15 @@ mod compact_challenges {
             }
             let group = groups.last_mut().expect("pushed above");
             if c.rows == 1 && c.keys.is_empty() && c.also.is_empty() {
-                group.records.push(c.record.clone());
+                group.records.push(&c.record);
                 group.values.push(c.value);
-                let index = *indices.entry(c.detail.clone()).or_insert_with(|| {
-                    group.texts.push(c.detail.clone());
+                let index = *indices.entry(&c.detail).or_insert_with(|| {
+                    group.texts.push(&c.detail);
                     (group.texts.len() - 1) as u32
                 });
                 group.details.push(index);
             } else {
-                group.whole.push(c.clone());
+                group.whole.push(c);
             }
         }
         groups.serialize(serializer)
