@@ -148,6 +148,13 @@ struct Held {
     months: Vec<HeldMonth>,
 }
 
+impl Held {
+    /// Whether these are the months of `contract` in `root`, as defined by `key`.
+    fn is_for(&self, root: &Path, contract: &Contract, key: &str) -> bool {
+        self.root == root && self.contract == contract.dir && self.key == key
+    }
+}
+
 struct HeldMonth {
     month: Month,
     inputs: Vec<InputStamp>,
@@ -176,9 +183,7 @@ fn held(
     files: &[PathBuf],
 ) -> Option<Arc<MonthData>> {
     let held = HELD.lock().ok()?;
-    let held = held
-        .as_ref()
-        .filter(|h| h.root == root && h.contract == contract.dir && h.key == key)?;
+    let held = held.as_ref().filter(|h| h.is_for(root, contract, key))?;
     let m = held.months.iter().find(|m| m.month == month)?;
     let same = m.inputs.len() == files.len()
         && m.inputs.iter().zip(files).all(|(stamp, f)| {
@@ -205,10 +210,7 @@ fn hold(
     let Ok(mut held) = HELD.lock() else {
         return;
     };
-    let same_contract = held
-        .as_ref()
-        .is_some_and(|h| h.root == root && h.contract == contract.dir && h.key == key);
-    if !same_contract {
+    if !held.as_ref().is_some_and(|h| h.is_for(root, contract, key)) {
         *held = Some(Held {
             root: root.to_path_buf(),
             contract: contract.dir.clone(),
@@ -362,9 +364,7 @@ pub(crate) fn read_only() -> bool {
 
 /// Now, in nanoseconds since the epoch: when a hash was begun, to compare with file times.
 pub(crate) fn now_ns() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos())
+    nanos(Ok(std::time::SystemTime::now())).unwrap_or(0)
 }
 
 /// Cache entries being written on threads of their own ([`store_behind`]).

@@ -413,10 +413,7 @@ fn run_pass_timed(
         .rules
         .settle()
         .map_err(|message| one_problem(file, format!("cannot read the file again: {message}")))?;
-    Ok(PassResult {
-        hashing: sha256,
-        ..state.finish(month)
-    })
+    Ok(state.finish(month, sha256))
 }
 
 fn one_problem(file: &Path, message: String) -> Problems {
@@ -451,7 +448,8 @@ impl PassState {
         self.sha256 = later.sha256;
     }
 
-    fn finish(self, month: Month) -> PassResult {
+    /// The pass's results; `hashing` says whether the file was cut for hashing ([`file_cut`]).
+    fn finish(self, month: Month, hashing: bool) -> PassResult {
         PassResult {
             kpis: self
                 .measures
@@ -470,7 +468,7 @@ impl PassState {
                 .has_value
                 .then(|| Money::from_decimal(self.value_total.total())),
             sha256: self.sha256,
-            hashing: false,
+            hashing,
         }
     }
 }
