@@ -376,38 +376,26 @@ fn store_blob(root: &Path, path: &Path, bytes: &[u8]) {
     let _ = child.wait();
 }
 
-/// Runs `work` (which writes files about to be committed) while git stores the large ones'
-/// contents ([`store_blob`]), each on a thread of its own: git deflating a large companion no
-/// longer waits for the writing to finish.
-pub(crate) fn store_blobs_while<T>(
-    root: &Path,
-    blobs: &[(&Path, &[u8])],
-    work: impl FnOnce() -> T,
-) -> T {
-    std::thread::scope(|scope| {
-        for (path, bytes) in blobs {
-            if bytes.len() >= STORE_AHEAD_FROM_BYTES {
-                scope.spawn(move || store_blob(root, path, bytes));
-            }
-        }
-        work()
-    })
-}
-
 /// A blob being stored in the background ([`store_blob`]) from the moment its contents exist:
-/// a letter's CSV is stored while its workbook is still being made. Dropping it waits for git
-/// to finish, so no `git hash-object` outlives the command that started it.
+/// a letter's CSV while its workbook is still being made, the workbook while the files are
+/// written. Dropping it waits for git to finish, so no `git hash-object` outlives the command
+/// that started it.
 pub(crate) struct StoringBlob(Option<std::thread::JoinHandle<()>>);
 
 impl StoringBlob {
-    /// Starts storing `text`, the file `path` will hold, when it is large enough to be worth it.
-    pub(crate) fn start(root: &Path, path: &Path, text: std::sync::Arc<String>) -> StoringBlob {
-        if text.len() < STORE_AHEAD_FROM_BYTES {
+    /// Starts storing `bytes`, what the file `path` will hold, when there are enough of them to
+    /// be worth it.
+    pub(crate) fn start<B: AsRef<[u8]> + Send + Sync + 'static>(
+        root: &Path,
+        path: &Path,
+        bytes: std::sync::Arc<B>,
+    ) -> StoringBlob {
+        if (*bytes).as_ref().len() < STORE_AHEAD_FROM_BYTES {
             return StoringBlob(None);
         }
         let (root, path) = (root.to_path_buf(), path.to_path_buf());
         StoringBlob(Some(std::thread::spawn(move || {
-            store_blob(&root, &path, text.as_bytes())
+            store_blob(&root, &path, (*bytes).as_ref())
         })))
     }
 }

@@ -115,15 +115,7 @@ pub(crate) fn write(
         None,
         &provenance(root, report, command.clone())?,
         &companion,
-        &mut |csv| {
-            if commit_follows {
-                storing = Some(crate::audit::git::StoringBlob::start(
-                    root,
-                    &companion,
-                    std::sync::Arc::clone(csv),
-                ));
-            }
-        },
+        &mut store_csv(root, &companion, commit_follows, &mut storing),
     )?;
     if stage == Stage::Final && root.join(&path).exists() {
         let existing = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
@@ -161,7 +153,7 @@ pub(crate) fn write(
                 format!("{command} --reissue --reason {reason:?}"),
             )?,
             &reissued_companion,
-            &mut |_| {},
+            &mut store_csv(root, &reissued_companion, commit_follows, &mut storing),
         )?;
         let files = write_letter(
             root,
@@ -169,7 +161,6 @@ pub(crate) fn write(
             &reissued_companion,
             &rendered,
             commit_follows,
-            false,
         )?;
         return Ok(Written {
             files,
@@ -180,7 +171,7 @@ pub(crate) fn write(
     let workbook = workbook_path(&companion);
     if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == rendered.text)
         && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == *rendered.csv)
-        && std::fs::read(root.join(&workbook)).is_ok_and(|b| b == rendered.workbook)
+        && std::fs::read(root.join(&workbook)).is_ok_and(|b| b == *rendered.workbook)
         && rendered
             .charts
             .iter()
@@ -192,14 +183,7 @@ pub(crate) fn write(
             letter: path,
         });
     }
-    let files = write_letter(
-        root,
-        &path,
-        &companion,
-        &rendered,
-        commit_follows,
-        storing.is_some(),
-    )?;
+    let files = write_letter(root, &path, &companion, &rendered, commit_follows)?;
     drop(storing);
     Ok(Written {
         files,
@@ -208,32 +192,50 @@ pub(crate) fn write(
     })
 }
 
+/// A `csv_made` for [`render`]: with a commit to follow, git stores the CSV (the file
+/// `companion` will hold) from the moment it is made, while the workbook is still being made;
+/// what it starts is kept in `storing`, which waits for git when dropped.
+fn store_csv<'a>(
+    root: &'a Path,
+    companion: &'a Path,
+    commit_follows: bool,
+    storing: &'a mut Option<crate::audit::git::StoringBlob>,
+) -> impl FnMut(&std::sync::Arc<String>) + 'a {
+    move |csv| {
+        if commit_follows {
+            *storing = Some(crate::audit::git::StoringBlob::start(
+                root,
+                companion,
+                std::sync::Arc::clone(csv),
+            ));
+        }
+    }
+}
+
 /// Writes a letter and its two companions, each atomically: the companions first, so a letter
 /// on disk always has its detail beside it. Returns the files written. With `commit_follows`,
-/// git stores the companions' contents while they are written
-/// ([`crate::audit::git::store_blobs_while`]), the CSV's unless `csv_stored` (already begun).
+/// git stores the workbook's contents while the files are written (the CSV's began as soon as
+/// it was made, in [`write`]).
 fn write_letter(
     root: &Path,
     letter: &Path,
     companion: &Path,
     rendered: &Rendered,
     commit_follows: bool,
-    csv_stored: bool,
 ) -> Result<Vec<PathBuf>> {
     let workbook = workbook_path(companion);
-    let mut blobs: Vec<(&Path, &[u8])> = Vec::new();
-    if commit_follows {
-        blobs.push((&workbook, &rendered.workbook));
-        if !csv_stored {
-            blobs.push((companion, rendered.csv.as_bytes()));
-        }
-    }
-    crate::audit::git::store_blobs_while(root, &blobs, || {
-        write_file(root, companion, rendered.csv.as_bytes())
-            .with_context(|| format!("cannot write {}", companion.display()))?;
-        write_file(root, &workbook, &rendered.workbook)
-            .with_context(|| format!("cannot write {}", workbook.display()))
-    })?;
+    let storing = commit_follows.then(|| {
+        crate::audit::git::StoringBlob::start(
+            root,
+            &workbook,
+            std::sync::Arc::clone(&rendered.workbook),
+        )
+    });
+    write_file(root, companion, rendered.csv.as_bytes())
+        .with_context(|| format!("cannot write {}", companion.display()))?;
+    write_file(root, &workbook, &rendered.workbook)
+        .with_context(|| format!("cannot write {}", workbook.display()))?;
+    drop(storing);
     let mut files = vec![letter.to_path_buf(), companion.to_path_buf(), workbook];
     // The charts: a picture the letter no longer shows is removed, so the folder holds exactly
     // what the letter's provenance lists.

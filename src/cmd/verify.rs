@@ -367,7 +367,7 @@ fn remake(
             Ok(match companion {
                 None => rendered.text.into_bytes(),
                 Some(Companion::Csv) => rendered.csv.as_bytes().to_vec(),
-                Some(Companion::Workbook) => rendered.workbook,
+                Some(Companion::Workbook) => rendered.workbook.to_vec(),
                 Some(Companion::Chart(name)) => rendered
                     .charts
                     .into_iter()
