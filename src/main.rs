@@ -165,7 +165,6 @@ fn main() -> ExitCode {
         Command::Sql(args) => cmd::sql::run(&globals, args),
         Command::Completions(_) | Command::Man => unreachable!("answered above"),
     });
-    levers::pass::cache::finish_writing();
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(error)) if cmd::is_broken_pipe(&error) => ExitCode::from(exit::OK),

@@ -325,7 +325,7 @@ pub(crate) fn month(
             .collect();
         let data = Arc::new(data);
         if let Some(stamps) = stamps {
-            store_behind(
+            store(
                 root,
                 &entry_path(contract, month),
                 &key,
@@ -365,50 +365,6 @@ pub(crate) fn read_only() -> bool {
 /// Now, in nanoseconds since the epoch: when a hash was begun, to compare with file times.
 pub(crate) fn now_ns() -> u128 {
     nanos(Ok(std::time::SystemTime::now())).unwrap_or(0)
-}
-
-/// Cache entries being written on threads of their own ([`store_behind`]).
-static WRITING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
-    std::sync::Mutex::new(Vec::new());
-
-/// [`store`] on a thread of its own: a month just measured is written to the cache (16 MB of
-/// JSON for a month of half a million challenges, a fifth of a second) while the command goes on to
-/// use it. [`finish_writing`] waits for it before the process ends.
-fn store_behind(
-    root: &Path,
-    relative: &Path,
-    key: &str,
-    inputs: Vec<InputStamp>,
-    data: &Arc<MonthData>,
-) {
-    if read_only() {
-        return;
-    }
-    let (root, relative, key, data) = (
-        root.to_path_buf(),
-        relative.to_path_buf(),
-        key.to_string(),
-        Arc::clone(data),
-    );
-    let writing = std::thread::spawn(move || store(&root, &relative, &key, inputs, &data));
-    match WRITING.lock() {
-        Ok(mut all) => all.push(writing),
-        Err(_) => {
-            let _ = writing.join();
-        }
-    }
-}
-
-/// Waits for every cache entry still being written: called once a command is done, so that
-/// no write is cut short by the process ending.
-pub fn finish_writing() {
-    let writing: Vec<_> = WRITING
-        .lock()
-        .map(|mut all| all.drain(..).collect())
-        .unwrap_or_default();
-    for handle in writing {
-        let _ = handle.join();
-    }
 }
 
 fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {

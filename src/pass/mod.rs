@@ -2,7 +2,7 @@
 //! large file), every measure and challenge rule of its dataset evaluated on each row as it
 //! goes by; duplicates found after the pass; the month cache that spares reading it again.
 
-pub mod cache;
+pub(crate) mod cache;
 pub mod csv;
 pub(crate) mod duplicates;
 pub(crate) mod hash;
