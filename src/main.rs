@@ -165,6 +165,8 @@ fn main() -> ExitCode {
         Command::Sql(args) => cmd::sql::run(&globals, args),
         Command::Completions(_) | Command::Man => unreachable!("answered above"),
     });
+    // Cache entries still being written are finished before the process ends.
+    levers::pass::entries_written();
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(error)) if cmd::is_broken_pipe(&error) => ExitCode::from(exit::OK),

@@ -367,18 +367,78 @@ pub(crate) fn now_ns() -> u128 {
     nanos(Ok(std::time::SystemTime::now())).unwrap_or(0)
 }
 
-fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data: &MonthData) {
+/// Writes a month's cache entry on a thread of its own, while the command goes on with the
+/// month: a large month's entry (half a million challenges) took a tenth of a second to make
+/// and write, with the other core idle, just after the pass. [`entries_written`] waits for it;
+/// the month's report waits before it is rendered (so the entry's buffer never adds to the
+/// letter's peak memory), and the process before it exits.
+fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data: &Arc<MonthData>) {
     if read_only() {
         return;
     }
-    let entry = EntryRef {
-        key,
-        inputs: &inputs,
-        data,
+    let entry = Arc::new(PendingEntry {
+        root: root.to_path_buf(),
+        relative: relative.to_path_buf(),
+        key: key.to_string(),
+        inputs,
+        data: Arc::clone(data),
+    });
+    // One entry at a time: an entry of the same month written again is never overtaken.
+    entries_written();
+    let writing = Arc::clone(&entry);
+    match std::thread::Builder::new()
+        .name("levers-cache".into())
+        .spawn(move || writing.write())
+    {
+        Ok(handle) => {
+            if let Ok(mut pending) = WRITING.lock() {
+                pending.push(handle);
+            } else {
+                let _ = handle.join();
+            }
+        }
+        Err(_) => entry.write(),
+    }
+}
+
+/// The cache entries being written (see [`store`]).
+static WRITING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Waits until every cache entry this process began to write is written (or has failed to be:
+/// the cache is an optimisation, and failing to write it changes no result).
+pub fn entries_written() {
+    let pending = match WRITING.lock() {
+        Ok(mut pending) => std::mem::take(&mut *pending),
+        Err(_) => return,
     };
-    if let Ok(bytes) = serde_json::to_vec(&entry) {
-        // The cache is an optimisation: failing to write it changes no result.
-        let _ = write_file(root, relative, &bytes);
+    for handle in pending {
+        let _ = handle.join();
+    }
+}
+
+/// A cache entry to write: the month's data, shared with the command that goes on with it.
+struct PendingEntry {
+    root: PathBuf,
+    relative: PathBuf,
+    key: String,
+    inputs: Vec<InputStamp>,
+    data: Arc<MonthData>,
+}
+
+impl PendingEntry {
+    fn write(&self) {
+        let entry = EntryRef {
+            key: &self.key,
+            inputs: &self.inputs,
+            data: &self.data,
+        };
+        // Sized for the challenges' records and values (about 34 bytes each on the
+        // benchmark's month), so the buffer is not copied as it doubles.
+        let mut bytes = Vec::with_capacity(4096 + self.data.challenges.len() * 40);
+        if serde_json::to_writer(&mut bytes, &entry).is_ok() {
+            let _ = write_file(&self.root, &self.relative, &bytes);
+        }
     }
 }
 

@@ -9,3 +9,5 @@ pub(crate) mod hash;
 pub(crate) mod measures;
 pub mod month;
 pub(crate) mod rules;
+
+pub use cache::entries_written;
