@@ -377,9 +377,8 @@ fn store_blob(root: &Path, path: &Path, bytes: &[u8]) {
 }
 
 /// A blob being stored in the background ([`store_blob`]) from the moment its contents exist:
-/// a letter's CSV while its workbook is still being made, the workbook while the files are
-/// written. Dropping it waits for git to finish, so no `git hash-object` outlives the command
-/// that started it.
+/// a letter's CSV while its workbook is still being made. Dropping it waits for git to finish,
+/// so no `git hash-object` outlives the command that started it.
 pub(crate) struct StoringBlob(Option<std::thread::JoinHandle<()>>);
 
 impl StoringBlob {
