@@ -98,6 +98,23 @@ fn commit_left_over(
     Ok(())
 }
 
+/// A letter being committed on a thread of its own, and the line that says so once it is.
+struct Committing<'scope> {
+    line: String,
+    commit: std::thread::ScopedJoinHandle<'scope, Result<String>>,
+}
+
+impl Committing<'_> {
+    /// Waits for the commit, and says it was made (or gives its error).
+    fn reported(self) -> Result<()> {
+        let hash = self.commit.join().map_err(|_| {
+            anyhow::anyhow!("internal error: the commit of {} stopped", self.line)
+        })??;
+        crate::say!("{}; commit {hash})", self.line);
+        Ok(())
+    }
+}
+
 /// Writes and commits every letter and action log due today, or with `--dry-run` lists them and
 /// writes nothing.
 pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
@@ -130,8 +147,15 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
         code = exit::NEEDS_ATTENTION;
     }
     for contract in &workspace.contracts {
-        let outcome: Result<()> = (|| {
+        let outcome: Result<()> = std::thread::scope(|scope| {
+            // A letter's commit runs on a thread of its own while the next step is worked out
+            // (git spends a large month's quarter second hashing the companions again, on one
+            // core); its outcome is reported before anything else touches git.
+            let mut committing: Option<Committing<'_>> = None;
             for due in due_letters(&workspace, contract, today) {
+                if let Some(letter) = committing.take() {
+                    letter.reported()?;
+                }
                 let report =
                     contract_month_for_letter(&workspace, contract, due.month, today, due.stage)?;
                 let path = crate::audit::outputs::letter_path(&report, due.stage);
@@ -173,21 +197,31 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     due.stage,
                     &input_commit,
                 );
-                let hash = crate::audit::git::commit(&root, &files, &message)?;
-                crate::say!(
-                    "{} ({} letter for {}, {}; commit {hash})",
+                let root = &root;
+                let line = format!(
+                    "{} ({} letter for {}, {}",
                     written.letter.display(),
                     due.stage.name(),
                     contract.id,
                     due.month
                 );
+                committing = Some(Committing {
+                    line,
+                    commit: scope.spawn(move || crate::audit::git::commit(root, &files, &message)),
+                });
             }
+            // Each GC9 case's notice, once its case has opened (never rewritten here). The
+            // month as of today reads the letters from the working tree, so it is worked out
+            // while the last letter is committed.
+            let month = crate::results::schedule::as_of_month(contract, today);
+            let report = crate::results::month::contract_month(&workspace, contract, month, today);
+            if let Some(letter) = committing.take() {
+                letter.reported()?;
+            }
+            let report = report?;
             if !args.dry_run {
                 commit_left_over(&root, contract, today)?;
             }
-            // Each GC9 case's notice, once its case has opened (never rewritten here).
-            let month = crate::results::schedule::as_of_month(contract, today);
-            let report = crate::results::month::contract_month(&workspace, contract, month, today)?;
             let documents = report.cases.iter().flat_map(|case| {
                 std::iter::once((case, None)).chain(
                     crate::results::cases::exception_reports(case, &workspace.calendar, today)
@@ -256,7 +290,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                 );
             }
             Ok(())
-        })();
+        });
         if let Err(error) = outcome {
             if super::is_broken_pipe(&error) {
                 return Err(error);

@@ -244,6 +244,52 @@ fn run_steps_through_a_cycle_and_is_idempotent() {
     assert_eq!(log.matches("letter for small, 2026-04").count(), 2, "{log}");
 }
 
+/// A run that catches up several letters commits each in turn before it builds the next, so each
+/// letter's commit message names the commit of the letter before it as its inputs (a letter
+/// raises challenges and bounds the next one's period), and the action log follows the last.
+#[test]
+fn a_run_catching_up_commits_each_letter_before_the_next() {
+    let dir = committed_fixture("run-catch-up");
+    let out = ok(&levers(&dir, &["run", "--today", "2026-07-30"]));
+    let lines: Vec<&str> = out.lines().collect();
+    let written: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split(' ').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        written,
+        [
+            "contracts/small/letters/2026-04-final.md",
+            "contracts/small/letters/2026-05-final.md",
+            "contracts/small/letters/2026-06-provisional.md",
+            "contracts/small/action-log.md",
+        ],
+        "{out}"
+    );
+    // Each line names its own commit, and the next letter's inputs are at that commit.
+    let log = git(&dir, &["log", "--reverse", "--format=%h %s"]);
+    let commits: Vec<(&str, &str)> = log
+        .lines()
+        .skip(1)
+        .map(|l| l.split_once(' ').unwrap())
+        .collect();
+    assert_eq!(commits.len(), 4, "{log}");
+    for (line, (hash, _)) in lines.iter().zip(&commits) {
+        assert!(
+            line.ends_with(&format!("; commit {hash})")),
+            "{line} / {log}"
+        );
+    }
+    for pair in commits[..3].windows(2) {
+        let ((before, _), (_, message)) = (pair[0], pair[1]);
+        assert!(
+            message.ends_with(&format!("(inputs at {before})")),
+            "{message} should follow {before}: {log}"
+        );
+    }
+    assert!(git(&dir, &["status", "--porcelain"]).trim().is_empty());
+}
+
 #[test]
 fn two_runs_at_once_do_not_interleave() {
     let dir = fixture("run-concurrent");
