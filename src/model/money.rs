@@ -31,6 +31,15 @@ impl Money {
         Money(Decimal::new(pence, 2))
     }
 
+    /// The amount in whole pence when it is held to exactly two decimal places (as amounts
+    /// read from data files and their sums are), so that [`Money::from_pence`] gives it back
+    /// unchanged; `None` for any other amount.
+    pub fn exact_pence(self) -> Option<i64> {
+        (self.0.scale() == 2)
+            .then(|| i64::try_from(self.0.mantissa()).ok())
+            .flatten()
+    }
+
     /// The amount in pounds, as an exact decimal.
     pub fn amount(self) -> Decimal {
         self.0

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Bumped whenever the cached data's meaning changes.
-const FORMAT: u32 = 9;
+const FORMAT: u32 = 10;
 
 /// A file whose modification or change time is within this of the cache entry's own time is
 /// hashed again however its metadata compares: file systems keep times to a second or two.
