@@ -141,6 +141,25 @@ impl Month {
     }
 }
 
+/// Appends `date` as `YYYY-MM-DD` (what its `Display` writes, without the formatting machinery:
+/// a large month's companion writes a date in each of half a million rows).
+pub fn push_iso_date(out: &mut String, date: NaiveDate) {
+    if !(0..=9999).contains(&date.year()) {
+        out.push_str(&date.to_string());
+        return;
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = date.year() as u32;
+    out.extend([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+    ]);
+    out.extend(['-', digit(date.month() / 10), digit(date.month())]);
+    out.extend(['-', digit(date.day() / 10), digit(date.day())]);
+}
+
 impl fmt::Display for Month {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
@@ -292,6 +311,17 @@ fn easter_sunday(year: i32) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Dates are written as their `Display` writes them, far past and future included.
+        #[test]
+        fn iso_dates_are_written_as_display_writes_them(days in -3_000_000i32..3_000_000) {
+            let date = NaiveDate::from_num_days_from_ce_opt(days).unwrap();
+            let mut text = String::new();
+            push_iso_date(&mut text, date);
+            proptest::prop_assert_eq!(text, date.to_string());
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -30,31 +30,65 @@ pub(crate) fn write_csv_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> R
     Ok(())
 }
 
-/// One challenge as a CSV row, every cell safe to open in a spreadsheet.
+/// One challenge as a CSV row, every cell safe to open in a spreadsheet. Its numbers and dates
+/// are written one after another into `scratch` and handed over as slices of it: a large
+/// month writes half a million rows, and a string apiece was a third of the CSV's time.
 pub(crate) fn write_csv_row<W: std::io::Write>(
     out: &mut csv::Writer<W>,
     c: &ChallengeView,
+    scratch: &mut String,
 ) -> Result<()> {
+    use crate::model::calendar::push_iso_date;
     use crate::render::text::spreadsheet_cell as cell;
-    let date = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
-    let also: Vec<&str> = c.also.iter().map(|a| a.as_ref()).collect();
+    use std::fmt::Write as _;
+    /// The span of `scratch` that `write` appends.
+    fn span(scratch: &mut String, write: impl FnOnce(&mut String)) -> std::ops::Range<usize> {
+        let start = scratch.len();
+        write(scratch);
+        start..scratch.len()
+    }
+    scratch.clear();
+    let month = span(scratch, |s| c.month.push_to(s));
+    let value = span(scratch, |s| c.value.push_plain(s));
+    // Writing to a String cannot fail.
+    let rows = span(scratch, |s| {
+        let _ = write!(s, "{}", c.rows);
+    });
+    let respond_by = span(scratch, |s| {
+        c.respond_by.into_iter().for_each(|d| push_iso_date(s, d))
+    });
+    let age = span(scratch, |s| {
+        let _ = write!(s, "{}", c.age_months);
+    });
+    let agreed_on = span(scratch, |s| {
+        c.agreed_on.into_iter().for_each(|d| push_iso_date(s, d))
+    });
+    let also = span(scratch, |s| {
+        for (i, rule) in c.also.iter().enumerate() {
+            if i > 0 {
+                s.push_str("; ");
+            }
+            s.push_str(rule);
+        }
+    });
+    let scratch = scratch.as_str();
     out.write_record([
         cell(&c.id).as_ref(),
         cell(&c.contract).as_ref(),
-        &c.month.to_string(),
+        &scratch[month],
         cell(&c.rule).as_ref(),
         cell(&c.rule_name).as_ref(),
         cell(&c.key_column).as_ref(),
         cell(&c.record).as_ref(),
-        &c.value.plain(),
-        &c.rows.to_string(),
+        &scratch[value],
+        &scratch[rows],
         c.state.as_str(),
-        &date(c.respond_by),
+        &scratch[respond_by],
         if c.overdue { "true" } else { "false" },
-        &c.age_months.to_string(),
+        &scratch[age],
         cell(&c.detail).as_ref(),
-        cell(&also.join("; ")).as_ref(),
-        &date(c.agreed_on),
+        cell(&scratch[also]).as_ref(),
+        &scratch[agreed_on],
     ])?;
     Ok(())
 }
@@ -66,8 +100,9 @@ pub(crate) fn companion_csv(report: &ContractMonth<'_>) -> Result<String> {
     let rows = report.new_challenges.len() + report.outstanding.len();
     let mut csv = csv::Writer::from_writer(Vec::with_capacity(256 + rows * 96));
     write_csv_header(&mut csv)?;
+    let mut scratch = String::new();
     for c in report.new_challenges.iter().chain(&report.outstanding) {
-        write_csv_row(&mut csv, c)?;
+        write_csv_row(&mut csv, c, &mut scratch)?;
     }
     Ok(String::from_utf8(
         csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,

@@ -126,17 +126,13 @@ fn push_json_list(out: &mut String, items: &[Arc<str>]) {
 
 /// A date as serde writes a `NaiveDate`: `"YYYY-MM-DD"`, or null.
 fn push_json_date(out: &mut String, date: Option<chrono::NaiveDate>) {
-    use chrono::Datelike;
     match date {
-        Some(d) if (0..=9999).contains(&d.year()) => {
-            let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-            let y = d.year() as u32;
+        Some(d) => {
+            // A date's text never needs escaping.
             out.push('"');
-            out.extend([digit(y / 1000), digit(y / 100), digit(y / 10), digit(y)]);
-            out.extend(['-', digit(d.month() / 10), digit(d.month())]);
-            out.extend(['-', digit(d.day() / 10), digit(d.day()), '"']);
+            crate::model::calendar::push_iso_date(out, d);
+            out.push('"');
         }
-        Some(d) => push_json_str(out, &d.to_string()),
         None => out.push_str("null"),
     }
 }

@@ -157,8 +157,9 @@ impl Report for ChallengesReport<'_> {
     fn csv(&self, out: &mut dyn Write) -> Result<()> {
         let mut writer = csv::Writer::from_writer(out);
         super::csv::write_csv_header(&mut writer)?;
+        let mut scratch = String::new();
         for c in self.all() {
-            super::csv::write_csv_row(&mut writer, c)?;
+            super::csv::write_csv_row(&mut writer, c, &mut scratch)?;
         }
         writer.flush()?;
         Ok(())

@@ -10,6 +10,14 @@ use std::borrow::Cow;
 /// `text` without control characters (C0 other than tab and newline, DEL and C1): they have
 /// no place in a letter, a table or a spreadsheet, and an ESC can drive a terminal.
 pub(crate) fn clean(text: &str) -> Cow<'_, str> {
+    // Printable ASCII, tab and newline (nearly every cell) are seen byte by byte, without
+    // decoding characters.
+    if text
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) || b == b'\n' || b == b'\t')
+    {
+        return Cow::Borrowed(text);
+    }
     let control = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
     if !text.chars().any(control) {
         return Cow::Borrowed(text);
