@@ -85,6 +85,9 @@ pub(crate) fn sort_by_id(challenges: &mut [Raised]) {
     }
 }
 
+/// Rules that took at least this many rows between them are finished on two threads.
+const PARALLEL_FINISH: usize = 50_000;
+
 /// The most challenge rules one dataset may have: a row's other rules are kept as bits of a
 /// word.
 pub(crate) const MAX_RULES_PER_DATASET: usize = 64;
@@ -564,6 +567,15 @@ impl CompiledRule {
 
     /// The challenges raised, sorted by id, naming other rules by `names`. Rows sharing a
     /// record key are one challenge.
+    /// How many rows the rule has taken (for a ratio cap, its groups): the work of finishing it.
+    fn rows_taken(&self) -> usize {
+        match &self.kind {
+            RuleKind::Where { taken, .. } => taken.len(),
+            RuleKind::Duplicate(d) => d.found.len(),
+            RuleKind::RatioCap { groups, .. } => groups.len(),
+        }
+    }
+
     fn finish(self, month: Month, names: &[Arc<str>]) -> Vec<Raised> {
         let rule = self.rule_id;
         let also = |bits: u64| -> Vec<Arc<str>> {
@@ -887,13 +899,56 @@ impl RuleSet {
         Ok(())
     }
 
-    /// The challenges each rule raised, each sorted by id.
+    /// The challenges each rule raised, each sorted by id. A large month's rules are finished
+    /// on two threads, each rule whole on one of them (the larger rules shared out first).
     pub(crate) fn finish(self, month: Month) -> Vec<Vec<Raised>> {
         let names: Vec<Arc<str>> = self.rules.iter().map(|r| r.rule_id.clone()).collect();
-        self.rules
-            .into_iter()
-            .map(|r| r.finish(month, &names))
-            .collect()
+        let sizes: Vec<usize> = self.rules.iter().map(CompiledRule::rows_taken).collect();
+        if sizes.iter().sum::<usize>() < PARALLEL_FINISH {
+            return self
+                .rules
+                .into_iter()
+                .map(|r| r.finish(month, &names))
+                .collect();
+        }
+        let mut order: Vec<usize> = (0..sizes.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+        let (mut here, mut there) = (Vec::new(), Vec::new());
+        let (mut here_rows, mut there_rows) = (0, 0);
+        for i in order {
+            if here_rows <= there_rows {
+                here.push(i);
+                here_rows += sizes[i];
+            } else {
+                there.push(i);
+                there_rows += sizes[i];
+            }
+        }
+        let mut rules: Vec<Option<CompiledRule>> = self.rules.into_iter().map(Some).collect();
+        let mut take = |indices: &[usize]| -> Vec<(usize, CompiledRule)> {
+            indices
+                .iter()
+                .filter_map(|&i| Some((i, rules[i].take()?)))
+                .collect()
+        };
+        let (here, there) = (take(&here), take(&there));
+        let names = &names;
+        let finish = move |rules: Vec<(usize, CompiledRule)>| -> Vec<(usize, Vec<Raised>)> {
+            rules
+                .into_iter()
+                .map(|(i, r)| (i, r.finish(month, names)))
+                .collect()
+        };
+        let mut finished: Vec<(usize, Vec<Raised>)> = std::thread::scope(|scope| {
+            let later = scope.spawn(move || finish(there));
+            let mut finished = finish(here);
+            // A rule is finished by plain data structure work that cannot fail; a thread that
+            // stopped anyway would be a bug, reported as a panic on this thread.
+            finished.extend(later.join().expect("finishing a rule's challenges"));
+            finished
+        });
+        finished.sort_by_key(|(i, _)| *i);
+        finished.into_iter().map(|(_, raised)| raised).collect()
     }
 }
 

@@ -313,6 +313,68 @@ fn duplicates_in_a_large_file(name: &str, long_rows: usize) {
     assert_eq!(got, want);
 }
 
+/// A month whose rules raise many challenges between them has its rules finished on two
+/// threads; every rule's challenges come out whole, in id order, each with its own value and
+/// the other rules that also selected its row, as one thread gives them.
+#[test]
+fn many_challenges_of_several_rules_come_out_in_id_order() {
+    use std::fmt::Write;
+    let mut text = String::from("id,kind,minutes,days,who,price\n");
+    let (mut long, mut fa, mut late) = (Vec::new(), Vec::new(), Vec::new());
+    for line in 0..130_000usize {
+        let kind = ["fa", "fu"][line % 2];
+        let minutes = line % 400;
+        let days = usize::from(line % 7 == 0);
+        let pence = 100 + line % 9_000;
+        let id = format!("R{line:07}");
+        let value = format!("{}.{:02}", pence / 100, pence % 100);
+        writeln!(text, "{id},{kind},{minutes},{days},p{line},{value}").unwrap();
+        // In precedence order: `long` takes a row first, then `fa`, then `late`.
+        let (is_long, is_fa, is_late) = (minutes > 300, kind == "fa", days > 0);
+        let also = |rules: &[(&str, bool)]| -> Vec<String> {
+            rules
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(rule, _)| rule.to_string())
+                .collect()
+        };
+        let challenge = |rule: &str, others: Vec<String>| {
+            (format!("2026-04/{rule}/{id}"), value.clone(), others)
+        };
+        if is_long {
+            long.push(challenge("long", also(&[("fa", is_fa), ("late", is_late)])));
+        } else if is_fa {
+            fa.push(challenge("fa", also(&[("late", is_late)])));
+        } else if is_late {
+            late.push(challenge("late", Vec::new()));
+        }
+    }
+    // Ids sort by rule, then record.
+    let want: Vec<(String, String, Vec<String>)> = [fa, late, long].concat();
+    assert!(
+        want.len() > 60_000,
+        "enough challenges to be finished on two threads"
+    );
+    let rules = "[[challenge]]\nid = \"long\"\nfrom = \"events\"\nwhere = \"minutes > 300\"\n\
+        [[challenge]]\nid = \"fa\"\nfrom = \"events\"\nwhere = \"kind = 'fa'\"\n\
+        [[challenge]]\nid = \"late\"\nfrom = \"events\"\nwhere = \"days > 0\"\n";
+    let got: Vec<(String, String, Vec<String>)> = april_challenges("many-challenges", rules, text)
+        .iter()
+        .map(|c| {
+            let also = c["also"].as_array().unwrap();
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["value"].as_str().unwrap().to_string(),
+                also.iter()
+                    .map(|r| r.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), want.len());
+    assert_eq!(got, want);
+}
+
 /// Rows that share a record key are one challenge, worth their values together.
 #[test]
 fn rows_sharing_a_record_key_are_one_challenge() {
