@@ -80,6 +80,8 @@ pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
         command,
         args.commit,
     )?;
+    // The month's cache entry is written while git commits the letter.
+    crate::pass::cache::write_entries_behind();
     if written.unchanged {
         if !globals.quiet {
             crate::say!("{} is up to date", written.letter.display());

@@ -185,6 +185,9 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     command,
                     true,
                 )?;
+                // The month's cache entry is written while git commits the letter (written
+                // earlier, its buffers sat beside the letter's and raised the peak).
+                crate::pass::cache::write_entries_behind();
                 if written.unchanged {
                     continue;
                 }

@@ -367,53 +367,91 @@ pub(crate) fn now_ns() -> u128 {
     nanos(Ok(std::time::SystemTime::now())).unwrap_or(0)
 }
 
-/// Writes a month's cache entry on a thread of its own, while the command goes on with the
-/// month: a large month's entry (half a million challenges) took a tenth of a second to make
-/// and write, with the other core idle, just after the pass. [`entries_written`] waits for it;
-/// the month's report waits before it is rendered (so the entry's buffer never adds to the
-/// letter's peak memory), and the process before it exits.
+/// Queues a month's cache entry to be written. It is written when the command can spare a core
+/// for it ([`write_entries_behind`]: `run` and `letter` once the letter's files are written,
+/// while git commits them), or else before the process ends ([`entries_written`]). A large
+/// month's entry (half a million challenges) takes a tenth of a second. Written on a thread
+/// just after the pass, while the month's views were built, it took a run's peak memory from
+/// 382 MiB to 413 MiB: what the writer's thread took and freed stayed with that thread in the
+/// allocator, out of reach of the letter's companions.
 fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data: &Arc<MonthData>) {
     if read_only() {
         return;
     }
-    let entry = Arc::new(PendingEntry {
+    let entry = PendingEntry {
         root: root.to_path_buf(),
         relative: relative.to_path_buf(),
         key: key.to_string(),
         inputs,
         data: Arc::clone(data),
-    });
-    // One entry at a time: an entry of the same month written again is never overtaken.
-    entries_written();
-    let writing = Arc::clone(&entry);
-    match std::thread::Builder::new()
-        .name("levers-cache".into())
-        .spawn(move || writing.write())
-    {
-        Ok(handle) => {
-            if let Ok(mut pending) = WRITING.lock() {
-                pending.push(handle);
-            } else {
-                let _ = handle.join();
-            }
-        }
-        Err(_) => entry.write(),
+    };
+    match QUEUED.lock() {
+        Ok(mut queued) => queued.push(entry),
+        Err(_) => entry.write(entry.buffer()),
     }
 }
 
-/// The cache entries being written (see [`store`]).
+/// The cache entries waiting to be written, in the order they were made (a month stored twice
+/// is written twice, the later last).
+static QUEUED: std::sync::Mutex<Vec<PendingEntry>> = std::sync::Mutex::new(Vec::new());
+
+/// The thread writing queued entries, if one was started ([`write_entries_behind`]).
 static WRITING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
     std::sync::Mutex::new(Vec::new());
 
-/// Waits until every cache entry this process began to write is written (or has failed to be:
-/// the cache is an optimisation, and failing to write it changes no result).
-pub fn entries_written() {
-    let pending = match WRITING.lock() {
-        Ok(mut pending) => std::mem::take(&mut *pending),
-        Err(_) => return,
+fn take_queued() -> Vec<PendingEntry> {
+    QUEUED
+        .lock()
+        .map(|mut queued| std::mem::take(&mut *queued))
+        .unwrap_or_default()
+}
+
+/// Writes the queued cache entries on a thread of their own while the command goes on (call it
+/// when the command's largest buffers are freed). The entries' text goes into memory taken
+/// here, which goes back where this thread can use it again once written.
+pub(crate) fn write_entries_behind() {
+    let entries = take_queued();
+    if entries.is_empty() {
+        return;
+    }
+    let Ok(mut writing) = WRITING.lock() else {
+        entries.iter().for_each(|e| e.write(e.buffer()));
+        return;
     };
-    for handle in pending {
+    // One writer at a time: an entry of the same month written again is never overtaken.
+    for handle in writing.drain(..) {
         let _ = handle.join();
+    }
+    let entries = Arc::new(entries);
+    let buffers: Vec<Vec<u8>> = entries.iter().map(PendingEntry::buffer).collect();
+    let queued = Arc::clone(&entries);
+    let write = move || {
+        for (entry, buffer) in queued.iter().zip(buffers) {
+            entry.write(buffer);
+        }
+    };
+    match std::thread::Builder::new()
+        .name("levers-cache".into())
+        .spawn(write)
+    {
+        Ok(handle) => writing.push(handle),
+        Err(_) => entries.iter().for_each(|e| e.write(e.buffer())),
+    }
+}
+
+/// Writes every cache entry not yet written, waiting for any being written (or failing to be:
+/// the cache is an optimisation, and failing to write it changes no result). Called before the
+/// process ends.
+pub fn entries_written() {
+    let running = WRITING
+        .lock()
+        .map(|mut writing| std::mem::take(&mut *writing))
+        .unwrap_or_default();
+    for handle in running {
+        let _ = handle.join();
+    }
+    for entry in take_queued() {
+        entry.write(entry.buffer());
     }
 }
 
@@ -427,15 +465,18 @@ struct PendingEntry {
 }
 
 impl PendingEntry {
-    fn write(&self) {
+    /// Room for the entry's text: sized for the challenges' records, amounts and details
+    /// (about 30 bytes each on the benchmark's month), so it is not copied as it doubles.
+    fn buffer(&self) -> Vec<u8> {
+        Vec::with_capacity(4096 + self.data.challenges.len() * 40)
+    }
+
+    fn write(&self, mut bytes: Vec<u8>) {
         let entry = EntryRef {
             key: &self.key,
             inputs: &self.inputs,
             data: &self.data,
         };
-        // Sized for the challenges' records and values (about 34 bytes each on the
-        // benchmark's month), so the buffer is not copied as it doubles.
-        let mut bytes = Vec::with_capacity(4096 + self.data.challenges.len() * 40);
         if serde_json::to_writer(&mut bytes, &entry).is_ok() {
             let _ = write_file(&self.root, &self.relative, &bytes);
         }

@@ -461,9 +461,6 @@ fn build<'w>(
     inputs.sort();
     inputs.dedup();
 
-    // The month's cache entry was being written while its views were built; whatever comes
-    // next (a letter, its companions) does not carry the entry's buffer too.
-    crate::pass::cache::entries_written();
     Ok(ContractMonth {
         contract,
         month,

@@ -288,6 +288,17 @@ fn a_run_catching_up_commits_each_letter_before_the_next() {
         );
     }
     assert!(git(&dir, &["status", "--porcelain"]).trim().is_empty());
+    // Every month measured is in the cache once the run has ended (its entries are written
+    // while git commits, or at the end).
+    for month in ["2026-04", "2026-05", "2026-06"] {
+        let entry = dir.join(format!(".levers/cache/small/{month}.json"));
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(
+            text.contains(&format!("\"month\":\"{month}\"")),
+            "{}",
+            entry.display()
+        );
+    }
 }
 
 #[test]
