@@ -44,6 +44,8 @@ pub struct LetterArgs {
 /// Writes a month's provisional or final letter and its challenge CSV, and commits them with
 /// `--commit`.
 pub fn run(globals: &Globals, args: LetterArgs) -> Result<u8> {
+    // The month's cache entry is written once the letter is (see below).
+    crate::pass::cache::defer_entries();
     let workspace = globals.load()?;
     let contract = contract(&workspace, &args.contract)?;
     if args.commit {

@@ -101,15 +101,40 @@ fn commit_left_over(
 /// A letter being committed on a thread of its own, and the line that says so once it is.
 struct Committing<'scope> {
     line: String,
-    commit: std::thread::ScopedJoinHandle<'scope, Result<String>>,
+    commit: Commit<'scope>,
 }
 
-impl Committing<'_> {
+/// A commit on its thread, or made already (when no thread could be started).
+enum Commit<'scope> {
+    Running(std::thread::ScopedJoinHandle<'scope, Result<String>>),
+    Made(Result<String>),
+}
+
+impl<'scope> Committing<'scope> {
+    /// Commits `files` with `message` on a thread of `scope` (or here, should no thread start).
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        root: &'env std::path::Path,
+        files: Vec<std::path::PathBuf>,
+        message: String,
+        line: String,
+    ) -> Committing<'scope> {
+        let commit = move || crate::audit::git::commit(root, &files, &message);
+        let commit = match std::thread::Builder::new().spawn_scoped(scope, commit.clone()) {
+            Ok(running) => Commit::Running(running),
+            Err(_) => Commit::Made(commit()),
+        };
+        Committing { line, commit }
+    }
+
     /// Waits for the commit, and says it was made (or gives its error).
     fn reported(self) -> Result<()> {
-        let hash = self.commit.join().map_err(|_| {
-            anyhow::anyhow!("internal error: the commit of {} stopped", self.line)
-        })??;
+        let hash = match self.commit {
+            Commit::Running(running) => running.join().map_err(|_| {
+                anyhow::anyhow!("internal error: the commit of {}) stopped", self.line)
+            })??,
+            Commit::Made(made) => made?,
+        };
         crate::say!("{}; commit {hash})", self.line);
         Ok(())
     }
@@ -127,8 +152,10 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
         // A dry run writes nothing at all: not even the cache.
         crate::pass::cache::set_read_only(true);
     }
-    // A contract's letters and then its action log read the same months.
+    // A contract's letters and then its action log read the same months; its cache entries are
+    // written while git commits its letters.
     crate::pass::cache::hold_months();
+    crate::pass::cache::defer_entries();
     let _lock = if args.dry_run {
         None
     } else {
@@ -150,7 +177,8 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
         let outcome: Result<()> = std::thread::scope(|scope| {
             // A letter's commit runs on a thread of its own while the next step is worked out
             // (git spends a large month's quarter second hashing the companions again, on one
-            // core); its outcome is reported before anything else touches git.
+            // core): only git's read-only commands (the letters' history) run meanwhile, and
+            // its outcome is reported before anything else touches git.
             let mut committing: Option<Committing<'_>> = None;
             for due in due_letters(&workspace, contract, today) {
                 if let Some(letter) = committing.take() {
@@ -200,7 +228,6 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     due.stage,
                     &input_commit,
                 );
-                let root = &root;
                 let line = format!(
                     "{} ({} letter for {}, {}",
                     written.letter.display(),
@@ -208,10 +235,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
                     contract.id,
                     due.month
                 );
-                committing = Some(Committing {
-                    line,
-                    commit: scope.spawn(move || crate::audit::git::commit(root, &files, &message)),
-                });
+                committing = Some(Committing::start(scope, &root, files, message, line));
             }
             // Each GC9 case's notice, once its case has opened (never rewritten here). The
             // month as of today reads the letters from the working tree, so it is worked out
@@ -221,10 +245,12 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             if let Some(letter) = committing.take() {
                 letter.reported()?;
             }
-            let report = report?;
+            // Left-over outputs are committed whether or not the month as of today can be
+            // worked out.
             if !args.dry_run {
                 commit_left_over(&root, contract, today)?;
             }
+            let report = report?;
             let documents = report.cases.iter().flat_map(|case| {
                 std::iter::once((case, None)).chain(
                     crate::results::cases::exception_reports(case, &workspace.calendar, today)
@@ -294,6 +320,9 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             }
             Ok(())
         });
+        // A contract's months measured for the first time are written to the cache now if no
+        // letter's commit gave them the time, behind the next contract's work.
+        crate::pass::cache::write_entries_behind();
         if let Err(error) = outcome {
             if super::is_broken_pipe(&error) {
                 return Err(error);
@@ -305,5 +334,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> Result<u8> {
             code = exit::NEEDS_ATTENTION;
         }
     }
+    // Every cache entry is written before the workspace is let go.
+    crate::pass::cache::entries_written();
     Ok(code)
 }

@@ -39,6 +39,10 @@ pub(crate) const RACY_MARGIN_NS: u128 = 2_000_000_000;
 struct Entry {
     key: String,
     inputs: Vec<InputStamp>,
+    /// When the inputs' stamps were taken. An entry may be written some time after (behind a
+    /// letter's commit): the racily-clean rule measures from the earlier of this and the
+    /// entry's own time.
+    stamped_ns: u128,
     data: MonthData,
 }
 
@@ -249,7 +253,10 @@ pub(crate) fn month(
     let cached: Option<Entry> = std::fs::read(&path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
+    let stamped_ns = now_ns();
     if let (Some(entry), Some(written_ns)) = (cached, written_ns) {
+        // Its stamps are as old as the moment they were taken, however late it was written.
+        let written_ns = written_ns.min(entry.stamped_ns);
         if entry.key == key && entry.inputs.len() == files.len() {
             let current: Option<Vec<InputStamp>> = files
                 .iter()
@@ -280,7 +287,7 @@ pub(crate) fn month(
                             root,
                             &entry_path(contract, month),
                             &key,
-                            current.clone(),
+                            (current.clone(), stamped_ns),
                             &data,
                         );
                     }
@@ -329,7 +336,7 @@ pub(crate) fn month(
                 root,
                 &entry_path(contract, month),
                 &key,
-                stamps.clone(),
+                (stamps.clone(), began_ns),
                 &data,
             );
             hold(root, contract, &key, month, stamps, began_ns, &data);
@@ -345,6 +352,7 @@ pub(crate) fn month(
 struct EntryRef<'a> {
     key: &'a str,
     inputs: &'a [InputStamp],
+    stamped_ns: u128,
     data: &'a MonthData,
 }
 
@@ -367,14 +375,21 @@ pub(crate) fn now_ns() -> u128 {
     nanos(Ok(std::time::SystemTime::now())).unwrap_or(0)
 }
 
-/// Queues a month's cache entry to be written. It is written when the command can spare a core
-/// for it ([`write_entries_behind`]: `run` and `letter` once the letter's files are written,
-/// while git commits them), or else before the process ends ([`entries_written`]). A large
-/// month's entry (half a million challenges) takes a tenth of a second. Written on a thread
-/// just after the pass, while the month's views were built, it took a run's peak memory from
-/// 382 MiB to 413 MiB: what the writer's thread took and freed stayed with that thread in the
-/// allocator, out of reach of the letter's companions.
-fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data: &Arc<MonthData>) {
+/// Writes a month's cache entry (`inputs`: the inputs' stamps and when they were taken), at
+/// once, or, in a command that asked for it ([`defer_entries`]), when the command can spare a
+/// core ([`write_entries_behind`]: once a letter's files are written, while git commits them)
+/// or before it ends ([`entries_written`]). A large month's entry (half a million challenges)
+/// takes a tenth of a second. Written on a thread just after the pass, while the month's views
+/// were built, it took a run's peak memory from 382 MiB to 413 MiB: what the writer's thread
+/// took and freed stayed with that thread in the allocator, out of reach of the letter's
+/// companions.
+fn store(
+    root: &Path,
+    relative: &Path,
+    key: &str,
+    (inputs, stamped_ns): (Vec<InputStamp>, u128),
+    data: &Arc<MonthData>,
+) {
     if read_only() {
         return;
     }
@@ -383,12 +398,26 @@ fn store(root: &Path, relative: &Path, key: &str, inputs: Vec<InputStamp>, data:
         relative: relative.to_path_buf(),
         key: key.to_string(),
         inputs,
+        stamped_ns,
         data: Arc::clone(data),
     };
+    if !DEFERRING.load(std::sync::atomic::Ordering::Relaxed) {
+        return entry.write(&mut Vec::new());
+    }
     match QUEUED.lock() {
         Ok(mut queued) => queued.push(entry),
-        Err(_) => entry.write(entry.buffer()),
+        Err(_) => entry.write(&mut Vec::new()),
     }
+}
+
+/// Whether this process writes cache entries when it can spare a core rather than at once:
+/// only `run` and `letter`, which write a letter after measuring (any other command would only
+/// hold the months longer, and lose them if stopped).
+static DEFERRING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks this process to write its cache entries when it can spare a core (see [`store`]).
+pub(crate) fn defer_entries() {
+    DEFERRING.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The cache entries waiting to be written, in the order they were made (a month stored twice
@@ -415,7 +444,7 @@ pub(crate) fn write_entries_behind() {
         return;
     }
     let Ok(mut writing) = WRITING.lock() else {
-        entries.iter().for_each(|e| e.write(e.buffer()));
+        entries.iter().for_each(|e| e.write(&mut Vec::new()));
         return;
     };
     // One writer at a time: an entry of the same month written again is never overtaken.
@@ -423,11 +452,12 @@ pub(crate) fn write_entries_behind() {
         let _ = handle.join();
     }
     let entries = Arc::new(entries);
-    let buffers: Vec<Vec<u8>> = entries.iter().map(PendingEntry::buffer).collect();
+    let largest = entries.iter().map(PendingEntry::text_size).max();
+    let mut buffer = Vec::with_capacity(largest.unwrap_or(0));
     let queued = Arc::clone(&entries);
     let write = move || {
-        for (entry, buffer) in queued.iter().zip(buffers) {
-            entry.write(buffer);
+        for entry in queued.iter() {
+            entry.write(&mut buffer);
         }
     };
     match std::thread::Builder::new()
@@ -435,12 +465,13 @@ pub(crate) fn write_entries_behind() {
         .spawn(write)
     {
         Ok(handle) => writing.push(handle),
-        Err(_) => entries.iter().for_each(|e| e.write(e.buffer())),
+        Err(_) => entries.iter().for_each(|e| e.write(&mut Vec::new())),
     }
 }
 
 /// Writes every cache entry not yet written, waiting for any being written (or failing to be:
-/// the cache is an optimisation, and failing to write it changes no result). Called before the
+/// the cache is an optimisation, and failing to write it changes no result). Called by a
+/// command that deferred its entries before it lets go of the workspace, and before the
 /// process ends.
 pub fn entries_written() {
     let running = WRITING
@@ -451,7 +482,7 @@ pub fn entries_written() {
         let _ = handle.join();
     }
     for entry in take_queued() {
-        entry.write(entry.buffer());
+        entry.write(&mut Vec::new());
     }
 }
 
@@ -461,24 +492,30 @@ struct PendingEntry {
     relative: PathBuf,
     key: String,
     inputs: Vec<InputStamp>,
+    stamped_ns: u128,
     data: Arc<MonthData>,
 }
 
 impl PendingEntry {
-    /// Room for the entry's text: sized for the challenges' records, amounts and details
-    /// (about 30 bytes each on the benchmark's month), so it is not copied as it doubles.
-    fn buffer(&self) -> Vec<u8> {
-        Vec::with_capacity(4096 + self.data.challenges.len() * 40)
+    /// About the size of the entry's text: sized for the challenges' records, amounts and
+    /// details (about 30 bytes each on the benchmark's month), so it is not copied as it
+    /// doubles.
+    fn text_size(&self) -> usize {
+        4096 + self.data.challenges.len() * 40
     }
 
-    fn write(&self, mut bytes: Vec<u8>) {
+    /// Writes the entry, its text made in `bytes` (emptied first, and left for the next).
+    fn write(&self, bytes: &mut Vec<u8>) {
         let entry = EntryRef {
             key: &self.key,
             inputs: &self.inputs,
+            stamped_ns: self.stamped_ns,
             data: &self.data,
         };
-        if serde_json::to_writer(&mut bytes, &entry).is_ok() {
-            let _ = write_file(&self.root, &self.relative, &bytes);
+        bytes.clear();
+        bytes.reserve(self.text_size());
+        if serde_json::to_writer(&mut *bytes, &entry).is_ok() {
+            let _ = write_file(&self.root, &self.relative, bytes);
         }
     }
 }

@@ -771,7 +771,8 @@ mod compact_challenges {
             use serde::ser::SerializeStruct as _;
             let first = &self.challenges[0];
             let whole = || self.challenges.iter().filter(|c| !Self::is_compact(c));
-            let mut group = serializer.serialize_struct("Group", 7)?;
+            let any_whole = whole().next().is_some();
+            let mut group = serializer.serialize_struct("Group", 6 + usize::from(any_whole))?;
             group.serialize_field("month", &first.month)?;
             group.serialize_field("rule", &*first.rule)?;
             group.serialize_field("records", &Seq(|| self.compact().map(|c| &c.record)))?;
@@ -784,7 +785,7 @@ mod compact_challenges {
                 &Seq(|| self.compact().map(|c| self.index[&*c.detail])),
             )?;
             group.serialize_field("texts", &self.texts)?;
-            if whole().next().is_some() {
+            if any_whole {
                 group.serialize_field("whole", &Seq(whole))?;
             }
             group.end()

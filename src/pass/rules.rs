@@ -565,8 +565,6 @@ impl CompiledRule {
         }
     }
 
-    /// The challenges raised, sorted by id, naming other rules by `names`. Rows sharing a
-    /// record key are one challenge.
     /// How many rows the rule has taken (for a ratio cap, its groups): the work of finishing it.
     fn rows_taken(&self) -> usize {
         match &self.kind {
@@ -576,6 +574,8 @@ impl CompiledRule {
         }
     }
 
+    /// The challenges raised, sorted by id, naming other rules by `names`. Rows sharing a
+    /// record key are one challenge.
     fn finish(self, month: Month, names: &[Arc<str>]) -> Vec<Raised> {
         let rule = self.rule_id;
         let also = |bits: u64| -> Vec<Arc<str>> {
@@ -931,7 +931,7 @@ impl RuleSet {
                 .filter_map(|&i| Some((i, rules[i].take()?)))
                 .collect()
         };
-        let (here, there) = (take(&here), take(&there));
+        let (here, there) = (take(&here), std::sync::Mutex::new(Some(take(&there))));
         let names = &names;
         let finish = move |rules: Vec<(usize, CompiledRule)>| -> Vec<(usize, Vec<Raised>)> {
             rules
@@ -939,12 +939,23 @@ impl RuleSet {
                 .map(|(i, r)| (i, r.finish(month, names)))
                 .collect()
         };
+        // The other thread's share, taken by whichever thread finishes it.
+        let there = || {
+            there
+                .lock()
+                .ok()
+                .and_then(|mut there| there.take())
+                .unwrap_or_default()
+        };
         let mut finished: Vec<(usize, Vec<Raised>)> = std::thread::scope(|scope| {
-            let later = scope.spawn(move || finish(there));
+            let later = std::thread::Builder::new().spawn_scoped(scope, || finish(there()));
             let mut finished = finish(here);
-            // A rule is finished by plain data structure work that cannot fail; a thread that
-            // stopped anyway would be a bug, reported as a panic on this thread.
-            finished.extend(later.join().expect("finishing a rule's challenges"));
+            match later {
+                // A rule is finished by plain data structure work that cannot fail; a thread
+                // that stopped anyway would be a bug, reported as a panic on this thread.
+                Ok(later) => finished.extend(later.join().expect("finishing a rule's challenges")),
+                Err(_) => finished.extend(finish(there())),
+            }
             finished
         });
         finished.sort_by_key(|(i, _)| *i);
