@@ -458,6 +458,40 @@ fn a_failed_commit_is_completed_by_the_next_run() {
     );
 }
 
+/// What an earlier run wrote but could not commit is committed by the next run even when that
+/// run cannot work out the month as of its date (a broken file for the month after): the two
+/// do not wait on each other.
+#[test]
+fn left_over_outputs_are_committed_before_a_broken_month_stops_the_run() {
+    let dir = committed_fixture("hard-left-over");
+    std::fs::write(dir.join(".git/index.lock"), "").unwrap();
+    let first = levers(&dir, &["run", "--today", "2026-05-27"]);
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    std::fs::remove_file(dir.join(".git/index.lock")).unwrap();
+    // May, the month as of 5 June, gets a row with too many fields.
+    let may = dir.join("contracts/small/data/activity/2026-05.csv");
+    let mut text = std::fs::read_to_string(&may).unwrap();
+    text.push_str("X1,not,a,row,of,this,file,at,all,,,,\n");
+    std::fs::write(&may, text).unwrap();
+    git(&dir, &["commit", "-qam", "May, broken"]);
+    let second = levers(&dir, &["run", "--today", "2026-06-05"]);
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    assert!(
+        stdout(&second).contains("(left uncommitted by an earlier run; commit "),
+        "{}",
+        stdout(&second)
+    );
+    assert!(
+        stderr(&second).contains("2026-05.csv"),
+        "{}",
+        stderr(&second)
+    );
+    assert!(
+        git(&dir, &["status", "--porcelain"]).trim().is_empty(),
+        "April's letter is committed"
+    );
+}
+
 #[test]
 fn run_refuses_to_start_in_the_middle_of_a_merge() {
     let dir = committed_fixture("hard-merge");
