@@ -165,7 +165,7 @@ pub(crate) fn write(
     let workbook = workbook_path(&companion);
     if std::fs::read_to_string(root.join(&path)).is_ok_and(|t| t == rendered.text)
         && std::fs::read_to_string(root.join(&companion)).is_ok_and(|t| t == *rendered.csv)
-        && std::fs::read(root.join(&workbook)).is_ok_and(|b| b == *rendered.workbook)
+        && std::fs::read(root.join(&workbook)).is_ok_and(|b| b == rendered.workbook)
         && rendered
             .charts
             .iter()

@@ -366,8 +366,10 @@ fn remake(
             )?;
             Ok(match companion {
                 None => rendered.text.into_bytes(),
-                Some(Companion::Csv) => rendered.csv.as_bytes().to_vec(),
-                Some(Companion::Workbook) => rendered.workbook.to_vec(),
+                // Nothing else holds the CSV (no blob is stored): it is moved, not copied.
+                Some(Companion::Csv) => std::sync::Arc::try_unwrap(rendered.csv)
+                    .map_or_else(|csv| csv.as_bytes().to_vec(), String::into_bytes),
+                Some(Companion::Workbook) => rendered.workbook,
                 Some(Companion::Chart(name)) => rendered
                     .charts
                     .into_iter()

@@ -148,16 +148,13 @@ pub fn push_iso_date(out: &mut String, date: NaiveDate) {
         out.push_str(&date.to_string());
         return;
     }
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-    let year = date.year() as u32;
+    Month::of(date).push_to(out);
+    let day = date.day() as u8;
     out.extend([
-        digit(year / 1000),
-        digit(year / 100),
-        digit(year / 10),
-        digit(year),
+        '-',
+        char::from(b'0' + day / 10),
+        char::from(b'0' + day % 10),
     ]);
-    out.extend(['-', digit(date.month() / 10), digit(date.month())]);
-    out.extend(['-', digit(date.day() / 10), digit(date.day())]);
 }
 
 impl fmt::Display for Month {

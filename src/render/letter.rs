@@ -1297,8 +1297,8 @@ pub struct Rendered {
     pub text: String,
     /// The companion CSV (shared: git may be storing it while the letter is finished).
     pub csv: std::sync::Arc<String>,
-    /// The companion workbook (`.xlsx`) the provider answers in (shared, as the CSV).
-    pub workbook: std::sync::Arc<Vec<u8>>,
+    /// The companion workbook (`.xlsx`) the provider answers in.
+    pub workbook: Vec<u8>,
     /// The charts and icons beside the letter (path relative to the workspace, SVG text).
     pub charts: Vec<(std::path::PathBuf, String)>,
 }
@@ -1405,7 +1405,7 @@ pub fn render(
     Ok(Rendered {
         text: tidy(&text),
         csv,
-        workbook: std::sync::Arc::new(workbook),
+        workbook,
         charts,
     })
 }
