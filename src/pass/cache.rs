@@ -424,9 +424,9 @@ pub(crate) fn defer_entries() {
 /// is written twice, the later last).
 static QUEUED: std::sync::Mutex<Vec<PendingEntry>> = std::sync::Mutex::new(Vec::new());
 
-/// The thread writing queued entries, if one was started ([`write_entries_behind`]).
-static WRITING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
-    std::sync::Mutex::new(Vec::new());
+/// The thread writing queued entries, if one was started ([`write_entries_behind`]): one at a
+/// time, so that an entry of the same month written again is never overtaken.
+static WRITING: std::sync::Mutex<Option<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(None);
 
 fn take_queued() -> Vec<PendingEntry> {
     QUEUED
@@ -447,9 +447,8 @@ pub(crate) fn write_entries_behind() {
         entries.iter().for_each(|e| e.write(&mut Vec::new()));
         return;
     };
-    // One writer at a time: an entry of the same month written again is never overtaken.
-    for handle in writing.drain(..) {
-        let _ = handle.join();
+    if let Some(earlier) = writing.take() {
+        let _ = earlier.join();
     }
     let entries = Arc::new(entries);
     let largest = entries.iter().map(PendingEntry::text_size).max();
@@ -464,7 +463,7 @@ pub(crate) fn write_entries_behind() {
         .name("levers-cache".into())
         .spawn(write)
     {
-        Ok(handle) => writing.push(handle),
+        Ok(handle) => *writing = Some(handle),
         Err(_) => entries.iter().for_each(|e| e.write(&mut Vec::new())),
     }
 }
@@ -474,12 +473,9 @@ pub(crate) fn write_entries_behind() {
 /// command that deferred its entries before it lets go of the workspace, and before the
 /// process ends.
 pub fn entries_written() {
-    let running = WRITING
-        .lock()
-        .map(|mut writing| std::mem::take(&mut *writing))
-        .unwrap_or_default();
-    for handle in running {
-        let _ = handle.join();
+    let running = WRITING.lock().ok().and_then(|mut writing| writing.take());
+    if let Some(running) = running {
+        let _ = running.join();
     }
     for entry in take_queued() {
         entry.write(&mut Vec::new());
