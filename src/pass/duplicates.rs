@@ -60,7 +60,7 @@ impl KeyLog {
         let segment = rows / PARTITIONS + rows / PARTITIONS / 16 + 16;
         // Zeroed memory from the system is not touched until written.
         let mut entries = vec![0u64; segment * PARTITIONS];
-        advise_huge_pages(&mut entries);
+        crate::pass::advise_huge_pages(&mut entries);
         KeyLog {
             entries,
             segment,
@@ -95,27 +95,6 @@ impl KeyLog {
     fn partition_len(&self, partition: usize) -> usize {
         self.lens[partition] + self.spill[partition].len()
     }
-}
-
-/// Asks the kernel to back `buffer` with huge pages (Linux' transparent huge pages, in
-/// `madvise` mode on many systems). Only a hint: nothing changes if it is refused.
-fn advise_huge_pages(buffer: &mut [u64]) {
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let start = buffer.as_mut_ptr() as usize;
-        let end = start + std::mem::size_of_val(buffer);
-        let aligned = start.next_multiple_of(HUGE);
-        if end > aligned + HUGE {
-            let len = (end - aligned) / HUGE * HUGE;
-            // SAFETY: the range lies within `buffer`, memory this process owns and keeps
-            // mapped for the call; MADV_HUGEPAGE only changes how the kernel backs those pages,
-            // never their contents, and failure is harmless.
-            unsafe { libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE) };
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = buffer;
 }
 
 /// Every row whose key an earlier row has, by byte offset (sorted), each with what `compare`

@@ -82,6 +82,8 @@ pub fn measure_month(
                 data.kpis.extend(pass.kpis);
                 data.challenges
                     .reserve(pass.challenges.iter().map(Vec::len).sum());
+                // A large month's list is written once, whole: in huge pages.
+                crate::pass::advise_huge_pages(data.challenges.spare_capacity_mut());
                 for challenges in pass.challenges {
                     data.challenges.extend(challenges);
                 }
