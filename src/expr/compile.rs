@@ -330,7 +330,9 @@ pub(crate) enum Want {
 /// rules is worked out once a row.
 fn build(expr: &Expr, env: &mut CompileEnv<'_>) -> Result<(Node, Type), ExprError> {
     let (node, ty) = build_node(expr, env)?;
-    if ty == Type::Bool && !matches!(node, Node::Const(_)) {
+    // A column compared with a constant, or tested for NULL, is answered in place for less
+    // than looking it up in the memo would cost.
+    if ty == Type::Bool && !node.is_simple() && !matches!(node, Node::Const(_)) {
         if let Some(index) = env.slots.condition_for(expr.to_string()) {
             return Ok((Node::Memo(index, Box::new(node)), ty));
         }
@@ -728,6 +730,16 @@ impl Node {
                 None => inner.test_other(row, m),
             }),
             _ => self.test_other(row, m),
+        }
+    }
+
+    /// Whether [`Node::test_simple`] answers this node (in all but odd cases: an integer
+    /// comparison on a cell that is not an integer).
+    fn is_simple(&self) -> bool {
+        match self {
+            Node::TextEquals { .. } | Node::IntCompare { .. } => true,
+            Node::IsNull(inner, _) => matches!(inner.as_ref(), Node::Slot(_)),
+            _ => false,
         }
     }
 

@@ -360,7 +360,8 @@ proptest! {
 }
 
 /// Conditions asked by several expressions are shared through the row's memo: each expression
-/// gives the same answer as when compiled alone, row after row, with NULLs.
+/// gives the same answer as when compiled alone, row after row, with NULLs. A column compared
+/// with a constant is answered in place, never shared.
 #[test]
 fn shared_conditions_answer_as_unshared_ones() {
     let schema = schema();
@@ -368,9 +369,10 @@ fn shared_conditions_answer_as_unshared_ones() {
     let texts = [
         "pod = 'AE'",
         "pod = 'AE' AND minutes > 240",
-        "NOT (pod = 'AE') OR minutes > 240",
+        "NOT (pod = 'AE' AND minutes > 240) OR pod IN ('AE', 'OPFU')",
         "minutes > 240",
-        "pod = 'OPFU'",
+        "pod = 'OPFU' OR pod IN ('AE', 'OPFU')",
+        "pod = 'AE' AND minutes > 240",
     ];
     let compile_all = |slots: &mut SlotMap| -> Vec<Compiled> {
         texts
@@ -389,11 +391,15 @@ fn shared_conditions_answer_as_unshared_ones() {
     let unshared = compile_all(&mut counting);
     let mut slots = counting.sharing_repeated();
     let shared = compile_all(&mut slots);
-    // `pod = 'AE'` and `minutes > 240` occur three times each; `pod = 'OPFU'` once.
+    // `pod = 'AE'` and `minutes > 240` occur four times each, and are answered in place; the
+    // conjunction of the two (three times) and the list (twice) are shared.
     let memo = Memo::new(&slots);
     assert_eq!(
         slots.shared_conditions(),
-        ["(pod) = ('AE')", "(minutes) > (240)"]
+        [
+            "((pod) = ('AE')) AND ((minutes) > (240))",
+            "(pod) IN ('AE', 'OPFU')"
+        ]
     );
     assert_eq!(slots.columns(), counting.columns());
     let pods = [
