@@ -572,6 +572,9 @@ fn read_rows_blocks(
 struct Fields<'a> {
     bytes: &'a [u8],
     ranges: &'a [std::ops::Range<usize>],
+    /// The record's bytes as text, when they are already known to be UTF-8 (checked with the
+    /// rest of their block).
+    text: Option<&'a str>,
 }
 
 impl Fields<'_> {
@@ -611,9 +614,12 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
         // the same layout keeps its buffer, so no per-row allocation and no unsafe lifetime cast.
         let recycled = std::mem::take(&mut self.recycled);
         let mut values: Vec<Value<'_>> = recycled.into_iter().map(|_| Value::Null).collect();
-        // One UTF-8 check for the whole record; a cell is then a slice of it (a cell whose
-        // bytes are not valid alone fails to slice, and is reported as such).
-        let whole = std::str::from_utf8(fields.bytes);
+        // One UTF-8 check for the whole record (or none, when its block was checked whole); a
+        // cell is then a slice of it (a cell whose bytes are not valid alone fails to slice,
+        // and is reported as such).
+        let whole = fields
+            .text
+            .map_or_else(|| std::str::from_utf8(fields.bytes), Ok);
         let date_format = self.schema.date_format.as_deref();
         for slot in 0..self.slot_fields.len() {
             let (field, ty, name) = self.slot_fields[slot];
@@ -785,9 +791,21 @@ fn read_unquoted<F: FnMut(&Row<'_>)>(
         let lines = memchr::memchr_iter(b'\n', &block[..complete]);
         // The file's last record may have no newline.
         let last = (complete == filled && block[complete - 1] != b'\n').then_some(complete);
+        // The block's text checked as UTF-8 at once (a record is then a slice of it, cut at
+        // newlines, which are character boundaries); a block that is not is checked a record
+        // at a time, so that each bad cell is found and reported.
+        let text = std::str::from_utf8(&block[..complete]).ok();
         for record_end in lines.chain(last) {
             let record = &block[record_start..record_end];
-            finish_record(rows, record, &mut ranges, at + record_start as u64, line);
+            let record_text = text.and_then(|t| t.get(record_start..record_end));
+            finish_record(
+                rows,
+                record,
+                record_text,
+                &mut ranges,
+                at + record_start as u64,
+                line,
+            );
             line += 1;
             record_start = record_end + 1;
         }
@@ -870,6 +888,7 @@ fn zero_bytes(word: u64) -> u64 {
 fn finish_record<F: FnMut(&Row<'_>)>(
     rows: &mut RowReader<'_, F>,
     bytes: &[u8],
+    text: Option<&str>,
     ranges: &mut [std::ops::Range<usize>],
     byte: u64,
     line: u64,
@@ -882,7 +901,15 @@ fn finish_record<F: FnMut(&Row<'_>)>(
         return;
     }
     if count == width {
-        rows.record(line, byte, &Fields { bytes, ranges });
+        rows.record(
+            line,
+            byte,
+            &Fields {
+                bytes,
+                ranges,
+                text,
+            },
+        );
     } else {
         rows.width_problem(line, width, count);
     }
@@ -1002,6 +1029,7 @@ fn read_quoted<F: FnMut(&Row<'_>)>(
         let fields = Fields {
             bytes: record.as_slice(),
             ranges: &ranges,
+            text: None,
         };
         rows.record(record_line, byte, &fields);
     }
