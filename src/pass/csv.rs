@@ -341,7 +341,9 @@ impl RecordAt {
         if record.is_empty() || record == b"\r" || memchr::memchr(b'"', record).is_some() {
             return Ok(false);
         }
-        self.fields = split_fields(record, &mut self.ranges).min(self.ranges.len());
+        self.fields = split_line(record, &mut self.ranges)
+            .1
+            .min(self.ranges.len());
         Ok(true)
     }
 
@@ -787,22 +789,23 @@ fn read_unquoted<F: FnMut(&Row<'_>)>(
         };
         // Lines are found a vector at a time; the commas of a line (a few bytes apart, where a
         // vector search costs more than it saves) one byte at a time.
-        let mut record_start = 0;
-        let lines = memchr::memchr_iter(b'\n', &block[..complete]);
-        // The file's last record may have no newline.
-        let last = (complete == filled && block[complete - 1] != b'\n').then_some(complete);
         // The block's text checked as UTF-8 at once (a record is then a slice of it, cut at
         // newlines, which are character boundaries); a block that is not is checked a record
         // at a time, so that each bad cell is found and reported.
         let text = std::str::from_utf8(&block[..complete]).ok();
-        for record_end in lines.chain(last) {
+        // Each line is split as its newline is found (the file's last may have none).
+        let mut record_start = 0;
+        while record_start < complete {
+            let (length, fields) = split_line(&block[record_start..complete], &mut ranges);
+            let record_end = record_start + length;
             let record = &block[record_start..record_end];
             let record_text = text.and_then(|t| t.get(record_start..record_end));
             finish_record(
                 rows,
                 record,
                 record_text,
-                &mut ranges,
+                fields,
+                &ranges,
                 at + record_start as u64,
                 line,
             );
@@ -818,19 +821,28 @@ fn read_unquoted<F: FnMut(&Row<'_>)>(
     }
 }
 
-/// The fields of one unquoted record: up to each comma, and a carriage return before the
-/// newline dropped. Returns how many fields the record has; the first `ranges.len()` of them are
-/// written to `ranges` (a record of any other width than the header's is reported, not read).
+/// The first line of `bytes`, unquoted, split into fields: the fields end at each comma, and
+/// the line at its newline (or at the end of `bytes`), with a carriage return before the
+/// newline dropped. Returns the line's length, its newline left out, and how many fields it
+/// has; the first `ranges.len()` of them are written to `ranges` (a record of any other width
+/// than the header's is reported, not read).
 ///
-/// The commas are found eight bytes at a time: a field is a few bytes long, too short for a
-/// vector search to pay, and a byte loop costs a branch a byte.
-fn split_fields(record: &[u8], ranges: &mut [std::ops::Range<usize>]) -> usize {
-    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
+/// The commas and the newline are found sixteen bytes at a time, together ([`byte_bits`]): a
+/// field is a few bytes long, too short for a `memchr` call to pay (one a line cost as much as
+/// splitting the line), and a byte loop costs a branch a byte.
+fn split_line(bytes: &[u8], ranges: &mut [std::ops::Range<usize>]) -> (usize, usize) {
     let (mut start, mut count) = (0, 0);
-    let mut push_commas = |word: u64, base: usize| {
-        let mut commas = zero_bytes(word ^ COMMAS);
+    // The fields ended by the commas of sixteen bytes at `base` (those before the newline, if
+    // one is among them), and where the line ends if it ends there.
+    let mut scan = |chunk: &[u8; 16], base: usize, valid: u32| -> Option<usize> {
+        let newlines = byte_bits(chunk, b'\n') & valid;
+        let mut commas = byte_bits(chunk, b',') & valid;
+        if newlines != 0 {
+            // Only the commas before the first newline.
+            commas &= (newlines & newlines.wrapping_neg()) - 1;
+        }
         while commas != 0 {
-            let i = base + (commas.trailing_zeros() / 8) as usize;
+            let i = base + commas.trailing_zeros() as usize;
             if let Some(range) = ranges.get_mut(count) {
                 *range = start..i;
             }
@@ -838,46 +850,78 @@ fn split_fields(record: &[u8], ranges: &mut [std::ops::Range<usize>]) -> usize {
             start = i + 1;
             commas &= commas - 1;
         }
+        (newlines != 0).then(|| base + newlines.trailing_zeros() as usize)
     };
-    let mut words = record.chunks_exact(8);
+    let mut chunks = bytes.chunks_exact(16);
     let mut base = 0;
-    for word in &mut words {
-        push_commas(
-            u64::from_le_bytes(word.try_into().expect("eight bytes")),
-            base,
-        );
-        base += 8;
+    let mut end = None;
+    for chunk in &mut chunks {
+        end = scan(chunk.try_into().expect("sixteen bytes"), base, u32::MAX);
+        if end.is_some() {
+            break;
+        }
+        base += 16;
     }
-    // The last few bytes, padded with zeros (which are not commas): in a long record, the last
-    // eight bytes shifted down past those already searched.
-    let rest = words.remainder().len();
-    if rest > 0 {
-        let tail = match record.len().checked_sub(8) {
-            Some(from) => {
-                let last = u64::from_le_bytes(record[from..].try_into().expect("eight bytes"));
-                last >> (8 * (8 - rest))
-            }
-            None => {
-                let mut tail = [0u8; 8];
-                tail[..rest].copy_from_slice(words.remainder());
-                u64::from_le_bytes(tail)
-            }
-        };
-        push_commas(tail, base);
+    // The last few bytes, padded with zeros (neither commas nor newlines), their flags kept
+    // only for the bytes there are.
+    let rest = chunks.remainder().len();
+    if end.is_none() && rest > 0 {
+        let mut tail = [0u8; 16];
+        tail[..rest].copy_from_slice(chunks.remainder());
+        end = scan(&tail, base, (1 << rest) - 1);
     }
-    let end = if record.len() > start && record[record.len() - 1] == b'\r' {
-        record.len() - 1
+    let line = end.unwrap_or(bytes.len());
+    let last = if line > start && bytes[line - 1] == b'\r' {
+        line - 1
     } else {
-        record.len()
+        line
     };
     if let Some(range) = ranges.get_mut(count) {
-        *range = start..end;
+        *range = start..last;
     }
-    count + 1
+    (line, count + 1)
+}
+
+/// One bit for each of sixteen bytes that is `byte` (bit `i` for byte `i`): a vector compare
+/// (SSE2, which every x86-64 processor has, so no check is needed at run time), or elsewhere
+/// [`byte_bits_portable`].
+#[inline(always)]
+fn byte_bits(bytes: &[u8; 16], byte: u8) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x};
+        let (low, high) = bytes.split_at(8);
+        let low = u64::from_le_bytes(low.try_into().expect("eight bytes"));
+        let high = u64::from_le_bytes(high.try_into().expect("eight bytes"));
+        // SAFETY: these intrinsics need SSE2, which this build targets (the `cfg` above: it is
+        // part of every x86-64 processor); they take values, never pointers.
+        unsafe {
+            let vector = _mm_set_epi64x(high as i64, low as i64);
+            _mm_movemask_epi8(_mm_cmpeq_epi8(vector, _mm_set1_epi8(byte as i8))) as u32
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    byte_bits_portable(bytes, byte)
+}
+
+/// [`byte_bits`] in plain arithmetic: two words tested eight bytes at a time, each byte's flag
+/// (its high bit) gathered to one bit a byte by a multiply.
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+#[inline(always)]
+fn byte_bits_portable(bytes: &[u8; 16], byte: u8) -> u32 {
+    let pattern = u64::from_le_bytes([byte; 8]);
+    let gather = |word: &[u8]| -> u32 {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let flags = zero_bytes(word ^ pattern) >> 7;
+        (flags.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+    };
+    let (low, high) = bytes.split_at(8);
+    gather(low) | gather(high) << 8
 }
 
 /// The high bit of each byte of `word` that is zero, and no other bit: exact, with no borrow
 /// from one byte into the next (adding 0x7f to a byte's low seven bits cannot carry out of it).
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 #[inline(always)]
 fn zero_bytes(word: u64) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
@@ -889,12 +933,12 @@ fn finish_record<F: FnMut(&Row<'_>)>(
     rows: &mut RowReader<'_, F>,
     bytes: &[u8],
     text: Option<&str>,
-    ranges: &mut [std::ops::Range<usize>],
+    count: usize,
+    ranges: &[std::ops::Range<usize>],
     byte: u64,
     line: u64,
 ) {
     let width = ranges.len();
-    let count = split_fields(bytes, ranges);
     // One field and no room for it (a header of no columns) is as good as blank.
     let blank = count == 1 && ranges.first().is_none_or(|r| r.is_empty());
     if blank {
@@ -1447,25 +1491,44 @@ mod tests {
             }
         }
 
-        /// Commas found a word at a time are the commas a byte loop finds, whatever bytes sit
-        /// around them (zeros, bytes with the high bit, a comma with it: 0xac).
+        /// Commas and newlines found sixteen bytes at a time are those a byte loop finds,
+        /// whatever bytes sit around them (zeros, bytes with the high bit, a comma or a newline
+        /// with it: 0xac, 0x8a), wherever the line ends.
         #[test]
-        fn fields_split_as_a_byte_loop_splits_them(
-            record in proptest::collection::vec(
-                proptest::sample::select(vec![b',', b'a', 0u8, 0x80, 0xac, 0xff, b'\r', b'-']),
-                0..40,
+        fn lines_split_as_a_byte_loop_splits_them(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b',', b'a', 0u8, 0x80, 0xac, 0x8a, 0xff, b'\r', b'-', b'\n',
+                ]),
+                0..60,
             )
         ) {
+            let line = bytes.iter().position(|b| *b == b'\n').unwrap_or(bytes.len());
+            let record = &bytes[..line];
             let mut fields: Vec<&[u8]> = record.split(|b| *b == b',').collect();
             let last = fields.len() - 1;
             fields[last] = fields[last].strip_suffix(b"\r").unwrap_or(fields[last]);
             // Room for as many fields as there are, and for fewer: the count is still told.
             for room in [fields.len(), fields.len().saturating_sub(2)] {
                 let mut ranges = vec![0..0; room];
-                proptest::prop_assert_eq!(split_fields(&record, &mut ranges), fields.len());
-                let found: Vec<&[u8]> = ranges.iter().map(|r| &record[r.clone()]).collect();
+                proptest::prop_assert_eq!(split_line(&bytes, &mut ranges), (line, fields.len()));
+                let found: Vec<&[u8]> = ranges.iter().map(|r| &bytes[r.clone()]).collect();
                 proptest::prop_assert_eq!(&found[..], &fields[..room]);
             }
+        }
+
+        /// The bits of sixteen bytes equal to one byte are those a byte loop finds, by the
+        /// vector compare and by the portable arithmetic alike.
+        #[test]
+        fn byte_bits_are_the_bytes_equal(
+            bytes in proptest::array::uniform16(proptest::sample::select(vec![
+                b',', b'\n', 0u8, 0x80, 0xac, 0x8a, 0xff, b'a',
+            ])),
+            byte in proptest::sample::select(vec![b',', b'\n']),
+        ) {
+            let expected = (0..16).filter(|&i| bytes[i] == byte).fold(0u32, |m, i| m | 1 << i);
+            proptest::prop_assert_eq!(byte_bits(&bytes, byte), expected);
+            proptest::prop_assert_eq!(byte_bits_portable(&bytes, byte), expected);
         }
     }
 }
