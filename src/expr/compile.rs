@@ -769,17 +769,12 @@ impl Node {
         }
     }
 
+    /// The connectives and the NHS number check, on the path of every row; rarer nodes are
+    /// left to [`Node::test_rare`], so that this function saves and restores few registers.
     #[inline(never)]
     fn test_other(&self, row: &[Value<'_>], m: &Memo) -> Option<bool> {
         match self {
             Node::Memo(..) | Node::TextEquals { .. } => self.test(row, m),
-            Node::IntCompare { slot, op, value } => match &row[*slot] {
-                Value::Int(i) => Some(compare_ordering(*op, i.cmp(value))),
-                Value::Null => None,
-                other => other
-                    .compare(&Value::Int(*value))
-                    .map(|o| compare_ordering(*op, o)),
-            },
             Node::And(a, b) => match a.test(row, m) {
                 Some(false) => Some(false),
                 left => match (left, b.test(row, m)) {
@@ -801,6 +796,28 @@ impl Node {
                 Node::Slot(slot) => Some(row[*slot].is_null() != *negated),
                 other => Some(other.eval(row, m).is_null() != *negated),
             },
+            Node::Call(Function::ValidNhsNumber, args) => match &args[0] {
+                Node::Slot(slot) => match &row[*slot] {
+                    Value::Text(t) => Some(valid_nhs_number(t)),
+                    _ => None,
+                },
+                _ => truth(&self.eval(row, m)),
+            },
+            _ => self.test_rare(row, m),
+        }
+    }
+
+    /// [`Node::test_other`]'s rarer nodes.
+    #[inline(never)]
+    fn test_rare(&self, row: &[Value<'_>], m: &Memo) -> Option<bool> {
+        match self {
+            Node::IntCompare { slot, op, value } => match &row[*slot] {
+                Value::Int(i) => Some(compare_ordering(*op, i.cmp(value))),
+                Value::Null => None,
+                other => other
+                    .compare(&Value::Int(*value))
+                    .map(|o| compare_ordering(*op, o)),
+            },
             Node::InText(inner, set, negated) => match inner.as_ref() {
                 Node::Slot(slot) => match &row[*slot] {
                     Value::Text(t) => Some(set.contains(t.as_ref()) != *negated),
@@ -810,13 +827,6 @@ impl Node {
                     Value::Text(t) => Some(set.contains(t.as_ref()) != *negated),
                     _ => None,
                 },
-            },
-            Node::Call(Function::ValidNhsNumber, args) => match &args[0] {
-                Node::Slot(slot) => match &row[*slot] {
-                    Value::Text(t) => Some(valid_nhs_number(t)),
-                    _ => None,
-                },
-                _ => truth(&self.eval(row, m)),
             },
             _ => truth(&self.eval(row, m)),
         }
