@@ -736,8 +736,8 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
 }
 
 /// Reads records from `start` for as long as they hold no quote: then every field ends at a
-/// comma and every record at a newline, found a vector at a time (`memchr`), and no field is
-/// copied. Returns the offset and line of the first record not read (`end` when all were),
+/// comma and every record at a newline, found together sixteen bytes at a time
+/// ([`split_line`]), and no field is copied. Returns the offset and line of the first record not read (`end` when all were),
 /// where the full CSV parser takes over.
 ///
 /// Records end at a newline, after which a carriage return before it is dropped: files with
@@ -787,8 +787,6 @@ fn read_unquoted<F: FnMut(&Row<'_>)>(
             // A record longer than the buffer: let the full parser have it.
             None => return Ok((at, line)),
         };
-        // Lines are found a vector at a time; the commas of a line (a few bytes apart, where a
-        // vector search costs more than it saves) one byte at a time.
         // The block's text checked as UTF-8 at once (a record is then a slice of it, cut at
         // newlines, which are character boundaries); a block that is not is checked a record
         // at a time, so that each bad cell is found and reported.
