@@ -198,12 +198,17 @@ impl Compiled {
 }
 
 /// Each row's results for the conditions of a pass, worked out at most once a row however many
-/// KPIs and rules ask: `pod = 'AE'` tested once for the dozen measures that filter on it.
-/// Conditions are told apart by their canonical text ([`SlotMap::condition_for`]).
+/// KPIs and rules ask: `valid_nhs_number(nhs_number)` checked once for the KPI and the rule
+/// that both ask it. Conditions are told apart by their canonical text
+/// ([`SlotMap::condition_for`]).
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
-    /// 0: not yet worked out for this row; else 1 false, 2 true, 3 NULL.
-    cells: Vec<std::cell::Cell<u8>>,
+    /// Each condition's truth and the row it is for: the row's number shifted left two bits,
+    /// and 1 false, 2 true, 3 NULL. A cell of an earlier row is not yet worked out for this one,
+    /// so a new row needs nothing cleared.
+    cells: Vec<std::cell::Cell<u64>>,
+    /// The row being tested, counted from 1.
+    row: std::cell::Cell<u64>,
 }
 
 impl Memo {
@@ -211,34 +216,38 @@ impl Memo {
     pub(crate) fn new(slots: &SlotMap) -> Memo {
         Memo {
             cells: vec![std::cell::Cell::new(0); slots.conditions.len()],
+            row: std::cell::Cell::new(1),
         }
     }
 
-    /// Forgets the last row's results.
+    /// Forgets the last row's results: moves on to the next row.
     pub(crate) fn clear(&self) {
-        for cell in &self.cells {
-            cell.set(0);
-        }
+        self.row.set(self.row.get() + 1);
     }
 
     fn recall(&self, index: usize, work: impl FnOnce() -> Option<bool>) -> Option<bool> {
         let Some(cell) = self.cells.get(index) else {
             return work();
         };
-        match cell.get() {
-            1 => Some(false),
-            2 => Some(true),
-            3 => None,
-            _ => {
-                let truth = work();
-                cell.set(match truth {
+        let row = self.row.get();
+        let known = cell.get();
+        if known >> 2 == row {
+            return match known & 3 {
+                1 => Some(false),
+                2 => Some(true),
+                _ => None,
+            };
+        }
+        let truth = work();
+        cell.set(
+            row << 2
+                | match truth {
                     Some(false) => 1,
                     Some(true) => 2,
                     None => 3,
-                });
-                truth
-            }
-        }
+                },
+        );
+        truth
     }
 }
 

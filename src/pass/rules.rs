@@ -408,6 +408,7 @@ impl CompiledRule {
         })
     }
 
+    #[inline]
     fn passes_filter(&self, row: &[Value<'_>], memo: &Memo) -> bool {
         self.filter.as_ref().is_none_or(|f| f.matches(row, memo))
     }
