@@ -21,7 +21,8 @@ fn lists() -> BTreeMap<String, Vec<String>> {
     BTreeMap::from([("commissioners".to_string(), vec!["15N".to_string()])])
 }
 
-/// Evaluates `text` on one row given as (column, cell) pairs; absent columns are NULL.
+/// Evaluates `text` on one row given as (column, cell) pairs; absent columns are NULL. Checks
+/// that [`Compiled::value_in`] gives the same.
 fn eval(text: &str, cells: &[(&str, Value<'static>)]) -> Value<'static> {
     let schema = schema();
     let lists = lists();
@@ -48,7 +49,29 @@ fn eval(text: &str, cells: &[(&str, Value<'static>)]) -> Value<'static> {
                 .map_or(Value::Null, |(_, v)| v.clone())
         })
         .collect();
-    compiled.eval(&row, &Memo::default()).into_owned()
+    let memo = Memo::default();
+    let value = compiled.eval(&row, &memo).into_owned();
+    // What the pass reads (in place for a column) is what the evaluator works out.
+    assert_eq!(
+        *compiled.value_in(&row, &memo),
+        value,
+        "{text}, read by the pass"
+    );
+    value
+}
+
+/// A bare column, as a sum's value or a ratio's grouping mostly is, is read in place by the pass
+/// (the helper checks that against the evaluator), NULL included.
+#[test]
+fn a_column_is_its_cell() {
+    let pence = Value::Dec(rust_decimal::Decimal::new(12_345, 2));
+    assert_eq!(eval("price", &[("price", pence.clone())]), pence);
+    assert_eq!(eval("pod", &[("pod", text("AE"))]), text("AE"));
+    assert_eq!(eval("minutes", &[]), Value::Null);
+    assert_eq!(
+        eval("minutes * 2", &[("minutes", Value::Int(21))]),
+        Value::Int(42)
+    );
 }
 
 fn error(text: &str) -> ExprError {

@@ -299,7 +299,7 @@ impl CompiledMeasure {
             }
             Form::GroupedRatio(m) => {
                 if let Some(place) = m.conditions.classify(row, memo) {
-                    let tally = m.groups.tally(&m.by.eval(row, memo));
+                    let tally = m.groups.tally(&m.by.value_in(row, memo));
                     m.conditions.count(tally, place, key);
                 }
             }
@@ -308,14 +308,14 @@ impl CompiledMeasure {
                 sample(&mut m.keys, key);
             }
             Form::Sum(m) => {
-                if let Some(v) = m.value.eval(row, memo).as_decimal() {
+                if let Some(v) = m.value.value_in(row, memo).as_decimal() {
                     m.sum.add(v);
                     sample(&mut m.keys, key);
                 }
             }
             Form::Distribution(m) => {
                 // NULL values are left out, as SQL aggregates do.
-                if let Some(v) = m.value.eval(row, memo).as_decimal() {
+                if let Some(v) = m.value.value_in(row, memo).as_decimal() {
                     m.values.push(v);
                     sample(&mut m.keys, key);
                 }

@@ -484,12 +484,12 @@ impl CompiledRule {
         if !in_numerator && !in_denominator {
             return;
         }
-        let group = by.eval(row, memo);
+        let group = by.value_in(row, memo);
         if group.is_null() {
             return;
         }
         let rendered;
-        let group_key: &str = match &group {
+        let group_key: &str = match &*group {
             Value::Text(t) => t,
             other => {
                 rendered = other.render();
