@@ -14,14 +14,23 @@ use std::str::FromStr;
 /// NHS Modulus 11: weights 10..2 on the first nine digits, check = 11 − (sum mod 11), 11 → 0,
 /// 10 → no valid number. Spaces and dashes (`943 476 5919`, `943-476-5919`) are accepted.
 pub(crate) fn valid_nhs_number(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    // The common case, ten plain digits, without the general loop.
-    if bytes.len() == 10 && bytes.iter().all(u8::is_ascii_digit) {
-        let mut digits = [0u32; 10];
-        for (d, b) in digits.iter_mut().zip(bytes) {
-            *d = u32::from(b - b'0');
+    // The common case, ten plain digits: the first eight checked as one word, every byte in
+    // `0x30..=0x39` (its high half 3, and its low half not carrying past 15 when 6 is added).
+    if let Ok(ten) = <&[u8; 10]>::try_from(text.as_bytes()) {
+        let (first, last) = ten.split_at(8);
+        let word = u64::from_le_bytes(first.try_into().expect("eight bytes"));
+        const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+        if word & HIGH == u64::from_le_bytes([b'0'; 8]) {
+            let digits = word - u64::from_le_bytes([b'0'; 8]);
+            let (ninth, check) = (last[0].wrapping_sub(b'0'), last[1].wrapping_sub(b'0'));
+            if (digits + u64::from_le_bytes([6; 8])) & HIGH == 0 && ninth <= 9 && check <= 9 {
+                let sum: u32 = (0..8)
+                    .map(|i| ((digits >> (8 * i)) & 0xff) as u32 * (10 - i))
+                    .sum::<u32>()
+                    + u32::from(ninth) * 2;
+                return modulus_11(sum, u32::from(check));
+            }
         }
-        return modulus_11(&digits);
     }
     let mut digits = [0u32; 10];
     let mut n = 0;
@@ -38,15 +47,16 @@ pub(crate) fn valid_nhs_number(text: &str) -> bool {
             _ => return false,
         }
     }
-    n == 10 && modulus_11(&digits)
+    n == 10 && modulus_11((0..9).map(|i| digits[i] * (10 - i as u32)).sum(), digits[9])
 }
 
-fn modulus_11(digits: &[u32; 10]) -> bool {
-    let sum: u32 = (0..9).map(|i| digits[i] * (10 - i as u32)).sum();
+/// Whether `check` is the check digit of a number whose first nine digits, weighted 10..2, sum
+/// to `sum`.
+fn modulus_11(sum: u32, check: u32) -> bool {
     match 11 - sum % 11 {
-        11 => digits[9] == 0,
+        11 => check == 0,
         10 => false,
-        check => check == digits[9],
+        expected => expected == check,
     }
 }
 
@@ -147,6 +157,35 @@ pub(crate) fn parse_iso_date(text: &str) -> Option<NaiveDate> {
 mod tests {
     use super::*;
     use crate::model::schema::valid_date_format;
+
+    proptest::proptest! {
+        /// Ten bytes checked a word at a time are judged as a byte loop judges them, whatever
+        /// sits in them: digits, the bytes either side of the digits, a digit's pattern with
+        /// the high bit set, spaces and dashes.
+        #[test]
+        fn ten_bytes_are_judged_as_a_byte_loop_judges_them(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => b'0'..=b'9',
+                    1 => proptest::sample::select(vec![b'/', b':', b' ', b'-', 0xb5, b'?', b'J']),
+                ],
+                10,
+            )
+        ) {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let digits: Vec<u32> = text.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
+            let plain = text.bytes().all(|b| b.is_ascii_digit() || b == b' ' || b == b'-');
+            let expected = plain && digits.len() == 10 && {
+                let sum: u32 = (0..9).map(|i| digits[i] * (10 - i as u32)).sum();
+                match 11 - sum % 11 {
+                    11 => digits[9] == 0,
+                    10 => false,
+                    check => check == digits[9],
+                }
+            };
+            proptest::prop_assert_eq!(valid_nhs_number(&text), expected, "{:?}", text);
+        }
+    }
 
     #[test]
     fn nhs_numbers_by_modulus_11() {
