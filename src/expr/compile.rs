@@ -165,8 +165,8 @@ impl Compiled {
         self.node.eval(row, memo)
     }
 
-    /// [`Compiled::eval`], borrowed from the row when the expression is a column (as a sum's
-    /// value or a ratio's grouping mostly is): nothing copied, no call made.
+    /// The expression's value in `row`, borrowed from the row when the expression is a column
+    /// (as a sum's value or a ratio's grouping mostly is): nothing copied, no call made.
     #[inline]
     pub(crate) fn value_in<'a, 'r>(
         &self,

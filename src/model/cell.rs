@@ -173,7 +173,11 @@ mod tests {
             )
         ) {
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            let digits: Vec<u32> = text.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
+            let digits: Vec<u32> = text
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .map(|b| u32::from(b - b'0'))
+                .collect();
             let plain = text.bytes().all(|b| b.is_ascii_digit() || b == b' ' || b == b'-');
             let expected = plain && digits.len() == 10 && {
                 let sum: u32 = (0..9).map(|i| digits[i] * (10 - i as u32)).sum();

@@ -737,8 +737,8 @@ impl<F: FnMut(&Row<'_>)> RowReader<'_, F> {
 
 /// Reads records from `start` for as long as they hold no quote: then every field ends at a
 /// comma and every record at a newline, found together sixteen bytes at a time
-/// ([`split_line`]), and no field is copied. Returns the offset and line of the first record not read (`end` when all were),
-/// where the full CSV parser takes over.
+/// ([`split_line`]), and no field is copied. Returns the offset and line of the first record
+/// not read (`end` when all were), where the full CSV parser takes over.
 ///
 /// Records end at a newline, after which a carriage return before it is dropped: files with
 /// Windows line ends read as Unix ones, with the same line numbers, and a carriage return

@@ -404,9 +404,10 @@ type Switch = (usize, Vec<(String, Vec<usize>)>);
 
 /// How a pass hands each row to its measures: by gate, so that a compound condition that gates
 /// several measures is tested once (a plain comparison, not shared through the memo, is tested
-/// for each: that costs less than sharing it), and so that of many `column = 'text'` gates on one column the row's
-/// cell is looked up once instead of compared with each (`pod = 'AE'`, `pod = 'DC'`, … pick one
-/// arm). Measures are independent of each other, so the order they see a row in is free.
+/// for each: that costs less than sharing it), and so that of many `column = 'text'` gates on
+/// one column the row's cell is looked up once instead of compared with each (`pod = 'AE'`,
+/// `pod = 'DC'`, … pick one arm). Measures are independent of each other, so the order they
+/// see a row in is free.
 #[derive(Debug, Default)]
 pub(crate) struct Dispatch {
     switches: Vec<Switch>,
